@@ -1,0 +1,82 @@
+"""Every setting with its default; environment variables prefixed PLANNER_ override them."""
+from __future__ import annotations
+
+import json
+import os
+
+DEFAULTS: dict[str, object] = {
+    # SQLAlchemy URL; the default is SQLite under the instance folder.
+    "DATABASE_URL": None,
+    # Flask session signing key; generated into instance/secret_key when not set.
+    "SECRET_KEY": None,
+    # Time zone in which people read and enter times; storage is always UTC.
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    # Password for the demo users created by `planner demo-users` / `make run`.
+    "DEMO_PASSWORD": "planner-demo",
+    # Failed logins allowed per username (and per address) inside the window below.
+    "LOGIN_MAX_FAILURES": 5,
+    # Window, in seconds, over which failed logins are counted.
+    "LOGIN_WINDOW_SECONDS": 900,
+    # Lifetime of API bearer tokens, in hours.
+    "API_TOKEN_HOURS": 24,
+    # Days a village QR confirmation link stays valid after its last covered day.
+    "QR_LINK_GRACE_DAYS": 1,
+    # Public base URL used in QR codes and iCal links (empty: taken from the request).
+    "BASE_URL": "",
+    # Loudspeaker reading rate, syllables per minute (assumption, see domain notes).
+    "READING_RATE_SPM": 190,
+    # Pause added per sentence when estimating a script's duration, seconds.
+    "SENTENCE_PAUSE_SECONDS": 1.0,
+    # Worker heartbeat interval, seconds.
+    "WORKER_INTERVAL_SECONDS": 15,
+    # Online deliveries later than this (seconds) after their due time expire instead of sending.
+    "DISPATCH_LATENESS_SECONDS": 3600,
+    # Max deliveries claimed per heartbeat.
+    "DISPATCH_BATCH_SIZE": 500,
+    # A worker is "alive" for /healthz if its last heartbeat is newer than this, seconds.
+    "WORKER_STALE_SECONDS": 120,
+    # Facebook Graph API base URL and version (the demo points it at the local fake server).
+    "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
+    "FACEBOOK_GRAPH_VERSION": "v21.0",
+    # Page access tokens per page id, JSON object {"page_id": "token"}; never logged.
+    "FACEBOOK_PAGE_TOKENS": {},
+    # Facebook scheduling window: minimum lead (seconds) and maximum lead (days).
+    "FACEBOOK_MIN_LEAD_SECONDS": 600,
+    "FACEBOOK_MAX_LEAD_DAYS": 30,
+    # Zalo OA API base URL and access token (token never logged).
+    "ZALO_API_URL": "https://openapi.zalo.me",
+    "ZALO_ACCESS_TOKEN": "",
+    # HTTP timeout for channel calls, seconds.
+    "CHANNEL_TIMEOUT_SECONDS": 10,
+    # Where rendered report PDFs are kept (relative to the instance folder).
+    "REPORT_DIR": "reports",
+    # Seconds a single PDF render may take before it is abandoned.
+    "PDF_TIMEOUT_SECONDS": 120,
+    # Run the worker's fake Facebook server inside `make run` (demo only).
+    "DEMO_FAKE_GRAPH": False,
+}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Return the settings: defaults, then PLANNER_* environment, then explicit overrides."""
+    cfg = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get("PLANNER_" + key)
+        if raw is None:
+            continue
+        cfg[key] = _coerce(raw, default)
+    if overrides:
+        cfg.update(overrides)
+    return cfg
+
+
+def _coerce(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, dict):
+        return json.loads(raw)
+    return raw

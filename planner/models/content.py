@@ -1,0 +1,107 @@
+"""Campaign messages per plan, audience and channel, with versions and review states."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planner.db import Base, UTCDateTime, enum_type, utcnow
+from planner.models.org import User
+from planner.models.plans import AudienceGroup, Plan
+
+
+class Priority(enum.Enum):
+    NORMAL = "normal"
+    PRIORITY = "priority"
+    EMERGENCY = "emergency"
+
+
+PRIORITY_LABELS = {Priority.NORMAL: "Thường", Priority.PRIORITY: "Ưu tiên", Priority.EMERGENCY: "Khẩn cấp"}
+
+
+class Message(Base):
+    """A message of a plan for one audience group on one channel."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    audience_id: Mapped[int] = mapped_column(ForeignKey("audience_groups.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    theme: Mapped[str] = mapped_column(String(32), default="")
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    # Frequency targets per target (village, page): at least this many a week / a day in a peak.
+    min_per_week: Mapped[int] = mapped_column(default=0)
+    peak_per_day: Mapped[int] = mapped_column(default=0)
+    # Separation: at least this many hours between two airings at one target.
+    min_gap_hours: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    audience: Mapped[AudienceGroup] = relationship()
+    versions: Mapped[list[MessageVersion]] = relationship(
+        back_populates="message", order_by="MessageVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def latest(self) -> MessageVersion:
+        return self.versions[-1]
+
+    @property
+    def approved(self) -> MessageVersion | None:
+        """The newest approved version: the one that is scheduled, printed or published."""
+        for version in reversed(self.versions):
+            if version.status is VersionStatus.APPROVED:
+                return version
+        return None
+
+
+class VersionStatus(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+STATUS_LABELS = {
+    VersionStatus.DRAFT: "Bản nháp",
+    VersionStatus.SUBMITTED: "Chờ duyệt",
+    VersionStatus.APPROVED: "Đã duyệt",
+    VersionStatus.CHANGES_REQUESTED: "Yêu cầu sửa",
+}
+
+
+class MessageVersion(Base):
+    """One version of a message's Markdown body; approved versions are frozen."""
+
+    __tablename__ = "message_versions"
+    __table_args__ = (UniqueConstraint("message_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str] = mapped_column(Text)
+    status: Mapped[VersionStatus] = mapped_column(enum_type(VersionStatus), default=VersionStatus.DRAFT)
+    # Measured audio length, when a recording exists; otherwise estimated from the script.
+    audio_seconds: Mapped[int | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+
+    message: Mapped[Message] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]

@@ -1,0 +1,77 @@
+"""Deliveries: what aired, was posted, printed or handed out, and what was missed."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planner.db import Base, UTCDateTime, enum_type, utcnow
+from planner.models.org import User
+from planner.models.schedule import Occurrence
+
+
+class DeliveryStatus(enum.Enum):
+    PLANNED = "planned"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    MISSED = "missed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+DELIVERY_LABELS = {
+    DeliveryStatus.PLANNED: "Đã lên lịch",
+    DeliveryStatus.DISPATCHED: "Đang gửi",
+    DeliveryStatus.DELIVERED: "Đã thực hiện",
+    DeliveryStatus.MISSED: "Bị lỡ",
+    DeliveryStatus.FAILED: "Thất bại",
+    DeliveryStatus.UNKNOWN: "Chưa rõ kết quả",
+    DeliveryStatus.EXPIRED: "Quá hạn, không gửi",
+    DeliveryStatus.CANCELLED: "Đã hủy",
+}
+
+# Statuses after which nothing happens by itself.
+FINAL_STATUSES = {DeliveryStatus.DELIVERED, DeliveryStatus.MISSED, DeliveryStatus.FAILED,
+                  DeliveryStatus.EXPIRED, DeliveryStatus.CANCELLED}
+
+
+class ConfirmedVia(enum.Enum):
+    QR_LINK = "qr_link"
+    USER = "user"
+    PLATFORM = "platform"
+    IMPORT = "import"
+    SYSTEM = "system"
+
+
+class Delivery(Base):
+    """The outcome of one occurrence (message × target × time)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id", ondelete="CASCADE"), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus), default=DeliveryStatus.PLANNED)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_by_name: Mapped[str] = mapped_column(String(200), default="")
+    confirmed_via: Mapped[ConfirmedVia | None] = mapped_column(enum_type(ConfirmedVia))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")
+    confirmed_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return DELIVERY_LABELS[self.status]

@@ -1,0 +1,87 @@
+"""Plans, their audience groups, and the peak/blackout windows they run in."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planner.db import Base, UTCDateTime, enum_type, utcnow
+from planner.models.org import Unit
+
+
+class PeriodRule(enum.Enum):
+    DECREE_09 = "decree_09"  # 15th of the previous month → 14th (Decree 09/2019/NĐ-CP)
+    CALENDAR = "calendar"  # calendar months and halves (statistical reports)
+
+
+class Plan(Base):
+    """A written communication plan (kế hoạch) owned by a unit."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    place: Mapped[str] = mapped_column(String(100))
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    period_rule: Mapped[PeriodRule] = mapped_column(enum_type(PeriodRule), default=PeriodRule.DECREE_09)
+    is_replanning_missed: Mapped[bool] = mapped_column(default=False)
+    # Purposes, indicators, funding, themes, channels, duties, deadlines, reporting duties.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    audiences: Mapped[list[AudienceGroup]] = relationship(
+        back_populates="plan", order_by="AudienceGroup.position", cascade="all, delete-orphan"
+    )
+    windows: Mapped[list[Window]] = relationship(
+        back_populates="plan", order_by="Window.starts_on", cascade="all, delete-orphan"
+    )
+
+
+class AudienceGroup(Base):
+    """An audience group (chủ thể/đối tượng được truyền thông) of a plan."""
+
+    __tablename__ = "audience_groups"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="audiences")
+
+
+class WindowKind(enum.Enum):
+    PEAK = "peak"
+    BLACKOUT = "blackout"
+
+
+class Window(Base):
+    """A peak or blackout window; plan-less windows apply to every plan."""
+
+    __tablename__ = "windows"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[WindowKind] = mapped_column(enum_type(WindowKind))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    is_yearly: Mapped[bool] = mapped_column(default=False)
+    # Channels the window concerns; empty list = every channel.
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+
+    plan: Mapped[Plan | None] = relationship(back_populates="windows")

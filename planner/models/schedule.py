@@ -1,0 +1,93 @@
+"""Channel targets (a village's loudspeakers, a fanpage), slot grids and scheduled occurrences."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planner.db import Base, UTCDateTime, enum_type, utcnow
+from planner.models.content import MessageVersion
+from planner.models.org import Unit
+from planner.models.plans import Plan
+
+
+class Target(Base):
+    """Where a channel delivers: a village loudspeaker cluster, a fanpage, a Zalo OA, a portal."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("unit_id", "channel", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    # The platform's id (Facebook page id, Zalo OA id); empty for loudspeakers.
+    external_id: Mapped[str] = mapped_column(String(100), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class SlotGrid(Base):
+    """Recurring golden-hour sessions for a channel, on a unit (inherited downwards) or one target."""
+
+    __tablename__ = "slot_grids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"), index=True)
+    # Bit 0 = Monday … bit 6 = Sunday.
+    weekdays: Mapped[int] = mapped_column(default=0b1111111)
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    end_time: Mapped[dt.time] = mapped_column(Time)
+    capacity_seconds: Mapped[int] = mapped_column()
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+    unit: Mapped[Unit | None] = relationship()
+    target: Mapped[Target | None] = relationship()
+
+
+class OccurrenceSource(enum.Enum):
+    AUTO = "auto"
+    MANUAL = "manual"
+    EMERGENCY = "emergency"
+
+
+class Occurrence(Base):
+    """A message version placed in a session at a target; pinned ones survive regeneration."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    message_version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    # Start of the session (slot) it is placed in, and its position-derived start inside it.
+    session_starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    duration_seconds: Mapped[int] = mapped_column()
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[OccurrenceSource] = mapped_column(enum_type(OccurrenceSource), default=OccurrenceSource.AUTO)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    version: Mapped[MessageVersion] = relationship()
+    target: Mapped[Target] = relationship()
+    delivery: Mapped["Delivery"] = relationship(back_populates="occurrence", uselist=False)  # noqa: F821
+
+
+class WorkerHeartbeat(Base):
+    """The worker's last tick, read by /healthz."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    pid: Mapped[int] = mapped_column(default=0)
