@@ -1,0 +1,198 @@
+"""Greedy placement for one target: frequency demands per ISO week and peak day into free sessions."""
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, insort
+from dataclasses import dataclass, field
+
+from planner.scheduling.calendar import SessionTable
+from planner.scheduling.specs import PRIORITY_RANK, MessageSpec
+
+# Why a demand could not be met, most specific first (Vietnamese, shown in the report).
+WHY_NO_SESSION = "không còn phiên phát nào (đã qua, ngoài khung giờ hoặc ngày cấm phát)"
+WHY_ONCE = "mỗi phiên chỉ được phát tin một lần"
+WHY_GAP = "phải cách lần phát trước ít nhất {gap} giờ"
+WHY_FULL = "phiên đã đầy"
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The scheduling range and its calendar, as day ordinals and epoch seconds."""
+
+    first: int
+    last: int
+    now: int
+    blackout: frozenset[int]
+    peak: frozenset[int]
+
+
+@dataclass
+class Track:
+    """Running state of one message at the target: where it sits and how often per day."""
+
+    spec: MessageSpec
+    rank: int
+    times: list[int] = field(default_factory=list)
+    per_day: dict[int, int] = field(default_factory=dict)
+    last_slot: int = -1
+    why: dict[tuple, set[str]] = field(default_factory=dict)
+
+
+@dataclass(order=True)
+class Unit:
+    """One placement wanted: ordered by priority class, then round-robin turn."""
+
+    key: tuple
+    track: Track = field(compare=False)
+    lo: int = field(compare=False)
+    hi: int = field(compare=False)
+    ideal: float = field(compare=False)
+    reason: tuple = field(compare=False)
+    demand: tuple = field(compare=False)
+
+
+class TargetPlacer:
+    """Places the demands of a set of messages into the sessions of one target."""
+
+    def __init__(self, table: SessionTable, horizon: Horizon, messages, fixed):
+        self.table, self.horizon = table, horizon
+        self.first_free = bisect_left(table.starts, horizon.now + 1)
+        self.used = [0] * len(table)
+        self.fixed_used = [0] * len(table)
+        self.members: set[tuple[int, int]] = set()
+        self.tracks = {m.id: Track(m, PRIORITY_RANK[m.priority]) for m in messages}
+        self.placed: list[tuple[int, int, tuple]] = []
+        self.orphans: list[tuple] = []
+        self._load_fixed(fixed)
+        audiences = sorted({m.audience for m in messages})
+        self.audience_count = max(len(audiences), 1)
+        self.round_robin: dict[int, tuple[int, int]] = {}
+        for m in sorted(messages, key=lambda m: m.id):
+            position = sum(1 for other in self.round_robin if self.tracks[other].spec.audience == m.audience)
+            self.round_robin[m.id] = (position, audiences.index(m.audience))
+
+    def _load_fixed(self, fixed) -> None:
+        """Fixed items use capacity, count towards frequency and constrain separation."""
+        index = self.table.index
+        for epoch, version_id, duration, ordinal in fixed:
+            slot = index.get(epoch)
+            if slot is None:
+                self.orphans.append((epoch, version_id, duration, ordinal))
+            else:
+                self.used[slot] += duration
+                self.fixed_used[slot] += duration
+                self.members.add((slot, version_id))
+            track = self.tracks.get(version_id)
+            if track is not None:
+                insort(track.times, epoch)
+                track.per_day[ordinal] = track.per_day.get(ordinal, 0) + 1
+
+    def run(self) -> None:
+        """Place week by week (weeks are independent except for separation)."""
+        h = self.horizon
+        monday = h.first - (h.first + 6) % 7
+        for week, week_start in enumerate(range(monday, h.last + 1, 7)):
+            units = []
+            for track in self.tracks.values():
+                units.extend(self._week_units(track, week_start))
+            self._order(units, week)
+            for unit in sorted(units):
+                self._place(unit)
+
+    def days_of(self, spec: MessageSpec, week_start: int) -> list[int]:
+        """Days of the week inside the range and the message's validity, off blackout days."""
+        h = self.horizon
+        lo = max(week_start, h.first, spec.valid_from.toordinal() if spec.valid_from else h.first)
+        hi = min(week_start + 6, h.last, spec.valid_to.toordinal() if spec.valid_to else h.last)
+        return [d for d in range(lo, hi + 1) if d not in h.blackout]
+
+    def week_need(self, spec: MessageSpec, days: list[int]) -> int:
+        """The weekly target prorated to the available days: ceil(min_per_week × days / 7)."""
+        return math.ceil(spec.min_per_week * len(days) / 7)
+
+    def _week_units(self, track: Track, week_start: int) -> list[Unit]:
+        """Peak-day units (day bound) first, then the rest of the weekly target."""
+        spec, table = track.spec, self.table
+        days = self.days_of(spec, week_start)
+        if not days:
+            return []
+        units, have = [], 0
+        for day in days:
+            have += track.per_day.get(day, 0)
+            if day in self.horizon.peak:
+                lo, hi = table.day_range.get(day, (0, 0))
+                for k in range(track.per_day.get(day, 0), spec.peak_per_day):
+                    units.append(Unit((), track, lo, hi, day, ("peak", day, k + 1, spec.peak_per_day),
+                                      ("day", day)))
+        need = self.week_need(spec, days)
+        rest = need - have - len(units)
+        lo, hi = table.span(days[0], days[-1])
+        for k in range(max(rest, 0)):
+            ideal = days[0] + (k + 0.5) * (days[-1] - days[0] + 1) / rest
+            units.append(Unit((), track, lo, hi, ideal, ("week", week_start, need - rest + k + 1, need),
+                              ("week", week_start)))
+        return units
+
+    def _order(self, units: list[Unit], week: int) -> None:
+        """Sort key: class, then turn (each message's 1st before anyone's 2nd), audiences rotating."""
+        turns: dict[int, int] = {}
+        rotation, count = self.round_robin, self.audience_count
+        for unit in units:
+            spec = unit.track.spec
+            turn = turns[spec.id] = turns.get(spec.id, -1) + 1
+            position, audience = rotation[spec.id]
+            unit.key = (unit.track.rank, turn, position, (audience - week) % count, spec.id)
+
+    def _place(self, unit: Unit) -> bool:
+        """Put the unit in the best free session of its window, or note why it could not."""
+        track, spec = unit.track, unit.track.spec
+        best, best_key, why = -1, None, WHY_NO_SESSION
+        gap = spec.min_gap_hours * 3600
+        t = self.table
+        for i in range(max(unit.lo, self.first_free), unit.hi):
+            if (i, spec.id) in self.members:
+                why = WHY_ONCE if why == WHY_NO_SESSION else why
+                continue
+            if gap and not self._gap_ok(track.times, t.starts[i], gap):
+                why = WHY_GAP.format(gap=spec.min_gap_hours)
+                continue
+            if t.caps[i] - self.used[i] < spec.duration_s:
+                why = WHY_FULL
+                continue
+            key = (track.per_day.get(t.days[i], 0), 4 * self.used[i] // max(t.caps[i], 1),
+                   abs(t.days[i] - unit.ideal), t.slots[i] == track.last_slot, self.used[i], i)
+            if best_key is None or key < best_key:
+                best, best_key = i, key
+        if best < 0:
+            track.why.setdefault(unit.demand, set()).add(why)
+            return False
+        self._commit(track, best, unit.reason)
+        return True
+
+    @staticmethod
+    def _gap_ok(times: list[int], start: int, gap: int) -> bool:
+        """No other occurrence of the message within `gap` seconds of `start`."""
+        j = bisect_left(times, start)
+        return (j == len(times) or times[j] - start >= gap) and (j == 0 or start - times[j - 1] >= gap)
+
+    def _commit(self, track: Track, slot: int, reason: tuple) -> None:
+        """Record a placement in the session and in the message's track."""
+        t, spec = self.table, track.spec
+        self.used[slot] += spec.duration_s
+        self.members.add((slot, spec.id))
+        insort(track.times, t.starts[slot])
+        track.per_day[t.days[slot]] = track.per_day.get(t.days[slot], 0) + 1
+        track.last_slot = t.slots[slot]
+        self.placed.append((slot, spec.id, reason))
+
+    def offsets(self) -> list[tuple[int, int, int, int, tuple]]:
+        """Placements as (session index, version id, offset, duration, reason); priority first."""
+        ordered = sorted(self.placed, key=lambda p: (p[0], self.tracks[p[1]].rank, p[1]))
+        rows, cursor, current = [], 0, -1
+        for slot, version_id, reason in ordered:
+            if slot != current:
+                current, cursor = slot, self.fixed_used[slot]
+            duration = self.tracks[version_id].spec.duration_s
+            rows.append((slot, version_id, cursor, duration, reason))
+            cursor += duration
+        return rows
