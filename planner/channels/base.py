@@ -1,0 +1,125 @@
+"""The small channel interface: content in, validation problems / deliverable / receipt out."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+
+KINDS = ("broadcast", "online", "print", "manual")
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    """One message version as a channel sees it; `html` is already sanitised."""
+
+    title: str
+    body_md: str
+    plain_text: str
+    html: str
+    audio_seconds: int | None = None
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """Where a delivery goes: a page, an OA, a village cluster…; `external_id` is the platform id."""
+
+    name: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """The app config dict as channels need it; `repr` hides it because it holds tokens."""
+
+    values: dict = field(repr=False)
+
+    def get(self, key: str, default=None):
+        """A setting, or `default` when it is missing or None."""
+        value = self.values.get(key)
+        return default if value is None else value
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Proof that the platform accepted a delivery; `detail` never contains secrets."""
+
+    external_id: str
+    detail: dict = field(default_factory=dict)
+
+
+class ChannelError(Exception):
+    """The platform refused or failed before/without accepting: a definite failure.
+
+    `message` is Vietnamese and safe to show; `retryable` says whether sending again later
+    may succeed (throttling, unreachable host); `detail` is extra safe data for the log.
+    """
+
+    def __init__(self, code: str, message: str, retryable: bool = False,
+                 detail: dict | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+        self.detail = dict(detail or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.message!r}, retryable={self.retryable})"
+
+
+class OutcomeUnknown(ChannelError):
+    """The request may have reached the platform (timeout or reset after sending, unclear answer).
+
+    The delivery becomes 'unknown' and is reconciled by a person; it is NEVER retried
+    automatically, because a second publish call would double-post.
+    """
+
+    def __init__(self, code: str, message: str, detail: dict | None = None) -> None:
+        super().__init__(code, message, retryable=False, detail=detail)
+
+
+class Channel(ABC):
+    """A medium: validates a message version for it, renders its deliverable, delivers it."""
+
+    code: str = ""
+    label: str = ""
+    kind: str = ""  # one of KINDS
+
+    @property
+    def is_online(self) -> bool:
+        """True when the worker publishes by itself (no person in the loop)."""
+        return self.kind == "online"
+
+    @abstractmethod
+    def validate(self, item: ContentItem) -> list[str]:
+        """Vietnamese problems for this medium (length, duration, size); [] when fine."""
+
+    @abstractmethod
+    def render(self, item: ContentItem) -> str:
+        """The deliverable text: post text, loudspeaker script, slogan…"""
+
+    def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
+                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
+        """Publish `item` to `target`; only online channels do, the others raise ChannelError."""
+        raise ChannelError(
+            "not_online",
+            f"Kênh {self.label} không đăng tự động: cần người thực hiện và xác nhận.",
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.code}>"
+
+
+def require_text(item: ContentItem, what: str = "Nội dung") -> list[str]:
+    """The common 'not empty' check, as a list of problems."""
+    if not (item.plain_text or "").strip():
+        return [f"{what} đang trống."]
+    return []
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every non-empty secret replaced by '***' (platforms sometimes echo tokens)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

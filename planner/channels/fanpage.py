@@ -1,0 +1,121 @@
+"""Facebook Page channel: posts to the Graph API `/{page_id}/feed` endpoint (online)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from planner.channels import transport
+from planner.channels.base import (
+    Channel, ChannelError, ChannelSettings, ContentItem, Receipt, TargetInfo, redact,
+    require_text,
+)
+
+MAX_POST_CHARS = 63_206  # Facebook's limit for the text of a Page post
+# Graph error codes that mean "slow down", so sending again later is expected to work.
+THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
+PLATFORM = "Facebook"
+
+
+class FanpageChannel(Channel):
+    """A Facebook Page post, published by the worker; receipt id is `PAGEID_POSTID`."""
+
+    code = "fanpage"
+    label = "Fanpage Facebook"
+    kind = "online"
+
+    def validate(self, item: ContentItem) -> list[str]:
+        """Non-empty, and no longer than a Page post may be."""
+        problems = require_text(item, "Nội dung bài đăng")
+        length = len(self.render(item))
+        if length > MAX_POST_CHARS:
+            problems.append(
+                f"Bài đăng dài {length:,} ký tự, vượt giới hạn {MAX_POST_CHARS:,} ký tự của Facebook."
+            )
+        return problems
+
+    def render(self, item: ContentItem) -> str:
+        """Title, a blank line, the plain text, and the link on its own line if any."""
+        parts = [p for p in ((item.title or "").strip(), (item.plain_text or "").strip()) if p]
+        if item.link:
+            parts.append(item.link)
+        return "\n\n".join(parts)
+
+    def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
+                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
+        """POST the post (optionally scheduled on Facebook's side) and return its id."""
+        page_id = target.external_id
+        token = (settings.get("FACEBOOK_PAGE_TOKENS", {}) or {}).get(page_id)
+        if not token:
+            raise ChannelError(
+                "no_token", f"Chưa cấu hình mã truy cập (page token) cho trang {target.name}.",
+            )
+        fields = {"message": self.render(item)}
+        if item.link:
+            fields["link"] = item.link
+        if scheduled_at is not None:
+            fields.update(published="false",
+                          scheduled_publish_time=str(_schedule_epoch(scheduled_at, now, settings)))
+        fields["access_token"] = token
+        url = "{}/{}/{}/feed".format(settings.get("FACEBOOK_GRAPH_URL", "").rstrip("/"),
+                                     settings.get("FACEBOOK_GRAPH_VERSION", "v21.0"), page_id)
+        answer = transport.post(
+            url, urlencode(fields).encode("utf-8"),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)), platform=PLATFORM,
+        )
+        return _receipt(answer, token, page_id)
+
+
+def _schedule_epoch(scheduled_at: datetime, now: datetime, settings: ChannelSettings) -> int:
+    """Epoch seconds for `scheduled_publish_time`, inside Facebook's allowed window."""
+    if scheduled_at.tzinfo is None:
+        raise ChannelError("bad_schedule", "Thời điểm hẹn đăng phải có múi giờ.")
+    min_lead = timedelta(seconds=int(settings.get("FACEBOOK_MIN_LEAD_SECONDS", 600)))
+    max_lead = timedelta(days=int(settings.get("FACEBOOK_MAX_LEAD_DAYS", 30)))
+    lead = scheduled_at - now
+    if lead < min_lead:
+        raise ChannelError(
+            "schedule_too_soon",
+            f"Facebook chỉ nhận hẹn đăng trước ít nhất {int(min_lead.total_seconds() // 60)} phút.",
+        )
+    if lead > max_lead:
+        raise ChannelError(
+            "schedule_too_far",
+            f"Facebook chỉ nhận hẹn đăng trong vòng {max_lead.days} ngày tới.",
+        )
+    return int(scheduled_at.timestamp())
+
+
+def _receipt(answer: transport.HttpAnswer, token: str, page_id: str) -> Receipt:
+    """Turn the Graph answer into a receipt or the right error; the token never leaves here."""
+    body = answer.body
+    if body and isinstance(body.get("error"), dict):
+        raise _graph_error(body["error"], token, answer.status)
+    if 200 <= answer.status < 300 and body and body.get("id"):
+        detail = transport.without_secrets(body)
+        detail.update(page_id=page_id, http_status=answer.status)
+        return Receipt(external_id=str(body["id"]), detail=detail)
+    if answer.status >= 500 or 200 <= answer.status < 300:
+        raise transport.unclear_answer(PLATFORM, answer.status)
+    raise transport.refused_without_detail(PLATFORM, answer.status)
+
+
+def _graph_error(error: dict, token: str, status: int) -> ChannelError:
+    """A Graph `{"error": {...}}` as a definite ChannelError; throttling may be retried."""
+    try:
+        code = int(error.get("code"))
+    except (TypeError, ValueError):
+        code = 0
+    platform_message = redact(str(error.get("message", "")), [token])[:300]
+    retryable = code in THROTTLING_CODES
+    if retryable:
+        text = f"Facebook đang giới hạn tần suất đăng (mã lỗi {code}); sẽ thử lại sau."
+    else:
+        text = f"Facebook từ chối bài đăng (mã lỗi {code})."
+    if platform_message:
+        text += f" Chi tiết: {platform_message}"
+    detail = {"platform_code": code, "http_status": status}
+    for key in ("type", "error_subcode", "fbtrace_id"):
+        if key in error:
+            detail[key] = redact(str(error[key]), [token])
+    return ChannelError(f"facebook_{code}", text, retryable=retryable, detail=detail)
