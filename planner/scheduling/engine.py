@@ -67,7 +67,7 @@ def _place_group(key: tuple, table: SessionTable, horizon: Horizon, specs: dict,
     rows = placer.offsets()
     block = Block([], array("q", [specs[r[1]].id for r in rows]), array("q", [table.starts[r[0]] for r in rows]),
                   array("q", [r[2] for r in rows]), array("q", [r[3] for r in rows]),
-                  [r[4] for r in rows], issues)
+                  [r[4] for r in rows], issues, len(table))
     return block, placer
 
 

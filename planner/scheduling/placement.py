@@ -147,22 +147,20 @@ class TargetPlacer:
         """Put the unit in the best free session of its window, or note why it could not."""
         track, spec = unit.track, unit.track.spec
         best, best_key, why = -1, None, WHY_NO_SESSION
-        gap = spec.min_gap_hours * 3600
-        t = self.table
+        gap, duration, members, used = spec.min_gap_hours * 3600, spec.duration_s, self.members, self.used
+        caps, days, per_day = self.table.caps, self.table.days, track.per_day
         for i in range(max(unit.lo, self.first_free), unit.hi):
-            if (i, spec.id) in self.members:
-                why = WHY_ONCE if why == WHY_NO_SESSION else why
-                continue
-            if gap and not self._gap_ok(track.times, t.starts[i], gap):
-                why = WHY_GAP.format(gap=spec.min_gap_hours)
-                continue
-            if t.caps[i] - self.used[i] < spec.duration_s:
+            if caps[i] - used[i] < duration:
                 why = WHY_FULL
-                continue
-            key = (track.per_day.get(t.days[i], 0), 4 * self.used[i] // max(t.caps[i], 1),
-                   abs(t.days[i] - unit.ideal), t.slots[i] == track.last_slot, self.used[i], i)
-            if best_key is None or key < best_key:
-                best, best_key = i, key
+            elif (i, spec.id) in members:
+                why = WHY_ONCE if why == WHY_NO_SESSION else why
+            elif gap and not self._gap_ok(track.times, self.table.starts[i], gap):
+                why = WHY_GAP.format(gap=spec.min_gap_hours)
+            else:
+                key = (per_day.get(days[i], 0), 4 * used[i] // (caps[i] or 1), abs(days[i] - unit.ideal),
+                       self.table.slots[i] == track.last_slot, used[i], i)
+                if best_key is None or key < best_key:
+                    best, best_key = i, key
         if best < 0:
             track.why.setdefault(unit.demand, set()).add(why)
             return False

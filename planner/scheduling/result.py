@@ -23,6 +23,7 @@ class Block:
     duration_s: array
     reasons: list[tuple]
     issues: list[tuple]
+    session_count: int = 0
 
     def find(self, message_id: int, epoch: int) -> int:
         """Row of a placement of `message_id` in the session starting at `epoch`, or -1."""
@@ -43,6 +44,16 @@ class ScheduleResult:
         self._columns: dict[str, array] | None = None
         self._placements: list[Placement] | None = None
         self._issues: list[ScheduleIssue] | None = None
+
+    @property
+    def groups(self) -> list[list[int]]:
+        """Target ids that share one placement pattern (same grids, messages and fixed items)."""
+        return [block.target_ids for block in self._blocks]
+
+    @property
+    def session_count(self) -> int:
+        """Session instances expanded over all targets (future and past, off blackout days)."""
+        return sum(block.session_count * len(block.target_ids) for block in self._blocks)
 
     def __len__(self) -> int:
         return sum(len(b.message_id) * len(b.target_ids) for b in self._blocks)

@@ -83,10 +83,10 @@ def check_fixed(item, target_ids: set[int]) -> None:
         _fail(f"Lượt đã ghim của tin {item.message_id}: mức ưu tiên '{item.priority}' không hợp lệ")
 
 
-def check_fits_somewhere(message, targets) -> None:
+def check_fits_somewhere(message, longest: dict[int, int]) -> None:
     """A message longer than every session of every target it could go into is an input error."""
-    capacities = [capacity_of(g) for t in targets for g in t.grids
-                  if message.target_ids is None or t.id in message.target_ids]
+    scope = longest.keys() if message.target_ids is None else message.target_ids
+    capacities = [longest[tid] for tid in scope if longest[tid] >= 0]
     if capacities and message.duration_s > max(capacities):
         _fail(f"Tin {message.id} dài {message.duration_s} giây, vượt mọi phiên phát "
               f"(phiên dài nhất {max(capacities)} giây)")
@@ -101,12 +101,15 @@ def check_inputs(targets, messages, windows, fixed, start: date, end: date, now:
     target_ids = {t.id for t in targets}
     if len(target_ids) != len(targets):
         _fail("Danh sách mục tiêu có mã trùng nhau")
-    for grids in {t.grids: t.id for t in targets}.items():
-        check_target_grids(grids[1], list(grids[0]))
+    longest_of: dict[tuple, int] = {}
+    for grids, target_id in {t.grids: t.id for t in targets}.items():
+        check_target_grids(target_id, list(grids))
+        longest_of[grids] = max((capacity_of(g) for g in grids), default=-1)
+    longest = {t.id: longest_of[t.grids] for t in targets}
     for window in windows:
         check_window(window)
     for message in messages:
         check_message(message, target_ids)
-        check_fits_somewhere(message, targets)
+        check_fits_somewhere(message, longest)
     for item in fixed:
         check_fixed(item, target_ids)
