@@ -119,8 +119,8 @@ class TargetPlacer:
         units, have = [], 0
         for day in days:
             have += track.per_day.get(day, 0)
-            if day in self.horizon.peak:
-                lo, hi = table.day_range.get(day, (0, 0))
+            if day in self.horizon.peak and day in table.day_range:    # the target airs that day
+                lo, hi = table.day_range[day]
                 for k in range(track.per_day.get(day, 0), spec.peak_per_day):
                     units.append(Unit((), track, lo, hi, day, ("peak", day, k + 1, spec.peak_per_day),
                                       ("day", day)))
@@ -134,14 +134,19 @@ class TargetPlacer:
         return units
 
     def _order(self, units: list[Unit], week: int) -> None:
-        """Sort key: class, then turn (each message's 1st before anyone's 2nd), audiences rotating."""
+        """Sort key: class, peak days before weekly targets, then turn (each message's 1st before
+        anyone's 2nd, per day in the peak), audiences rotating week by week."""
         turns: dict[int, int] = {}
         rotation, count = self.round_robin, self.audience_count
         for unit in units:
             spec = unit.track.spec
-            turn = turns[spec.id] = turns.get(spec.id, -1) + 1
             position, audience = rotation[spec.id]
-            unit.key = (unit.track.rank, turn, position, (audience - week) % count, spec.id)
+            if unit.reason[0] == "peak":
+                phase, turn = 0, (unit.reason[2], unit.reason[1])
+            else:
+                phase, turn = 1, turns.setdefault(spec.id, 0)
+                turns[spec.id] += 1
+            unit.key = (unit.track.rank, phase, turn, position, (audience - week) % count, spec.id)
 
     def _place(self, unit: Unit) -> bool:
         """Put the unit in the best free session of its window, or note why it could not."""

@@ -36,7 +36,7 @@ def shortfalls(placer: TargetPlacer) -> list[tuple]:
                 continue
             for day in days:
                 got = track.per_day.get(day, 0)
-                if day in h.peak and got < spec.peak_per_day:
+                if day in h.peak and got < spec.peak_per_day and day in placer.table.day_range:
                     issues.append(("target_shortfall", spec.id, date.fromordinal(day),
                                    f"Tin '{title_of(spec)}' chỉ xếp được {got}/{spec.peak_per_day} lần "
                                    f"trong ngày cao điểm {fmt_day(date.fromordinal(day))} tại mục tiêu "
