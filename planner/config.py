@@ -46,6 +46,9 @@ DEFAULTS: dict[str, object] = {
     # Zalo OA API base URL and access token (token never logged).
     "ZALO_API_URL": "https://openapi.zalo.me",
     "ZALO_ACCESS_TOKEN": "",
+    # Author shown on Zalo OA articles, and the cover image URL Zalo requires for an article.
+    "ZALO_AUTHOR": "Ban biên tập",
+    "ZALO_COVER_URL": "",
     # HTTP timeout for channel calls, seconds.
     "CHANNEL_TIMEOUT_SECONDS": 10,
     # Where rendered report PDFs are kept (relative to the instance folder).

@@ -20,6 +20,7 @@ class Target(Base):
     __table_args__ = (UniqueConstraint("unit_id", "channel", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,123 @@
+"""User commands and the demo launcher (`make run`): web app + worker + local fake platforms."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+# username, full name, role, unit code — the demo cast (see README).
+DEMO_USERS = [
+    ("admin", "Quản trị hệ thống", "admin", "viet-nam"),
+    ("vanhoa", "Nguyễn Thị Hoa (Phòng Văn hóa - Xã hội)", "planner", "xa-ngoc-lac"),
+    ("bientap", "Trần Minh Biên (Biên tập viên)", "editor", "bhxh-trung-tam-truyen-thong"),
+    ("duyet", "Lê Văn Duyệt (Lãnh đạo Trung tâm)", "approver", "bhxh-trung-tam-truyen-thong"),
+    ("inan", "Cơ sở in Ngọc Lặc", "print_shop", "in-ngoc-lac"),
+    ("giamsat", "Phạm Thu Giám (Giám sát)", "supervisor", "viet-nam"),
+]
+
+
+@click.group("users", help="Người dùng.")
+def users_cli():
+    pass
+
+
+@users_cli.command("list", help="Liệt kê người dùng.")
+@with_appcontext
+def users_list():
+    from planner.views.common import db_session
+    from planner.models import User
+
+    for user in db_session().scalars(select(User).order_by(User.username)):
+        click.echo(f"{user.username:10} {user.role.value:11} {user.unit.code:30} {user.full_name}")
+
+
+@users_cli.command("create", help="Tạo người dùng (hỏi mật khẩu).")
+@click.argument("username")
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(["admin", "planner", "editor", "approver", "print_shop", "supervisor"]),
+              required=True)
+@click.option("--unit", "unit_code", required=True)
+@click.password_option()
+@with_appcontext
+def users_create(username, full_name, role, unit_code, password):
+    from planner.views.common import db_session
+
+    session = db_session()
+    _upsert_user(session, username, full_name, role, unit_code, password)
+    session.commit()
+    click.echo(f"Đã tạo/cập nhật người dùng {username}.")
+
+
+@users_cli.command("demo", help="Tạo các người dùng mẫu (mật khẩu PLANNER_DEMO_PASSWORD).")
+@with_appcontext
+def users_demo():
+    from planner.views.common import db_session
+
+    session = db_session()
+    password = current_app.config["DEMO_PASSWORD"]
+    for username, name, role, unit in DEMO_USERS:
+        _upsert_user(session, username, name, role, unit, password)
+    session.commit()
+    click.echo("Người dùng mẫu: " + ", ".join(u[0] for u in DEMO_USERS))
+
+
+def _upsert_user(session, username, full_name, role, unit_code, password):
+    from planner.auth import hash_password
+    from planner.models import Role, Unit, User
+
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise click.ClickException(f"Không có đơn vị mã '{unit_code}'. Hãy nhập thư viện nội dung trước.")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username)
+        session.add(user)
+    user.full_name, user.role, user.unit, user.is_active = full_name, Role(role), unit, True
+    user.password_hash = hash_password(password)
+
+
+@click.command("demo", help="Chạy bản demo: ứng dụng web + worker + máy chủ giả lập Facebook/Zalo. Ctrl-C để dừng.")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
+@click.option("--fake-port", type=int, default=5099)
+def demo_cli(port, fake_port):
+    env = dict(os.environ)
+    fake_url = f"http://127.0.0.1:{fake_port}"
+    env.setdefault("PLANNER_FACEBOOK_GRAPH_URL", fake_url)
+    env.setdefault("PLANNER_ZALO_API_URL", fake_url)
+    env.setdefault("PLANNER_FACEBOOK_PAGE_TOKENS",
+                   '{"100000000000001": "demo-page-token-1", "100000000000002": "demo-page-token-2"}')
+    env.setdefault("PLANNER_ZALO_ACCESS_TOKEN", "demo-zalo-token")
+    env.setdefault("PLANNER_BASE_URL", f"http://127.0.0.1:{port}")
+    py = sys.executable
+    procs = [
+        subprocess.Popen([py, "-m", "planner.fake_platforms", "--port", str(fake_port)], env=env),
+        subprocess.Popen([py, "-m", "planner.cli", "worker"], env=env),
+        subprocess.Popen([py, "-m", "planner.cli", "run", "--port", str(port), "--host", "127.0.0.1",
+                          "--no-reload"], env=env),
+    ]
+    click.echo(f"\nplanner đang chạy tại http://127.0.0.1:{port}\n")
+    click.echo("Đăng nhập mẫu (mật khẩu: biến PLANNER_DEMO_PASSWORD, mặc định 'planner-demo'):")
+    for username, name, role, unit in DEMO_USERS:
+        click.echo(f"  {username:8} — {name}")
+    click.echo(f"Máy chủ giả lập Facebook/Zalo: {fake_url}/__posts\nNhấn Ctrl-C để dừng.\n")
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()

@@ -1,0 +1,132 @@
+"""Calendar data: occurrences of a plan at a unit's targets, grouped by day and session, with fill."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planner import localtime
+from planner.models import Delivery, MessageVersion, Occurrence, Plan, Target, Unit, Window, WindowKind
+from planner.operations.schedule import grid_specs_for, targets_in
+
+
+@dataclass
+class CalendarItem:
+    occurrence_id: int
+    delivery_id: int
+    title: str
+    starts_at: dt.datetime
+    duration_s: int
+    status: str
+    status_label: str
+    is_pinned: bool
+    is_this_plan: bool
+
+
+@dataclass
+class CalendarSession:
+    starts_at: dt.datetime
+    label: str
+    capacity_s: int
+    items: list[CalendarItem] = field(default_factory=list)
+
+    @property
+    def used_s(self) -> int:
+        return sum(i.duration_s for i in self.items)
+
+    @property
+    def fill_percent(self) -> int:
+        return min(999, round(100 * self.used_s / self.capacity_s)) if self.capacity_s else 0
+
+
+@dataclass
+class DayInfo:
+    day: dt.date
+    peak: list[str]
+    blackout: list[str]
+
+
+def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date) -> list[DayInfo]:
+    """Each day in range with the names of the peak and blackout windows covering it."""
+    windows = [w for w in session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
+               if not w.channels or channel in w.channels]
+    days = []
+    day = first
+    while day <= last:
+        peak = [w.name for w in windows if w.kind is WindowKind.PEAK and _covers(w, day)]
+        blackout = [w.name for w in windows if w.kind is WindowKind.BLACKOUT and _covers(w, day)]
+        days.append(DayInfo(day, peak, blackout))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _covers(window: Window, day: dt.date) -> bool:
+    if not window.is_yearly:
+        return window.starts_on <= day <= window.ends_on
+    try:
+        start = window.starts_on.replace(year=day.year)
+        end = window.ends_on.replace(year=day.year)
+    except ValueError:  # 29/02 in a common year
+        return False
+    return start <= day <= end if start <= end else (day >= start or day <= end)
+
+
+def target_calendar(session: Session, plan: Plan, targets: list[Target], channel: str, first: dt.date,
+                    last: dt.date) -> dict[int, dict[dt.date, list[CalendarSession]]]:
+    """For each target, each day's sessions (from the slot grids) holding every occurrence there."""
+    lo, hi = localtime.local_range_bounds(first, last)
+    grids = grid_specs_for(session, targets, channel)
+    result: dict[int, dict[dt.date, list[CalendarSession]]] = {}
+    index: dict[tuple[int, dt.datetime], CalendarSession] = {}
+    for t in targets:
+        days: dict[dt.date, list[CalendarSession]] = defaultdict(list)
+        day = first
+        while day <= last:
+            for g in grids[t.id]:
+                if g.weekdays >> day.weekday() & 1 and _grid_valid(g, day):
+                    start = localtime.local_datetime(day, g.start)
+                    cs = CalendarSession(start, f"{g.start:%H:%M}–{g.end:%H:%M}", g.capacity_s)
+                    days[day].append(cs)
+                    index[(t.id, start)] = cs
+            days[day].sort(key=lambda s: s.starts_at)
+            day += dt.timedelta(days=1)
+        result[t.id] = days
+    _fill(session, plan, targets, lo, hi, result, index)
+    return result
+
+
+def _grid_valid(g, day: dt.date) -> bool:
+    return (g.valid_from is None or g.valid_from <= day) and (g.valid_to is None or day <= g.valid_to)
+
+
+def _fill(session, plan, targets, lo, hi, result, index) -> None:
+    rows = session.execute(
+        select(Occurrence, Delivery, MessageVersion.title)
+        .join(Delivery, Delivery.occurrence_id == Occurrence.id)
+        .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
+        .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
+               Occurrence.session_starts_at < hi)
+        .order_by(Occurrence.starts_at)).all()
+    for occ, delivery, title in rows:
+        item = CalendarItem(occ.id, delivery.id, title, occ.starts_at, occ.duration_seconds, delivery.status.value,
+                            delivery.status_label, occ.is_pinned, occ.plan_id == plan.id)
+        cs = index.get((occ.target_id, occ.session_starts_at))
+        if cs is None:  # placed by hand outside any grid session
+            local_day = localtime.to_local(occ.session_starts_at).date()
+            cs = CalendarSession(occ.session_starts_at, localtime.fmt_time(occ.session_starts_at), 0)
+            result[occ.target_id].setdefault(local_day, []).append(cs)
+            index[(occ.target_id, occ.session_starts_at)] = cs
+        cs.items.append(item)
+
+
+def unit_options(session: Session, root: Unit) -> list[Unit]:
+    """The unit and every unit below it, in tree order, for a unit picker."""
+    return list(session.scalars(select(Unit).where(Unit.path.startswith(root.path, autoescape=True))
+                                .order_by(Unit.path)))
+
+
+__all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
+           "unit_options"]

@@ -1,0 +1,207 @@
+"""Importing content_library/ and schedules/ records into the database (idempotent upserts by code)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planner.models import (AudienceGroup, Message, MessageVersion, PeriodRule, Plan, Priority,
+                            SlotGrid, Target, Unit, UnitKind, VersionStatus, Window, WindowKind)
+
+
+@dataclass
+class ImportSummary:
+    """What an import changed, counted per kind ('unit.created', 'message.updated', …)."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, kind: str, created: bool | None) -> None:
+        if created is not None:
+            self.counts[f"{kind}.{'created' if created else 'updated'}"] += 1
+
+    @property
+    def changed(self) -> int:
+        return sum(self.counts.values())
+
+    def lines(self) -> list[str]:
+        return [f"{k}: {v}" for k, v in sorted(self.counts.items())] or ["không có thay đổi"]
+
+
+def existing_unit_codes(session: Session) -> frozenset[str]:
+    """Codes of units already in the database (references in a partial library may point at them)."""
+    return frozenset(session.scalars(select(Unit.code)))
+
+
+def import_library(session: Session, lib, *, now: dt.datetime) -> ImportSummary:
+    """Upsert everything in a validated Library; a second run with the same files changes nothing."""
+    summary = ImportSummary()
+    units = _import_units(session, lib.units, summary)
+    plans = {p.code: _import_plan(session, p, units, summary) for p in lib.plans}
+    plans |= {p.code: p for p in session.scalars(select(Plan)) if p.code not in plans}
+    for rec in lib.messages:
+        _import_message(session, rec, plans[rec.plan_code], now, summary)
+    targets = _import_targets(session, lib, units, summary)
+    for rec in lib.grids:
+        _import_grid(session, rec, units, targets, summary)
+    for rec in lib.windows:
+        _import_window(session, rec, plans, summary)
+    session.flush()
+    return summary
+
+
+def _set(obj, **values) -> bool:
+    """Assign changed attributes; True if anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _upsert(session: Session, model, key: dict, values: dict) -> tuple[object, bool | None]:
+    """Find by `key` or create; returns (obj, True created / False updated / None unchanged)."""
+    obj = session.scalars(select(model).filter_by(**key)).first()
+    if obj is None:
+        obj = model(**key, **values)
+        session.add(obj)
+        return obj, True
+    return obj, (False if _set(obj, **values) else None)
+
+
+def _import_units(session: Session, records, summary: ImportSummary) -> dict[str, Unit]:
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    for rec in records:
+        parent = units.get(rec.parent_code) if rec.parent_code else None
+        values = {"name": rec.name, "kind": UnitKind(rec.kind), "parent": parent, "duties": rec.duties or ""}
+        unit, state = _upsert(session, Unit, {"code": rec.code}, values)
+        units[rec.code] = unit
+        summary.add("unit", state)
+    session.flush()
+    for unit in units.values():
+        path = _path_of(unit)
+        if unit.path != path:
+            unit.path = path
+    return units
+
+
+def _path_of(unit: Unit) -> str:
+    chain = []
+    node = unit
+    while node is not None:
+        chain.append(f"{node.id:08d}")  # zero-padded so paths sort in id order
+        node = node.parent
+    return "/" + "/".join(reversed(chain)) + "/"
+
+
+def _import_plan(session: Session, rec, units: dict[str, Unit], summary: ImportSummary) -> Plan:
+    values = dict(number=rec.number, issuer=rec.issuer, unit=units[rec.unit_code], place=rec.place,
+                  issued_on=rec.issued_on, title=rec.title, summary=rec.summary, starts_on=rec.starts_on,
+                  ends_on=rec.ends_on, period_rule=PeriodRule(rec.period_rule),
+                  is_replanning_missed=rec.replan_missed, details=rec.details)
+    plan, state = _upsert(session, Plan, {"code": rec.code}, values)
+    summary.add("plan", state)
+    session.flush()
+    for position, aud in enumerate(rec.audiences):
+        _, a_state = _upsert(session, AudienceGroup, {"plan_id": plan.id, "code": aud.code},
+                             {"name": aud.name, "position": position})
+        summary.add("audience", a_state)
+    session.flush()
+    return plan
+
+
+def _import_message(session: Session, rec, plan: Plan, now: dt.datetime, summary: ImportSummary) -> None:
+    audience = session.scalars(select(AudienceGroup).filter_by(plan_id=plan.id, code=rec.audience_code)).one()
+    values = dict(audience_id=audience.id, channel=rec.channel, theme=rec.theme or "",
+                  priority=Priority(rec.priority), valid_from=rec.valid_from, valid_to=rec.valid_to,
+                  min_per_week=rec.min_per_week, peak_per_day=rec.peak_per_day, min_gap_hours=rec.min_gap_hours)
+    message, state = _upsert(session, Message, {"plan_id": plan.id, "code": rec.code}, values)
+    session.flush()
+    status = VersionStatus(rec.status)
+    latest = message.versions[-1] if message.versions else None
+    same = latest is not None and (latest.title, latest.body_md, latest.audio_seconds) == (
+        rec.title, rec.body_md, rec.audio_seconds)
+    if not same:
+        number = latest.number + 1 if latest else 1
+        version = MessageVersion(message=message, number=number, title=rec.title, body_md=rec.body_md,
+                                 audio_seconds=rec.audio_seconds, status=status, created_at=now)
+        if status is VersionStatus.APPROVED:
+            version.submitted_at = version.reviewed_at = now
+            version.review_note = f"Nhập từ thư viện nội dung ({rec.source})"
+        session.add(version)
+        state = state if state is not None else False
+    summary.add("message", state)
+
+
+def _import_targets(session: Session, lib, units: dict[str, Unit], summary: ImportSummary) -> dict[str, Target]:
+    targets: dict[str, Target] = {}
+    for rec in lib.targets:
+        target, state = _upsert(session, Target, {"code": rec.code},
+                                {"unit_id": units[rec.unit_code].id, "channel": rec.channel, "name": rec.name,
+                                 "external_id": rec.external_id})
+        targets[rec.code] = target
+        summary.add("target", state)
+    if lib.loudspeaker_per_village:
+        for unit in units.values():
+            if unit.kind is UnitKind.VILLAGE:
+                name = lib.loudspeaker_name_pattern.format(unit_name=unit.name)
+                _, state = _upsert(session, Target, {"code": f"loa-{unit.code}"},
+                                   {"unit_id": unit.id, "channel": "loudspeaker", "name": name})
+                summary.add("target", state)
+    session.flush()
+    targets |= {t.code: t for t in session.scalars(select(Target)) if t.code not in targets}
+    return targets
+
+
+def _import_grid(session: Session, rec, units, targets, summary: ImportSummary) -> None:
+    values = dict(name=rec.name, channel=rec.channel,
+                  unit_id=units[rec.unit_code].id if rec.unit_code else None,
+                  target_id=targets[rec.target_code].id if rec.target_code else None,
+                  weekdays=rec.weekdays, start_time=rec.start, end_time=rec.end,
+                  capacity_seconds=rec.capacity_seconds, valid_from=rec.valid_from, valid_to=rec.valid_to)
+    _, state = _upsert(session, SlotGrid, {"code": rec.code}, values)
+    summary.add("grid", state)
+
+
+def _import_window(session: Session, rec, plans: dict[str, Plan], summary: ImportSummary) -> None:
+    values = dict(name=rec.name, kind=WindowKind(rec.kind), starts_on=rec.starts_on, ends_on=rec.ends_on,
+                  is_yearly=rec.is_yearly, channels=list(rec.channels),
+                  plan_id=plans[rec.plan_code].id if rec.plan_code else None)
+    _, state = _upsert(session, Window, {"code": rec.code}, values)
+    summary.add("window", state)
+
+
+def import_paths(session: Session, paths: list, *, now: dt.datetime) -> ImportSummary:
+    """Import what the paths hold: a content library folder, a schedules folder, or a villages CSV.
+
+    Everything is loaded and validated first (raising LibraryError with every problem); only then is
+    anything written, so a bad file leaves the database unchanged.
+    """
+    from pathlib import Path
+
+    from planner.library import Library, load_library, load_units_csv
+
+    known = existing_unit_codes(session)
+    content = [Path(p) for p in paths if Path(p).is_dir() and not _is_schedules(Path(p))]
+    schedules = [Path(p) for p in paths if Path(p).is_dir() and _is_schedules(Path(p))]
+    csvs = [Path(p) for p in paths if Path(p).is_file() and str(p).endswith(".csv")]
+    summary = ImportSummary()
+    if content or schedules:
+        lib = load_library(content[0] if content else schedules[0].parent / "__none__",
+                           schedules[0] if schedules else None, known_unit_codes=known,
+                           known_plan_codes=frozenset(session.scalars(select(Plan.code))))
+        summary = import_library(session, lib, now=now)
+        known = existing_unit_codes(session)
+    for csv_path in csvs:
+        units = load_units_csv(csv_path, known_unit_codes=known)
+        lib = Library(units=units, plans=(), messages=(), targets=(), loudspeaker_per_village=True,
+                      loudspeaker_name_pattern="Cụm loa {unit_name}", grids=(), windows=())
+        summary.counts.update(import_library(session, lib, now=now).counts)
+    return summary
+
+
+def _is_schedules(path) -> bool:
+    return any((path / name).exists() for name in ("grids.yaml", "windows.yaml", "targets.yaml"))

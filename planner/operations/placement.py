@@ -1,0 +1,121 @@
+"""Placing by hand: schedule one approved message at a chosen time, move or pin an occurrence."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from planner import localtime
+from planner.channels import get_channel
+from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, OccurrenceSource, Target, User)
+from planner.operations.audit import record
+from planner.operations.schedule import grid_specs_for, message_duration
+
+
+class PlacementError(ValueError):
+    """The placement is not allowed (Vietnamese message)."""
+
+
+def _parse_when(day: str, at: str) -> dt.datetime:
+    try:
+        local_day = localtime.parse_date(day)
+    except ValueError as exc:
+        raise PlacementError(str(exc)) from None
+    try:
+        clock = dt.datetime.strptime((at or "").strip(), "%H:%M").time()
+    except ValueError:
+        raise PlacementError("Giờ không hợp lệ (dạng HH:MM).") from None
+    return localtime.local_datetime(local_day, clock)
+
+
+def _session_for(session: Session, target: Target, when: dt.datetime) -> tuple[dt.datetime, int | None]:
+    """The grid session containing `when` at the target (start, capacity), or (when, None) outside any."""
+    local = localtime.to_local(when)
+    for g in grid_specs_for(session, [target], target.channel)[target.id]:
+        if g.weekdays >> local.weekday() & 1 and g.start <= local.time() < g.end:
+            return localtime.local_datetime(local.date(), g.start), g.capacity_s
+    return when, None
+
+
+def _check_time(target: Target, when: dt.datetime, now: dt.datetime, settings: dict) -> None:
+    if when <= now:
+        raise PlacementError("Thời điểm đã qua; vui lòng chọn thời điểm trong tương lai.")
+    if get_channel(target.channel).is_online:
+        lead = (when - now).total_seconds()
+        if lead < settings["FACEBOOK_MIN_LEAD_SECONDS"]:
+            minutes = settings["FACEBOOK_MIN_LEAD_SECONDS"] // 60
+            raise PlacementError(f"Bài đăng trực tuyến phải được lên lịch trước ít nhất {minutes} phút.")
+        if lead > settings["FACEBOOK_MAX_LEAD_DAYS"] * 86400:
+            raise PlacementError(f"Chỉ lên lịch trước tối đa {settings['FACEBOOK_MAX_LEAD_DAYS']} ngày.")
+
+
+def _check_capacity(session: Session, target: Target, session_start: dt.datetime, capacity: int | None,
+                    duration: int, exclude_id: int | None = None) -> int:
+    """Offset of the new item inside its session; raises when the session would overflow."""
+    stmt = (select(func.coalesce(func.sum(Occurrence.duration_seconds), 0))
+            .join(Delivery, Delivery.occurrence_id == Occurrence.id)
+            .where(Occurrence.target_id == target.id, Occurrence.session_starts_at == session_start,
+                   Delivery.status != DeliveryStatus.CANCELLED))
+    if exclude_id is not None:
+        stmt = stmt.where(Occurrence.id != exclude_id)
+    used = session.scalar(stmt) or 0
+    if capacity is not None and used + duration > capacity:
+        raise PlacementError(f"Phiên {localtime.fmt_datetime(session_start)} đã đầy "
+                             f"({localtime.fmt_duration(used)}/{localtime.fmt_duration(capacity)}).")
+    return used if capacity is not None else 0
+
+
+def place_message(session: Session, message: Message, target: Target, day: str, at: str, *, user: User,
+                  now: dt.datetime, settings: dict) -> Occurrence:
+    """Place the approved version of `message` at `target` at a local day/time; the result is pinned."""
+    version = message.approved
+    if version is None:
+        raise PlacementError("Chỉ lên lịch được tin bài đã duyệt.")
+    if target.channel != message.channel:
+        raise PlacementError("Trang/điểm phát không thuộc kênh của tin bài.")
+    when = _parse_when(day, at)
+    _check_time(target, when, now, settings)
+    duration = message_duration(message, version, settings)
+    session_start, capacity = _session_for(session, target, when)
+    offset = _check_capacity(session, target, session_start, capacity, duration)
+    starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
+    occ = Occurrence(plan_id=message.plan_id, message_version_id=version.id, target_id=target.id,
+                     session_starts_at=session_start, starts_at=starts_at, duration_seconds=duration,
+                     is_pinned=True, source=OccurrenceSource.MANUAL, created_at=now)
+    session.add(occ)
+    session.flush()
+    session.add(Delivery(occurrence_id=occ.id, channel=target.channel, due_at=starts_at,
+                         status=DeliveryStatus.PLANNED, updated_at=now))
+    session.flush()
+    record(session, user=user, action="occurrence.place", entity=occ, to_state="planned",
+           at=starts_at.isoformat(), target=target.code)
+    return occ
+
+
+def move_occurrence(session: Session, occ: Occurrence, day: str, at: str, *, user: User,
+                    now: dt.datetime) -> None:
+    """Move a planned occurrence to another time at its target; it becomes pinned."""
+    delivery = occ.delivery
+    if delivery.status is not DeliveryStatus.PLANNED or occ.starts_at <= now:
+        raise PlacementError("Chỉ dời được lượt phát/đăng chưa thực hiện.")
+    when = _parse_when(day, at)
+    if when <= now:
+        raise PlacementError("Thời điểm đã qua; vui lòng chọn thời điểm trong tương lai.")
+    session_start, capacity = _session_for(session, occ.target, when)
+    offset = _check_capacity(session, occ.target, session_start, capacity, occ.duration_seconds, exclude_id=occ.id)
+    old = occ.starts_at
+    occ.session_starts_at = session_start
+    occ.starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
+    occ.is_pinned = True
+    delivery.due_at = occ.starts_at
+    session.flush()
+    record(session, user=user, action="occurrence.move", entity=occ, from_state=old.isoformat(),
+           to_state=occ.starts_at.isoformat())
+
+
+def toggle_pin(session: Session, occ: Occurrence, *, user: User) -> None:
+    """Pin (keep through regeneration) or unpin an occurrence."""
+    occ.is_pinned = not occ.is_pinned
+    session.flush()
+    record(session, user=user, action="occurrence.pin" if occ.is_pinned else "occurrence.unpin", entity=occ)

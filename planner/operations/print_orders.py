@@ -1,0 +1,113 @@
+"""Print orders: created from an approved message, fulfilled by the print shop, rendered to print-ready PDF."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planner.markup import render_markdown
+from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
+from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
+from planner.operations.audit import record
+
+PRINT_CHANNELS = {"leaflet", "banner", "poster"}
+
+
+class PrintOrderError(ValueError):
+    """Bad order input or a forbidden transition; `errors` maps fields to Vietnamese messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def print_shops(session: Session) -> list[Unit]:
+    """Every print shop unit."""
+    return list(session.scalars(select(Unit).where(Unit.kind == UnitKind.PRINT_SHOP).order_by(Unit.name)))
+
+
+def create_print_order(session: Session, version: MessageVersion, user: User, data: dict, *,
+                       now: dt.datetime) -> PrintOrder:
+    """Validate the form (product, size, quantity, shop) and create the order for an approved version."""
+    from planner.printing import PRODUCTS, PrintError, product_size
+
+    errors: dict[str, str] = {}
+    if version.status is not VersionStatus.APPROVED:
+        errors["form"] = "Chỉ đặt in được nội dung đã duyệt."
+    if version.message.channel not in PRINT_CHANNELS:
+        errors["form"] = "Tin bài này không thuộc kênh ấn phẩm in."
+    product = data.get("product") or ""
+    size = None
+    if product not in PRODUCTS:
+        errors["product"] = "Vui lòng chọn loại ấn phẩm."
+    else:
+        try:
+            size = product_size(product, _mm(data.get("width_mm")), _mm(data.get("height_mm")))
+        except PrintError as exc:
+            errors["width_mm"] = str(exc)
+    quantity = str(data.get("quantity") or "").strip()
+    if not re.fullmatch(r"\d{1,6}", quantity) or int(quantity) < 1:
+        errors["quantity"] = "Số lượng phải là số nguyên từ 1 đến 999.999."
+    shop = session.get(Unit, int(data["print_shop_id"])) if str(data.get("print_shop_id", "")).isdigit() else None
+    if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
+        errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
+    if errors:
+        raise PrintOrderError(errors)
+    order = PrintOrder(version=version, product=product, width_mm=round(size[0]), height_mm=round(size[1]),
+                       quantity=int(quantity), print_shop=shop, unit_id=user.unit_id, created_by=user,
+                       note=(data.get("note") or "").strip()[:2000], status=PrintStatus.SUBMITTED,
+                       created_at=now, updated_at=now)
+    session.add(order)
+    session.flush()
+    record(session, user=user, action="print_order.create", entity=order, to_state=order.status)
+    return order
+
+
+def _mm(value) -> float | None:
+    try:
+        return float(str(value).replace(",", ".")) if value not in (None, "") else None
+    except ValueError:
+        return -1.0
+
+
+def visible_orders(user: User):
+    """Orders a user may see: a print shop only its own; others those of their unit scope."""
+    stmt = select(PrintOrder).order_by(PrintOrder.created_at.desc())
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.PRINT_SHOP:
+        return stmt.where(PrintOrder.print_shop_id == user.unit_id)
+    return stmt.join(Unit, Unit.id == PrintOrder.unit_id).where(Unit.path.startswith(user.unit.path,
+                                                                                    autoescape=True))
+
+
+def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *, now: dt.datetime) -> None:
+    """Move an order along submitted → accepted → printed → delivered (or cancel it)."""
+    try:
+        target = PrintStatus(to_state)
+    except ValueError:
+        raise PrintOrderError({"status": "Trạng thái không hợp lệ."}) from None
+    if target not in PRINT_TRANSITIONS[order.status]:
+        raise PrintOrderError({"status": f"Không thể chuyển từ '{order.status_label}' sang "
+                                         f"'{PRINT_STATUS_LABELS[target]}'."})
+    if (target is PrintStatus.CANCELLED) == (user.role is Role.PRINT_SHOP) and user.role is not Role.ADMIN:
+        raise PrintOrderError({"status": "Bạn không thể thực hiện bước này."})
+    old = order.status
+    order.status, order.updated_at = target, now
+    session.flush()
+    record(session, user=user, action="print_order.status", entity=order, from_state=old, to_state=target)
+
+
+def render_order(order: PrintOrder):
+    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded)."""
+    from planner.printing import render_print_product
+
+    version = order.version
+    plan = version.message.plan
+    return render_print_product(
+        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm, title=version.title,
+        body_html=render_markdown(version.body_md), channel=version.message.channel,
+        meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
+              "order_number": f"DI-{order.id:05d}", "quantity": order.quantity})

@@ -1,0 +1,34 @@
+"""Roster rows: a target's occurrences of a plan over a date range, ready for a page or a PDF."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from planner import localtime
+from planner.markup import plain_text
+from planner.models import Delivery, DeliveryStatus, Occurrence, Plan, Target
+
+
+def roster_rows(session: Session, plan: Plan, target: Target, first: dt.date, last: dt.date) -> list[dict]:
+    """One row per broadcast: date, weekday, session, title, duration, status and a script excerpt."""
+    lo, hi = localtime.local_range_bounds(first, last)
+    occs = session.scalars(
+        select(Occurrence).join(Delivery, Delivery.occurrence_id == Occurrence.id)
+        .where(Occurrence.plan_id == plan.id, Occurrence.target_id == target.id, Occurrence.starts_at >= lo,
+               Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
+        .options(selectinload(Occurrence.version), selectinload(Occurrence.delivery))
+        .order_by(Occurrence.starts_at)).all()
+    rows = []
+    for occ in occs:
+        local = localtime.to_local(occ.starts_at)
+        end = occ.starts_at + dt.timedelta(seconds=occ.duration_seconds)
+        excerpt = plain_text(occ.version.body_md).replace("\n", " ")
+        rows.append({
+            "date": localtime.fmt_date(occ.starts_at), "weekday": localtime.weekday_label(local.date()),
+            "session": f"{localtime.fmt_time(occ.starts_at)}–{localtime.fmt_time(end)}",
+            "title": occ.version.title, "duration": localtime.fmt_duration(occ.duration_seconds),
+            "status": occ.delivery.status_label, "note": excerpt[:160] + ("…" if len(excerpt) > 160 else ""),
+        })
+    return rows

@@ -1,0 +1,140 @@
+"""Reporting periods (Decree 09/2019), dashboard aggregation rolled up the unit tree, report documents."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from planner import localtime
+from planner.channels import CHANNEL_LABELS
+from planner.models import (AudienceGroup, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
+                            PeriodRule, Plan, PrintOrder, PrintStatus, ReportKind, Target, Unit, User)
+
+DONE = {DeliveryStatus.DELIVERED}
+LOST = {DeliveryStatus.MISSED, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED}
+OPEN = {DeliveryStatus.PLANNED, DeliveryStatus.DISPATCHED, DeliveryStatus.UNKNOWN}
+
+
+def report_period(rule: PeriodRule, kind: ReportKind, year: int, month: int | None = None) -> tuple[dt.date, dt.date]:
+    """First and last day of a reporting period; Decree 09 periods run from the 15th to the 14th."""
+    if rule is PeriodRule.DECREE_09:
+        if kind is ReportKind.MONTHLY:
+            start = dt.date(year - 1, 12, 15) if month == 1 else dt.date(year, month - 1, 15)
+            return start, dt.date(year, month, 14)
+        return {ReportKind.FIRST_HALF: (dt.date(year - 1, 12, 15), dt.date(year, 6, 14)),
+                ReportKind.SECOND_HALF: (dt.date(year, 6, 15), dt.date(year, 12, 14)),
+                ReportKind.ANNUAL: (dt.date(year - 1, 12, 15), dt.date(year, 12, 14))}[kind]
+    if kind is ReportKind.MONTHLY:
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return dt.date(year, month, 1), nxt - dt.timedelta(days=1)
+    return {ReportKind.FIRST_HALF: (dt.date(year, 1, 1), dt.date(year, 6, 30)),
+            ReportKind.SECOND_HALF: (dt.date(year, 7, 1), dt.date(year, 12, 31)),
+            ReportKind.ANNUAL: (dt.date(year, 1, 1), dt.date(year, 12, 31))}[kind]
+
+
+@dataclass
+class Tally:
+    """Counts of deliveries by outcome."""
+
+    planned: int = 0
+    delivered: int = 0
+    lost: int = 0
+    pending: int = 0
+
+    def add(self, status: DeliveryStatus, n: int) -> None:
+        if status is DeliveryStatus.CANCELLED:
+            return
+        self.planned += n
+        if status in DONE:
+            self.delivered += n
+        elif status in LOST:
+            self.lost += n
+        else:
+            self.pending += n
+
+    @property
+    def rate(self) -> int:
+        done = self.delivered + self.lost
+        return round(100 * self.delivered / done) if done else 0
+
+
+@dataclass
+class Dashboard:
+    total: Tally = field(default_factory=Tally)
+    by_channel: dict = field(default_factory=lambda: defaultdict(Tally))
+    by_unit: dict = field(default_factory=lambda: defaultdict(Tally))
+    by_audience: dict = field(default_factory=lambda: defaultdict(Tally))
+    reasons: Counter = field(default_factory=Counter)
+
+
+def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date | None = None,
+                   last: dt.date | None = None, root: Unit | None = None) -> Dashboard:
+    """Planned vs delivered vs missed by channel, by unit (rolled up to the root's children) and audience."""
+    root = root or user.unit
+    stmt = (select(Delivery.status, Delivery.channel, Unit.path, AudienceGroup.name, func.count())
+            .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+            .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
+            .join(Message, Message.id == MessageVersion.message_id)
+            .join(AudienceGroup, AudienceGroup.id == Message.audience_id)
+            .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
+            .group_by(Delivery.status, Delivery.channel, Unit.path, AudienceGroup.name))
+    if first and last:
+        lo, hi = localtime.local_range_bounds(first, last)
+        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
+    data = Dashboard()
+    names = _child_names(session, root)
+    for status, channel, path, audience, n in session.execute(stmt):
+        data.total.add(status, n)
+        data.by_channel[CHANNEL_LABELS.get(channel, channel)].add(status, n)
+        data.by_unit[names.get(_child_segment(root.path, path), root.name)].add(status, n)
+        data.by_audience[audience].add(status, n)
+    data.reasons = _reasons(session, plan, root, stmt_range=(first, last))
+    return data
+
+
+def _child_segment(root_path: str, path: str) -> str:
+    rest = path[len(root_path):].strip("/")
+    return rest.split("/")[0] if rest else ""
+
+
+def _child_names(session: Session, root: Unit) -> dict[str, str]:
+    return {f"{u.id:08d}": u.name for u in session.scalars(select(Unit).where(Unit.parent_id == root.id))}
+
+
+def _reasons(session: Session, plan: Plan, root: Unit, stmt_range) -> Counter:
+    stmt = (select(Delivery.reason, func.count()).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(LOST),
+                   Unit.path.startswith(root.path, autoescape=True)).group_by(Delivery.reason))
+    first, last = stmt_range
+    if first and last:
+        lo, hi = localtime.local_range_bounds(first, last)
+        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
+    return Counter({reason or "Không rõ": n for reason, n in session.execute(stmt)})
+
+
+def print_summary(session: Session, plan: Plan, root: Unit, first: dt.date, last: dt.date) -> list[list[str]]:
+    """Rows: product, orders, copies ordered, copies delivered, within the period."""
+    lo, hi = localtime.local_range_bounds(first, last)
+    rows = session.execute(
+        select(PrintOrder.product, PrintOrder.status, func.count(), func.sum(PrintOrder.quantity))
+        .join(MessageVersion, MessageVersion.id == PrintOrder.message_version_id)
+        .join(Message, Message.id == MessageVersion.message_id).join(Unit, Unit.id == PrintOrder.unit_id)
+        .where(Message.plan_id == plan.id, PrintOrder.created_at >= lo, PrintOrder.created_at < hi,
+               Unit.path.startswith(root.path, autoescape=True), PrintOrder.status != PrintStatus.CANCELLED)
+        .group_by(PrintOrder.product, PrintOrder.status)).all()
+    agg: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for product, status, n, qty in rows:
+        agg[product][0] += n
+        agg[product][1] += qty or 0
+        if status is PrintStatus.DELIVERED:
+            agg[product][2] += qty or 0
+    return [[p, str(a[0]), _num(a[1]), _num(a[2])] for p, a in sorted(agg.items())]
+
+
+def _num(n: int) -> str:
+    return f"{n:,}".replace(",", ".")

@@ -1,0 +1,31 @@
+// Live preview of the Markdown editor: the server renders and sanitises; we only show its answer.
+(function () {
+  const script = document.currentScript;
+  const url = script.dataset.previewUrl;
+  const form = document.querySelector("form.editor");
+  if (!form) return;
+  const body = form.querySelector("#body_md");
+  const preview = document.getElementById("preview");
+  const problems = document.getElementById("preview-problems");
+  let timer = null;
+  let seq = 0;
+  async function refresh() {
+    const mine = ++seq;
+    const data = new FormData();
+    for (const name of ["csrf_token", "title", "channel", "body_md"]) {
+      const el = form.elements[name];
+      if (el) data.append(name, el.value);
+    }
+    try {
+      const res = await fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": data.get("csrf_token") } });
+      if (!res.ok || mine !== seq) return;
+      const json = await res.json();
+      preview.innerHTML = json.html; // already sanitised by the server (allow-list)
+      problems.replaceChildren(...json.problems.map((p) => { const li = document.createElement("li"); li.textContent = p; return li; }));
+    } catch (e) { /* offline: keep the last preview */ }
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  refresh();
+})();

@@ -1,0 +1,43 @@
+"""Small pieces every view uses: the request's DB session, access checks, template filters."""
+from __future__ import annotations
+
+from flask import abort, current_app, g
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from planner import localtime
+from planner.access import AccessDenied, can
+
+
+def db_session() -> Session:
+    """The request's (or app context's) session; closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["planner_db"].session()
+    return g.db_session
+
+
+def require_permission(permission: str) -> None:
+    """Abort with 403 unless the logged-in user's role grants `permission`."""
+    if not current_user.is_authenticated or not can(current_user, permission):
+        abort(403)
+
+
+def register_filters(app) -> None:
+    """Jinja filters for local dates and times."""
+    app.jinja_env.filters.update(
+        date=localtime.fmt_date,
+        datetime=localtime.fmt_datetime,
+        time=localtime.fmt_time,
+        duration=localtime.fmt_duration,
+        weekday=localtime.weekday_label,
+    )
+
+    @app.context_processor
+    def _inject():
+        from planner.channels import CHANNEL_LABELS
+
+        return {"can": lambda p: current_user.is_authenticated and can(current_user, p),
+                "CHANNEL_LABELS": CHANNEL_LABELS}
+
+
+__all__ = ["AccessDenied", "db_session", "register_filters", "require_permission"]

@@ -1,0 +1,152 @@
+"""Message pages: write with live preview, versions, submit and review."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+
+from planner.access import can
+from planner.channels import get_channel
+from planner.db import utcnow
+from planner.markup import plain_text, render_markdown
+from planner.models import Message, MessageVersion
+from planner.operations import content
+from planner.operations.schedule import targets_in
+from planner.views.common import db_session, require_permission
+from planner.views.plans import load_plan
+
+bp = Blueprint("messages", __name__)
+
+
+def load_message(message_id: int) -> Message:
+    """The message if the current user may see its plan, else 404."""
+    message = db_session().get(Message, message_id)
+    if message is None:
+        abort(404)
+    load_plan(message.plan_id)
+    return message
+
+
+@bp.route("/plans/<int:plan_id>/messages/new", methods=["GET", "POST"])
+@login_required
+def new(plan_id: int):
+    plan = load_plan(plan_id)
+    require_permission("message.edit")
+    form, errors = dict(request.form), {}
+    if request.method == "POST":
+        session = db_session()
+        try:
+            message = content.create_message(session, plan, current_user, form, now=utcnow())
+        except content.ContentError as exc:
+            errors = exc.errors
+        else:
+            session.commit()
+            flash("Đã lưu bản nháp.", "success")
+            return redirect(url_for("messages.show", message_id=message.id))
+    return render_template("pages/messages/edit.html", plan=plan, message=None, form=form, errors=errors), \
+        (400 if errors else 200)
+
+
+@bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(message_id: int):
+    message = load_message(message_id)
+    require_permission("message.edit")
+    latest = message.latest
+    form = dict(request.form) if request.method == "POST" else {
+        "title": latest.title, "body_md": latest.body_md, "audience_id": str(message.audience_id),
+        "channel": message.channel, "min_per_week": message.min_per_week, "peak_per_day": message.peak_per_day,
+        "min_gap_hours": message.min_gap_hours}
+    errors = {}
+    if request.method == "POST":
+        session = db_session()
+        try:
+            version = content.edit_message(session, message, current_user, form, now=utcnow())
+        except content.ContentError as exc:
+            errors = exc.errors
+        else:
+            session.commit()
+            flash(f"Đã lưu phiên bản {version.number}.", "success")
+            return redirect(url_for("messages.show", message_id=message.id))
+    return render_template("pages/messages/edit.html", plan=message.plan, message=message, form=form,
+                           errors=errors), (400 if errors else 200)
+
+
+@bp.post("/messages/preview")
+@login_required
+def preview():
+    """Live preview: Markdown → sanitised HTML, plus the channel's checks."""
+    text = request.form.get("body_md", "")
+    result = {"html": render_markdown(text), "problems": []}
+    channel = request.form.get("channel", "")
+    try:
+        adapter = get_channel(channel)
+    except ValueError:
+        return jsonify(result)
+    from planner.channels.base import ContentItem
+
+    item = ContentItem(title=request.form.get("title", ""), body_md=text, plain_text=plain_text(text),
+                       html=result["html"])
+    result["problems"] = adapter.validate(item)
+    return jsonify(result)
+
+
+@bp.get("/messages/<int:message_id>")
+@login_required
+def show(message_id: int):
+    message = load_message(message_id)
+    version_no = request.args.get("v", type=int)
+    version = next((v for v in message.versions if v.number == version_no), message.latest)
+    session = db_session()
+    targets = []
+    if message.approved is not None and can(current_user, "schedule.edit"):
+        targets = [t for t in targets_in(session, current_user.unit, message.channel)] \
+            if get_channel(message.channel).is_online else []
+    return render_template("pages/messages/show.html", message=message, version=version,
+                           html=render_markdown(version.body_md), targets=targets)
+
+
+@bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")
+@login_required
+def submit(message_id: int, version_id: int):
+    message = load_message(message_id)
+    require_permission("message.edit")
+    version = _version_of(message, version_id)
+    session = db_session()
+    try:
+        content.submit_version(session, version, current_user, now=utcnow())
+    except content.ContentError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash("Đã gửi duyệt.", "success")
+    return redirect(url_for("messages.show", message_id=message.id))
+
+
+@bp.post("/messages/<int:message_id>/versions/<int:version_id>/review")
+@login_required
+def review(message_id: int, version_id: int):
+    message = load_message(message_id)
+    require_permission("message.review")
+    version = _version_of(message, version_id)
+    approve = request.form.get("decision") == "approve"
+    session = db_session()
+    try:
+        content.review_version(session, version, current_user, approve=approve, note=request.form.get("note", ""),
+                               now=utcnow())
+    except content.ContentError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash("Đã duyệt." if approve else "Đã yêu cầu sửa.", "success")
+    return redirect(url_for("messages.show", message_id=message.id))
+
+
+def _version_of(message: Message, version_id: int) -> MessageVersion:
+    version = db_session().get(MessageVersion, version_id)
+    if version is None or version.message_id != message.id:
+        abort(404)
+    return version
+
+
+

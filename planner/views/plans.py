@@ -1,0 +1,61 @@
+"""Plan pages: the list, a plan's overview with its message matrix, and its dashboard."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from planner.access import AccessDenied, can, get_plan, visible_plans
+from planner.channels import CHANNEL_LABELS
+from planner.models import Role
+from planner.reports import plan_dashboard
+from planner.views.common import db_session
+
+bp = Blueprint("plans", __name__)
+
+
+def load_plan(plan_id: int):
+    """The plan if the current user may see it, else 404 (no hint whether it exists)."""
+    try:
+        return get_plan(db_session(), current_user, plan_id)
+    except AccessDenied:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index():
+    if current_user.role is Role.PRINT_SHOP:
+        return redirect(url_for("printing.index"))
+    plans = db_session().scalars(visible_plans(current_user)).all()
+    return render_template("pages/plans/index.html", plans=plans)
+
+
+@bp.get("/plans/<int:plan_id>")
+@login_required
+def show(plan_id: int):
+    plan = load_plan(plan_id)
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from planner.models import Message
+
+    messages = db_session().scalars(select(Message).where(Message.plan_id == plan.id)
+                                    .options(selectinload(Message.versions))
+                                    .order_by(Message.channel, Message.id)).all()
+    channels = [c for c in CHANNEL_LABELS if c in (plan.details.get("channels") or CHANNEL_LABELS)]
+    channels += sorted({m.channel for m in messages} - set(channels))
+    matrix = {(a.id, c): [] for a in plan.audiences for c in channels}
+    for m in messages:
+        matrix.setdefault((m.audience_id, m.channel), []).append(m)
+    return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
+                           message_count=len(messages))
+
+
+@bp.get("/plans/<int:plan_id>/dashboard")
+@login_required
+def dashboard(plan_id: int):
+    plan = load_plan(plan_id)
+    if not can(current_user, "report.view"):
+        abort(403)
+    data = plan_dashboard(db_session(), plan, current_user)
+    return render_template("pages/plans/dashboard.html", plan=plan, data=data)

@@ -1,0 +1,92 @@
+"""Print order pages: order from an approved message, the print shop's queue, the print-ready PDF."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from planner.access import can
+from planner.db import utcnow
+from planner.models import MessageVersion, PrintOrder
+from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
+from planner.operations import print_orders as ops
+from planner.views.common import db_session, require_permission
+from planner.views.plans import load_plan
+
+bp = Blueprint("printing", __name__)
+
+
+def load_order(order_id: int) -> PrintOrder:
+    """An order the current user may see (a print shop: only its own), else 404."""
+    order = db_session().scalars(ops.visible_orders(current_user).where(PrintOrder.id == order_id)).first()
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/print-orders")
+@login_required
+def index():
+    if not (can(current_user, "print.order") or can(current_user, "print.fulfil")):
+        abort(403)
+    orders = db_session().scalars(ops.visible_orders(current_user)).all()
+    return render_template("pages/printing/index.html", orders=orders)
+
+
+@bp.route("/print-orders/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require_permission("print.order")
+    session = db_session()
+    version = session.get(MessageVersion, request.values.get("version_id", type=int) or 0)
+    if version is None:
+        abort(404)
+    load_plan(version.message.plan_id)
+    from planner.printing import PRODUCTS
+
+    form = dict(request.form) if request.method == "POST" else {
+        "product": "banner_08x5" if version.message.channel == "banner" else "leaflet_a5", "quantity": "500"}
+    errors = {}
+    if request.method == "POST":
+        try:
+            order = ops.create_print_order(session, version, current_user, form, now=utcnow())
+        except ops.PrintOrderError as exc:
+            errors = exc.errors
+        else:
+            session.commit()
+            flash(f"Đã gửi đơn in DI-{order.id:05d} tới {order.print_shop.name}.", "success")
+            return redirect(url_for("printing.show", order_id=order.id))
+    return render_template("pages/printing/new.html", version=version, form=form, errors=errors,
+                           products=PRODUCTS, shops=ops.print_shops(session)), (400 if errors else 200)
+
+
+@bp.get("/print-orders/<int:order_id>")
+@login_required
+def show(order_id: int):
+    order = load_order(order_id)
+    return render_template("pages/printing/show.html", order=order, next_states=[
+        (s.value, PRINT_STATUS_LABELS[s]) for s in PRINT_TRANSITIONS[order.status]])
+
+
+@bp.get("/print-orders/<int:order_id>.pdf")
+@login_required
+def pdf(order_id: int):
+    order = load_order(order_id)
+    rendered = ops.render_order(order)
+    return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="DI-{order.id:05d}-{rendered.filename}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.post("/print-orders/<int:order_id>/status")
+@login_required
+def status(order_id: int):
+    order = load_order(order_id)
+    session = db_session()
+    try:
+        ops.move_order(session, order, current_user, request.form.get("status", ""), now=utcnow())
+    except ops.PrintOrderError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(f"Đơn in: {order.status_label}.", "success")
+    return redirect(url_for("printing.show", order_id=order.id))

@@ -1,0 +1,157 @@
+"""Schedule pages: generate, the week/month calendar, manual placement, move/pin, village rosters."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from planner import localtime
+from planner.access import sees_unit
+from planner.db import utcnow
+from planner.models import Occurrence, Target, Unit
+from planner.operations import calendar as cal
+from planner.operations import placement
+from planner.operations.schedule import ScheduleError, schedule_plan
+from planner.views.common import db_session, require_permission
+from planner.views.messages import load_message
+from planner.views.plans import load_plan
+
+bp = Blueprint("schedule", __name__)
+
+
+def _unit_arg(name: str = "unit") -> Unit:
+    unit_id = request.values.get(name, type=int)
+    unit = db_session().get(Unit, unit_id) if unit_id else current_user.unit
+    if unit is None or not sees_unit(current_user, unit):
+        abort(404)
+    return unit
+
+
+def _plan_channels(plan) -> list[str]:
+    return [c for c in (plan.details.get("channels") or []) if c in ("loudspeaker", "fanpage", "zalo", "portal")] \
+        or ["loudspeaker"]
+
+
+@bp.route("/plans/<int:plan_id>/schedule", methods=["GET", "POST"])
+@login_required
+def generate(plan_id: int):
+    plan = load_plan(plan_id)
+    require_permission("schedule.edit")
+    session = db_session()
+    units = cal.unit_options(session, current_user.unit)
+    form = dict(request.form) if request.method == "POST" else _default_generate_form(plan)
+    errors, outcome = {}, None
+    if request.method == "POST":
+        try:
+            unit = _unit_arg()
+            start, end = _parse_range(form, errors)
+            if form.get("channel") not in _plan_channels(plan):
+                errors["channel"] = "Vui lòng chọn kênh của kế hoạch."
+            if not errors:
+                outcome = schedule_plan(session, plan, unit=unit, channel=form["channel"], start=start, end=end,
+                                        now=utcnow(), settings=current_app.config, user=current_user)
+                session.commit()
+        except ScheduleError as exc:
+            session.rollback()
+            errors["form"] = str(exc)
+    return render_template("pages/schedule/generate.html", plan=plan, units=units, form=form, errors=errors,
+                           outcome=outcome, channels=_plan_channels(plan)), (400 if errors else 200)
+
+
+def _default_generate_form(plan) -> dict:
+    today = localtime.today(utcnow())
+    peak = next((w for w in plan.windows if w.kind.value == "peak" and not w.is_yearly and w.ends_on >= today), None)
+    start, end = (max(today, peak.starts_on), peak.ends_on) if peak else (today, today + dt.timedelta(days=27))
+    return {"start": localtime.fmt_date(start), "end": localtime.fmt_date(end), "channel": _plan_channels(plan)[0],
+            "unit": str(current_user.unit_id)}
+
+
+def _parse_range(form: dict, errors: dict) -> tuple[dt.date | None, dt.date | None]:
+    dates = {}
+    for name in ("start", "end"):
+        try:
+            dates[name] = localtime.parse_date(form.get(name, ""))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if not errors and dates["end"] < dates["start"]:
+        errors["end"] = "Ngày kết thúc phải sau ngày bắt đầu."
+    return dates.get("start"), dates.get("end")
+
+
+@bp.get("/plans/<int:plan_id>/calendar")
+@login_required
+def calendar(plan_id: int):
+    plan = load_plan(plan_id)
+    session = db_session()
+    unit = _unit_arg()
+    channel = request.args.get("channel") or _plan_channels(plan)[0]
+    view = "month" if request.args.get("view") == "month" else "week"
+    try:
+        anchor = localtime.parse_date(request.args["date"]) if request.args.get("date") else localtime.today(utcnow())
+    except ValueError:
+        anchor = localtime.today(utcnow())
+    first, last = _view_range(view, anchor)
+    targets = cal.targets_in(session, unit, channel)
+    data = cal.target_calendar(session, plan, targets, channel, first, last)
+    return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
+                           anchor=anchor, first=first, last=last, targets=targets, data=data,
+                           days=cal.day_infos(session, plan, channel, first, last),
+                           units=cal.unit_options(session, current_user.unit), channels=_plan_channels(plan),
+                           prev_date=first - dt.timedelta(days=1), next_date=last + dt.timedelta(days=1))
+
+
+def _view_range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
+    if view == "month":
+        first = anchor.replace(day=1)
+        nxt = (first + dt.timedelta(days=32)).replace(day=1)
+        return first, nxt - dt.timedelta(days=1)
+    first = anchor - dt.timedelta(days=anchor.weekday())
+    return first, first + dt.timedelta(days=6)
+
+
+@bp.post("/messages/<int:message_id>/place")
+@login_required
+def place(message_id: int):
+    """Schedule an approved post into a chosen time at a page (pinned)."""
+    message = load_message(message_id)
+    require_permission("schedule.edit")
+    session = db_session()
+    target = session.get(Target, request.form.get("target_id", type=int) or 0)
+    if target is None or not sees_unit(current_user, target.unit):
+        abort(404)
+    try:
+        occ = placement.place_message(session, message, target, request.form.get("day", ""),
+                                      request.form.get("at", ""), user=current_user, now=utcnow(),
+                                      settings=current_app.config)
+    except placement.PlacementError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(f"Đã lên lịch đăng lúc {localtime.fmt_datetime(occ.starts_at)} trên {target.name}.", "success")
+    return redirect(url_for("messages.show", message_id=message.id))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/move")
+@login_required
+def move(occurrence_id: int):
+    """Move an occurrence to another day/time (it becomes pinned), or just pin/unpin it."""
+    require_permission("schedule.edit")
+    session = db_session()
+    occ = session.get(Occurrence, occurrence_id)
+    if occ is None or not sees_unit(current_user, occ.target.unit):
+        abort(404)
+    load_plan(occ.plan_id)
+    try:
+        if request.form.get("action") == "toggle_pin":
+            placement.toggle_pin(session, occ, user=current_user)
+        else:
+            placement.move_occurrence(session, occ, request.form.get("day", ""), request.form.get("at", ""),
+                                      user=current_user, now=utcnow())
+    except placement.PlacementError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash("Đã cập nhật lịch.", "success")
+    back = request.form.get("back") or url_for("schedule.calendar", plan_id=occ.plan_id)
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("plans.index"))

@@ -1,0 +1,63 @@
+"""The worker process: an APScheduler 3.x heartbeat that dispatches due deliveries. Never in web workers."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+
+from planner.db import Database, utcnow
+from planner.models import WorkerHeartbeat
+
+log = logging.getLogger(__name__)
+
+
+def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, now=None) -> dict:
+    """One heartbeat: record liveness, mark missed broadcasts, expire/claim/deliver online posts, render reports."""
+    from planner import dispatch
+    from planner.operations.delivery import mark_missed
+    from planner.operations.reporting import render_queued_reports
+
+    now = now or utcnow()
+    session = db.session()
+    try:
+        beat = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
+        beat.beat_at, beat.pid = now, os.getpid()
+        session.add(beat)
+        missed = mark_missed(session, now=now)
+        expired = dispatch.expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"])
+        session.commit()
+        ids = dispatch.claim_due(session, now=now, worker_id=worker_id, limit=settings["DISPATCH_BATCH_SIZE"])
+        counts = dispatch.deliver_claimed(session, ids, settings, now=now) if ids else {}
+        reports = render_queued_reports(session, now=now,
+                                        directory=Path(instance_path) / settings["REPORT_DIR"])
+        return {"missed": missed, "expired": expired, "claimed": len(ids), **counts, "reports": reports}
+    finally:
+        session.close()
+
+
+def run_worker(app) -> None:
+    """Block, ticking every WORKER_INTERVAL_SECONDS until interrupted."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    settings = dict(app.config)
+    db: Database = app.extensions["planner_db"]
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+
+    def _tick():
+        try:
+            result = tick(db, settings, instance_path=app.instance_path, worker_id=worker_id)
+            if any(result.values()):
+                log.info("worker tick: %s", result)
+        except Exception:  # noqa: BLE001 — keep ticking; the next tick retries from the database
+            log.exception("worker tick failed")
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    # One dispatcher job; coalesce missed runs and allow generous grace so a slow tick is not skipped.
+    scheduler.add_job(_tick, "interval", seconds=settings["WORKER_INTERVAL_SECONDS"], id="heartbeat",
+                      coalesce=True, max_instances=1, misfire_grace_time=300, next_run_time=utcnow())
+    log.info("worker %s started, tick every %ss", worker_id, settings["WORKER_INTERVAL_SECONDS"])
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

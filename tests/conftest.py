@@ -1,0 +1,82 @@
+"""Shared fixtures: an app on a fresh database per test (SQLite in memory, or PostgreSQL when
+PLANNER_TEST_DATABASE_URL is set), the demo library imported, users, and a logged-in client."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if PG_URL:
+        return PG_URL
+    return "sqlite://"
+
+
+@pytest.fixture()
+def app(database_url, tmp_path):
+    from planner import create_app
+    from planner.db import Base
+
+    os.environ["PLANNER_INSTANCE_PATH"] = str(tmp_path / "instance")
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
+                      "DEMO_PASSWORD": "pw-test-123", "WORKER_INTERVAL_SECONDS": 1})
+    engine = app.extensions["planner_db"].engine
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield app
+    app.extensions["planner_db"].session().close()
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture()
+def db(app):
+    """A session on the test database (inside an app context)."""
+    with app.app_context():
+        from planner.views.common import db_session
+
+        yield db_session()
+
+
+@pytest.fixture()
+def demo(app, db):
+    """The real content library and schedules imported, plus the demo users."""
+    from planner.db import utcnow
+    from planner.operations.importing import import_paths
+
+    import_paths(db, [ROOT / "content_library", ROOT / "schedules"], now=utcnow())
+    db.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "demo"])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture()
+def login(app, demo):
+    """login('vanhoa') → a test client logged in as that demo user."""
+
+    def _login(username: str):
+        client = app.test_client()
+        page = client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        resp = client.post("/login", data={"username": username, "password": "pw-test-123", "csrf_token": token})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token in a rendered page."""
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
