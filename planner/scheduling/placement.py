@@ -49,6 +49,7 @@ class Unit:
     ideal: float = field(compare=False)
     reason: tuple = field(compare=False)
     demand: tuple = field(compare=False)
+    days: list[int] | None = field(default=None, compare=False)
 
 
 class TargetPlacer:
@@ -124,13 +125,15 @@ class TargetPlacer:
                 for k in range(track.per_day.get(day, 0), spec.peak_per_day):
                     units.append(Unit((), track, lo, hi, day, ("peak", day, k + 1, spec.peak_per_day),
                                       ("day", day)))
+        # Weekly units do not count on the peak units succeeding: each one checks, when its
+        # turn comes, whether the week is already met (see _place).
         need = self.week_need(spec, days)
-        rest = need - have - len(units)
+        rest = need - have
         lo, hi = table.span(days[0], days[-1])
         for k in range(max(rest, 0)):
             ideal = days[0] + (k + 0.5) * (days[-1] - days[0] + 1) / rest
-            units.append(Unit((), track, lo, hi, ideal, ("week", week_start, need - rest + k + 1, need),
-                              ("week", week_start)))
+            units.append(Unit((), track, lo, hi, ideal, ("week", week_start, have + k + 1, need),
+                              ("week", week_start), days))
         return units
 
     def _order(self, units: list[Unit], week: int) -> None:
@@ -151,6 +154,11 @@ class TargetPlacer:
     def _place(self, unit: Unit) -> bool:
         """Put the unit in the best free session of its window, or note why it could not."""
         track, spec = unit.track, unit.track.spec
+        if unit.days is not None:
+            got = sum(track.per_day.get(day, 0) for day in unit.days)
+            if got >= unit.reason[3]:
+                return True
+            unit.reason = (*unit.reason[:2], got + 1, unit.reason[3])
         best, best_key, why = -1, None, WHY_NO_SESSION
         gap, duration, members, used = spec.min_gap_hours * 3600, spec.duration_s, self.members, self.used
         caps, days, per_day = self.table.caps, self.table.days, track.per_day
