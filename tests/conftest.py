@@ -37,11 +37,10 @@ def app(database_url, tmp_path):
 
 @pytest.fixture()
 def db(app):
-    """A session on the test database (inside an app context)."""
-    with app.app_context():
-        from planner.views.common import db_session
-
-        yield db_session()
+    """A session on the test database. No app context is kept pushed: requests must get their own."""
+    session = app.extensions["planner_db"].session()
+    yield session
+    session.close()
 
 
 @pytest.fixture()
