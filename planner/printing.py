@@ -1,0 +1,251 @@
+"""WeasyPrint rendering of print products, rosters and reports, with bundled fonts and no outside access.
+
+Independent of Flask: the worker and the CLI call it without a request. WeasyPrint is imported on
+the first render; one FontConfiguration is shared by the process and renders are serialised.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from planner import print_documents as docs
+from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
+    BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
+    product_size,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+FONT_URL_PREFIX = "planner-font:"  # print/base.html names bundled fonts as planner-font:FILE.ttf
+BUNDLED_FAMILIES = frozenset({"Planner Serif", "Planner Sans"})  # its @font-face families
+_FONT_NAME_RE = re.compile(r"[A-Za-z0-9_-]+\.(?:ttf|otf|woff2?)")
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A rendered PDF. trim_mm is the ordered size; at scale 10 the pages measure trim_mm / 10."""
+
+    data: bytes
+    pages: int
+    scale: int
+    trim_mm: tuple[float, float]
+    filename: str
+
+
+# --- templates -------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def template_env() -> jinja2.Environment:
+    """The print templates' own Jinja environment (autoescaped, strict), independent of Flask."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(("html",), default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["mm"] = lambda value: f"{docs.format_mm(value)}mm"
+    env.globals["font_url"] = lambda name: FONT_URL_PREFIX + name
+    return env
+
+
+def render_template(name: str, **context) -> str:
+    """HTML of one print template (used for rendering, previews and golden tests)."""
+    return template_env().get_template(name).render(**context)
+
+
+# --- WeasyPrint ------------------------------------------------------------------------------
+
+_render_lock = threading.Lock()  # one shared FontConfiguration; WeasyPrint is not thread-safe
+
+
+@functools.lru_cache(maxsize=1)
+def _weasyprint():
+    """Import WeasyPrint once (≈0.8 s) and build the process-wide FontConfiguration."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class RestrictedFetcher(URLFetcher):
+        """Fetch only data: URIs and bundled fonts (planner-font:NAME); refuse everything else."""
+
+        def __init__(self):
+            super().__init__(timeout=5, allowed_protocols={"data"}, allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            if url.startswith(FONT_URL_PREFIX):
+                name = url[len(FONT_URL_PREFIX):]
+                path = FONTS_DIR / name
+                if _FONT_NAME_RE.fullmatch(name) and path.is_file():
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+            elif url[:5].lower() == "data:":
+                return super().fetch(url, headers)
+            self.refused.append(url)
+            raise ValueError(f"refused by planner.printing: {url[:200]}")
+
+    return weasyprint, FontConfiguration(), RestrictedFetcher
+
+
+def restricted_fetcher():
+    """A new restricted URL fetcher (it records the URLs it refused)."""
+    return _weasyprint()[2]()
+
+
+class _ProblemCollector(logging.Handler):
+    """Collects WeasyPrint warnings and errors from the rendering thread."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[tuple[int, str]] = []
+
+    def emit(self, record):
+        if record.thread == self.thread:
+            self.messages.append((record.levelno, record.getMessage()))
+
+
+def _check_problems(messages, refused, fonts) -> None:
+    if refused:
+        raise PrintError("Tài liệu tham chiếu tài nguyên bên ngoài (không được phép): " + ", ".join(refused[:3]))
+    for level, message in messages:
+        if ".notdef" in message or "glyph" in message.lower():
+            char = re.search(r'"(.+?)" \((U\+[0-9A-F]+)\)', message)
+            shown = f"“{char.group(1)}” ({char.group(2)})" if char else ""
+            raise PrintError(f"Phông chữ đi kèm không có ký tự {shown}; hãy bỏ hoặc thay các ký tự đó.")
+        if "Font-face" in message or level >= logging.ERROR:
+            raise PrintError(f"Không dựng được bản in: {message[:200]}")
+    stray = sorted({font.family for font in fonts if font.family not in BUNDLED_FAMILIES})
+    if stray:
+        raise PrintError("Phông chữ đi kèm không có một số ký tự (bản in sẽ phải dùng phông của máy: "
+                         f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError."""
+    missing = docs.unsupported_characters(html)
+    if missing:
+        shown = ", ".join(f"“{ch}” (U+{ord(ch):04X})" for ch in missing[:5])
+        raise PrintError(f"Phông chữ đi kèm không có ký tự {shown}; hãy bỏ hoặc thay các ký tự đó.")
+    weasyprint, font_config, fetcher_class = _weasyprint()
+    fetcher = fetcher_class()
+    collector = _ProblemCollector()
+    logger = logging.getLogger("weasyprint")
+    with _render_lock:
+        level = logger.level
+        if logger.getEffectiveLevel() > logging.WARNING:  # an app's logging setup must not hide tofu
+            logger.setLevel(logging.WARNING)
+        logger.addHandler(collector)
+        try:
+            document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(font_config=font_config)
+            data = document.write_pdf()
+        finally:
+            logger.removeHandler(collector)
+            logger.setLevel(level)
+    _check_problems(collector.messages, fetcher.refused, document.fonts.values())
+    return data, len(document.pages)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+def _qr_data_uri(url: str, dark: str = "#000000") -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=1, border=4, dark=dark)
+
+
+PRODUCT_FITS = {"leaflet": (1.0, 0.92, 0.85, 0.78), "poster": (1.0, 0.88, 0.76, 0.65, 0.55), "banner": (1.0,)}
+MAX_PAGES = {"leaflet": 2, "poster": 1, "banner": 1}
+
+
+def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
+    """HTML of a print product (same arguments as render_print_product); fit scales the type."""
+    ctx = docs.product_context(**kwargs)
+    if ctx["channel"] == "banner":
+        ctx.update(docs.banner_layout(ctx["title"], ctx["page_w"], ctx["page_h"], ctx["meta"]))
+    else:
+        # Type and margins follow the sheet: 10.5 pt on A5, ×4 on A1.
+        k = min(ctx["page_w"] / 148, ctx["page_h"] / 210)
+        ctx["base_pt"] = round(10.5 * k * fit, 2)
+        ctx["margin"] = 11 * k
+        # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
+        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"]))
+        qr_url = ctx["meta"].get("qr_url")
+        ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
+    return render_template(f"print/{ctx['channel']}.html", **ctx)
+
+
+def render_print_product(*, product: str, width_mm: float, height_mm: float, title: str, body_html: str,
+                         channel: str, meta: dict) -> RenderedPdf:
+    """A print-ready PDF: trim = ordered size, 3 mm bleed, fonts embedded; 1:10 when too large."""
+    kwargs = dict(product=product, width_mm=width_mm, height_mm=height_mm, title=title,
+                  body_html=body_html, channel=channel, meta=dict(meta or {}))
+    ctx = docs.product_context(**kwargs)
+    limit = MAX_PAGES[channel]
+    for fit in PRODUCT_FITS[channel]:
+        data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs))
+        if pages <= limit:
+            return RenderedPdf(data, pages, ctx["scale"], ctx["trim"], ctx["filename"])
+    label = ctx["label"][0].lower() + ctx["label"][1:]
+    raise PrintError(f"Nội dung quá dài cho {label}: cần {pages} trang, tối đa {limit}. "
+                     "Hãy rút gọn nội dung.")
+
+
+def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
+                confirm_url: str, generated_at_label: str) -> str:
+    """HTML of a village broadcast roster (see render_roster)."""
+    if not confirm_url:
+        raise PrintError("Lịch phát thanh cần đường dẫn xác nhận cho mã QR.")
+    return render_template(
+        "print/roster.html", unit_name=unit_name, commune_name=commune_name, plan_title=plan_title,
+        period_label=period_label, days=docs.roster_days(rows), confirm_url=confirm_url,
+        qr=_qr_data_uri(confirm_url), generated_at_label=generated_at_label,
+        pdf_title=f"Lịch phát thanh – {unit_name} – {period_label}", pdf_author=commune_name,
+        pdf_subject=plan_title, pdf_keywords="")
+
+
+def render_roster(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
+                  confirm_url: str, generated_at_label: str) -> RenderedPdf:
+    """A4 broadcast roster for one village: QR to confirm_url, rows grouped by date, a column to sign."""
+    data, pages = html_to_pdf(roster_html(
+        unit_name=unit_name, commune_name=commune_name, plan_title=plan_title, period_label=period_label,
+        rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label))
+    name = f"lich-phat-thanh_{docs.slugify(unit_name, 40)}_{docs.slugify(period_label, 30)}.pdf"
+    return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
+
+
+def report_html(doc: dict) -> str:
+    """HTML of an official report (see render_report)."""
+    ctx = docs.report_context(doc)
+    return render_template("print/report.html", **ctx, pdf_title=f"{ctx['title'].capitalize()} {ctx['subject']}",
+                           pdf_author=doc["agency"], pdf_subject=ctx["period_label"], pdf_keywords=ctx["number"])
+
+
+def render_report(doc: dict) -> RenderedPdf:
+    """An official report laid out per Decree 30/2020/NĐ-CP (A4, Times-compatible serif)."""
+    data, pages = html_to_pdf(report_html(doc))
+    name = f"bao-cao_{docs.slugify(doc['number'], 30)}_{doc['date']:%Y-%m-%d}.pdf"
+    return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
+
+
+def render_to_png_pages(pdf: bytes, dpi: int = 50) -> list[bytes]:
+    """PNG images of each page through poppler's pdftoppm (for tests and visual checks)."""
+    if shutil.which("pdftoppm") is None:
+        raise PrintError("Không tìm thấy pdftoppm (gói poppler-utils).")
+    with tempfile.TemporaryDirectory(prefix="planner-png-") as tmp:
+        source = Path(tmp, "in.pdf")
+        source.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(Path(tmp, "page"))],
+                       check=True, capture_output=True, timeout=60)
+        return [path.read_bytes() for path in sorted(Path(tmp).glob("page-*.png"),
+                                                    key=lambda p: int(p.stem.rsplit("-", 1)[1]))]
+
