@@ -11,6 +11,7 @@ session, at least min_gap_hours between session starts of one message at one tar
 """
 from planner.scheduling.calendar import SessionTable, expand_sessions, resolve_grids, window_dates
 from planner.scheduling.duration import estimate_duration
+from planner.scheduling.emergency import EmergencyResult, insert_emergency, replace_missed
 from planner.scheduling.engine import build_schedule
 from planner.scheduling.result import ScheduleResult
 from planner.scheduling.specs import FixedItem, GridSpec, MessageSpec, Placement, ScheduleInputError, \
@@ -18,6 +19,7 @@ from planner.scheduling.specs import FixedItem, GridSpec, MessageSpec, Placement
 
 __all__ = [
     "FixedItem", "GridSpec", "MessageSpec", "Placement", "ScheduleInputError", "ScheduleIssue",
-    "ScheduleResult", "SessionTable", "TargetSpec", "WindowSpec", "build_schedule",
-    "estimate_duration", "expand_sessions", "resolve_grids", "window_dates",
+    "EmergencyResult", "ScheduleResult", "SessionTable", "TargetSpec", "WindowSpec", "build_schedule",
+    "estimate_duration", "expand_sessions", "insert_emergency", "replace_missed", "resolve_grids",
+    "window_dates",
 ]

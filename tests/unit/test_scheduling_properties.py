@@ -260,3 +260,26 @@ def test_same_inputs_in_any_order_give_the_same_schedule(problem, rnd: random.Ra
 def test_duration_grows_with_text_and_never_negative(tokens):
     text = " ".join(tokens)
     assert 0 <= estimate_duration(text) <= estimate_duration(text + " thêm chữ.")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(1, 3), st.sampled_from([30, 120, 250]))
+def test_emergency_insertion_keeps_capacity_and_fixed_items(problem, ahead, duration):
+    from planner.scheduling.emergency import insert_emergency
+
+    targets, msgs, _, fixed, *_, now = problem
+    result = solve(problem)
+    storm = MessageSpec(7, 7, "emergency", duration, None, None, 0, 0, 0)
+    out = insert_emergency(list(result.placements) + fixed, storm, [t.id for t in targets], now=now,
+                           targets=targets, messages=msgs, sessions_ahead=ahead)
+    assert set(out.displaced) <= set(result.placements)     # only movable placements ever move
+    moved = {(p.target_id, p.session_start, p.message_id) for p in out.displaced + out.shifted}
+    after = [p for p in result.placements if (p.target_id, p.session_start, p.message_id) not in moved]
+    after += out.placed + out.replaced + out.shifted
+    used = Counter()
+    for item in after + fixed:
+        used[(item.target_id, item.session_start)] += item.duration_s
+    by_id = {t.id: t for t in targets}
+    for p in out.placed + out.replaced:
+        assert p.session_start > now and used[(p.target_id, p.session_start)] <= capacity(by_id[p.target_id], p.session_start)
+    assert all(p.session_start > now for p in out.placed)
