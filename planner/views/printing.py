@@ -71,7 +71,13 @@ def show(order_id: int):
 @login_required
 def pdf(order_id: int):
     order = load_order(order_id)
-    rendered = ops.render_order(order)
+    from planner.printing import PrintError
+
+    try:
+        rendered = ops.render_order(order)
+    except PrintError as exc:
+        flash(f"Không tạo được tệp in: {exc}", "error")
+        return redirect(url_for("printing.show", order_id=order.id))
     return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="DI-{order.id:05d}-{rendered.filename}"',
         "Cache-Control": "no-store"})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from planner import localtime
@@ -52,13 +52,18 @@ def show(plan_id: int, target_id: int):
 @login_required
 def pdf(plan_id: int, target_id: int):
     plan, target, first, last, confirm_url, rows = _context(plan_id, target_id)
-    from planner.printing import render_roster
+    from planner.printing import PrintError, render_roster
 
     commune = target.unit.parent.name if target.unit.parent else ""
-    rendered = render_roster(unit_name=target.unit.name, commune_name=commune, plan_title=plan.title,
-                             period_label=f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}",
-                             rows=rows, confirm_url=confirm_url,
-                             generated_at_label=localtime.fmt_datetime(utcnow()))
+    try:
+        rendered = render_roster(unit_name=target.unit.name, commune_name=commune, plan_title=plan.title,
+                                 period_label=f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}",
+                                 rows=rows, confirm_url=confirm_url,
+                                 generated_at_label=localtime.fmt_datetime(utcnow()))
+    except PrintError as exc:
+        flash(f"Không tạo được tệp PDF: {exc}", "error")
+        return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id,
+                                start=localtime.fmt_date(first), end=localtime.fmt_date(last)))
     filename = f"lich-phat-{target.unit.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
     return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
