@@ -138,13 +138,10 @@ def load_library(content_dir: Path, schedules_dir: Path | None = None, *,
                  known_unit_codes: frozenset[str] = frozenset(),
                  known_plan_codes: frozenset[str] = frozenset()) -> Library:
     """Read and check the whole library; raise LibraryError listing every problem found."""
-    root, report, seen = Path(content_dir), Report(), {}
-    if not root.is_dir():
-        raise LibraryError([Problem(str(root), None, "-", "không tìm thấy thư mục thư viện nội dung")])
-    units = _read_units_yaml(report, root, seen)
-    for path in sorted((root / "villages").glob("*.csv")):
-        units += _read_units_csv(report, path, path.relative_to(root).as_posix(), seen)
-    plans, messages = _read_plans(report, root)
+    report, seen = Report(), {}
+    # Any part may be missing (no units.yaml, no villages, even no content folder at all):
+    # references then resolve against the codes the database already has.
+    units, plans, messages = _read_content(report, Path(content_dir), seen)
     schedules = _Schedules()
     if schedules_dir is not None:
         plan_codes = {p.code for p in plans} | set(known_plan_codes)
@@ -156,6 +153,16 @@ def load_library(content_dir: Path, schedules_dir: Path | None = None, *,
     return Library(ordered, tuple(plans), tuple(messages), tuple(schedules.targets),
                    schedules.per_village, schedules.name_pattern, tuple(schedules.grids),
                    tuple(schedules.windows))
+
+
+def _read_content(report: Report, root: Path, seen: dict) -> tuple[list, list, list]:
+    """Units (units.yaml, villages/*.csv), plans and messages under `root`, if it exists."""
+    if not root.is_dir():
+        return [], [], []
+    units = _read_units_yaml(report, root, seen)
+    for path in sorted((root / "villages").glob("*.csv")):
+        units += _read_units_csv(report, path, path.relative_to(root).as_posix(), seen)
+    return (units, *_read_plans(report, root))
 
 
 def load_units_csv(path: Path, *, known_unit_codes: frozenset[str] = frozenset()) -> tuple[UnitRecord, ...]:

@@ -459,3 +459,13 @@ def test_parse_date():
         parse_date("31/02/2026")
     with pytest.raises(ValueError, match="dd/mm/yyyy"):
         parse_date("2026-03-05")
+
+
+def test_schedules_alone_load_against_known_units_and_plans(tmp_path):
+    known = frozenset(u.code for u in load_library(CONTENT).units)
+    library = load_library(tmp_path / "no-content", SCHEDULES, known_unit_codes=known,
+                           known_plan_codes=frozenset({NL, BH}))
+    assert library.plans == () and len(library.grids) == 10 and len(library.targets) == 4
+    with pytest.raises(LibraryError) as info:
+        load_library(tmp_path / "no-content", SCHEDULES, known_unit_codes=known)
+    assert any(p.reason == f"không có kế hoạch mã '{NL}'" for p in info.value.problems)
