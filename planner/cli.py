@@ -151,6 +151,7 @@ def worker_cmd():
     from planner.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     click.echo("Worker đang chạy. Nhấn Ctrl-C để dừng.")
     run_worker(current_app._get_current_object())
 

@@ -83,6 +83,10 @@ def _upsert_user(session, username, full_name, role, unit_code, password):
     user.password_hash = hash_password(password)
 
 
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 @click.command("demo", help="Chạy bản demo: ứng dụng web + worker + máy chủ giả lập Facebook/Zalo. Ctrl-C để dừng.")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
 @click.option("--fake-port", type=int, default=5099)
@@ -96,6 +100,9 @@ def demo_cli(port, fake_port):
     env.setdefault("PLANNER_ZALO_ACCESS_TOKEN", "demo-zalo-token")
     env.setdefault("PLANNER_BASE_URL", f"http://127.0.0.1:{port}")
     py = sys.executable
+    # Stop the children on SIGTERM/SIGHUP too, not only on Ctrl-C.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     procs = [
         subprocess.Popen([py, "-m", "planner.fake_platforms", "--port", str(fake_port)], env=env),
         subprocess.Popen([py, "-m", "planner.cli", "worker"], env=env),
