@@ -1,0 +1,272 @@
+"""The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict."""
+from __future__ import annotations
+
+from planner.channels import CHANNEL_LABELS
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+NULL_STR = {"type": ["string", "null"]}
+NULL_INT = {"type": ["integer", "null"]}
+CHANNELS = sorted(CHANNEL_LABELS)
+LOCAL_NOTE = "Giờ Việt Nam (Asia/Ho_Chi_Minh)"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(name: str) -> dict:
+    return {"oneOf": [ref(name), {"type": "null"}]}
+
+
+def stamp(name: str, *, date_only: bool = False) -> dict:
+    """A time field as ISO 8601 (UTC for datetimes) plus its `_local` display form."""
+    return {name: {"type": ["string", "null"], "format": "date" if date_only else "date-time"},
+            f"{name}_local": {"type": ["string", "null"],
+                              "description": ("dd/mm/yyyy" if date_only else "dd/mm/yyyy HH:MM") + f", {LOCAL_NOTE}"}}
+
+
+def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    out = {"type": "object", "properties": properties, **extra}
+    if required:
+        out["required"] = required
+    return out
+
+
+def page(item: str) -> dict:
+    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT, "limit": INT, "offset": INT},
+               ["items", "total", "limit", "offset"])
+
+
+def listing(item: str) -> dict:
+    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT}, ["items", "total"])
+
+
+SCHEMAS: dict[str, dict] = {
+    "Error": obj({"error": obj({
+        "code": {**STR, "description": "Mã máy đọc được, ví dụ not_found, validation_failed"},
+        "message": {**STR, "description": "Thông báo tiếng Việt"},
+        "fields": {"type": "object", "additionalProperties": STR, "description": "Lỗi theo từng trường"},
+    }, ["code", "message"])}, ["error"]),
+    "UnitRef": obj({"id": INT, "code": STR, "name": STR, "kind": STR}),
+    "UserRef": obj({"id": INT, "username": STR, "full_name": STR}),
+    "User": obj({"id": INT, "username": STR, "full_name": STR, "role": {"enum": [
+        "admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
+        "unit": ref("UnitRef")}),
+    "TokenRequest": obj({"username": STR, "password": {**STR, "format": "password"}}, ["username", "password"]),
+    "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, **stamp("expires_at"), "user": ref("User")},
+                 ["token", "expires_at", "user"]),
+    "Plan": obj({"id": INT, "code": STR, "number": STR, "title": STR, "issuer": STR, "place": STR,
+                 "unit": ref("UnitRef"), "period_rule": {"enum": ["decree_09", "calendar"]},
+                 **stamp("issued_on", date_only=True), **stamp("starts_on", date_only=True),
+                 **stamp("ends_on", date_only=True)}),
+    "Audience": obj({"id": INT, "code": STR, "name": STR}),
+    "Window": obj({"id": INT, "code": STR, "name": STR, "kind": {"enum": ["peak", "blackout"]},
+                   **stamp("starts_on", date_only=True), **stamp("ends_on", date_only=True), "is_yearly": BOOL,
+                   "channels": {"type": "array", "items": STR}}),
+    "PlanDetail": {"allOf": [ref("Plan"), obj({
+        "summary": STR, "is_replanning_missed": BOOL, "details": {"type": "object"},
+        "audiences": {"type": "array", "items": ref("Audience")},
+        "windows": {"type": "array", "items": ref("Window")}, **stamp("created_at")})]},
+    "Version": obj({"id": INT, "number": INT, "title": STR,
+                    "status": {"enum": ["draft", "submitted", "approved", "changes_requested"]},
+                    "status_label": STR, "audio_seconds": NULL_INT, "created_by": nullable("UserRef"),
+                    **stamp("created_at"), **stamp("submitted_at"), "reviewed_by": nullable("UserRef"),
+                    **stamp("reviewed_at"), "review_note": STR,
+                    "body_md": {**STR, "description": "Chỉ có trong chi tiết tin bài"},
+                    "body_html": {**STR, "description": "HTML đã lọc an toàn"}}),
+    "Message": obj({"id": INT, "plan_id": INT, "code": STR, "audience": ref("Audience"),
+                    "channel": {"enum": CHANNELS}, "channel_label": STR, "theme": STR,
+                    "priority": {"enum": ["normal", "priority", "emergency"]}, "priority_label": STR,
+                    **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True),
+                    "min_per_week": INT, "peak_per_day": INT, "min_gap_hours": INT, **stamp("created_at"),
+                    "latest_version": ref("Version"), "approved_version_id": NULL_INT}),
+    "MessageDetail": {"allOf": [ref("Message"), obj({"versions": {"type": "array", "items": ref("Version")},
+                                                     "saved_version_id": {**INT, "description": "Sau PUT/PATCH"}})]},
+    "MessageInput": obj({
+        "title": {**STR, "maxLength": 300}, "body_md": {**STR, "description": "Markdown, tối đa 60.000 ký tự"},
+        "audience_id": {**INT, "description": "Nhóm đối tượng của kế hoạch"}, "channel": {"enum": CHANNELS},
+        "min_per_week": {**INT, "minimum": 0, "maximum": 999}, "peak_per_day": {**INT, "minimum": 0, "maximum": 999},
+        "min_gap_hours": {**INT, "minimum": 0, "maximum": 999}},
+        description="POST và PUT: title, body_md, audience_id, channel bắt buộc; PATCH: chỉ các trường đổi."),
+    "ReviewInput": obj({"decision": {"enum": ["approve", "changes"]},
+                        "note": {**STR, "description": "Bắt buộc khi decision = changes"}}, ["decision"]),
+    "Delivery": obj({"id": INT, "occurrence_id": INT, "channel": STR, "status": {"enum": [
+        "planned", "dispatched", "delivered", "missed", "failed", "unknown", "expired", "cancelled"]},
+        "status_label": STR, **stamp("due_at"), **stamp("finished_at"), "confirmed_via": NULL_STR,
+        "confirmed_by": nullable("UserRef"), "confirmed_by_name": STR, "reason": STR, "external_id": STR,
+        "error": STR, **stamp("updated_at"), "changed": {**BOOL, "description": "Chỉ sau xác nhận: false nếu "
+                                                                                "đã ghi nhận trước đó"}}),
+    "Occurrence": obj({"id": INT, "plan_id": INT, "target": obj({
+        "id": INT, "name": STR, "channel": STR, "unit": ref("UnitRef")}), "message_id": INT,
+        "message_version_id": INT, "title": STR, **stamp("starts_at"), **stamp("session_starts_at"),
+        "duration_seconds": INT, "is_pinned": BOOL, "source": {"enum": ["auto", "manual", "emergency"]},
+        "delivery": nullable("Delivery")}),
+    "DeliveryDetail": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence")})]},
+    "ConfirmInput": obj({"aired": BOOL, "reason": {**STR, "description": "Bắt buộc khi aired = false"}},
+                        ["aired"]),
+    "PrintOrder": obj({"id": INT, "number": STR, "plan_id": INT, "message_id": INT, "version_id": INT,
+                       "title": STR, "channel": STR, "product": STR, "width_mm": INT, "height_mm": INT,
+                       "quantity": INT, "print_shop": ref("UnitRef"), "unit": ref("UnitRef"),
+                       "created_by": nullable("UserRef"), "status": {"enum": [
+                           "submitted", "accepted", "printed", "delivered", "cancelled"]}, "status_label": STR,
+                       "next_statuses": {"type": "array", "items": STR}, "note": STR, **stamp("created_at"),
+                       **stamp("updated_at"), "pdf_url": STR}),
+    "PrintOrderInput": obj({
+        "version_id": {**INT, "description": "Phiên bản đã duyệt của tin bài kênh leaflet/banner/poster"},
+        "product": {**STR, "description": "leaflet_a5, leaflet_a4, poster_a1, poster_a0, banner_08x5, …, custom"},
+        "width_mm": {"type": "number"}, "height_mm": {"type": "number"},
+        "quantity": {**INT, "minimum": 1, "maximum": 999999}, "print_shop_id": INT, "note": STR},
+        ["version_id", "product", "quantity", "print_shop_id"]),
+    "PrintStatusInput": obj({"status": {"enum": ["accepted", "printed", "delivered", "cancelled"]}}, ["status"]),
+    "Report": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "kind": {"enum": [
+        "monthly", "first_half", "second_half", "annual"]}, "kind_label": STR, "year": INT, "month": NULL_INT,
+        **stamp("period_start", date_only=True), **stamp("period_end", date_only=True), "period_label": STR,
+        "number": STR, "signer_name": STR, "signer_title": STR, "status": {"enum": ["queued", "ready", "failed"]},
+        "status_label": STR, "error": STR, "requested_by": nullable("UserRef"), **stamp("created_at"),
+        **stamp("finished_at"), "pdf_url": NULL_STR}),
+    "ReportInput": obj({"kind": {"enum": ["monthly", "first_half", "second_half", "annual"]},
+                        "year": {**INT, "minimum": 2000, "maximum": 2099},
+                        "month": {**INT, "minimum": 1, "maximum": 12, "description": "Bắt buộc khi kind = monthly"},
+                        "unit_id": {**INT, "description": "Mặc định: đơn vị của người dùng"}, "number": STR,
+                        "signer_name": STR, "signer_title": STR}, ["kind", "year", "signer_name"]),
+    "PlanPage": page("Plan"), "OccurrencePage": page("Occurrence"), "PrintOrderPage": page("PrintOrder"),
+    "MessageList": listing("Message"), "ReportList": listing("Report"),
+}
+
+ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thiếu trường, sai kiểu; xem error.fields)"),
+          401: ("Unauthorized", "Thiếu hoặc sai mã truy cập"),
+          403: ("Forbidden", "Vai trò không được phép"),
+          404: ("NotFound", "Không tồn tại hoặc nằm ngoài phạm vi đơn vị của người dùng"),
+          409: ("Conflict", "Chuyển trạng thái không hợp lệ"),
+          415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
+          422: ("Unprocessable", "Không tạo được tệp PDF từ nội dung"),
+          429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần")}
+
+PARAMS = {
+    "limit": {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": 1000, "default": 100}},
+    "offset": {"name": "offset", "in": "query", "schema": {**INT, "minimum": 0, "default": 0}},
+}
+
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": INT}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None = None, errors=(401, 403, 404),
+       params: list | None = None, public: bool = False, pdf: bool = False) -> dict:
+    """One operation: its tag, summary, parameters, request body and responses (errors by reference)."""
+    status, schema = ok
+    if pdf:
+        content = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+    else:
+        content = {"application/json": {"schema": ref(schema) if schema else {}}}
+    out = {"tags": [tag], "summary": summary, "responses": {str(status): {"description": "OK", "content": content}}}
+    if params:
+        out["parameters"] = params
+    if body:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+        errors = tuple(sorted({400, 415, *errors}))
+    for code in errors:
+        out["responses"][str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
+    if public:
+        out["security"] = []
+    return out
+
+
+def _paths() -> dict:
+    paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
+    dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
+    occurrence_filters = [
+        _query("plan", INT, "Mã kế hoạch"), _query("unit", INT, "Đơn vị (gồm các đơn vị cấp dưới)"),
+        _query("target", INT, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
+        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"), *paging]
+    plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
+    order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
+    return {
+        "/tokens": {"post": op("auth", "Lấy mã truy cập (bearer token)", ok=(201, "Token"), body="TokenRequest",
+                               errors=(401, 429), public=True)},
+        "/openapi.json": {"get": op("auth", "Tài liệu OpenAPI 3.1 này", ok=(200, None), errors=(), public=True)},
+        "/plans": {"get": op("plans", "Danh sách kế hoạch trong phạm vi", ok=(200, "PlanPage"), params=paging,
+                             errors=(400, 401, 403))},
+        "/plans/{plan_id}": {"parameters": [plan],
+                             "get": op("plans", "Kế hoạch: đối tượng, đợt cao điểm, nội dung", ok=(200, "PlanDetail"))},
+        "/plans/{plan_id}/messages": {
+            "parameters": [plan],
+            "get": op("messages", "Tin bài của kế hoạch", ok=(200, "MessageList"),
+                      params=[_query("channel", {"enum": CHANNELS}, "Kênh")], errors=(400, 401, 403, 404)),
+            "post": op("messages", "Viết tin bài (phiên bản nháp 1)", ok=(201, "MessageDetail"), body="MessageInput")},
+        "/messages/{message_id}": {
+            "parameters": [message],
+            "get": op("messages", "Tin bài và các phiên bản", ok=(200, "MessageDetail")),
+            "put": op("messages", "Sửa tin bài (bản đã gửi/duyệt → phiên bản nháp mới)", ok=(200, "MessageDetail"),
+                      body="MessageInput"),
+            "patch": op("messages", "Sửa một phần tin bài", ok=(200, "MessageDetail"), body="MessageInput")},
+        "/messages/{message_id}/versions/{version_id}/submit": {
+            "parameters": [message, version],
+            "post": op("messages", "Gửi duyệt", ok=(200, "MessageDetail"), errors=(401, 403, 404, 409))},
+        "/messages/{message_id}/versions/{version_id}/review": {
+            "parameters": [message, version],
+            "post": op("messages", "Duyệt hoặc yêu cầu sửa (người viết không tự duyệt)", ok=(200, "MessageDetail"),
+                       body="ReviewInput", errors=(401, 403, 404, 409))},
+        "/occurrences": {"get": op("schedule", "Lịch phát/đăng (lọc, phân trang)", ok=(200, "OccurrencePage"),
+                                   params=occurrence_filters, errors=(400, 401, 403, 404))},
+        "/deliveries/{delivery_id}": {"parameters": [delivery],
+                                      "get": op("schedule", "Kết quả một lượt phát/đăng", ok=(200, "DeliveryDetail"))},
+        "/deliveries/{delivery_id}/confirm": {
+            "parameters": [delivery],
+            "post": op("schedule", "Xác nhận đã phát / không phát được (lặp lại không đổi gì)",
+                       ok=(200, "Delivery"), body="ConfirmInput", errors=(401, 403, 404, 409))},
+        "/print-orders": {
+            "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),
+                      params=[_query("status", STR, "Trạng thái"), *paging], errors=(400, 401, 403)),
+            "post": op("printing", "Đặt in nội dung đã duyệt", ok=(201, "PrintOrder"), body="PrintOrderInput",
+                       errors=(401, 403, 404))},
+        "/print-orders/{order_id}": {"parameters": [order],
+                                     "get": op("printing", "Đơn in", ok=(200, "PrintOrder"))},
+        "/print-orders/{order_id}/status": {
+            "parameters": [order],
+            "post": op("printing", "Chuyển trạng thái đơn in", ok=(200, "PrintOrder"), body="PrintStatusInput",
+                       errors=(401, 403, 404, 409))},
+        "/print-orders/{order_id}/pdf": {
+            "parameters": [order],
+            "get": op("printing", "Tệp PDF in (xén đúng khổ, tràn lề 3 mm)", ok=(200, None), pdf=True,
+                      errors=(401, 403, 404, 422))},
+        "/plans/{plan_id}/reports": {
+            "parameters": [plan],
+            "get": op("reports", "Báo cáo của kế hoạch", ok=(200, "ReportList")),
+            "post": op("reports", "Yêu cầu tạo báo cáo (xếp hàng; worker tạo PDF)", ok=(202, "Report"),
+                       body="ReportInput")},
+        "/reports/{report_id}": {"parameters": [report], "get": op("reports", "Báo cáo", ok=(200, "Report"))},
+        "/reports/{report_id}/pdf": {
+            "parameters": [report],
+            "get": op("reports", "Tệp PDF báo cáo (404 cho đến khi sẵn sàng)", ok=(200, None), pdf=True)},
+    }
+
+
+def build_openapi() -> dict:
+    """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
+    error_body = {"application/json": {"schema": ref("Error")}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "planner API", "version": "1",
+                 "description": "Kế hoạch, tin bài, lịch phát, xác nhận, đơn in và báo cáo. Lỗi luôn có dạng "
+                                "{\"error\": {\"code\", \"message\", \"fields\"?}}; thông báo bằng tiếng Việt. "
+                                "Thời gian: ISO 8601 UTC, kèm trường *_local theo giờ Việt Nam."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports")],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "Mã lấy từ POST /tokens"}},
+            "schemas": SCHEMAS,
+            "parameters": PARAMS,
+            "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
+        },
+    }

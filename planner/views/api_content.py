@@ -1,0 +1,187 @@
+"""JSON API: plans, their messages, message versions, submit and review."""
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from planner.access import visible_plans
+from planner.channels import CHANNEL_LABELS
+from planner.db import utcnow
+from planner.markup import render_markdown
+from planner.models import Message, MessageVersion, Plan
+from planner.models.content import PRIORITY_LABELS
+from planner.operations import content
+from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
+                               paged, query_int, require, stamp, unit_ref, user_ref)
+from planner.views.common import db_session
+
+MESSAGE_FIELDS = {"title": str, "body_md": str, "audience_id": int, "channel": str, "min_per_week": int,
+                  "peak_per_day": int, "min_gap_hours": int}
+
+
+def plan_json(plan: Plan, *, detail: bool = False) -> dict:
+    out = {"id": plan.id, "code": plan.code, "number": plan.number, "title": plan.title, "issuer": plan.issuer,
+           "place": plan.place, "unit": unit_ref(plan.unit), "period_rule": plan.period_rule.value,
+           **stamp("issued_on", plan.issued_on), **stamp("starts_on", plan.starts_on),
+           **stamp("ends_on", plan.ends_on)}
+    if detail:
+        out.update(summary=plan.summary, is_replanning_missed=plan.is_replanning_missed, details=plan.details,
+                   audiences=[{"id": a.id, "code": a.code, "name": a.name} for a in plan.audiences],
+                   windows=[{"id": w.id, "code": w.code, "name": w.name, "kind": w.kind.value,
+                             **stamp("starts_on", w.starts_on), **stamp("ends_on", w.ends_on),
+                             "is_yearly": w.is_yearly, "channels": list(w.channels or [])} for w in plan.windows],
+                   **stamp("created_at", plan.created_at))
+    return out
+
+
+def version_json(version: MessageVersion, *, body: bool = False) -> dict:
+    out = {"id": version.id, "number": version.number, "title": version.title, "status": version.status.value,
+           "status_label": version.status_label, "audio_seconds": version.audio_seconds,
+           "created_by": user_ref(version.created_by), **stamp("created_at", version.created_at),
+           **stamp("submitted_at", version.submitted_at), "reviewed_by": user_ref(version.reviewed_by),
+           **stamp("reviewed_at", version.reviewed_at), "review_note": version.review_note}
+    if body:
+        out.update(body_md=version.body_md, body_html=render_markdown(version.body_md))
+    return out
+
+
+def message_json(message: Message, *, detail: bool = False) -> dict:
+    approved = message.approved
+    out = {"id": message.id, "plan_id": message.plan_id, "code": message.code,
+           "audience": {"id": message.audience.id, "code": message.audience.code, "name": message.audience.name},
+           "channel": message.channel, "channel_label": CHANNEL_LABELS.get(message.channel, message.channel),
+           "theme": message.theme, "priority": message.priority.value,
+           "priority_label": PRIORITY_LABELS[message.priority], **stamp("valid_from", message.valid_from),
+           **stamp("valid_to", message.valid_to), "min_per_week": message.min_per_week,
+           "peak_per_day": message.peak_per_day, "min_gap_hours": message.min_gap_hours,
+           **stamp("created_at", message.created_at), "latest_version": version_json(message.latest),
+           "approved_version_id": approved.id if approved else None}
+    if detail:
+        out["versions"] = [version_json(v, body=True) for v in message.versions]
+    return out
+
+
+def load_message(message_id: int) -> Message:
+    """A message whose plan the user may see; 404 otherwise."""
+    message = db_session().get(Message, message_id)
+    if message is None:
+        raise not_found()
+    load_plan(message.plan_id)
+    return message
+
+
+def load_version(message: Message, version_id: int) -> MessageVersion:
+    version = db_session().get(MessageVersion, version_id)
+    if version is None or version.message_id != message.id:
+        raise not_found()
+    return version
+
+
+def content_error(exc: content.ContentError) -> ApiError:
+    """A refused transition is a conflict (409); anything else is bad input (400 with fields)."""
+    if set(exc.errors) == {"status"}:
+        return ApiError(409, exc.errors["status"], code="invalid_transition")
+    return invalid(exc.errors)
+
+
+@bp.get("/plans")
+def list_plans():
+    require("plan.view")
+    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    stmt = visible_plans(api_user())
+    total = db_session().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    plans = db_session().scalars(stmt.order_by(Plan.id.desc()).limit(limit).offset(offset)).all()
+    return paged([plan_json(p) for p in plans], total, limit, offset)
+
+
+@bp.get("/plans/<int:plan_id>")
+def get_plan(plan_id: int):
+    require("plan.view")
+    return jsonify(plan_json(load_plan(plan_id), detail=True))
+
+
+@bp.get("/plans/<int:plan_id>/messages")
+def list_messages(plan_id: int):
+    require("plan.view")
+    plan = load_plan(plan_id)
+    stmt = select(Message).where(Message.plan_id == plan.id)
+    channel = request.args.get("channel")
+    if channel:
+        if channel not in CHANNEL_LABELS:
+            raise invalid({"channel": "Kênh không hợp lệ."})
+        stmt = stmt.where(Message.channel == channel)
+    messages = db_session().scalars(stmt.options(selectinload(Message.versions), selectinload(Message.audience))
+                                    .order_by(Message.channel, Message.id)).all()
+    return jsonify(items=[message_json(m) for m in messages], total=len(messages))
+
+
+@bp.post("/plans/<int:plan_id>/messages")
+def create_message(plan_id: int):
+    require("message.edit")
+    plan = load_plan(plan_id)
+    data = json_body(MESSAGE_FIELDS)
+    try:
+        message = content.create_message(db_session(), plan, api_user(), data, now=utcnow())
+    except content.ContentError as exc:
+        raise content_error(exc) from None
+    commit()
+    return created(message_json(message, detail=True), url_for("api.get_message", message_id=message.id))
+
+
+@bp.get("/messages/<int:message_id>")
+def get_message(message_id: int):
+    require("plan.view")
+    return jsonify(message_json(load_message(message_id), detail=True))
+
+
+@bp.route("/messages/<int:message_id>", methods=["PUT", "PATCH"])
+def edit_message(message_id: int):
+    """PUT sends every field; PATCH only those that change. A reviewed version gets a new draft version."""
+    require("message.edit")
+    message = load_message(message_id)
+    data = json_body(MESSAGE_FIELDS)
+    if request.method == "PATCH":
+        latest = message.latest
+        data = {"title": latest.title, "body_md": latest.body_md, "audience_id": message.audience_id,
+                "channel": message.channel, "min_per_week": message.min_per_week,
+                "peak_per_day": message.peak_per_day, "min_gap_hours": message.min_gap_hours, **data}
+    try:
+        version = content.edit_message(db_session(), message, api_user(), data, now=utcnow())
+    except content.ContentError as exc:
+        raise content_error(exc) from None
+    commit()
+    return jsonify(message_json(message, detail=True) | {"saved_version_id": version.id})
+
+
+@bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")
+def submit_version(message_id: int, version_id: int):
+    require("message.edit")
+    message = load_message(message_id)
+    version = load_version(message, version_id)
+    try:
+        content.submit_version(db_session(), version, api_user(), now=utcnow())
+    except content.ContentError as exc:
+        raise content_error(exc) from None
+    commit()
+    return jsonify(message_json(message, detail=True))
+
+
+@bp.post("/messages/<int:message_id>/versions/<int:version_id>/review")
+def review_version(message_id: int, version_id: int):
+    """Approve, or request changes with a note; the writer of a version may not review it."""
+    require("message.review")
+    message = load_message(message_id)
+    version = load_version(message, version_id)
+    data = json_body({"decision": str, "note": str}, required=("decision",))
+    if data["decision"] not in ("approve", "changes"):
+        raise invalid({"decision": "Chọn 'approve' (duyệt) hoặc 'changes' (yêu cầu sửa)."})
+    if version.created_by_id is not None and version.created_by_id == api_user().id:
+        raise ApiError(403, "Người viết không tự duyệt bài của mình.", code="own_version")
+    try:
+        content.review_version(db_session(), version, api_user(), approve=data["decision"] == "approve",
+                               note=data.get("note", ""), now=utcnow())
+    except content.ContentError as exc:
+        raise content_error(exc) from None
+    commit()
+    return jsonify(message_json(message, detail=True))

@@ -1,0 +1,115 @@
+"""JSON API: print orders (ordered from approved print messages, fulfilled by a print shop) and their PDFs."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from sqlalchemy import func, select
+
+from planner.db import utcnow
+from planner.models import MessageVersion, PrintOrder, PrintStatus
+from planner.models.printing import PRINT_TRANSITIONS
+from planner.operations import print_orders as ops
+from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
+                               paged, query_int, require, stamp, unit_ref, user_ref)
+from planner.views.common import db_session
+
+PRINT_ROLES = ("print.order", "print.fulfil")
+
+
+def order_json(order: PrintOrder) -> dict:
+    version = order.version
+    return {"id": order.id, "number": f"DI-{order.id:05d}", "plan_id": version.message.plan_id,
+            "message_id": version.message_id, "version_id": version.id, "title": version.title,
+            "channel": version.message.channel, "product": order.product, "width_mm": order.width_mm,
+            "height_mm": order.height_mm, "quantity": order.quantity, "print_shop": unit_ref(order.print_shop),
+            "unit": unit_ref(order.unit), "created_by": user_ref(order.created_by), "status": order.status.value,
+            "status_label": order.status_label,
+            "next_statuses": sorted(s.value for s in PRINT_TRANSITIONS[order.status]), "note": order.note,
+            **stamp("created_at", order.created_at), **stamp("updated_at", order.updated_at),
+            "pdf_url": url_for("api.print_order_pdf", order_id=order.id)}
+
+
+def load_order(order_id: int) -> PrintOrder:
+    """An order the user may see (a print shop: only its own); 404 otherwise."""
+    order = db_session().scalars(ops.visible_orders(api_user()).where(PrintOrder.id == order_id)).first()
+    if order is None:
+        raise not_found()
+    return order
+
+
+def _order_error(exc: ops.PrintOrderError) -> ApiError:
+    if set(exc.errors) == {"status"}:
+        return ApiError(409, exc.errors["status"], code="invalid_transition")
+    return invalid(exc.errors)
+
+
+@bp.get("/print-orders")
+def list_print_orders():
+    require(*PRINT_ROLES)
+    stmt = ops.visible_orders(api_user())
+    status = request.args.get("status")
+    if status:
+        if status not in {s.value for s in PrintStatus}:
+            raise invalid({"status": "Trạng thái không hợp lệ."})
+        stmt = stmt.where(PrintOrder.status == PrintStatus(status))
+    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    orders = session.scalars(stmt.order_by(PrintOrder.id.desc()).limit(limit).offset(offset)).all()
+    return paged([order_json(o) for o in orders], total, limit, offset)
+
+
+@bp.post("/print-orders")
+def create_print_order():
+    """Order prints of an approved leaflet/banner/poster version from a print shop."""
+    require("print.order")
+    data = json_body({"version_id": int, "product": str, "width_mm": float, "height_mm": float, "quantity": int,
+                      "print_shop_id": int, "note": str}, required=("version_id",))
+    session = db_session()
+    version = session.get(MessageVersion, int(data["version_id"]))
+    if version is None:
+        raise not_found()
+    load_plan(version.message.plan_id)
+    try:
+        order = ops.create_print_order(session, version, api_user(), data, now=utcnow())
+    except ops.PrintOrderError as exc:
+        raise _order_error(exc) from None
+    commit()
+    return created(order_json(order), url_for("api.get_print_order", order_id=order.id))
+
+
+@bp.get("/print-orders/<int:order_id>")
+def get_print_order(order_id: int):
+    require(*PRINT_ROLES)
+    return jsonify(order_json(load_order(order_id)))
+
+
+@bp.post("/print-orders/<int:order_id>/status")
+def move_print_order(order_id: int):
+    """Move along submitted → accepted → printed → delivered (the print shop), or cancel (the orderer)."""
+    require(*PRINT_ROLES)
+    order = load_order(order_id)
+    data = json_body({"status": str}, required=("status",))
+    if data["status"] not in {s.value for s in PrintStatus}:
+        raise invalid({"status": "Trạng thái không hợp lệ."})
+    try:
+        ops.move_order(db_session(), order, api_user(), data["status"], now=utcnow())
+    except ops.PrintOrderError as exc:
+        raise _order_error(exc) from None
+    commit()
+    return jsonify(order_json(order))
+
+
+@bp.get("/print-orders/<int:order_id>/pdf")
+def print_order_pdf(order_id: int):
+    """The print-ready PDF (trim = ordered size, 3 mm bleed, fonts embedded)."""
+    require(*PRINT_ROLES)
+    order = load_order(order_id)
+    from planner.printing import PrintError
+
+    try:
+        rendered = ops.render_order(order)
+    except PrintError as exc:
+        raise ApiError(422, str(exc), code="render_failed") from None
+    return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="DI-{order.id:05d}-{rendered.filename}"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,135 @@
+"""JSON API: scheduled occurrences (filtered, paged) and their deliveries, with logged-in confirmation."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from planner import localtime
+from planner.access import AccessDenied, get_plan, sees_unit, unit_scope, visible_plans
+from planner.channels import CHANNEL_LABELS
+from planner.db import utcnow
+from planner.models import ConfirmedVia, Delivery, Occurrence, Plan, Target, Unit
+from planner.operations import delivery as ops
+from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
+                               query_int, require, stamp, unit_ref, user_ref)
+from planner.views.common import db_session
+
+
+def delivery_json(delivery: Delivery | None) -> dict | None:
+    if delivery is None:
+        return None
+    return {"id": delivery.id, "occurrence_id": delivery.occurrence_id, "channel": delivery.channel,
+            "status": delivery.status.value, "status_label": delivery.status_label, **stamp("due_at", delivery.due_at),
+            **stamp("finished_at", delivery.finished_at),
+            "confirmed_via": delivery.confirmed_via.value if delivery.confirmed_via else None,
+            "confirmed_by": user_ref(delivery.confirmed_by), "confirmed_by_name": delivery.confirmed_by_name,
+            "reason": delivery.reason, "external_id": delivery.external_id, "error": delivery.error,
+            **stamp("updated_at", delivery.updated_at)}
+
+
+def occurrence_json(occ: Occurrence, *, with_delivery: bool = True) -> dict:
+    out = {"id": occ.id, "plan_id": occ.plan_id,
+           "target": {"id": occ.target.id, "name": occ.target.name, "channel": occ.target.channel,
+                      "unit": unit_ref(occ.target.unit)},
+           "message_id": occ.version.message_id, "message_version_id": occ.message_version_id,
+           "title": occ.version.title, **stamp("starts_at", occ.starts_at),
+           **stamp("session_starts_at", occ.session_starts_at), "duration_seconds": occ.duration_seconds,
+           "is_pinned": occ.is_pinned, "source": occ.source.value}
+    if with_delivery:
+        out["delivery"] = delivery_json(occ.delivery)
+    return out
+
+
+def _date_arg(name: str, fields: dict):
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return localtime.parse_date(raw)
+    except ValueError as exc:
+        fields[name] = f"{exc}."
+        return None
+
+
+def _in_scope(session, model, object_id: int, unit_of):
+    """An object by id whose unit is within the user's scope; 404 otherwise."""
+    obj = session.get(model, object_id)
+    if obj is None or not sees_unit(api_user(), unit_of(obj)):
+        raise not_found()
+    return obj
+
+
+@bp.get("/occurrences")
+def list_occurrences():
+    """Occurrences of visible plans at targets within the user's units; filters plan, unit, target, dates, channel."""
+    require("plan.view")
+    session, user = db_session(), api_user()
+    fields: dict[str, str] = {}
+    first, last = _date_arg("from", fields), _date_arg("to", fields)
+    if first and last and last < first:
+        fields["to"] = "Ngày kết thúc phải sau ngày bắt đầu."
+    channel = request.args.get("channel") or None
+    if channel and channel not in CHANNEL_LABELS:
+        fields["channel"] = "Kênh không hợp lệ."
+    ids = {name: query_int(name, low=1) for name in ("plan", "unit", "target")}
+    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    if fields:
+        raise invalid(fields, "Bộ lọc không hợp lệ.")
+    plan_ids = visible_plans(user).with_only_columns(Plan.id).order_by(None)
+    stmt = (select(Occurrence).join(Target, Target.id == Occurrence.target_id)
+            .join(Unit, Unit.id == Target.unit_id).where(unit_scope(user), Occurrence.plan_id.in_(plan_ids)))
+    if ids["plan"]:
+        stmt = stmt.where(Occurrence.plan_id == load_plan(ids["plan"]).id)
+    if ids["unit"]:
+        unit = _in_scope(session, Unit, ids["unit"], lambda u: u)
+        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
+    if ids["target"]:
+        stmt = stmt.where(Occurrence.target_id == _in_scope(session, Target, ids["target"], lambda t: t.unit).id)
+    if channel:
+        stmt = stmt.where(Target.channel == channel)
+    if first:
+        stmt = stmt.where(Occurrence.starts_at >= localtime.local_day_bounds(first)[0])
+    if last:
+        stmt = stmt.where(Occurrence.starts_at < localtime.local_day_bounds(last)[1])
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.options(selectinload(Occurrence.version), selectinload(Occurrence.delivery),
+                                        selectinload(Occurrence.target).selectinload(Target.unit))
+                           .order_by(Occurrence.starts_at, Occurrence.id).limit(limit).offset(offset)).all()
+    return paged([occurrence_json(o) for o in rows], total, limit, offset)
+
+
+def load_delivery(delivery_id: int) -> Delivery:
+    """A delivery at a target within the user's scope, of a plan they may see; 404 otherwise."""
+    delivery = db_session().get(Delivery, delivery_id)
+    if delivery is None or not sees_unit(api_user(), delivery.occurrence.target.unit):
+        raise not_found()
+    try:
+        get_plan(db_session(), api_user(), delivery.occurrence.plan_id)
+    except AccessDenied:
+        raise not_found() from None
+    return delivery
+
+
+@bp.get("/deliveries/<int:delivery_id>")
+def get_delivery(delivery_id: int):
+    require("plan.view")
+    delivery = load_delivery(delivery_id)
+    return jsonify(delivery_json(delivery) | {"occurrence": occurrence_json(delivery.occurrence, with_delivery=False)})
+
+
+@bp.post("/deliveries/<int:delivery_id>/confirm")
+def confirm_delivery(delivery_id: int):
+    """Record that a broadcast aired (or why not); confirming the same outcome again changes nothing."""
+    require("delivery.confirm")
+    delivery = load_delivery(delivery_id)
+    data = json_body({"aired": bool, "reason": str}, required=("aired",))
+    try:
+        changed = ops.confirm_delivery(db_session(), delivery, aired=data["aired"], reason=data.get("reason", ""),
+                                       via=ConfirmedVia.USER, now=utcnow(), user=api_user())
+    except ops.DeliveryError as exc:
+        if not data["aired"] and not data.get("reason", "").strip():
+            raise invalid({"reason": str(exc)}) from None
+        raise ApiError(409, str(exc), code="cannot_confirm") from None
+    commit()
+    return jsonify(delivery_json(delivery) | {"changed": changed})
