@@ -35,6 +35,7 @@ def _configure(app: Flask, overrides: dict) -> None:
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     app.config.update(cfg)
+    app.json.ensure_ascii = False  # send Vietnamese as UTF-8, not \uXXXX escapes
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -43,7 +44,6 @@ def _configure(app: Flask, overrides: dict) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
-        JSON_AS_ASCII=False,
     )
 
 

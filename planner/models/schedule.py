@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -76,12 +76,56 @@ class Occurrence(Base):
     duration_seconds: Mapped[int] = mapped_column()
     is_pinned: Mapped[bool] = mapped_column(default=False)
     source: Mapped[OccurrenceSource] = mapped_column(enum_type(OccurrenceSource), default=OccurrenceSource.AUTO)
+    # Why the engine put it here (or who placed it by hand), for "why is this message here?".
+    reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship()
     version: Mapped[MessageVersion] = relationship()
     target: Mapped[Target] = relationship()
     delivery: Mapped["Delivery"] = relationship(back_populates="occurrence", uselist=False)  # noqa: F821
+
+
+class RunStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+RUN_STATUS_LABELS = {RunStatus.QUEUED: "Đang chờ", RunStatus.RUNNING: "Đang lập lịch", RunStatus.DONE: "Xong",
+                     RunStatus.FAILED: "Lỗi"}
+
+
+class ScheduleRun(Base):
+    """One generation of a plan's schedule for a unit, channel and date range, with its exception report."""
+
+    __tablename__ = "schedule_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED)
+    targets: Mapped[int] = mapped_column(default=0)
+    placed: Mapped[int] = mapped_column(default=0)
+    removed: Mapped[int] = mapped_column(default=0)
+    kept: Mapped[int] = mapped_column(default=0)
+    # [{kind, detail, target_id, message_id, day}] — the exception report.
+    issues: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    plan: Mapped[Plan] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return RUN_STATUS_LABELS[self.status]
 
 
 class WorkerHeartbeat(Base):

@@ -17,6 +17,8 @@ bp = Blueprint("printing", __name__)
 
 def load_order(order_id: int) -> PrintOrder:
     """An order the current user may see (a print shop: only its own), else 404."""
+    if not (can(current_user, "print.order") or can(current_user, "print.fulfil")):
+        abort(403)
     order = db_session().scalars(ops.visible_orders(current_user).where(PrintOrder.id == order_id)).first()
     if order is None:
         abort(404)

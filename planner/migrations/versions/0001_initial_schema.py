@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:48:45.544647
+Create Date: 2026-11-22 22:00:19.858814
 """
 from alembic import op
 import sqlalchemy as sa
@@ -172,6 +172,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reports_plan_id'), ['plan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reports_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('schedule_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('first_day', sa.Date(), nullable=False),
+    sa.Column('last_day', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'running', 'done', 'failed', name='runstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('targets', sa.Integer(), nullable=False),
+    sa.Column('placed', sa.Integer(), nullable=False),
+    sa.Column('removed', sa.Integer(), nullable=False),
+    sa.Column('kept', sa.Integer(), nullable=False),
+    sa.Column('issues', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_schedule_runs_plan_id_plans'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_schedule_runs_requested_by_id_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_schedule_runs_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_runs'))
+    )
+    with op.batch_alter_table('schedule_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedule_runs_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('slot_grids',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=100), nullable=False),
@@ -268,6 +293,7 @@ def upgrade() -> None:
     sa.Column('duration_seconds', sa.Integer(), nullable=False),
     sa.Column('is_pinned', sa.Boolean(), nullable=False),
     sa.Column('source', sa.Enum('auto', 'manual', 'emergency', name='occurrencesource', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['message_version_id'], ['message_versions.id'], name=op.f('fk_occurrences_message_version_id_message_versions')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_occurrences_plan_id_plans'), ondelete='CASCADE'),
@@ -370,6 +396,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_slot_grids_target_id'))
 
     op.drop_table('slot_grids')
+    with op.batch_alter_table('schedule_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedule_runs_plan_id'))
+
+    op.drop_table('schedule_runs')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reports_unit_id'))
         batch_op.drop_index(batch_op.f('ix_reports_plan_id'))
