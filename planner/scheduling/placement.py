@@ -15,6 +15,17 @@ WHY_GAP = "phải cách lần phát trước ít nhất {gap} giờ"
 WHY_FULL = "phiên đã đầy"
 
 
+def rotation(messages) -> dict[int, tuple[int, int]]:
+    """Round-robin position of each message: (turn within its audience, audience number)."""
+    audiences = sorted({m.audience for m in messages})
+    seen: dict[str, int] = {}
+    order = {}
+    for m in sorted(messages, key=lambda m: m.id):
+        order[m.id] = (seen.get(m.audience, 0), audiences.index(m.audience))
+        seen[m.audience] = seen.get(m.audience, 0) + 1
+    return order
+
+
 @dataclass(frozen=True)
 class Horizon:
     """The scheduling range and its calendar, as day ordinals and epoch seconds."""
@@ -55,7 +66,7 @@ class Unit:
 class TargetPlacer:
     """Places the demands of a set of messages into the sessions of one target."""
 
-    def __init__(self, table: SessionTable, horizon: Horizon, messages, fixed):
+    def __init__(self, table: SessionTable, horizon: Horizon, messages, fixed, round_robin=None):
         self.table, self.horizon = table, horizon
         self.first_free = bisect_left(table.starts, horizon.now + 1)
         self.used = [0] * len(table)
@@ -64,13 +75,12 @@ class TargetPlacer:
         self.tracks = {m.id: Track(m, PRIORITY_RANK[m.priority]) for m in messages}
         self.placed: list[tuple[int, int, tuple]] = []
         self.orphans: list[tuple] = []
+        monday = horizon.first - (horizon.first + 6) % 7
+        self.weeks = list(range(monday, horizon.last + 1, 7))
+        self.marks = [0] * (len(self.weeks) + 1)
+        self.round_robin = round_robin or rotation(messages)
+        self.audience_count = max(len({m.audience for m in messages}), 1)
         self._load_fixed(fixed)
-        audiences = sorted({m.audience for m in messages})
-        self.audience_count = max(len(audiences), 1)
-        self.round_robin: dict[int, tuple[int, int]] = {}
-        for m in sorted(messages, key=lambda m: m.id):
-            position = sum(1 for other in self.round_robin if self.tracks[other].spec.audience == m.audience)
-            self.round_robin[m.id] = (position, audiences.index(m.audience))
 
     def _load_fixed(self, fixed) -> None:
         """Fixed items use capacity, count towards frequency and constrain separation."""
@@ -88,17 +98,41 @@ class TargetPlacer:
                 insort(track.times, epoch)
                 track.per_day[ordinal] = track.per_day.get(ordinal, 0) + 1
 
-    def run(self) -> None:
-        """Place week by week (weeks are independent except for separation)."""
-        h = self.horizon
-        monday = h.first - (h.first + 6) % 7
-        for week, week_start in enumerate(range(monday, h.last + 1, 7)):
-            units = []
-            for track in self.tracks.values():
-                units.extend(self._week_units(track, week_start))
-            self._order(units, week)
-            for unit in sorted(units):
-                self._place(unit)
+    def run(self, first: int = 0, stop: int | None = None) -> None:
+        """Place weeks [first, stop) in order (weeks are independent except for separation)."""
+        for week in range(first, len(self.weeks) if stop is None else stop):
+            self.run_week(week)
+
+    def run_week(self, week: int) -> None:
+        """Place one week's demands; `marks` remembers where each week's placements start."""
+        self.marks[week] = len(self.placed)
+        units = []
+        for track in self.tracks.values():
+            track.last_slot = -1    # alternate morning/afternoon within the week only
+            units.extend(self._week_units(track, self.weeks[week]))
+        self._order(units, week)
+        for unit in sorted(units):
+            self._place(unit)
+        self.marks[week + 1] = len(self.placed)
+
+    def replay(self, rows, full: bool) -> None:
+        """Take over placements computed for an identical target: fully, or only their seconds."""
+        for row in rows:
+            if full:
+                self._commit(self.tracks[row[1]], row[0], row[2])
+            else:
+                self.used[row[0]] += self.tracks[row[1]].spec.duration_s
+
+    def boundary(self, epoch: int) -> tuple:
+        """What earlier weeks pass on to the weeks from `epoch`: occurrences within each gap before it."""
+        snapshot = []
+        for version_id, track in self.tracks.items():
+            gap = track.spec.min_gap_hours * 3600
+            if gap:
+                lo, hi = bisect_left(track.times, epoch - gap), bisect_left(track.times, epoch)
+                if hi > lo:
+                    snapshot.append((version_id, tuple(track.times[lo:hi])))
+        return tuple(snapshot)
 
     def days_of(self, spec: MessageSpec, week_start: int) -> list[int]:
         """Days of the week inside the range and the message's validity, off blackout days."""
@@ -140,10 +174,10 @@ class TargetPlacer:
         """Sort key: class, peak days before weekly targets, then turn (each message's 1st before
         anyone's 2nd, per day in the peak), audiences rotating week by week."""
         turns: dict[int, int] = {}
-        rotation, count = self.round_robin, self.audience_count
+        positions, count = self.round_robin, self.audience_count
         for unit in units:
             spec = unit.track.spec
-            position, audience = rotation[spec.id]
+            position, audience = positions[spec.id]
             if unit.reason[0] == "peak":
                 phase, turn = 0, (unit.reason[2], unit.reason[1])
             else:

@@ -24,31 +24,36 @@ def _why(track, *demands) -> str:
     return "; ".join(sorted(reasons)) or WHY_FULL
 
 
-def shortfalls(placer: TargetPlacer) -> list[tuple]:
-    """Every week and peak day whose frequency target was not met, with the reason."""
-    h, issues = placer.horizon, []
-    monday = h.first - (h.first + 6) % 7
-    for track in sorted(placer.tracks.values(), key=lambda t: t.spec.id):
-        spec = track.spec
-        for week_start in range(monday, h.last + 1, 7):
-            days = placer.days_of(spec, week_start)
-            if not days:
-                continue
-            for day in days:
-                got = track.per_day.get(day, 0)
-                if day in h.peak and got < spec.peak_per_day and day in placer.table.day_range:
-                    issues.append(("target_shortfall", spec.id, date.fromordinal(day),
-                                   f"Tin '{title_of(spec)}' chỉ xếp được {got}/{spec.peak_per_day} lần "
-                                   f"trong ngày cao điểm {fmt_day(date.fromordinal(day))} tại mục tiêu "
-                                   f"{TARGET}: {_why(track, ('day', day))}"))
-            need = placer.week_need(spec, days)
-            got = sum(track.per_day.get(day, 0) for day in days)
-            if got < need:
-                first, last = date.fromordinal(days[0]), date.fromordinal(days[-1])
-                why = _why(track, ("week", week_start), *(("day", d) for d in days))
-                issues.append(("target_shortfall", spec.id, first,
-                               f"Tin '{title_of(spec)}' chỉ xếp được {got}/{need} lần trong tuần "
-                               f"{fmt_span(first, last)} tại mục tiêu {TARGET}: {why}"))
+def shortfalls(placer: TargetPlacer, weeks=None) -> list[tuple[int, tuple]]:
+    """(week number, issue) for every week and peak day whose frequency target was not met."""
+    issues = []
+    for week in range(len(placer.weeks)) if weeks is None else weeks:
+        for track in sorted(placer.tracks.values(), key=lambda t: t.spec.id):
+            issues.extend((week, issue) for issue in _track_shortfalls(placer, track, placer.weeks[week]))
+    return issues
+
+
+def _track_shortfalls(placer: TargetPlacer, track, week_start: int) -> list[tuple]:
+    """Unmet peak days and unmet weekly target of one message in one week."""
+    spec, issues = track.spec, []
+    days = placer.days_of(spec, week_start)
+    if not days:
+        return issues
+    for day in days:
+        got = track.per_day.get(day, 0)
+        if day in placer.horizon.peak and got < spec.peak_per_day and day in placer.table.day_range:
+            issues.append(("target_shortfall", spec.id, date.fromordinal(day),
+                           f"Tin '{title_of(spec)}' chỉ xếp được {got}/{spec.peak_per_day} lần "
+                           f"trong ngày cao điểm {fmt_day(date.fromordinal(day))} tại mục tiêu "
+                           f"{TARGET}: {_why(track, ('day', day))}"))
+    need = placer.week_need(spec, days)
+    got = sum(track.per_day.get(day, 0) for day in days)
+    if got < need:
+        first, last = date.fromordinal(days[0]), date.fromordinal(days[-1])
+        why = _why(track, ("week", week_start), *(("day", d) for d in days))
+        issues.append(("target_shortfall", spec.id, first,
+                       f"Tin '{title_of(spec)}' chỉ xếp được {got}/{need} lần trong tuần "
+                       f"{fmt_span(first, last)} tại mục tiêu {TARGET}: {why}"))
     return issues
 
 

@@ -283,3 +283,20 @@ def test_emergency_insertion_keeps_capacity_and_fixed_items(problem, ahead, dura
     for p in out.placed + out.replaced:
         assert p.session_start > now and used[(p.target_id, p.session_start)] <= capacity(by_id[p.target_id], p.session_start)
     assert all(p.session_start > now for p in out.placed)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.data())
+def test_a_target_sharing_a_base_plan_gets_what_it_would_get_alone(problem, data):
+    targets, msgs, wins, fixed, start, end, now = problem
+    grids_ = targets[0].grids
+    twins = [TargetSpec(t, grids_) for t in (1, 2, 3)]     # same sessions, so one family
+    msgs = [MessageSpec(m.id, m.message_id, m.priority, m.duration_s, m.valid_from, m.valid_to, m.min_per_week,
+                        m.peak_per_day, m.min_gap_hours, m.audience) for m in msgs]
+    pins = [FixedItem(data.draw(st.sampled_from([2, 3])), f.session_start, f.message_id, f.duration_s) for f in fixed
+            if any(f.session_start.astimezone(TZ).time() == g.start for g in grids_)]
+    together = solve((twins, msgs, wins, pins, start, end, now))
+    for tid in (2, 3):
+        alone = solve(([TargetSpec(tid, grids_)], msgs, wins, [f for f in pins if f.target_id == tid], start, end, now))
+        assert [p for p in together.placements if p.target_id == tid] == alone.placements
+        assert [i for i in together.issues if i.target_id == tid] == alone.issues
