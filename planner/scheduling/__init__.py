@@ -9,8 +9,9 @@ on peak days peak_per_day per day; emergency before priority before normal, then
 loaded session near the ideal day, alternating morning and afternoon. Never twice in one
 session, at least min_gap_hours between session starts of one message at one target.
 """
-from planner.scheduling.calendar import SessionTable, expand_sessions, resolve_grids, window_dates
-from planner.scheduling.duration import estimate_duration
+from planner.scheduling.calendar import SessionTable, expand_sessions, holiday_spans, holiday_windows, \
+    resolve_grids, window_dates
+from planner.scheduling.duration import estimate_duration, message_duration
 from planner.scheduling.emergency import EmergencyResult, insert_emergency, replace_missed
 from planner.scheduling.engine import build_schedule
 from planner.scheduling.result import ScheduleResult
@@ -20,6 +21,6 @@ from planner.scheduling.specs import FixedItem, GridSpec, MessageSpec, Placement
 __all__ = [
     "FixedItem", "GridSpec", "MessageSpec", "Placement", "ScheduleInputError", "ScheduleIssue",
     "EmergencyResult", "ScheduleResult", "SessionTable", "TargetSpec", "WindowSpec", "build_schedule",
-    "estimate_duration", "expand_sessions", "insert_emergency", "replace_missed", "resolve_grids",
-    "window_dates",
+    "estimate_duration", "expand_sessions", "holiday_spans", "holiday_windows", "insert_emergency",
+    "message_duration", "replace_missed", "resolve_grids", "window_dates",
 ]

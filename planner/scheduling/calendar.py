@@ -1,4 +1,4 @@
-"""Local calendar: window dates, grid inheritance and expansion of grids into session instances."""
+"""Local calendar: windows, public holidays, grid inheritance and expansion of grids into sessions."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -68,6 +68,26 @@ def window_dates(windows, kind: str, start: date, end: date) -> set[date]:
         for first, last in window_spans(window, start, end):
             days.update(first + timedelta(n) for n in range((last - first).days + 1))
     return days
+
+
+def holiday_spans(first_year: int, last_year: int) -> list[tuple[date, date, str]]:
+    """Runs of consecutive public holidays as (first, last, Vietnamese name of the first day)."""
+    import holidays  # imported here: only callers that want the calendar pay for it
+
+    days = holidays.country_holidays("VN", years=range(first_year, last_year + 1), language="vi")
+    spans: list[tuple[date, date, str]] = []
+    for day in sorted(days):
+        if spans and spans[-1][1] + timedelta(1) == day:
+            spans[-1] = (spans[-1][0], day, spans[-1][2])
+        else:
+            spans.append((day, day, days[day]))
+    return spans
+
+
+def holiday_windows(first_year: int, last_year: int, *, first_id: int = -1) -> list[WindowSpec]:
+    """Blackout windows for each run of public holidays; ids count down from `first_id`."""
+    return [WindowSpec(first_id - n, "blackout", first, last)
+            for n, (first, last, _name) in enumerate(holiday_spans(first_year, last_year))]
 
 
 def resolve_grids(target_unit_chain: list[int], grids_by_unit: dict[int, list[GridSpec]],

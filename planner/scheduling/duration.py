@@ -25,3 +25,13 @@ def estimate_duration(text: str, *, rate_spm: float = 190, pause_s: float = 1.0)
         raise ValueError("Tốc độ đọc phải dương và thời gian nghỉ không được âm")
     seconds = count_syllables(text) * 60.0 / rate_spm + count_sentences(text) * pause_s
     return math.ceil(round(seconds, 6))
+
+
+def message_duration(text: str, measured_s: float | None = None, *, rate_spm: float = 190,
+                     pause_s: float = 1.0) -> int:
+    """A measured audio duration when there is one (rounded up), else the script's estimate."""
+    if measured_s is not None:
+        if measured_s < 0:
+            raise ValueError("Thời lượng đo được không được âm")
+        return math.ceil(measured_s)
+    return estimate_duration(text, rate_spm=rate_spm, pause_s=pause_s)

@@ -61,7 +61,8 @@ def check_message(message, target_ids: set[int]) -> None:
     _check_dates(message.valid_from, message.valid_to, name)
     unknown = sorted((message.target_ids or frozenset()) - target_ids)
     if unknown:
-        _fail(f"{name}: không có mục tiêu {', '.join(map(str, unknown))}")
+        more = f" và {len(unknown) - 5} mục tiêu khác" if len(unknown) > 5 else ""
+        _fail(f"{name}: không có mục tiêu {', '.join(map(str, unknown[:5]))}{more}")
 
 
 def check_window(window) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from planner.scheduling import (FixedItem, GridSpec, MessageSpec, ScheduleInputError, TargetSpec,
                                 WindowSpec, build_schedule, estimate_duration, expand_sessions,
-                                resolve_grids, window_dates)
+                                holiday_windows, message_duration, resolve_grids, window_dates)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,17 @@ def test_duration_counts_syllables_and_pauses_per_sentence():
 def test_duration_ignores_punctuation_tokens_and_decimal_points():
     assert estimate_duration("Ngày 15.4.2026 – hạn chót …", rate_spm=60, pause_s=0) == 4
     assert estimate_duration("") == 0
+
+
+def test_measured_audio_duration_wins_over_the_estimate():
+    assert message_duration("Bà con chú ý.", measured_s=41.2) == 42
+    assert message_duration("Bà con chú ý.") == estimate_duration("Bà con chú ý.")
+
+
+def test_public_holidays_follow_the_vietnamese_lunar_calendar():
+    days = window_dates(holiday_windows(2026, 2026), "blackout", date(2026, 1, 1), date(2026, 12, 31))
+    assert {date(2026, 2, 16), date(2026, 2, 20), date(2026, 4, 27), date(2026, 9, 2)} <= days
+    assert date(2026, 2, 21) not in days and date(2026, 10, 10) not in days
 
 
 def test_expand_sessions_respects_weekdays_validity_and_blackouts():
@@ -293,6 +304,8 @@ def schedule(targets=(TargetSpec(1, (MORNING,)),), messages=(), fixed=()):
     ({"messages": [message(1, per_week=-1)]}, "không được âm"),
     ({"targets": [TargetSpec(1, (GridSpec(1, 127, time(5), time(6), -1),))]}, "không được âm"),
     ({"messages": [message(1, priority="urgent")]}, "mức ưu tiên"),
+    ({"messages": [message(1, target_ids=frozenset(range(2, 40)))]}, "2, 3, 4, 5, 6 và 33 mục tiêu khác"),
+    ({"targets": [TargetSpec(1, (GridSpec(1, 0, time(5), time(6), 900),))]}, "ít nhất một ngày"),
 ])
 def test_bad_input_raises_with_a_vietnamese_message(kwargs, words):
     with pytest.raises(ScheduleInputError, match=words):
