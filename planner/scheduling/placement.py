@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from planner.scheduling.calendar import SessionTable
 from planner.scheduling.specs import PRIORITY_RANK, MessageSpec
 
-# Why a demand could not be met, most specific first (Vietnamese, shown in the report).
+# Why a demand could not be met (Vietnamese, shown in the report).
 WHY_NO_SESSION = "không còn phiên phát nào (đã qua, ngoài khung giờ hoặc ngày cấm phát)"
 WHY_ONCE = "mỗi phiên chỉ được phát tin một lần"
 WHY_GAP = "phải cách lần phát trước ít nhất {gap} giờ"
@@ -193,23 +193,23 @@ class TargetPlacer:
             if got >= unit.reason[3]:
                 return True
             unit.reason = (*unit.reason[:2], got + 1, unit.reason[3])
-        best, best_key, why = -1, None, WHY_NO_SESSION
+        best, best_key, why = -1, None, set()
         gap, duration, members, used = spec.min_gap_hours * 3600, spec.duration_s, self.members, self.used
         caps, days, per_day = self.table.caps, self.table.days, track.per_day
         for i in range(max(unit.lo, self.first_free), unit.hi):
             if caps[i] - used[i] < duration:
-                why = WHY_FULL
+                why.add(WHY_FULL)
             elif (i, spec.id) in members:
-                why = WHY_ONCE if why == WHY_NO_SESSION else why
+                why.add(WHY_ONCE)
             elif gap and not self._gap_ok(track.times, self.table.starts[i], gap):
-                why = WHY_GAP.format(gap=spec.min_gap_hours)
+                why.add(WHY_GAP.format(gap=spec.min_gap_hours))
             else:
                 key = (per_day.get(days[i], 0), 4 * used[i] // (caps[i] or 1), abs(days[i] - unit.ideal),
                        self.table.slots[i] == track.last_slot, used[i], i)
                 if best_key is None or key < best_key:
                     best, best_key = i, key
         if best < 0:
-            track.why.setdefault(unit.demand, set()).add(why)
+            track.why.setdefault(unit.demand, set()).update(why or {WHY_NO_SESSION})
             return False
         self._commit(track, best, unit.reason)
         return True
