@@ -128,10 +128,9 @@ def _place_family(key: tuple, patterns: dict, table: SessionTable, horizon: Hori
 
 def build_schedule(targets, messages, windows, fixed, start: date, end: date, *, now: datetime,
                    blackout_channels_applied: bool = True) -> ScheduleResult:
-    """Place messages into future sessions of [start, end]; rules in the package docstring.
-
-    `blackout_channels_applied=True` means the caller already kept only the blackout windows that
-    apply to this channel, so all given blackouts apply; False ignores blackout windows."""
+    """Place messages into future sessions of [start, end]; rules in the package docstring."""
+    # blackout_channels_applied=True: the caller already kept only the blackout windows of this
+    # channel, so every given blackout applies; False: blackout windows are ignored.
     targets, messages, windows, fixed = list(targets), list(messages), list(windows), list(fixed)
     check_inputs(targets, messages, windows, fixed, start, end, now)
     blackout = window_dates(windows, "blackout", start, end) if blackout_channels_applied else set()

@@ -171,8 +171,7 @@ class TargetPlacer:
         return units
 
     def _order(self, units: list[Unit], week: int) -> None:
-        """Sort key: class, peak days before weekly targets, then turn (each message's 1st before
-        anyone's 2nd, per day in the peak), audiences rotating week by week."""
+        """Sort key: class, peak before weekly, turn (1st before anyone's 2nd), rotating audiences."""
         turns: dict[int, int] = {}
         positions, count = self.round_robin, self.audience_count
         for unit in units:
