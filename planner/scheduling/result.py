@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from planner.scheduling.calendar import TZ, fmt_day, fmt_span, to_epoch, to_utc
@@ -24,13 +25,24 @@ class Block:
     reasons: list[tuple]
     issues: list[tuple]
     session_count: int = 0
+    _index: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _texts: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def find(self, message_id: int, epoch: int) -> int:
         """Row of a placement of `message_id` in the session starting at `epoch`, or -1."""
-        for row, (mid, start) in enumerate(zip(self.message_id, self.session_start)):
-            if mid == message_id and start == epoch:
-                return row
-        return -1
+        if self._index is None:
+            self._index = {key: row for row, key in enumerate(zip(self.message_id, self.session_start))}
+        return self._index.get((message_id, epoch), -1)
+
+    def texts(self, messages: dict) -> list[str]:
+        """The explanation of every row, computed once for all targets of the block."""
+        if self._texts is None:
+            starts: dict[int, list[int]] = {}
+            for mid, start in zip(self.message_id, self.session_start):
+                starts.setdefault(mid, []).append(start)    # rows are in time order
+            self._texts = [_explain(self, row, messages[mid], starts[mid])
+                           for row, mid in enumerate(self.message_id)]
+        return self._texts
 
 
 class ScheduleResult:
@@ -95,13 +107,20 @@ class ScheduleResult:
     def explain(self, placement: Placement) -> str:
         """Why this placement is where it is, in Vietnamese."""
         block = self._by_target.get(placement.target_id)
-        epoch = to_epoch(placement.session_start)
-        row = block.find(placement.message_id, epoch) if block else -1
-        if row < 0:
-            return "Không có lượt xếp này trong kết quả."
-        spec = self._messages[placement.message_id]
-        return " ".join([_rule(spec, block.reasons[row]), _priority(spec),
-                         _session(block, row, spec, epoch)])
+        row = block.find(placement.message_id, to_epoch(placement.session_start)) if block else -1
+        return block.texts(self._messages)[row] if row >= 0 else "Không có lượt xếp này trong kết quả."
+
+    def explanations(self) -> list[str]:
+        """The explanation of each row of columns(), in the same order (strings shared per group)."""
+        texts: list[str] = []
+        for tid in sorted(self._by_target):
+            texts.extend(self._by_target[tid].texts(self._messages))
+        return texts
+
+
+def _explain(block: Block, row: int, spec, starts: list[int]) -> str:
+    """Rule, priority and session choice of one row."""
+    return " ".join([_rule(spec, block.reasons[row]), _priority(spec), _session(block, row, spec, starts)])
 
 
 def _rule(spec, reason: tuple) -> str:
@@ -122,12 +141,14 @@ def _priority(spec) -> str:
     return f"Mức {PRIORITY_LABEL[spec.priority]}: được xếp trước tin thông thường và phát đầu phiên."
 
 
-def _session(block: Block, row: int, spec, epoch: int) -> str:
+def _session(block: Block, row: int, spec, starts: list[int]) -> str:
     """Which session was chosen and the separation kept."""
+    epoch = block.session_start[row]
     local = datetime.fromtimestamp(epoch, TZ)
     text = (f"Chọn phiên {local:%H:%M} ngày {local:%d/%m/%Y}: phiên còn đủ chỗ và ít tải nhất trong "
             f"khoảng cho phép (xen kẽ sáng/chiều), phát ở giây thứ {block.offset_s[row]} của phiên.")
-    others = [s for m, s in zip(block.message_id, block.session_start) if m == spec.id and s != epoch]
+    j = bisect_left(starts, epoch)
+    others = starts[max(j - 1, 0):j] + starts[j + 1:j + 2]
     if spec.min_gap_hours and others:
         nearest = min(abs(s - epoch) for s in others) / 3600
         text += f" Cách lần phát gần nhất {nearest:.0f} giờ (tối thiểu {spec.min_gap_hours} giờ)."

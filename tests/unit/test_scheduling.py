@@ -279,6 +279,12 @@ def test_same_inputs_in_any_order_give_the_same_schedule():
     assert one.placements == two.placements and one.issues == two.issues
 
 
+def test_explanations_follow_the_column_order():
+    result = ngoc_lac()
+    texts = result.explanations()
+    assert len(texts) == len(result) and texts[100] == result.explain(result.placements[100])
+
+
 def test_columns_match_placements():
     result = ngoc_lac()
     cols = result.columns()
