@@ -1,4 +1,7 @@
-"""Benchmark: place a synthetic province (4,000 villages × 2 sessions × 183 days) in memory; prints JSON."""
+"""Benchmark: place a synthetic province (4,000 villages × 2 sessions × 183 days) in memory; prints JSON.
+
+Run: python bench/schedule.py [--pin-every-village]   (the flag gives every village its own pinned item)
+"""
 from __future__ import annotations
 
 import json
@@ -65,9 +68,11 @@ def windows() -> list[WindowSpec]:
             WindowSpec(5, "blackout", date(2025, 1, 1), date(2025, 1, 1), is_yearly=True)]
 
 
-def fixed() -> list[FixedItem]:
-    """A pinned item in 40 villages."""
+def fixed(everywhere: bool = False) -> list[FixedItem]:
+    """A pinned item in 40 villages, or (worst case) a different one in every village."""
     start = datetime(2026, 3, 10, 22, 30, tzinfo=timezone.utc)
+    if everywhere:
+        return [FixedItem(tid, start + timedelta(days=tid % 150), 1000 + tid % 20, 30) for tid in range(1, 4001)]
     return [FixedItem(tid, start, 1000, 120) for tid in range(7, 4000, 100)]
 
 
@@ -81,7 +86,7 @@ def run(targets, msgs, wins, pins):
 
 def main() -> None:
     """Time a plain run, then measure traced peak memory in a second run; print JSON."""
-    inputs = province(), messages(), windows(), fixed()
+    inputs = province(), messages(), windows(), fixed("--pin-every-village" in sys.argv)
     result, elapsed = run(*inputs)
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     del result
