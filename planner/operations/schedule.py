@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime, scheduling
 from planner.markup import plain_text
-from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, OccurrenceSource, Plan, SlotGrid,
-                            Target, Unit, User, Window, WindowKind)
+from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, OccurrenceSource, Plan, RunStatus,
+                            ScheduleRun, SlotGrid, Target, Unit, User, Window)
 from planner.operations.audit import record
 
 ONLINE_POST_SECONDS = 60
@@ -29,6 +29,7 @@ class ScheduleOutcome:
     removed: int = 0
     kept: int = 0
     issues: list = field(default_factory=list)
+    run: ScheduleRun | None = None
 
 
 def targets_in(session: Session, unit: Unit, channel: str) -> list[Target]:
@@ -88,13 +89,18 @@ def message_specs(plan: Plan, channel: str, settings: dict, session: Session) ->
         specs.append(scheduling.MessageSpec(
             id=version.id, message_id=m.id, priority=m.priority.value, duration_s=message_duration(m, version, settings),
             valid_from=m.valid_from, valid_to=m.valid_to, min_per_week=m.min_per_week, peak_per_day=m.peak_per_day,
-            min_gap_hours=m.min_gap_hours, audience=m.audience.code))
+            min_gap_hours=m.min_gap_hours, audience=m.audience.code, title=version.title))
     return specs
 
 
 def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
-                  now: dt.datetime, settings: dict, user: User | None = None) -> ScheduleOutcome:
-    """(Re)generate the plan's schedule for a channel at a unit's targets over local days start..end."""
+                  now: dt.datetime, settings: dict, user: User | None = None,
+                  run: ScheduleRun | None = None) -> ScheduleOutcome:
+    """(Re)generate the plan's schedule for a channel at a unit's targets over local days start..end.
+
+    Pinned, delivered, past and other plans' occurrences stay and use capacity; this plan's planned,
+    unpinned future ones in the range are replaced. The run and its exception report are recorded.
+    """
     if end < start:
         raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
     if (end - start).days > 366:
@@ -104,37 +110,63 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
         raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
     grids = grid_specs_for(session, targets, channel)
     lo, hi = localtime.local_range_bounds(start, end)
-    target_ids = [t.id for t in targets]
-    removable, fixed = _split_existing(session, plan, target_ids, lo, hi, now)
+    removable, fixed = _split_existing(session, plan, [t.id for t in targets], lo, hi, now)
     specs = message_specs(plan, channel, settings, session)
-    result = scheduling.build_schedule(
-        [scheduling.TargetSpec(id=t.id, grids=grids[t.id]) for t in targets], specs,
-        window_specs(session, plan, channel), fixed, start, end, now=now)
+    try:
+        result = scheduling.build_schedule(
+            [scheduling.TargetSpec(id=t.id, grids=grids[t.id], name=t.unit.name if channel == "loudspeaker" else t.name)
+             for t in targets], specs, window_specs(session, plan, channel), fixed, start, end,
+            now=_earliest(now, channel, settings))
+    except scheduling.ScheduleInputError as exc:
+        raise ScheduleError(str(exc)) from None
     _remove(session, removable)
-    placed = _store(session, plan, result, specs, channel)
+    placed = _store(session, plan, result, channel, now)
     outcome = ScheduleOutcome(targets=len(targets), placed=placed, removed=len(removable), kept=len(fixed),
                               issues=list(result.issues))
+    run = run or ScheduleRun(plan=plan, unit=unit, channel=channel, first_day=start, last_day=end,
+                             requested_by_id=user.id if user else None, created_at=now)
+    _finish_run(session, run, outcome, now)
     record(session, user=user, action="schedule.generate", entity=plan, channel=channel, unit=unit.code,
-           start=start.isoformat(), end=end.isoformat(), placed=placed, removed=len(removable))
+           start=start.isoformat(), end=end.isoformat(), placed=placed, removed=len(removable), run=run.id)
+    outcome.run = run
     return outcome
+
+
+def _earliest(now: dt.datetime, channel: str, settings: dict) -> dt.datetime:
+    """Online posts are only placed at least the platform's minimum lead ahead (Facebook: 10 minutes)."""
+    from planner.channels import get_channel
+
+    if get_channel(channel).is_online:
+        return now + dt.timedelta(seconds=settings["FACEBOOK_MIN_LEAD_SECONDS"])
+    return now
+
+
+def _finish_run(session: Session, run: ScheduleRun, outcome: ScheduleOutcome, now: dt.datetime) -> None:
+    run.status, run.finished_at = RunStatus.DONE, now
+    run.targets, run.placed, run.removed, run.kept = outcome.targets, outcome.placed, outcome.removed, outcome.kept
+    run.issues = [{"kind": i.kind, "detail": i.detail, "target_id": i.target_id, "message_id": i.message_id,
+                   "day": i.day.isoformat() if i.day else None} for i in outcome.issues]
+    session.add(run)
+    session.flush()
 
 
 def _split_existing(session, plan, target_ids, lo, hi, now):
     """Occurrences in range: removable (this plan's unpinned future planned ones) and fixed (everything else)."""
-    rows = session.execute(
-        select(Occurrence.id, Occurrence.plan_id, Occurrence.target_id, Occurrence.session_starts_at,
-               Occurrence.message_version_id, Occurrence.duration_seconds, Occurrence.is_pinned, Delivery.status)
-        .join(Delivery, Delivery.occurrence_id == Occurrence.id)
-        .where(Occurrence.target_id.in_(target_ids), Occurrence.session_starts_at >= lo,
-               Occurrence.session_starts_at < hi)).all()
     removable, fixed = [], []
-    for r in rows:
-        if (r.plan_id == plan.id and not r.is_pinned and r.session_starts_at > now
-                and r.status is DeliveryStatus.PLANNED):
-            removable.append(r.id)
-        elif r.status is not DeliveryStatus.CANCELLED:
-            fixed.append(scheduling.FixedItem(target_id=r.target_id, session_start=r.session_starts_at,
-                                              message_id=r.message_version_id, duration_s=r.duration_seconds))
+    for i in range(0, len(target_ids), 500):
+        rows = session.execute(
+            select(Occurrence.id, Occurrence.plan_id, Occurrence.target_id, Occurrence.session_starts_at,
+                   Occurrence.message_version_id, Occurrence.duration_seconds, Occurrence.is_pinned, Delivery.status)
+            .join(Delivery, Delivery.occurrence_id == Occurrence.id)
+            .where(Occurrence.target_id.in_(target_ids[i:i + 500]), Occurrence.session_starts_at >= lo,
+                   Occurrence.session_starts_at < hi)).all()
+        for r in rows:
+            if (r.plan_id == plan.id and not r.is_pinned and r.session_starts_at > now
+                    and r.status is DeliveryStatus.PLANNED):
+                removable.append(r.id)
+            elif r.status is not DeliveryStatus.CANCELLED:
+                fixed.append(scheduling.FixedItem(target_id=r.target_id, session_start=r.session_starts_at,
+                                                  message_id=r.message_version_id, duration_s=r.duration_seconds))
     return removable, fixed
 
 
@@ -145,17 +177,27 @@ def _remove(session: Session, occurrence_ids: list[int]) -> None:
         session.execute(delete(Occurrence).where(Occurrence.id.in_(chunk)))
 
 
-def _store(session: Session, plan: Plan, result, specs, channel: str) -> int:
-    """Bulk-insert placements and their planned deliveries (Core, not the ORM unit of work)."""
-    now = dt.datetime.now(dt.timezone.utc)
-    rows = [{"plan_id": plan.id, "message_version_id": p.message_id, "target_id": p.target_id,
-             "session_starts_at": p.session_start, "starts_at": p.session_start + dt.timedelta(seconds=p.offset_s),
-             "duration_seconds": p.duration_s, "is_pinned": False, "source": OccurrenceSource.AUTO, "created_at": now}
-            for p in result.placements]
-    if not rows:
+def _store(session: Session, plan: Plan, result, channel: str, now: dt.datetime) -> int:
+    """Bulk-insert placements (from the core's columns) and their planned deliveries, with Core inserts."""
+    cols = result.columns()
+    if not len(cols["target_id"]):
         return 0
-    ids = session.scalars(insert(Occurrence).returning(Occurrence.id, sort_by_parameter_order=True), rows).all()
-    session.execute(insert(Delivery), [
-        {"occurrence_id": oid, "channel": channel, "due_at": row["starts_at"], "status": DeliveryStatus.PLANNED,
-         "updated_at": now} for oid, row in zip(ids, rows)])
+    reasons = result.explanations()
+    utc = dt.timezone.utc
+    moments: dict[int, dt.datetime] = {}
+    rows = []
+    for tid, mid, start, off, dur, why in zip(cols["target_id"], cols["message_id"], cols["session_start"],
+                                              cols["offset_s"], cols["duration_s"], reasons):
+        session_start = moments.get(start) or moments.setdefault(start, dt.datetime.fromtimestamp(start, utc))
+        rows.append({"plan_id": plan.id, "message_version_id": mid, "target_id": tid,
+                     "session_starts_at": session_start, "starts_at": session_start + dt.timedelta(seconds=off),
+                     "duration_seconds": dur, "is_pinned": False, "source": OccurrenceSource.AUTO,
+                     "reason": why, "created_at": now})
+    for i in range(0, len(rows), 5000):
+        chunk = rows[i:i + 5000]
+        ids = session.scalars(insert(Occurrence).returning(Occurrence.id, sort_by_parameter_order=True),
+                              chunk).all()
+        session.execute(insert(Delivery), [
+            {"occurrence_id": oid, "channel": channel, "due_at": row["starts_at"], "status": DeliveryStatus.PLANNED,
+             "updated_at": now} for oid, row in zip(ids, chunk)])
     return len(rows)
