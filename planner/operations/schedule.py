@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime, scheduling
@@ -178,26 +178,11 @@ def _remove(session: Session, occurrence_ids: list[int]) -> None:
 
 
 def _store(session: Session, plan: Plan, result, channel: str, now: dt.datetime) -> int:
-    """Bulk-insert placements (from the core's columns) and their planned deliveries, with Core inserts."""
-    cols = result.columns()
-    if not len(cols["target_id"]):
+    """Bulk-insert the core's placements (columnar) with their reasons and planned deliveries."""
+    from planner.operations.bulk import insert_placements
+
+    columns = result.columns()
+    if not len(columns["target_id"]):
         return 0
-    reasons = result.explanations()
-    utc = dt.timezone.utc
-    moments: dict[int, dt.datetime] = {}
-    rows = []
-    for tid, mid, start, off, dur, why in zip(cols["target_id"], cols["message_id"], cols["session_start"],
-                                              cols["offset_s"], cols["duration_s"], reasons):
-        session_start = moments.get(start) or moments.setdefault(start, dt.datetime.fromtimestamp(start, utc))
-        rows.append({"plan_id": plan.id, "message_version_id": mid, "target_id": tid,
-                     "session_starts_at": session_start, "starts_at": session_start + dt.timedelta(seconds=off),
-                     "duration_seconds": dur, "is_pinned": False, "source": OccurrenceSource.AUTO,
-                     "reason": why, "created_at": now})
-    for i in range(0, len(rows), 5000):
-        chunk = rows[i:i + 5000]
-        ids = session.scalars(insert(Occurrence).returning(Occurrence.id, sort_by_parameter_order=True),
-                              chunk).all()
-        session.execute(insert(Delivery), [
-            {"occurrence_id": oid, "channel": channel, "due_at": row["starts_at"], "status": DeliveryStatus.PLANNED,
-             "updated_at": now} for oid, row in zip(ids, chunk)])
-    return len(rows)
+    return insert_placements(session, plan_id=plan.id, channel=channel, columns=columns,
+                             reasons=result.explanations(), now=now)
