@@ -31,6 +31,10 @@ DEFAULTS: dict[str, object] = {
     "WORKER_INTERVAL_SECONDS": 15,
     # Online deliveries later than this (seconds) after their due time expire instead of sending.
     "DISPATCH_LATENESS_SECONDS": 3600,
+    # Units with more targets than this are scheduled by the worker (with a progress page), not in the request.
+    "SCHEDULE_INLINE_MAX_TARGETS": 300,
+    # Dispatched deliveries with no recorded outcome after this many seconds become `unknown`.
+    "DISPATCH_STALE_SECONDS": 600,
     # Max deliveries claimed per heartbeat.
     "DISPATCH_BATCH_SIZE": 500,
     # A worker is "alive" for /healthz if its last heartbeat is newer than this, seconds.

@@ -17,6 +17,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     from planner import dispatch
     from planner.operations.delivery import mark_missed
     from planner.operations.reporting import render_queued_reports
+    from planner.operations.schedule import run_queued_schedules
 
     now = now or utcnow()
     session = db.session()
@@ -31,7 +32,9 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         counts = dispatch.deliver_claimed(session, ids, settings, now=now) if ids else {}
         reports = render_queued_reports(session, now=now,
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
-        return {"missed": missed, "expired": expired, "claimed": len(ids), **counts, "reports": reports}
+        runs = run_queued_schedules(session, now=now, settings=settings)
+        return {"missed": missed, "expired": expired, "claimed": len(ids), **counts, "reports": reports,
+                "schedule_runs": runs}
     finally:
         session.close()
 

@@ -82,7 +82,8 @@ def place_message(session: Session, message: Message, target: Target, day: str, 
     starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
     occ = Occurrence(plan_id=message.plan_id, message_version_id=version.id, target_id=target.id,
                      session_starts_at=session_start, starts_at=starts_at, duration_seconds=duration,
-                     is_pinned=True, source=OccurrenceSource.MANUAL, created_at=now)
+                     is_pinned=True, source=OccurrenceSource.MANUAL, created_at=now,
+                     reason=f"Đặt thủ công bởi {user.full_name if user else 'hệ thống'} lúc {localtime.fmt_datetime(now)}; đã ghim.")
     session.add(occ)
     session.flush()
     session.add(Delivery(occurrence_id=occ.id, channel=target.channel, due_at=starts_at,
@@ -108,6 +109,8 @@ def move_occurrence(session: Session, occ: Occurrence, day: str, at: str, *, use
     occ.session_starts_at = session_start
     occ.starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
     occ.is_pinned = True
+    occ.reason = (f"Dời thủ công bởi {user.full_name} lúc {localtime.fmt_datetime(now)} "
+                  f"(trước đó {localtime.fmt_datetime(old)}); đã ghim.")
     delivery.due_at = occ.starts_at
     session.flush()
     record(session, user=user, action="occurrence.move", entity=occ, from_state=old.isoformat(),
@@ -119,3 +122,14 @@ def toggle_pin(session: Session, occ: Occurrence, *, user: User) -> None:
     occ.is_pinned = not occ.is_pinned
     session.flush()
     record(session, user=user, action="occurrence.pin" if occ.is_pinned else "occurrence.unpin", entity=occ)
+
+
+def cancel_occurrence(session: Session, occ: Occurrence, *, user: User, now: dt.datetime) -> None:
+    """Cancel a planned occurrence (it frees its session's capacity and is never delivered)."""
+    delivery = occ.delivery
+    if delivery.status is not DeliveryStatus.PLANNED:
+        raise PlacementError("Chỉ hủy được lượt chưa thực hiện.")
+    delivery.status, delivery.finished_at, delivery.reason = DeliveryStatus.CANCELLED, now, f"Hủy bởi {user.full_name}"
+    session.flush()
+    record(session, user=user, action="occurrence.cancel", entity=delivery, from_state=DeliveryStatus.PLANNED,
+           to_state=DeliveryStatus.CANCELLED)

@@ -186,3 +186,39 @@ def _store(session: Session, plan: Plan, result, channel: str, now: dt.datetime)
         return 0
     return insert_placements(session, plan_id=plan.id, channel=channel, columns=columns,
                              reasons=result.explanations(), now=now)
+
+
+def start_schedule(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
+                   now: dt.datetime, settings: dict, user: User | None = None) -> ScheduleRun:
+    """Generate now for a small unit; queue a run for the worker when the unit has many targets."""
+    if end < start:
+        raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
+    count = len(targets_in(session, unit, channel))
+    if count == 0:
+        raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
+    run = ScheduleRun(plan=plan, unit=unit, channel=channel, first_day=start, last_day=end, targets=count,
+                      status=RunStatus.QUEUED, requested_by_id=user.id if user else None, created_at=now)
+    session.add(run)
+    session.flush()
+    if count <= settings["SCHEDULE_INLINE_MAX_TARGETS"]:
+        schedule_plan(session, plan, unit=unit, channel=channel, start=start, end=end, now=now, settings=settings,
+                      user=user, run=run)
+    return run
+
+
+def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, limit: int = 2) -> int:
+    """Worker side: run queued generations one by one; a failure is recorded on its run, the rest go on."""
+    done = 0
+    for run in session.scalars(select(ScheduleRun).where(ScheduleRun.status == RunStatus.QUEUED)
+                               .order_by(ScheduleRun.id).limit(limit)).all():
+        run.status = RunStatus.RUNNING
+        session.commit()
+        try:
+            schedule_plan(session, run.plan, unit=run.unit, channel=run.channel, start=run.first_day,
+                          end=run.last_day, now=now, settings=settings, run=run)
+        except ScheduleError as exc:
+            session.rollback()
+            run.status, run.error, run.finished_at = RunStatus.FAILED, str(exc), now
+        session.commit()
+        done += 1
+    return done

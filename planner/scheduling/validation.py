@@ -50,7 +50,7 @@ def check_target_grids(target_id: int, grids) -> None:
 
 def check_message(message, target_ids: set[int]) -> None:
     """Priority known, no negative numbers, known targets, sane validity."""
-    name = f"Tin {message.id}"
+    name = _label(message)
     if message.priority not in PRIORITY_RANK:
         _fail(f"{name}: mức ưu tiên '{message.priority}' không hợp lệ")
     for field, label in (("duration_s", "thời lượng"), ("min_per_week", "số lần tối thiểu mỗi tuần"),
@@ -89,7 +89,7 @@ def check_fits_somewhere(message, longest: dict[int, int]) -> None:
     scope = longest.keys() if message.target_ids is None else message.target_ids
     capacities = [longest[tid] for tid in scope if longest[tid] >= 0]
     if capacities and message.duration_s > max(capacities):
-        _fail(f"Tin {message.id} dài {message.duration_s} giây, vượt mọi phiên phát "
+        _fail(f"{_label(message)} dài {message.duration_s} giây, vượt mọi phiên phát "
               f"(phiên dài nhất {max(capacities)} giây)")
 
 
@@ -114,3 +114,8 @@ def check_inputs(targets, messages, windows, fixed, start: date, end: date, now:
         check_fits_somewhere(message, longest)
     for item in fixed:
         check_fixed(item, target_ids)
+
+
+def _label(message) -> str:
+    """'Tin 'title'' when the title is known, else 'Tin #id'."""
+    return f"Tin '{message.title}'" if getattr(message, "title", "") else f"Tin #{message.id}"

@@ -30,6 +30,7 @@ def register_filters(app) -> None:
         time=localtime.fmt_time,
         duration=localtime.fmt_duration,
         weekday=localtime.weekday_label,
+        weekday_dt=lambda value: localtime.weekday_label(localtime.to_local(value).date()),
     )
 
     @app.context_processor

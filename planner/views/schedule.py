@@ -5,14 +5,15 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from planner import localtime
 from planner.access import sees_unit
 from planner.db import utcnow
-from planner.models import Occurrence, Target, Unit
+from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
 from planner.operations import placement
-from planner.operations.schedule import ScheduleError, schedule_plan
+from planner.operations.schedule import ScheduleError, start_schedule
 from planner.views.common import db_session, require_permission
 from planner.views.messages import load_message
 from planner.views.plans import load_plan
@@ -49,9 +50,10 @@ def generate(plan_id: int):
             if form.get("channel") not in _plan_channels(plan):
                 errors["channel"] = "Vui lòng chọn kênh của kế hoạch."
             if not errors:
-                outcome = schedule_plan(session, plan, unit=unit, channel=form["channel"], start=start, end=end,
-                                        now=utcnow(), settings=current_app.config, user=current_user)
+                run = start_schedule(session, plan, unit=unit, channel=form["channel"], start=start, end=end,
+                                     now=utcnow(), settings=current_app.config, user=current_user)
                 session.commit()
+                return redirect(url_for("schedule.run", plan_id=plan.id, run_id=run.id))
         except ScheduleError as exc:
             session.rollback()
             errors["form"] = str(exc)
@@ -132,26 +134,40 @@ def place(message_id: int):
     return redirect(url_for("messages.show", message_id=message.id))
 
 
-@bp.post("/occurrences/<int:occurrence_id>/move")
+@bp.get("/plans/<int:plan_id>/schedule/runs")
 @login_required
-def move(occurrence_id: int):
-    """Move an occurrence to another day/time (it becomes pinned), or just pin/unpin it."""
-    require_permission("schedule.edit")
+def runs(plan_id: int):
+    plan = load_plan(plan_id)
     session = db_session()
-    occ = session.get(Occurrence, occurrence_id)
-    if occ is None or not sees_unit(current_user, occ.target.unit):
+    rows = session.scalars(select(ScheduleRun).join(Unit, Unit.id == ScheduleRun.unit_id)
+                           .where(ScheduleRun.plan_id == plan.id,
+                                  Unit.path.startswith(current_user.unit.path, autoescape=True))
+                           .order_by(ScheduleRun.id.desc()).limit(100)).all()
+    return render_template("pages/schedule/runs.html", plan=plan, runs=rows)
+
+
+@bp.get("/plans/<int:plan_id>/schedule/runs/<int:run_id>")
+@login_required
+def run(plan_id: int, run_id: int):
+    """One generation and its exception report (grouped by kind); refreshes while the worker runs it."""
+    plan = load_plan(plan_id)
+    row = db_session().get(ScheduleRun, run_id)
+    if row is None or row.plan_id != plan.id or not sees_unit(current_user, row.unit):
         abort(404)
-    load_plan(occ.plan_id)
-    try:
-        if request.form.get("action") == "toggle_pin":
-            placement.toggle_pin(session, occ, user=current_user)
-        else:
-            placement.move_occurrence(session, occ, request.form.get("day", ""), request.form.get("at", ""),
-                                      user=current_user, now=utcnow())
-    except placement.PlacementError as exc:
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("Đã cập nhật lịch.", "success")
-    back = request.form.get("back") or url_for("schedule.calendar", plan_id=occ.plan_id)
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("plans.index"))
+    groups: dict[str, list] = {}
+    for issue in row.issues or []:
+        groups.setdefault(issue["kind"], []).append(issue)
+    return render_template("pages/schedule/run.html", plan=plan, run=row, groups=groups, labels=ISSUE_LABELS)
+
+
+ISSUE_LABELS = {
+    "target_shortfall": "Không đạt chỉ tiêu tần suất",
+    "too_long": "Tin dài hơn phiên phát",
+    "no_sessions": "Không có khung giờ",
+    "pinned_conflict": "Xung đột giữa các lượt đã ghim",
+    "empty_session": "Phiên trống trong cao điểm",
+    "underfilled_session": "Phiên còn trống quá nửa trong cao điểm",
+    "emergency_blocked": "Không chèn được tin khẩn",
+    "displaced_unplaced": "Tin bị dời không xếp lại được",
+    "missed_unplaced": "Lượt bị lỡ không xếp lại được",
+}

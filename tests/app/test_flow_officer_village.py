@@ -36,9 +36,10 @@ def test_officer_generates_loudspeaker_schedule_for_all_42_villages(login, db):
     unit_id = f.user(db, "vanhoa").unit_id
     resp = client.post(f"/plans/{plan.id}/schedule", data={
         "csrf_token": csrf_from(page.get_data(as_text=True)), "unit": unit_id, "channel": "loudspeaker",
-        "start": localtime.fmt_date(start), "end": localtime.fmt_date(end)})
+        "start": localtime.fmt_date(start), "end": localtime.fmt_date(end)}, follow_redirects=True)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200, html
+    assert "Báo cáo ngoại lệ" in html
     assert "cho 42 điểm phát" in html
     targets = db.scalar(select(func.count(func.distinct(Occurrence.target_id))).where(Occurrence.plan_id == plan.id))
     assert targets == 42

@@ -1,0 +1,84 @@
+"""One occurrence: why it is there, move / pin / cancel it, confirm its delivery as a logged-in user."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from planner.access import can, sees_unit
+from planner.db import utcnow
+from planner.models import AuditEntry, ConfirmedVia, Occurrence
+from planner.operations import delivery as deliveries
+from planner.operations import placement
+from planner.views.common import db_session
+from planner.views.plans import load_plan
+
+bp = Blueprint("occurrences", __name__)
+
+
+def load_occurrence(occurrence_id: int) -> Occurrence:
+    """The occurrence if its plan and target are within the user's scope, else 404."""
+    occ = db_session().get(Occurrence, occurrence_id)
+    if occ is None or not sees_unit(current_user, occ.target.unit):
+        abort(404)
+    load_plan(occ.plan_id)
+    return occ
+
+
+@bp.get("/occurrences/<int:occurrence_id>")
+@login_required
+def show(occurrence_id: int):
+    occ = load_occurrence(occurrence_id)
+    history = db_session().scalars(
+        select(AuditEntry).where(or_((AuditEntry.entity_type == "occurrences") & (AuditEntry.entity_id == occ.id),
+                                     (AuditEntry.entity_type == "deliveries") & (AuditEntry.entity_id == occ.delivery.id)))
+        .order_by(AuditEntry.at)).all()
+    return render_template("pages/schedule/occurrence.html", occ=occ, delivery=occ.delivery, history=history,
+                           is_future=occ.starts_at > utcnow())
+
+
+@bp.post("/occurrences/<int:occurrence_id>/change")
+@login_required
+def change(occurrence_id: int):
+    """Move (becomes pinned), pin/unpin or cancel."""
+    occ = load_occurrence(occurrence_id)
+    if not can(current_user, "schedule.edit"):
+        abort(403)
+    session = db_session()
+    action = request.form.get("action")
+    try:
+        if action == "toggle_pin":
+            placement.toggle_pin(session, occ, user=current_user)
+        elif action == "cancel":
+            placement.cancel_occurrence(session, occ, user=current_user, now=utcnow())
+        else:
+            placement.move_occurrence(session, occ, request.form.get("day", ""), request.form.get("at", ""),
+                                      user=current_user, now=utcnow())
+    except placement.PlacementError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash("Đã cập nhật lịch.", "success")
+    return redirect(url_for("occurrences.show", occurrence_id=occ.id))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/confirm")
+@login_required
+def confirm(occurrence_id: int):
+    """A logged-in officer records the outcome (e.g. from a phone call with the village head)."""
+    occ = load_occurrence(occurrence_id)
+    if not can(current_user, "delivery.confirm"):
+        abort(403)
+    session = db_session()
+    try:
+        deliveries.confirm_delivery(session, occ.delivery, aired=request.form.get("aired") == "yes",
+                                    reason=request.form.get("reason", ""), via=ConfirmedVia.USER, now=utcnow(),
+                                    user=current_user)
+    except deliveries.DeliveryError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash("Đã ghi nhận kết quả.", "success")
+    return redirect(url_for("occurrences.show", occurrence_id=occ.id))
