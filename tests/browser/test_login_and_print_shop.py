@@ -1,0 +1,89 @@
+"""Bad input in a browser (a wrong password) and the print shop's narrow view: its own orders and the
+print-ready PDF."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from planner.db import utcnow
+from planner.models import Unit
+from planner.models.org import UnitKind
+from planner.operations.print_orders import create_print_order
+from tests.app import factories as f
+from tests.browser.conftest import login_as, shot
+
+
+def test_wrong_password_explains_in_vietnamese_and_keeps_the_username(page, demo):
+    page.goto("/login")
+    expect(page.get_by_label("Tên đăng nhập")).to_be_focused()
+    shot(page, "40-login")
+    page.get_by_label("Tên đăng nhập").fill("vanhoa")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator(".field-error")).to_have_text("Tên đăng nhập hoặc mật khẩu không đúng.")
+    expect(page.get_by_label("Tên đăng nhập")).to_have_value("vanhoa")
+    expect(page.get_by_label("Mật khẩu")).to_have_value("")
+    expect(page.get_by_label("Mật khẩu")).to_be_focused()  # the username is kept: type the password again
+    expect(page).to_have_url(re.compile(r"/login$"))
+    shot(page, "41-login-wrong-password")
+
+    page.get_by_role("button", name="Đăng nhập").click()  # the password is empty now
+    expect(page.locator("#err-password")).to_have_text("Vui lòng nhập mật khẩu.")
+    expect(page.get_by_label("Mật khẩu")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Mật khẩu")).to_have_accessible_description("Vui lòng nhập mật khẩu.")
+    expect(page.get_by_label("Tên đăng nhập")).to_have_value("vanhoa")
+
+    page.get_by_label("Mật khẩu").fill("pw-test-123")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Kế hoạch truyền thông")).to_be_visible()
+
+
+def _orders(db):
+    """One order for the demo print shop and one for another shop it must not see."""
+    officer = f.user(db, "vanhoa")
+    leaflet = f.message(db, "ngoc-lac-asxh-2026", "to-roi-6-buoc")
+    mine = db.scalar(select(Unit).where(Unit.code == "in-ngoc-lac"))
+    other = Unit(code="in-tho-xuan", name="Cơ sở in Thọ Xuân", kind=UnitKind.PRINT_SHOP, parent=mine.parent)
+    db.add(other)
+    db.flush()
+    other.path = f"{mine.parent.path}{other.id}/"
+    ours = create_print_order(db, leaflet.approved, officer, {"product": "leaflet_a5", "quantity": "500",
+                                                               "print_shop_id": str(mine.id)}, now=utcnow())
+    theirs = create_print_order(db, leaflet.approved, officer, {"product": "leaflet_a4", "quantity": "200",
+                                                                 "print_shop_id": str(other.id)}, now=utcnow())
+    db.commit()
+    return ours.id, theirs.id
+
+
+def test_print_shop_sees_only_its_orders_and_downloads_the_pdf(page, demo):
+    ours, theirs = _orders(demo)
+    login_as(page, "inan")
+    expect(page).to_have_url(re.compile(r"/print-orders$"))
+    top = page.locator("header.topbar nav")
+    expect(top.get_by_role("link")).to_have_text(["Đơn in"])
+    rows = page.locator("#orders tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"DI-{ours:05d}")
+    expect(page.locator("#orders")).not_to_contain_text(f"DI-{theirs:05d}")
+    shot(page, "50-print-orders")
+
+    rows.first.get_by_role("link", name=f"DI-{ours:05d}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"DI-{ours:05d}")
+    pdf_link = page.get_by_role("link", name="Tải tệp in (PDF)")
+    response = page.request.get(pdf_link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    with page.expect_download() as download:
+        pdf_link.click()
+    assert download.value.suggested_filename.startswith(f"DI-{ours:05d}")
+    assert download.value.suggested_filename.endswith(".pdf")
+    shot(page, "51-print-order")
+
+    page.get_by_role("button", name="Nhận đơn").click()
+    expect(page.get_by_role("status")).to_contain_text("Đơn in:")
+    expect(page.get_by_role("button", name="Đã in xong")).to_be_visible()
+    assert page.goto(f"/print-orders/{theirs}").status == 404
+    assert page.goto(f"/plans/{f.plan(demo, 'ngoc-lac-asxh-2026').id}").status in (403, 404)
