@@ -17,6 +17,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     from planner import dispatch
     from planner.operations.delivery import mark_missed
     from planner.operations.reporting import render_queued_reports
+    from planner.operations.repairs import replace_missed_deliveries
     from planner.operations.schedule import run_queued_schedules
 
     now = now or utcnow()
@@ -26,6 +27,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         beat.beat_at, beat.pid = now, os.getpid()
         session.add(beat)
         missed = mark_missed(session, now=now)
+        replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
         expired = dispatch.expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"])
         session.commit()
         ids = dispatch.claim_due(session, now=now, worker_id=worker_id, limit=settings["DISPATCH_BATCH_SIZE"])
@@ -33,7 +35,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         reports = render_queued_reports(session, now=now,
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
         runs = run_queued_schedules(session, now=now, settings=settings)
-        return {"missed": missed, "expired": expired, "claimed": len(ids), **counts, "reports": reports,
+        return {"missed": missed, "replaced": replaced, "expired": expired, "claimed": len(ids), **counts, "reports": reports,
                 "schedule_runs": runs}
     finally:
         session.close()

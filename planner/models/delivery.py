@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -67,6 +67,8 @@ class Delivery(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     external_id: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    # A missed broadcast already re-placed into a later session (plans that re-place missed ones).
+    is_replaced: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")

@@ -96,7 +96,12 @@ def calendar(plan_id: int):
     first, last = _view_range(view, anchor)
     targets = cal.targets_in(session, unit, channel)
     data = cal.target_calendar(session, plan, targets, channel, first, last)
+    from planner.operations.feeds import make_feed_token
+
+    base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
+    ical_url = base + url_for("feeds.ical", token=make_feed_token(current_app.config["SECRET_KEY"], "u", unit.id))
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
+                           ical_url=ical_url,
                            anchor=anchor, first=first, last=last, targets=targets, data=data,
                            days=cal.day_infos(session, plan, channel, first, last),
                            units=cal.unit_options(session, current_user.unit), channels=_plan_channels(plan),
@@ -171,3 +176,37 @@ ISSUE_LABELS = {
     "displaced_unplaced": "Tin bị dời không xếp lại được",
     "missed_unplaced": "Lượt bị lỡ không xếp lại được",
 }
+
+
+@bp.route("/plans/<int:plan_id>/emergency", methods=["GET", "POST"])
+@login_required
+def emergency(plan_id: int):
+    """Insert an approved message as an emergency into the next session(s) of a unit's targets."""
+    from planner.models import Message
+    from planner.operations.repairs import insert_emergency_message
+
+    plan = load_plan(plan_id)
+    require_permission("schedule.edit")
+    session = db_session()
+    messages = [m for m in session.scalars(select(Message).where(Message.plan_id == plan.id).order_by(Message.id))
+                if m.approved is not None and m.channel == "loudspeaker"]
+    form = dict(request.form) if request.method == "POST" else {"unit": str(current_user.unit_id), "sessions": "1"}
+    errors, outcome = {}, None
+    if request.method == "POST":
+        message = next((m for m in messages if str(m.id) == form.get("message_id")), None)
+        sessions = form.get("sessions", "")
+        if message is None:
+            errors["message_id"] = "Vui lòng chọn tin đã duyệt."
+        if not sessions.isdigit() or not 1 <= int(sessions) <= 6:
+            errors["sessions"] = "Số phiên phải từ 1 đến 6."
+        if not errors:
+            try:
+                outcome = insert_emergency_message(session, message, _unit_arg(), sessions_ahead=int(sessions),
+                                                   now=utcnow(), settings=current_app.config, user=current_user)
+                session.commit()
+            except ScheduleError as exc:
+                session.rollback()
+                errors["form"] = str(exc)
+    return render_template("pages/schedule/emergency.html", plan=plan, messages=messages, form=form, errors=errors,
+                           outcome=outcome, units=cal.unit_options(session, current_user.unit)), \
+        (400 if errors else 200)

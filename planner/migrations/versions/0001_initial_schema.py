@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:00:19.858814
+Create Date: 2026-11-22 22:14:34.807052
 """
 from alembic import op
 import sqlalchemy as sa
@@ -346,6 +346,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('is_replaced', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_deliveries_confirmed_by_id_users')),
     sa.ForeignKeyConstraint(['occurrence_id'], ['occurrences.id'], name=op.f('fk_deliveries_occurrence_id_occurrences'), ondelete='CASCADE'),
