@@ -88,7 +88,7 @@ def calendar(plan_id: int):
     session = db_session()
     unit = _unit_arg()
     channel = request.args.get("channel") or _plan_channels(plan)[0]
-    view = "month" if request.args.get("view") == "month" else "week"
+    view = request.args.get("view") if request.args.get("view") in ("month", "day") else "week"
     try:
         anchor = localtime.parse_date(request.args["date"]) if request.args.get("date") else localtime.today(utcnow())
     except ValueError:
@@ -109,6 +109,8 @@ def calendar(plan_id: int):
 
 
 def _view_range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
+    if view == "day":
+        return anchor, anchor
     if view == "month":
         first = anchor.replace(day=1)
         nxt = (first + dt.timedelta(days=32)).replace(day=1)

@@ -124,3 +124,14 @@ def test_exception_report_lists_frequency_shortfalls(login, db):
     _, resp = _generate(client, db, days=14)
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Báo cáo ngoại lệ" in html and "Không đạt chỉ tiêu tần suất" in html
+
+
+def test_day_view_lists_each_village_session_with_links_to_occurrences(login, db):
+    client = login("vanhoa")
+    plan, _ = _generate(client, db, days=2)
+    occ = db.scalar(select(Occurrence).order_by(Occurrence.starts_at))
+    day = localtime.fmt_date(occ.starts_at)
+    html = client.get(f"/plans/{plan.id}/calendar?view=day&date={day}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}" in html and "Thôn 42" in html and "05:30–06:00" in html
+    week = client.get(f"/plans/{plan.id}/calendar?view=week&date={day}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}" in week and "view=day" in week
