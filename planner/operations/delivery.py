@@ -98,3 +98,25 @@ def mark_missed(session: Session, *, now: dt.datetime) -> int:
 def target_of(session: Session, target_id: int) -> Target | None:
     """The target with its unit loaded."""
     return session.scalars(select(Target).where(Target.id == target_id).options(selectinload(Target.unit))).first()
+
+
+ATTENTION = (DeliveryStatus.UNKNOWN, DeliveryStatus.EXPIRED, DeliveryStatus.FAILED, DeliveryStatus.MISSED)
+
+
+def reconcile_delivery(session: Session, delivery: Delivery, *, published: bool, external_id: str, note: str,
+                       user: User, now: dt.datetime) -> None:
+    """An editor settles an online post whose outcome was unknown: checked on the page, posted or not."""
+    if delivery.status is not DeliveryStatus.UNKNOWN:
+        raise DeliveryError("Chỉ đối soát được lượt có kết quả chưa rõ.")
+    external_id, note = (external_id or "").strip()[:200], (note or "").strip()[:1000]
+    if published and not external_id:
+        raise DeliveryError("Vui lòng nhập mã bài đăng đã tìm thấy trên trang.")
+    old = delivery.status
+    delivery.status = DeliveryStatus.DELIVERED if published else DeliveryStatus.FAILED
+    delivery.external_id = external_id if published else delivery.external_id
+    delivery.reason = note or ("Đã kiểm tra: bài đã lên trang" if published else "Đã kiểm tra: bài không lên trang")
+    delivery.confirmed_via, delivery.confirmed_by_id, delivery.confirmed_by_name = ConfirmedVia.USER, user.id, user.full_name
+    delivery.finished_at = now
+    session.flush()
+    record(session, user=user, action="delivery.reconcile", entity=delivery, from_state=old, to_state=delivery.status,
+           external_id=delivery.external_id)

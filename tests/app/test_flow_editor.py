@@ -149,3 +149,22 @@ def test_online_post_must_be_at_least_ten_minutes_ahead(login, db):
         "csrf_token": csrf, "target_id": target.id, "day": when.strftime("%d/%m/%Y"), "at": when.strftime("%H:%M")},
         follow_redirects=True)
     assert "ít nhất 10 phút" in resp.get_data(as_text=True)
+
+
+def test_unknown_outcomes_are_listed_and_reconciled_by_the_editor(app, login, db, fake):
+    editor, message = _write_and_approve(login, db)
+    target = db.scalar(select(f.Target).where(f.Target.code == "fanpage-bhxh-vn"))
+    delivery = f.occurrence(db, target=target, msg=message, at=utcnow() - dt.timedelta(seconds=30))
+    fake.hang_next(2)
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w1")
+    plan = f.plan(db, "bhxh-2728-2023")
+    html = editor.get(f"/plans/{plan.id}/attention").get_data(as_text=True)
+    assert "Chưa rõ kết quả" in html and message.latest.title in html
+    resp = editor.post(f"/deliveries/{delivery.id}/reconcile", data={
+        "csrf_token": csrf_from(html), "published": "yes", "external_id": ""}, follow_redirects=True)
+    assert "Vui lòng nhập mã bài đăng" in resp.get_data(as_text=True)
+    editor.post(f"/deliveries/{delivery.id}/reconcile", data={
+        "csrf_token": csrf_from(html), "published": "yes", "external_id": "100000000000001_7"})
+    db.expire_all()
+    row = db.get(Delivery, delivery.id)
+    assert row.status is DeliveryStatus.DELIVERED and row.external_id == "100000000000001_7"
