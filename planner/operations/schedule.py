@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime, scheduling
 from planner.markup import plain_text
-from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, OccurrenceSource, Plan, RunStatus,
+from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, Plan, RunStatus,
                             ScheduleRun, SlotGrid, Target, Unit, User, Window)
 from planner.operations.audit import record
 
