@@ -1,6 +1,5 @@
 """Alembic environment: planner's metadata, batch mode on SQLite."""
 from alembic import context
-from sqlalchemy import pool
 
 from planner.db import Base, make_engine
 import planner.models  # noqa: F401  (fills Base.metadata)
