@@ -18,6 +18,13 @@ _FEED = re.compile(r"^/v\d+(?:\.\d+)?/([^/]+)/feed/?$")
 _ZALO = re.compile(r"^/v2\.0/article/(create|verify)/?$")
 
 
+class _Server(ThreadingHTTPServer):
+    """A listen backlog big enough for bursts of concurrent posts (the default of 5 resets connections)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakePlatforms:
     """The fake server: `start()` in a background thread, `stop()`, `url`, `posts`, switches."""
 
@@ -38,7 +45,7 @@ class FakePlatforms:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "FakePlatforms":
         """Bind and serve in a daemon thread; returns self (so `FakePlatforms().start()`)."""
-        self._server = ThreadingHTTPServer((self._host, self._port), _Handler)
+        self._server = _Server((self._host, self._port), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
         self._stopping.clear()

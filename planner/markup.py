@@ -1,6 +1,8 @@
 """The one Markdown function: Markdown → sanitised HTML (allow-list), used by pages and PDFs."""
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 
@@ -13,9 +15,14 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 EXTENSIONS = ["extra", "sane_lists", "nl2br"]
 
 
-def render_markdown(text: str) -> str:
-    """Render Markdown typed by anyone into HTML that is safe to put in a page or a PDF."""
+def render_markdown(text: str, *, heading_offset: int = 0) -> str:
+    """Render Markdown typed by anyone into HTML that is safe to put in a page or a PDF.
+
+    `heading_offset` demotes headings (1: '#' becomes h2) so a body fits under the page's own h1.
+    """
     html = markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    if heading_offset:
+        html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}", html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -65,3 +65,11 @@ class PrintOrder(Base):
     @property
     def status_label(self) -> str:
         return PRINT_STATUS_LABELS[self.status]
+
+    @property
+    def product_label(self) -> str:
+        """'Tờ rơi A5' rather than 'leaflet_a5'."""
+        from planner.print_documents import PRODUCTS
+
+        product = PRODUCTS.get(self.product)
+        return product.label if product else self.product

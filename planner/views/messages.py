@@ -77,7 +77,7 @@ def edit(message_id: int):
 def preview():
     """Live preview: Markdown → sanitised HTML, plus the channel's checks."""
     text = request.form.get("body_md", "")
-    result = {"html": render_markdown(text), "problems": []}
+    result = {"html": render_markdown(text, heading_offset=1), "problems": []}
     channel = request.form.get("channel", "")
     try:
         adapter = get_channel(channel)
@@ -103,7 +103,7 @@ def show(message_id: int):
         targets = [t for t in targets_in(session, current_user.unit, message.channel)] \
             if get_channel(message.channel).is_online else []
     return render_template("pages/messages/show.html", message=message, version=version,
-                           html=render_markdown(version.body_md), targets=targets)
+                           html=render_markdown(version.body_md, heading_offset=1), targets=targets)
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")

@@ -90,7 +90,7 @@ def test_village_head_confirms_once_even_when_tapping_twice(app, demo, db):
     now = utcnow()
     delivery = f.occurrence(db, target=target, msg=msg, at=now - dt.timedelta(minutes=10))
     today = localtime.today(now)
-    token = make_village_token("test-secret", target.id, today, today)
+    token = make_village_token("test-secret", target.id, today - dt.timedelta(days=1), today)
     client = app.test_client()
     page = client.get(f"/x/{token}")
     html = page.get_data(as_text=True)
@@ -112,7 +112,7 @@ def test_not_aired_needs_a_reason(app, demo, db):
     delivery = f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich"),
                             at=utcnow() - dt.timedelta(minutes=5))
     today = localtime.today(utcnow())
-    token = make_village_token("test-secret", target.id, today, today)
+    token = make_village_token("test-secret", target.id, today - dt.timedelta(days=1), today)
     client = app.test_client()
     csrf = csrf_from(client.get(f"/x/{token}").get_data(as_text=True))
     resp = client.post(f"/x/{token}/deliveries/{delivery.id}", data={"csrf_token": csrf, "aired": "no", "reason": ""},
@@ -132,7 +132,7 @@ def test_village_link_is_limited_to_its_village_and_dates(app, demo, db):
     f.occurrence(db, target=mine, msg=msg, at=utcnow() - dt.timedelta(minutes=5))
     today = localtime.today(utcnow())
     client = app.test_client()
-    token = make_village_token("test-secret", mine.id, today, today)
+    token = make_village_token("test-secret", mine.id, today - dt.timedelta(days=1), today)
     csrf = csrf_from(client.get(f"/x/{token}").get_data(as_text=True))
     assert client.post(f"/x/{token}/deliveries/{foreign.id}", data={"csrf_token": csrf, "aired": "yes"}).status_code == 404
     assert client.get(f"/x/{token[:-3]}abc").status_code == 403
