@@ -53,6 +53,8 @@ DEFAULTS: dict[str, object] = {
     # Author shown on Zalo OA articles, and the cover image URL Zalo requires for an article.
     "ZALO_AUTHOR": "Ban biên tập",
     "ZALO_COVER_URL": "",
+    # Zalo OA per-follower quota: broadcasts a day (the OA package may allow fewer per month).
+    "ZALO_MAX_BROADCASTS_PER_DAY": 1,
     # HTTP timeout for channel calls, seconds.
     "CHANNEL_TIMEOUT_SECONDS": 10,
     # Where rendered report PDFs are kept (relative to the instance folder).

@@ -66,6 +66,21 @@ def _check_capacity(session: Session, target: Target, session_start: dt.datetime
     return used if capacity is not None else 0
 
 
+def _check_daily_quota(session: Session, target: Target, when: dt.datetime, settings: dict) -> None:
+    """Zalo OA: each follower may receive at most ZALO_MAX_BROADCASTS_PER_DAY broadcasts a day."""
+    if target.channel != "zalo":
+        return
+    lo, hi = localtime.local_day_bounds(localtime.to_local(when).date())
+    count = session.scalar(select(func.count()).select_from(Occurrence)
+                           .join(Delivery, Delivery.occurrence_id == Occurrence.id)
+                           .where(Occurrence.target_id == target.id, Occurrence.starts_at >= lo,
+                                  Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED))
+    limit = settings["ZALO_MAX_BROADCASTS_PER_DAY"]
+    if count >= limit:
+        raise PlacementError(f"Zalo OA chỉ cho gửi tối đa {limit} tin/ngày tới mỗi người theo dõi; "
+                             f"ngày {localtime.fmt_date(when)} đã đủ.")
+
+
 def place_message(session: Session, message: Message, target: Target, day: str, at: str, *, user: User,
                   now: dt.datetime, settings: dict) -> Occurrence:
     """Place the approved version of `message` at `target` at a local day/time; the result is pinned."""
@@ -79,6 +94,7 @@ def place_message(session: Session, message: Message, target: Target, day: str, 
     duration = message_duration(message, version, settings)
     session_start, capacity = _session_for(session, target, when)
     offset = _check_capacity(session, target, session_start, capacity, duration)
+    _check_daily_quota(session, target, when, settings)
     starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
     occ = Occurrence(plan_id=message.plan_id, message_version_id=version.id, target_id=target.id,
                      session_starts_at=session_start, starts_at=starts_at, duration_seconds=duration,

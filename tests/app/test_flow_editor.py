@@ -168,3 +168,16 @@ def test_unknown_outcomes_are_listed_and_reconciled_by_the_editor(app, login, db
     db.expire_all()
     row = db.get(Delivery, delivery.id)
     assert row.status is DeliveryStatus.DELIVERED and row.external_id == "100000000000001_7"
+
+
+def test_zalo_allows_one_broadcast_a_day(login, db):
+    editor = login("bientap")
+    message = f.message(db, "bhxh-2728-2023", next(
+        m.code for m in db.scalars(select(Message).where(Message.channel == "zalo")) if m.approved))
+    target = db.scalar(select(f.Target).where(f.Target.code == "zalo-bhxh-vn"))
+    day = localtime.to_local(utcnow() + dt.timedelta(days=2)).strftime("%d/%m/%Y")
+    for at, expected in (("09:00", "Đã lên lịch đăng"), ("20:00", "tối đa 1 tin/ngày")):
+        csrf = csrf_from(editor.get(f"/messages/{message.id}").get_data(as_text=True))
+        resp = editor.post(f"/messages/{message.id}/place", data={
+            "csrf_token": csrf, "target_id": target.id, "day": day, "at": at}, follow_redirects=True)
+        assert expected in resp.get_data(as_text=True)
