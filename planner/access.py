@@ -65,3 +65,12 @@ def get_plan(session: Session, user: User, plan_id: int) -> Plan:
     if plan is None or not can(user, "plan.view"):
         raise AccessDenied("plan")
     return plan
+
+
+def owns_plan(user: User, plan: Plan) -> bool:
+    """True if the plan belongs to the user's unit or one below it: only then may they write its content.
+
+    Plans of units above (e.g. a national plan seen by a province) are read-only there: their approved
+    content may be scheduled at the user's own targets and printed, but not rewritten or approved.
+    """
+    return sees_unit(user, plan.unit)

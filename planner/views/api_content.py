@@ -5,7 +5,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from planner.access import visible_plans
+from planner.access import owns_plan, visible_plans
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
 from planner.markup import render_markdown
@@ -78,6 +78,13 @@ def load_version(message: Message, version_id: int) -> MessageVersion:
     return version
 
 
+def require_owned(plan: Plan) -> None:
+    """Content of a plan owned by a unit above the user's is read-only (same rule as the pages)."""
+    if not owns_plan(api_user(), plan):
+        raise ApiError(403, "Nội dung của kế hoạch cấp trên chỉ được xem, không được sửa hoặc duyệt.",
+                       code="forbidden")
+
+
 def content_error(exc: content.ContentError) -> ApiError:
     """A refused transition is a conflict (409); anything else is bad input (400 with fields)."""
     if set(exc.errors) == {"status"}:
@@ -120,6 +127,7 @@ def list_messages(plan_id: int):
 def create_message(plan_id: int):
     require("message.edit")
     plan = load_plan(plan_id)
+    require_owned(plan)
     data = json_body(MESSAGE_FIELDS)
     try:
         message = content.create_message(db_session(), plan, api_user(), data, now=utcnow())
@@ -140,6 +148,7 @@ def edit_message(message_id: int):
     """PUT sends every field; PATCH only those that change. A reviewed version gets a new draft version."""
     require("message.edit")
     message = load_message(message_id)
+    require_owned(message.plan)
     data = json_body(MESSAGE_FIELDS)
     if request.method == "PATCH":
         latest = message.latest
@@ -158,6 +167,7 @@ def edit_message(message_id: int):
 def submit_version(message_id: int, version_id: int):
     require("message.edit")
     message = load_message(message_id)
+    require_owned(message.plan)
     version = load_version(message, version_id)
     try:
         content.submit_version(db_session(), version, api_user(), now=utcnow())
@@ -172,6 +182,7 @@ def review_version(message_id: int, version_id: int):
     """Approve, or request changes with a note; the writer of a version may not review it."""
     require("message.review")
     message = load_message(message_id)
+    require_owned(message.plan)
     version = load_version(message, version_id)
     data = json_body({"decision": str, "note": str}, required=("decision",))
     if data["decision"] not in ("approve", "changes"):

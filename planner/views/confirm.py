@@ -31,7 +31,7 @@ def page(token: str):
     link = _link(token)
     session = db_session()
     target = ops.target_of(session, link.target_id)
-    if target is None:
+    if target is None or target.channel not in ops.BROADCAST_CHANNELS:
         abort(404)
     today = localtime.today(utcnow())
     day = today if link.first <= today <= link.last else link.last
@@ -48,7 +48,8 @@ def confirm(token: str, delivery_id: int):
     link = _link(token)
     session = db_session()
     delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.occurrence.target_id != link.target_id:
+    if (delivery is None or delivery.occurrence.target_id != link.target_id
+            or delivery.channel not in ops.BROADCAST_CHANNELS):
         abort(404)
     local_day = localtime.to_local(delivery.occurrence.starts_at).date()
     if not link.first <= local_day <= link.last:

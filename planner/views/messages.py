@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 
-from planner.access import can
+from planner.access import can, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
 from planner.markup import plain_text, render_markdown
@@ -27,11 +27,18 @@ def load_message(message_id: int) -> Message:
     return message
 
 
+def require_owned(plan) -> None:
+    """Content of a plan from a unit above the user's is read-only for them."""
+    if not owns_plan(current_user, plan):
+        abort(403)
+
+
 @bp.route("/plans/<int:plan_id>/messages/new", methods=["GET", "POST"])
 @login_required
 def new(plan_id: int):
     plan = load_plan(plan_id)
     require_permission("message.edit")
+    require_owned(plan)
     form, errors = dict(request.form), {}
     if request.method == "POST":
         session = db_session()
@@ -52,6 +59,7 @@ def new(plan_id: int):
 def edit(message_id: int):
     message = load_message(message_id)
     require_permission("message.edit")
+    require_owned(message.plan)
     latest = message.latest
     form = dict(request.form) if request.method == "POST" else {
         "title": latest.title, "body_md": latest.body_md, "audience_id": str(message.audience_id),
@@ -76,7 +84,11 @@ def edit(message_id: int):
 @login_required
 def preview():
     """Live preview: Markdown → sanitised HTML, plus the channel's checks."""
+    require_permission("message.edit")
     text = request.form.get("body_md", "")
+    problem = content.body_problem(text)
+    if problem:
+        return jsonify({"html": "", "problems": [problem]})
     result = {"html": render_markdown(text, heading_offset=1), "problems": []}
     channel = request.form.get("channel", "")
     try:
@@ -111,6 +123,7 @@ def show(message_id: int):
 def submit(message_id: int, version_id: int):
     message = load_message(message_id)
     require_permission("message.edit")
+    require_owned(message.plan)
     version = _version_of(message, version_id)
     session = db_session()
     try:
@@ -128,6 +141,7 @@ def submit(message_id: int, version_id: int):
 def review(message_id: int, version_id: int):
     message = load_message(message_id)
     require_permission("message.review")
+    require_owned(message.plan)
     version = _version_of(message, version_id)
     approve = request.form.get("decision") == "approve"
     session = db_session()

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from planner import localtime
 from planner.access import sees_unit
 from planner.db import utcnow
-from planner.operations.delivery import make_village_token
+from planner.access import can
+from planner.operations.delivery import BROADCAST_CHANNELS, make_village_token
 from planner.operations.roster import roster_rows
 from planner.views.common import db_session
 from planner.views.plans import load_plan
@@ -33,9 +34,12 @@ def _context(plan_id: int, target_id: int):
         last = first + dt.timedelta(days=6)
     if last < first or (last - first).days > 92:
         abort(400)
-    token = make_village_token(current_app.config["SECRET_KEY"], target.id, first, last)
-    base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
-    confirm_url = base + url_for("confirm.page", token=token)
+    confirm_url = None
+    if can(current_user, "delivery.confirm") and target.channel in BROADCAST_CHANNELS:
+        # Only people who may confirm broadcasts hand out the password-less village link.
+        token = make_village_token(current_app.config["SECRET_KEY"], target.id, first, last)
+        base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
+        confirm_url = base + url_for("confirm.page", token=token)
     rows = roster_rows(session, plan, target, first, last)
     return plan, target, first, last, confirm_url, rows
 
@@ -52,6 +56,8 @@ def show(plan_id: int, target_id: int):
 @login_required
 def pdf(plan_id: int, target_id: int):
     plan, target, first, last, confirm_url, rows = _context(plan_id, target_id)
+    if confirm_url is None:
+        abort(403)
     from planner.printing import PrintError, render_roster
 
     commune = target.unit.parent.name if target.unit.parent else ""

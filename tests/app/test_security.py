@@ -61,3 +61,60 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path):
     upgrade_database(url)
     tables = set(inspect(create_engine(url)).get_table_names()) - {"alembic_version"}
     assert tables == set(Base.metadata.tables)
+
+
+def test_parent_plan_content_is_read_only_for_units_below(login, db):
+    from planner.auth import hash_password
+    from planner.models import Role, Unit, User
+    from sqlalchemy import select
+    from tests.app import factories as f
+
+    police = db.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac-cong-an")) or db.scalar(
+        select(Unit).where(Unit.name == "Công an xã"))
+    db.add(User(username="ca-editor", full_name="Biên tập Công an xã", password_hash=hash_password("pw-test-123"),
+                role=Role.EDITOR, unit=police))
+    db.commit()
+    client = login("ca-editor")
+    message = f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    assert client.get(f"/messages/{message.id}").status_code == 200
+    assert client.get(f"/messages/{message.id}/edit").status_code == 403
+
+
+def test_only_people_who_confirm_broadcasts_get_village_links(login, db):
+    from tests.app import factories as f
+
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    target = f.village_target(db)
+    supervisor = login("giamsat")
+    page = supervisor.get(f"/plans/{plan.id}/targets/{target.id}/roster").get_data(as_text=True)
+    assert "/x/" not in page
+    assert supervisor.get(f"/plans/{plan.id}/targets/{target.id}/roster.pdf").status_code == 403
+
+
+def test_village_links_never_confirm_online_posts(app, demo, db):
+    import datetime as dt
+
+    from planner import localtime
+    from planner.db import utcnow
+    from planner.operations.delivery import make_village_token
+    from tests.app import factories as f
+    from sqlalchemy import select
+
+    page = db.scalar(select(f.Target).where(f.Target.code == "fanpage-bhxh-vn"))
+    today = localtime.today(utcnow())
+    token = make_village_token("test-secret", page.id, today - dt.timedelta(days=1), today)
+    assert app.test_client().get(f"/x/{token}").status_code == 404
+
+
+def test_pathological_markdown_is_refused_quickly(login, db):
+    import time
+
+    client = login("bientap")
+    csrf = csrf_from(client.get("/").get_data(as_text=True))
+    started = time.monotonic()
+    body = client.post("/messages/preview", data={"csrf_token": csrf, "body_md": "[a](" * 15000,
+                                                  "channel": "fanpage"}).get_json()
+    assert time.monotonic() - started < 2 and "quá nhiều dấu ngoặc" in body["problems"][0]
+    shop = login("inan")
+    assert shop.post("/messages/preview", data={"csrf_token": csrf_from(shop.get("/print-orders").get_data(
+        as_text=True)), "body_md": "x"}).status_code == 403
