@@ -18,6 +18,11 @@ def build_app(overrides: dict | None = None) -> Flask:
     instance = Path(os.environ.get("PLANNER_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
     app = Flask("planner", instance_path=str(instance), instance_relative_config=True)
     _configure(app, overrides or {})
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_db(app)
     _init_auth(app)
     _init_views(app)
@@ -71,7 +76,8 @@ def _init_auth(app: Flask) -> None:
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Vui lòng đăng nhập để tiếp tục."
-    login.session_protection = "strong"
+    # "basic": phones switching between 4G and Wi-Fi keep their session (a "strong" check logs them out).
+    login.session_protection = "basic"
 
     @login.user_loader
     def _load_user(user_id: str):

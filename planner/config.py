@@ -9,8 +9,6 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,
     # Flask session signing key; generated into instance/secret_key when not set.
     "SECRET_KEY": None,
-    # Time zone in which people read and enter times; storage is always UTC.
-    "TIMEZONE": "Asia/Ho_Chi_Minh",
     # Password for the demo users created by `planner demo-users` / `make run`.
     "DEMO_PASSWORD": "planner-demo",
     # Failed logins allowed per username (and per address) inside the window below.
@@ -59,10 +57,11 @@ DEFAULTS: dict[str, object] = {
     "CHANNEL_TIMEOUT_SECONDS": 10,
     # Where rendered report PDFs are kept (relative to the instance folder).
     "REPORT_DIR": "reports",
-    # Seconds a single PDF render may take before it is abandoned.
-    "PDF_TIMEOUT_SECONDS": 120,
-    # Run the worker's fake Facebook server inside `make run` (demo only).
-    "DEMO_FAKE_GRAPH": False,
+    # Mark the session cookie Secure (set to 1 when served over HTTPS).
+    "SESSION_COOKIE_SECURE": False,
+    # Number of reverse proxies in front of planner whose X-Forwarded-* headers are trusted (0: none).
+    # Set it behind nginx so login throttling sees the real client address, not the proxy's.
+    "PROXY_HOPS": 0,
 }
 
 

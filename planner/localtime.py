@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+MIN_YEAR, MAX_YEAR = 2000, 2100  # dates people may type; keeps time arithmetic far from datetime's limits
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 WEEKDAYS_SHORT = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
 
@@ -69,9 +70,12 @@ def parse_date(text: str) -> dt.date:
     text = (text or "").strip()
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(f"Ngày '{text}' nằm ngoài khoảng {MIN_YEAR}–{MAX_YEAR}")
+        return day
     raise ValueError(f"Ngày '{text}' không hợp lệ (dạng dd/mm/yyyy)")
 
 

@@ -78,6 +78,9 @@ class Occurrence(Base):
     source: Mapped[OccurrenceSource] = mapped_column(enum_type(OccurrenceSource), default=OccurrenceSource.AUTO)
     # Why the engine put it here (or who placed it by hand), for "why is this message here?".
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The missed delivery this occurrence makes up for (its own confirmation, if late, cancels this one).
+    # A plain indexed id, not a foreign key: deliveries already point at occurrences (no FK cycle).
+    replaces_delivery_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship()

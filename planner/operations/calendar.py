@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from planner import localtime
-from planner.models import Delivery, MessageVersion, Occurrence, Plan, Target, Unit, Window, WindowKind
+from planner.models import Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, Target, Unit, Window, WindowKind
 from planner.operations.schedule import grid_specs_for, targets_in
 
 
@@ -108,7 +108,7 @@ def _fill(session, plan, targets, lo, hi, result, index) -> None:
         .join(Delivery, Delivery.occurrence_id == Occurrence.id)
         .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
         .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
-               Occurrence.session_starts_at < hi)
+               Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
         .order_by(Occurrence.starts_at)).all()
     for occ, delivery, title in rows:
         item = CalendarItem(occ.id, delivery.id, title, occ.starts_at, occ.duration_seconds, delivery.status.value,

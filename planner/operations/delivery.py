@@ -66,10 +66,14 @@ def confirm_delivery(session: Session, delivery: Delivery, *, aired: bool, reaso
         raise DeliveryError("Vui lòng cho biết lý do không phát được.")
     if delivery.occurrence.starts_at > now + dt.timedelta(hours=1):
         raise DeliveryError("Chưa đến giờ phát, chưa thể xác nhận.")
+    session.refresh(delivery, with_for_update=True)  # PostgreSQL: the worker cannot change it under us
     new_status = DeliveryStatus.DELIVERED if aired else DeliveryStatus.FAILED
     if delivery.status is new_status:
         return False
-    if delivery.status not in (DeliveryStatus.PLANNED, DeliveryStatus.MISSED, DeliveryStatus.UNKNOWN):
+    allowed = {DeliveryStatus.PLANNED, DeliveryStatus.MISSED, DeliveryStatus.UNKNOWN}
+    if via is ConfirmedVia.USER:  # a logged-in officer may correct a village head's mis-tap
+        allowed |= {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}
+    if delivery.status not in allowed:
         raise DeliveryError(f"Lượt này đã được ghi nhận: {delivery.status_label}.")
     old = delivery.status
     delivery.status, delivery.finished_at, delivery.reason = new_status, now, reason
@@ -78,7 +82,21 @@ def confirm_delivery(session: Session, delivery: Delivery, *, aired: bool, reaso
     session.flush()
     record(session, user=user, actor=name, action="delivery.confirm", entity=delivery, from_state=old,
            to_state=new_status, via=via.value, reason=reason)
+    if aired and delivery.is_replaced:
+        _cancel_replacements(session, delivery, now)
     return True
+
+
+def _cancel_replacements(session: Session, delivery: Delivery, now: dt.datetime) -> None:
+    """A missed broadcast confirmed late did air after all: its planned make-up is no longer needed."""
+    rows = session.scalars(select(Delivery).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+                           .where(Occurrence.replaces_delivery_id == delivery.id,
+                                  Delivery.status == DeliveryStatus.PLANNED)).all()
+    for row in rows:
+        row.status, row.finished_at = DeliveryStatus.CANCELLED, now
+        row.reason = "Lượt gốc đã được xác nhận là đã phát; không cần phát bù."
+        record(session, user=None, action="delivery.cancel_makeup", entity=row, from_state=DeliveryStatus.PLANNED,
+               to_state=DeliveryStatus.CANCELLED, original=delivery.id)
 
 
 def mark_missed(session: Session, *, now: dt.datetime) -> int:
@@ -106,6 +124,7 @@ ATTENTION = (DeliveryStatus.UNKNOWN, DeliveryStatus.EXPIRED, DeliveryStatus.FAIL
 def reconcile_delivery(session: Session, delivery: Delivery, *, published: bool, external_id: str, note: str,
                        user: User, now: dt.datetime) -> None:
     """An editor settles an online post whose outcome was unknown: checked on the page, posted or not."""
+    session.refresh(delivery, with_for_update=True)
     if delivery.status is not DeliveryStatus.UNKNOWN:
         raise DeliveryError("Chỉ đối soát được lượt có kết quả chưa rõ.")
     external_id, note = (external_id or "").strip()[:200], (note or "").strip()[:1000]

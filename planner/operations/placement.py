@@ -114,6 +114,7 @@ def move_occurrence(session: Session, occ: Occurrence, day: str, at: str, *, use
                     now: dt.datetime) -> None:
     """Move a planned occurrence to another time at its target; it becomes pinned."""
     delivery = occ.delivery
+    session.refresh(delivery, with_for_update=True)  # PostgreSQL: not while the worker is sending it
     if delivery.status is not DeliveryStatus.PLANNED or occ.starts_at <= now:
         raise PlacementError("Chỉ dời được lượt phát/đăng chưa thực hiện.")
     when = _parse_when(day, at)
@@ -143,6 +144,7 @@ def toggle_pin(session: Session, occ: Occurrence, *, user: User) -> None:
 def cancel_occurrence(session: Session, occ: Occurrence, *, user: User, now: dt.datetime) -> None:
     """Cancel a planned occurrence (it frees its session's capacity and is never delivered)."""
     delivery = occ.delivery
+    session.refresh(delivery, with_for_update=True)
     if delivery.status is not DeliveryStatus.PLANNED:
         raise PlacementError("Chỉ hủy được lượt chưa thực hiện.")
     delivery.status, delivery.finished_at, delivery.reason = DeliveryStatus.CANCELLED, now, f"Hủy bởi {user.full_name}"

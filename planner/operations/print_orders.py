@@ -50,7 +50,8 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     quantity = str(data.get("quantity") or "").strip()
     if not re.fullmatch(r"\d{1,6}", quantity) or int(quantity) < 1:
         errors["quantity"] = "Số lượng phải là số nguyên từ 1 đến 999.999."
-    shop = session.get(Unit, int(data["print_shop_id"])) if str(data.get("print_shop_id", "")).isdigit() else None
+    shop_id = str(data.get("print_shop_id") or "")
+    shop = session.get(Unit, int(shop_id)) if re.fullmatch(r"[0-9]{1,9}", shop_id) else None
     if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
     if errors:

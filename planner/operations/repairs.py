@@ -171,8 +171,14 @@ def _replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings) 
         records, missed, now=now, targets=target_specs,
         messages=_specs(session, version_ids | {d.occurrence.message_version_id for d in rows}, settings),
         windows=window_specs(session, plan, "loudspeaker"), horizon_days=HORIZON_DAYS)
+    originals = defaultdict(list)
+    for d in sorted(rows, key=lambda d: (d.occurrence.target_id, d.occurrence.session_starts_at)):
+        originals[(d.occurrence.target_id, d.occurrence.message_version_id)].append(d)
     for p in result.replaced:
-        _insert(session, plan.id, p, OccurrenceSource.AUTO, "Xếp lại lượt phát bị lỡ vào phiên trống gần nhất.", now)
+        queue = originals[(p.target_id, p.message_id)]
+        occ = _insert(session, plan.id, p, OccurrenceSource.AUTO, "Xếp lại lượt phát bị lỡ vào phiên trống gần nhất.",
+                      now)
+        occ.replaces_delivery_id = queue.pop(0).id if queue else None
     for s in result.shifted:
         occ = index.get((s.target_id, s.session_start, s.message_id))
         if occ is not None:

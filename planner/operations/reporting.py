@@ -35,7 +35,7 @@ def request_report(session: Session, plan: Plan, unit: Unit, user: User, data: d
     if not re.fullmatch(r"20\d\d", year):
         errors["year"] = "Năm không hợp lệ."
     month = str(data.get("month") or "").strip()
-    if kind is ReportKind.MONTHLY and not (month.isdigit() and 1 <= int(month) <= 12):
+    if kind is ReportKind.MONTHLY and not (re.fullmatch(r"[0-9]{1,2}", month) and 1 <= int(month) <= 12):
         errors["month"] = "Tháng phải từ 1 đến 12."
     signer = (data.get("signer_name") or "").strip()
     if not signer:

@@ -25,11 +25,23 @@ def register_views(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.extensions["csrf"].exempt(api.bp)
     register_filters(app)
+    app.url_value_preprocessor(_ids_in_range)
     for code in ERROR_TEXT:
         app.register_error_handler(code, _error_page)
     from flask_wtf.csrf import CSRFError
 
     app.register_error_handler(CSRFError, _csrf_error)
+
+
+def _ids_in_range(_endpoint, values) -> None:
+    """Ids in URLs beyond a database integer can name nothing: 404 instead of a database overflow."""
+    from flask import abort
+
+    from planner.views.common import MAX_ID
+
+    for value in (values or {}).values():
+        if isinstance(value, int) and value > MAX_ID:
+            abort(404)
 
 
 def _wants_json() -> bool:

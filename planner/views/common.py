@@ -16,6 +16,18 @@ def db_session() -> Session:
     return g.db_session
 
 
+MAX_ID = 2**31 - 1
+
+
+def small_int(value) -> int | None:
+    """An id or count typed in a form or a query string: ASCII digits only, within a database integer."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def require_permission(permission: str) -> None:
     """Abort with 403 unless the logged-in user's role grants `permission`."""
     if not current_user.is_authenticated or not can(current_user, permission):

@@ -12,7 +12,7 @@ from planner.markup import plain_text, render_markdown
 from planner.models import Message, MessageVersion
 from planner.operations import content
 from planner.operations.schedule import targets_in
-from planner.views.common import db_session, require_permission
+from planner.views.common import db_session, require_permission, small_int
 from planner.views.plans import load_plan
 
 bp = Blueprint("messages", __name__)
@@ -107,7 +107,7 @@ def preview():
 @login_required
 def show(message_id: int):
     message = load_message(message_id)
-    version_no = request.args.get("v", type=int)
+    version_no = small_int(request.args.get("v"))
     version = next((v for v in message.versions if v.number == version_no), message.latest)
     session = db_session()
     targets = []

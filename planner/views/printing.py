@@ -9,7 +9,7 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
-from planner.views.common import db_session, require_permission
+from planner.views.common import db_session, require_permission, small_int
 from planner.views.plans import load_plan
 
 bp = Blueprint("printing", __name__)
@@ -39,7 +39,7 @@ def index():
 def new():
     require_permission("print.order")
     session = db_session()
-    version = session.get(MessageVersion, request.values.get("version_id", type=int) or 0)
+    version = session.get(MessageVersion, small_int(request.values.get("version_id")) or 0)
     if version is None:
         abort(404)
     load_plan(version.message.plan_id)

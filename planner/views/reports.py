@@ -14,7 +14,7 @@ from planner.models import Report, ReportKind, Unit
 from planner.models.reports import REPORT_KIND_LABELS
 from planner.operations import calendar as cal
 from planner.operations.reporting import ReportError, period_label, request_report
-from planner.views.common import db_session, require_permission
+from planner.views.common import db_session, require_permission, small_int
 from planner.views.plans import load_plan
 
 bp = Blueprint("reports", __name__)
@@ -38,7 +38,8 @@ def index(plan_id: int):
     errors = {}
     if request.method == "POST":
         require_permission("report.create")
-        unit = session.get(Unit, request.form.get("unit", type=int) or 0)
+        unit_id = small_int(request.form.get("unit"))
+        unit = session.get(Unit, unit_id) if unit_id else current_user.unit
         if unit is None or not sees_unit(current_user, unit):
             abort(404)
         try:

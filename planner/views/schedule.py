@@ -14,7 +14,7 @@ from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
 from planner.operations import placement
 from planner.operations.schedule import ScheduleError, start_schedule
-from planner.views.common import db_session, require_permission
+from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
 from planner.views.plans import load_plan
 
@@ -22,7 +22,7 @@ bp = Blueprint("schedule", __name__)
 
 
 def _unit_arg(name: str = "unit") -> Unit:
-    unit_id = request.values.get(name, type=int)
+    unit_id = small_int(request.values.get(name))
     unit = db_session().get(Unit, unit_id) if unit_id else current_user.unit
     if unit is None or not sees_unit(current_user, unit):
         abort(404)
@@ -126,7 +126,7 @@ def place(message_id: int):
     message = load_message(message_id)
     require_permission("schedule.edit")
     session = db_session()
-    target = session.get(Target, request.form.get("target_id", type=int) or 0)
+    target = session.get(Target, small_int(request.form.get("target_id")) or 0)
     if target is None or not sees_unit(current_user, target.unit):
         abort(404)
     try:
@@ -199,7 +199,7 @@ def emergency(plan_id: int):
         sessions = form.get("sessions", "")
         if message is None:
             errors["message_id"] = "Vui lòng chọn tin đã duyệt."
-        if not sessions.isdigit() or not 1 <= int(sessions) <= 6:
+        if not 1 <= (small_int(sessions) or 0) <= 6:
             errors["sessions"] = "Số phiên phải từ 1 đến 6."
         if not errors:
             try:

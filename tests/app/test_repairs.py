@@ -59,3 +59,26 @@ def test_missed_broadcast_is_replaced_when_the_plan_asks_for_it(app, demo, db):
     assert new.starts_at > utcnow() and new.message_version_id == msg.approved.id and "bị lỡ" in new.reason
     again = tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w")
     assert again["replaced"] == 0
+
+
+def test_late_confirmation_of_a_missed_broadcast_cancels_its_make_up(app, demo, db):
+    from planner.models import ConfirmedVia
+    from planner.operations.delivery import confirm_delivery
+
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    plan.is_replanning_missed = True
+    db.commit()
+    target = f.village_target(db, "thon-07")
+    msg = f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    yesterday = localtime.local_datetime(localtime.today(utcnow()) - dt.timedelta(days=1), dt.time(17, 0))
+    old = f.occurrence(db, target=target, msg=msg, at=yesterday)
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w")
+    db.expire_all()
+    makeup = db.scalar(select(Occurrence).where(Occurrence.replaces_delivery_id == old.id))
+    assert makeup is not None
+    confirm_delivery(db, db.get(Delivery, old.id), aired=True, reason="", via=ConfirmedVia.QR_LINK, now=utcnow(),
+                     name="Trưởng thôn")
+    db.commit()
+    db.expire_all()
+    assert db.get(Delivery, old.id).status is DeliveryStatus.DELIVERED
+    assert makeup.delivery.status is DeliveryStatus.CANCELLED

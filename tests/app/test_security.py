@@ -118,3 +118,26 @@ def test_pathological_markdown_is_refused_quickly(login, db):
     shop = login("inan")
     assert shop.post("/messages/preview", data={"csrf_token": csrf_from(shop.get("/print-orders").get_data(
         as_text=True)), "body_md": "x"}).status_code == 403
+
+
+def test_odd_ids_numbers_and_dates_get_clear_answers_not_500(login, db):
+    from tests.app import factories as f
+
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    huge = "99999999999999999999"
+    for url in (f"/plans/{huge}", f"/messages/{huge}", f"/occurrences/{huge}", f"/print-orders/{huge}",
+                f"/reports/{huge}.pdf"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/plans/{plan.id}/calendar?unit={huge}", f"/plans/{plan.id}/calendar?unit=²",
+                f"/plans/{plan.id}/calendar?date=01/01/0001", f"/plans/{plan.id}/calendar?date=31/12/9999"):
+        assert client.get(url).status_code in (200, 404), url
+    page = client.get(f"/plans/{plan.id}/schedule").get_data(as_text=True)
+    resp = client.post(f"/plans/{plan.id}/schedule", data={"csrf_token": csrf_from(page), "unit": f.user(db, "vanhoa").unit_id,
+                                                          "channel": "loudspeaker", "start": "01/01/0001",
+                                                          "end": "31/12/9999"})
+    assert resp.status_code == 400 and "nằm ngoài khoảng" in resp.get_data(as_text=True)
+    page = client.get(f"/plans/{plan.id}/emergency").get_data(as_text=True)
+    resp = client.post(f"/plans/{plan.id}/emergency", data={"csrf_token": csrf_from(page), "message_id": "1",
+                                                           "sessions": "²"})
+    assert resp.status_code == 400

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:14:34.807052
+Create Date: 2026-11-22 22:42:40.776628
 """
 from alembic import op
 import sqlalchemy as sa
@@ -294,6 +294,7 @@ def upgrade() -> None:
     sa.Column('is_pinned', sa.Boolean(), nullable=False),
     sa.Column('source', sa.Enum('auto', 'manual', 'emergency', name='occurrencesource', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('replaces_delivery_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['message_version_id'], ['message_versions.id'], name=op.f('fk_occurrences_message_version_id_message_versions')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_occurrences_plan_id_plans'), ondelete='CASCADE'),
@@ -303,6 +304,7 @@ def upgrade() -> None:
     with op.batch_alter_table('occurrences', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_occurrences_message_version_id'), ['message_version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_occurrences_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_occurrences_replaces_delivery_id'), ['replaces_delivery_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_occurrences_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index('ix_occurrences_target_starts', ['target_id', 'starts_at'], unique=False)
 
@@ -374,6 +376,7 @@ def downgrade() -> None:
     with op.batch_alter_table('occurrences', schema=None) as batch_op:
         batch_op.drop_index('ix_occurrences_target_starts')
         batch_op.drop_index(batch_op.f('ix_occurrences_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_occurrences_replaces_delivery_id'))
         batch_op.drop_index(batch_op.f('ix_occurrences_plan_id'))
         batch_op.drop_index(batch_op.f('ix_occurrences_message_version_id'))
 
