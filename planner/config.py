@@ -87,4 +87,16 @@ def _coerce(raw: str, default: object) -> object:
         return float(raw)
     if isinstance(default, dict):
         return json.loads(raw)
-    return raw
+    return raw.strip()  # a stray CR/LF from an env file must not end up inside a token or URL
+
+
+SECRET_KEYS = ("SECRET_KEY", "DEMO_PASSWORD", "ZALO_ACCESS_TOKEN", "FACEBOOK_PAGE_TOKENS")
+
+
+def secret_values(cfg: dict) -> list[str]:
+    """Every secret string in the settings (to keep them out of logs)."""
+    values: list[str] = []
+    for key in SECRET_KEYS:
+        value = cfg.get(key)
+        values.extend(str(v) for v in value.values()) if isinstance(value, dict) else values.append(str(value or ""))
+    return [v for v in values if len(v) >= 6]

@@ -41,11 +41,39 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         session.close()
 
 
+class RedactSecrets(logging.Filter):
+    """Replace configured secrets (tokens, keys) in log records, tracebacks included, with ***."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = sorted(set(secrets), key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, None
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        record.msg, record.args = text, ()
+        return True
+
+
+def install_redaction(settings: dict) -> None:
+    """Attach the redacting filter to every root handler (call after logging is configured)."""
+    from planner.config import secret_values
+
+    redact = RedactSecrets(secret_values(settings))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
 def run_worker(app) -> None:
     """Block, ticking every WORKER_INTERVAL_SECONDS until interrupted."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     settings = dict(app.config)
+    install_redaction(settings)
     db: Database = app.extensions["planner_db"]
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
