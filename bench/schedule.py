@@ -1,9 +1,14 @@
-"""Benchmark: place a synthetic province (4,000 villages × 2 sessions × 183 days) in memory; prints JSON.
+"""Benchmark: place a synthetic province (4,000 villages × 2 sessions × 183 days), then store it; prints JSON.
 
-Run: python bench/schedule.py [--pin-every-village]   (the flag gives every village its own pinned item)
+Run: python bench/schedule.py [--pin-every-village] [--placement-only] [--pg URL]
+--pin-every-village gives every village its own pinned item; --pg (or PLANNER_BENCH_PG_URL) adds PostgreSQL.
+Persistence times planner.operations.bulk.insert_placements (+ commit) into a fresh database with the app's
+schema, then, in the same run on the same engine, the driver's raw bulk insert of the same rows into
+fresh tables (SQLite: sqlite3 executemany of prebuilt tuples; PostgreSQL: COPY of prebuilt tuples).
 """
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -14,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import persistence  # noqa: E402
 from planner.scheduling import (FixedItem, GridSpec, MessageSpec, TargetSpec,  # noqa: E402
                                 WindowSpec, build_schedule)
 
@@ -85,21 +91,26 @@ def run(targets, msgs, wins, pins):
 
 
 def main() -> None:
-    """Time a plain run, then measure traced peak memory in a second run; print JSON."""
+    """Time a plain run, measure traced peak memory in a second run, then time persistence; print JSON."""
     inputs = province(), messages(), windows(), fixed("--pin-every-village" in sys.argv)
     result, elapsed = run(*inputs)
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     del result
+    gc.collect()
     tracemalloc.start()
     result, _ = run(*inputs)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(json.dumps({
+    figures = {
         "targets": len(inputs[0]), "sessions": result.session_count, "messages": len(inputs[1]),
         "placements": len(result.columns()["target_id"]), "issues": len(result.issues),
         "groups": len(result.groups), "placement_seconds": round(elapsed, 3),
-        "peak_memory_mb": round(traced_peak / 2**20, 1), "maxrss_mb": round(maxrss, 1),
-    }))
+        "peak_memory_mb": round(traced_peak / 2**20, 1),
+    }
+    if "--placement-only" not in sys.argv:
+        versions = {m.id: m.message_id for m in inputs[1]}
+        figures.update(persistence.measure(result, [t.id for t in inputs[0]], versions, sys.argv, now=NOW))
+    figures["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -1,95 +1,220 @@
 """Claim due online deliveries, hand them to their channel, record the outcome.
 
-The database is the source of truth: a claim is a conditional update committed before the external
-call (PostgreSQL also locks with FOR UPDATE SKIP LOCKED, so two workers never take the same row); the
-outcome is committed after. A call whose outcome is unknown becomes `unknown` and is never re-sent.
+The database is the source of truth: a claim is one conditional UPDATE … RETURNING committed before any
+external call (PostgreSQL selects the rows FOR UPDATE SKIP LOCKED, SQLite serialises writers, so two
+workers never take the same row). Outcomes are committed after the calls, in small batches (every
+OUTCOME_BATCH outcomes or OUTCOME_SECONDS); a crash in between leaves rows `dispatched`, and
+`reconcile_stale` later turns them `unknown` — never back to `planned`, because the post may be out.
+A call whose outcome is unknown becomes `unknown` and is never re-sent.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown
 from planner.channels.base import ContentItem, TargetInfo
 from planner.markup import plain_text, render_markdown
-from planner.models import Delivery, DeliveryStatus, Occurrence
-from planner.operations.audit import record
+from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target
 
 log = logging.getLogger(__name__)
-ONLINE = tuple(code for code, channel in REGISTRY.items() if channel.is_online)
+OUTCOME_BATCH = 500
+OUTCOME_SECONDS = 0.2
+ID_CHUNK = 1000
+EXPIRED_ERROR = "Quá thời hạn gửi (hệ thống gửi tin ngừng hoạt động); không tự gửi lại."
+STALE_ERROR = ("Không rõ kết quả: hệ thống gửi tin dừng lại sau khi nhận gửi mà chưa ghi được kết quả. "
+               "Hãy kiểm tra trên nền tảng; hệ thống không tự gửi lại.")
+
+
+def online_channels() -> tuple[str, ...]:
+    """Codes of the channels the worker publishes by itself (read at call time: the registry may grow)."""
+    return tuple(code for code, channel in REGISTRY.items() if channel.is_online)
 
 
 def expire_late(session: Session, *, now: dt.datetime, lateness_s: int) -> int:
     """Online deliveries older than the lateness window become `expired` (shown to editors, never sent)."""
     cutoff = now - dt.timedelta(seconds=lateness_s)
     result = session.execute(
-        update(Delivery).where(Delivery.status == DeliveryStatus.PLANNED, Delivery.channel.in_(ONLINE),
+        update(Delivery).where(Delivery.status == DeliveryStatus.PLANNED, Delivery.channel.in_(online_channels()),
                                Delivery.due_at < cutoff)
-        .values(status=DeliveryStatus.EXPIRED, finished_at=now, updated_at=now,
-                error="Quá thời hạn gửi (hệ thống gửi tin ngừng hoạt động); không tự gửi lại."))
+        .values(status=DeliveryStatus.EXPIRED, finished_at=now, updated_at=now, error=EXPIRED_ERROR))
     return result.rowcount or 0
+
+
+def reconcile_stale(session: Session, *, now: dt.datetime, stale_s: int) -> int:
+    """`dispatched` rows claimed more than `stale_s` ago (a worker died before recording) become `unknown`."""
+    cutoff = now - dt.timedelta(seconds=stale_s)
+    ids = list(session.scalars(
+        update(Delivery).where(Delivery.status == DeliveryStatus.DISPATCHED, Delivery.claimed_at < cutoff)
+        .values(status=DeliveryStatus.UNKNOWN, error=STALE_ERROR, finished_at=now, updated_at=now)
+        .returning(Delivery.id)))
+    if ids:
+        _audit(session, [{"entity_id": i, "from_state": DeliveryStatus.DISPATCHED.value,
+                          "to_state": DeliveryStatus.UNKNOWN.value, "detail": {"error": STALE_ERROR}} for i in ids])
+        log.warning("%d deliveries left dispatched for over %ss marked unknown", len(ids), stale_s)
+    return len(ids)
 
 
 def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
     """Atomically claim up to `limit` due online deliveries for this worker; commits the claim."""
-    stmt = (select(Delivery.id).where(Delivery.status == DeliveryStatus.PLANNED, Delivery.channel.in_(ONLINE),
-                                      Delivery.due_at <= now).order_by(Delivery.due_at, Delivery.id).limit(limit))
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    ids = list(session.scalars(stmt))
-    if not ids:
-        session.commit()
-        return []
-    session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PLANNED)
-                    .values(status=DeliveryStatus.DISPATCHED, claimed_by=worker_id, claimed_at=now, updated_at=now))
-    claimed = list(session.scalars(select(Delivery.id).where(
-        Delivery.id.in_(ids), Delivery.claimed_by == worker_id, Delivery.claimed_at == now,
-        Delivery.status == DeliveryStatus.DISPATCHED)))
+    due = (select(Delivery.id).where(Delivery.status == DeliveryStatus.PLANNED,
+                                     Delivery.channel.in_(online_channels()), Delivery.due_at <= now)
+           .order_by(Delivery.due_at, Delivery.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    due = due.cte("due")
+    claimed = sorted(session.scalars(
+        update(Delivery).where(Delivery.id == due.c.id, Delivery.status == DeliveryStatus.PLANNED)
+        .values(status=DeliveryStatus.DISPATCHED, claimed_by=worker_id, claimed_at=now, updated_at=now)
+        .returning(Delivery.id)))
     session.commit()
     return claimed
 
 
+def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_id: str) -> dict[str, int]:
+    """One worker pass: reconcile stale claims, expire late posts, then claim and deliver everything due.
+
+    Claims DISPATCH_BATCH_SIZE at a time until fewer come back; stops after a round with retryable
+    errors so a throttled platform is not hammered (those rows wait for the next pass).
+    """
+    counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600)),
+              "expired": expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"]),
+              "claimed": 0, "delivered": 0, "failed": 0, "unknown": 0, "retry": 0, "released": 0}
+    session.commit()
+    limit = settings["DISPATCH_BATCH_SIZE"]
+    while True:
+        ids = claim_due(session, now=now, worker_id=worker_id, limit=limit)
+        counts["claimed"] += len(ids)
+        outcome = deliver_claimed(session, ids, settings, now=now) if ids else {}
+        for key, value in outcome.items():
+            counts[key] += value
+        if len(ids) < limit or outcome.get("retry") or outcome.get("released"):
+            return counts
+
+
 def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt.datetime) -> dict[str, int]:
-    """Hand each claimed delivery to its channel; each outcome is committed on its own."""
+    """Hand each claimed delivery to its channel; outcomes are committed in batches after the calls.
+
+    Claims not yet handed over when half of DISPATCH_STALE_SECONDS has passed are released (back to
+    `planned`: they were never sent), so slow platforms cannot make live claims look stale.
+    """
     counts = {"delivered": 0, "failed": 0, "unknown": 0, "retry": 0}
     channel_settings = ChannelSettings(settings)
-    rows = session.scalars(select(Delivery).where(Delivery.id.in_(ids)).options(
-        selectinload(Delivery.occurrence).selectinload(Occurrence.version),
-        selectinload(Delivery.occurrence).selectinload(Occurrence.target))).all()
-    for delivery in rows:
-        outcome = _deliver_one(session, delivery, channel_settings, now, settings["DISPATCH_LATENESS_SECONDS"])
-        counts[outcome] += 1
-        session.commit()
+    lateness = dt.timedelta(seconds=settings["DISPATCH_LATENESS_SECONDS"])
+    deadline = time.monotonic() + settings.get("DISPATCH_STALE_SECONDS", 600) / 2
+    outcomes = _Outcomes(session)
+    items: dict[int, ContentItem] = {}
+    rows = _claimed_rows(session, ids)
+    try:
+        for done, row in enumerate(rows):
+            if time.monotonic() > deadline:
+                counts["released"] = _release(session, rows[done:])
+                break
+            item = items.get(row.version_id) or items.setdefault(row.version_id, _content(row))
+            outcome = _deliver_one(row, item, channel_settings, now, late=now - row.due_at > lateness)
+            counts[outcome["outcome"]] += 1
+            outcomes.add(row, outcome, now)
+    finally:
+        outcomes.flush()    # whatever was sent is recorded, even if a later row raised
     return counts
 
 
-def _deliver_one(session: Session, delivery: Delivery, settings: ChannelSettings, now: dt.datetime, lateness_s: int) -> str:
-    occ = delivery.occurrence
-    version = occ.version
-    item = ContentItem(title=version.title, body_md=version.body_md, plain_text=plain_text(version.body_md),
-                       html=render_markdown(version.body_md), audio_seconds=version.audio_seconds)
-    target = TargetInfo(name=occ.target.name, external_id=occ.target.external_id)
-    old = delivery.status
-    try:
-        receipt = REGISTRY[delivery.channel].deliver(item, target, settings, now=now)
-    except OutcomeUnknown as exc:
-        delivery.status, delivery.error, outcome = DeliveryStatus.UNKNOWN, str(exc), "unknown"
-    except ChannelError as exc:
-        late = (now - delivery.due_at).total_seconds() > lateness_s
-        if exc.retryable and not late:
-            delivery.status, delivery.error, outcome = DeliveryStatus.PLANNED, str(exc), "retry"
-        else:
-            delivery.status, delivery.error, outcome = DeliveryStatus.FAILED, str(exc), "failed"
-    else:
-        delivery.status, delivery.external_id, outcome = DeliveryStatus.DELIVERED, receipt.external_id, "delivered"
-        delivery.error = ""
-    if outcome != "retry":
-        delivery.finished_at = now
-    log.info("delivery %s via %s: %s", delivery.id, delivery.channel, outcome)
-    record(session, user=None, actor="worker", action="delivery.dispatch", entity=delivery,
-           from_state=old, to_state=delivery.status, external_id=delivery.external_id, error=delivery.error)
-    return outcome
+def _release(session: Session, rows: list) -> int:
+    """Give back claims that were never handed to a channel."""
+    released = 0
+    for i in range(0, len(rows), ID_CHUNK):
+        released += session.execute(
+            update(Delivery).where(Delivery.id.in_([r.id for r in rows[i:i + ID_CHUNK]]),
+                                   Delivery.status == DeliveryStatus.DISPATCHED,
+                                   Delivery.claimed_by == rows[i].claimed_by)
+            .values(status=DeliveryStatus.PLANNED, claimed_by="", claimed_at=None)).rowcount or 0
+    session.commit()
+    log.warning("%d claimed deliveries released unsent: dispatch ran out of time", released)
+    return released
 
+
+def _claimed_rows(session: Session, ids: list[int]) -> list:
+    """The claimed deliveries with what their channel needs (version text, target), in due order."""
+    rows = []
+    for i in range(0, len(ids), ID_CHUNK):
+        rows.extend(session.execute(
+            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by,
+                   MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
+                   MessageVersion.audio_seconds, Target.name.label("target_name"),
+                   Target.external_id.label("target_external_id"))
+            .join(Occurrence, Delivery.occurrence_id == Occurrence.id)
+            .join(MessageVersion, Occurrence.message_version_id == MessageVersion.id)
+            .join(Target, Occurrence.target_id == Target.id)
+            .where(Delivery.id.in_(ids[i:i + ID_CHUNK]), Delivery.status == DeliveryStatus.DISPATCHED)))
+    session.commit()    # end the read transaction: no lock or snapshot is held during the external calls
+    return sorted(rows, key=lambda r: (r.due_at, r.id))
+
+
+def _content(row) -> ContentItem:
+    """A version as channels see it, rendered once per version for the whole batch."""
+    return ContentItem(title=row.title, body_md=row.body_md, plain_text=plain_text(row.body_md),
+                       html=render_markdown(row.body_md), audio_seconds=row.audio_seconds)
+
+
+def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.datetime, *, late: bool) -> dict:
+    """Call the channel once; the outcome as the values to record (nothing is written here)."""
+    target = TargetInfo(name=row.target_name, external_id=row.target_external_id)
+    try:
+        receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now)
+    except OutcomeUnknown as exc:
+        result = {"outcome": "unknown", "status": DeliveryStatus.UNKNOWN, "error": str(exc), "external_id": ""}
+    except ChannelError as exc:
+        retry = exc.retryable and not late
+        result = {"outcome": "retry" if retry else "failed", "error": str(exc), "external_id": "",
+                  "status": DeliveryStatus.PLANNED if retry else DeliveryStatus.FAILED}
+    else:
+        result = {"outcome": "delivered", "status": DeliveryStatus.DELIVERED, "error": "",
+                  "external_id": receipt.external_id}
+    log.info("delivery %s via %s: %s", row.id, row.channel, result["outcome"])
+    return result
+
+
+class _Outcomes:
+    """Outcomes waiting to be written: one executemany UPDATE and one bulk audit INSERT per batch."""
+
+    def __init__(self, session: Session):
+        self.session, self.rows, self.since = session, [], time.monotonic()
+
+    def add(self, row, outcome: dict, now: dt.datetime) -> None:
+        self.rows.append({"b_id": row.id, "b_worker": row.claimed_by, "b_status": outcome["status"],
+                          "b_error": outcome["error"], "b_external_id": outcome["external_id"],
+                          "b_finished_at": None if outcome["outcome"] == "retry" else now, "b_now": now})
+        if len(self.rows) >= OUTCOME_BATCH or time.monotonic() - self.since >= OUTCOME_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write and commit the pending outcomes.
+
+        Only this worker's claims change, and only while still `dispatched` — or `unknown` because
+        reconcile_stale gave up on them: the real outcome is better than that guess.
+        """
+        if self.rows:
+            table = Delivery.__table__
+            self.session.execute(
+                update(table).where(table.c.id == bindparam("b_id"), table.c.claimed_by == bindparam("b_worker"),
+                                    (table.c.status == DeliveryStatus.DISPATCHED)
+                                    | ((table.c.status == DeliveryStatus.UNKNOWN) & (table.c.error == STALE_ERROR)))
+                .values(status=bindparam("b_status"), error=bindparam("b_error"),
+                        external_id=bindparam("b_external_id"), finished_at=bindparam("b_finished_at"),
+                        updated_at=bindparam("b_now")), self.rows)
+            _audit(self.session, [{"entity_id": r["b_id"], "from_state": DeliveryStatus.DISPATCHED.value,
+                                   "to_state": r["b_status"].value,
+                                   "detail": {"external_id": r["b_external_id"], "error": r["b_error"]}}
+                                  for r in self.rows])
+            self.session.commit()
+        self.rows, self.since = [], time.monotonic()
+
+
+def _audit(session: Session, entries: list[dict]) -> None:
+    """Bulk audit entries for deliveries changed by the worker (same fields as operations.audit.record)."""
+    session.execute(insert(AuditEntry), [{"user_id": None, "actor": "worker", "action": "delivery.dispatch",
+                                          "entity_type": Delivery.__tablename__, **entry} for entry in entries])
