@@ -36,8 +36,11 @@ run: demo-data
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## Benchmarks (JSON on stdout; PLANNER_BENCH_PG_URL=postgresql+psycopg://… adds PostgreSQL).
 bench: install
 	$(PY) bench/schedule.py
+	$(PY) bench/dispatch.py
+	$(PY) bench/calendar_page.py
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info .pytest_cache

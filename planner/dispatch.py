@@ -171,6 +171,11 @@ def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.date
         retry = exc.retryable and not late
         result = {"outcome": "retry" if retry else "failed", "error": str(exc), "external_id": "",
                   "status": DeliveryStatus.PLANNED if retry else DeliveryStatus.FAILED}
+    except Exception as exc:  # noqa: BLE001 — an adapter bug must not strand the claim; it may have sent
+        # Only the exception's type is kept: its text can carry request data such as a token.
+        log.error("delivery %s via %s: unexpected %s", row.id, row.channel, type(exc).__name__)
+        result = {"outcome": "unknown", "status": DeliveryStatus.UNKNOWN, "external_id": "",
+                  "error": f"Lỗi không lường trước khi gửi ({type(exc).__name__}); cần kiểm tra trên trang."}
     else:
         result = {"outcome": "delivered", "status": DeliveryStatus.DELIVERED, "error": "",
                   "external_id": receipt.external_id}

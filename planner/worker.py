@@ -28,14 +28,12 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         session.add(beat)
         missed = mark_missed(session, now=now)
         replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
-        expired = dispatch.expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"])
         session.commit()
-        ids = dispatch.claim_due(session, now=now, worker_id=worker_id, limit=settings["DISPATCH_BATCH_SIZE"])
-        counts = dispatch.deliver_claimed(session, ids, settings, now=now) if ids else {}
+        counts = dispatch.dispatch_due(session, settings, now=now, worker_id=worker_id)
         reports = render_queued_reports(session, now=now,
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
         runs = run_queued_schedules(session, now=now, settings=settings)
-        return {"missed": missed, "replaced": replaced, "expired": expired, "claimed": len(ids), **counts, "reports": reports,
+        return {"missed": missed, "replaced": replaced, **counts, "reports": reports,
                 "schedule_runs": runs}
     finally:
         session.close()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from planner import localtime
+from planner.models.delivery import DELIVERY_LABELS
 from planner.models import Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, Target, Unit, Window, WindowKind
 from planner.operations.schedule import grid_specs_for, targets_in
 
@@ -103,22 +104,25 @@ def _grid_valid(g, day: dt.date) -> bool:
 
 
 def _fill(session, plan, targets, lo, hi, result, index) -> None:
+    # Only the columns shown: loading whole rows (with their long reason text) dominated the page time.
     rows = session.execute(
-        select(Occurrence, Delivery, MessageVersion.title)
+        select(Occurrence.id, Occurrence.target_id, Occurrence.plan_id, Occurrence.session_starts_at,
+               Occurrence.starts_at, Occurrence.duration_seconds, Occurrence.is_pinned, Delivery.id,
+               Delivery.status, MessageVersion.title)
         .join(Delivery, Delivery.occurrence_id == Occurrence.id)
         .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
         .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
                Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
         .order_by(Occurrence.starts_at)).all()
-    for occ, delivery, title in rows:
-        item = CalendarItem(occ.id, delivery.id, title, occ.starts_at, occ.duration_seconds, delivery.status.value,
-                            delivery.status_label, occ.is_pinned, occ.plan_id == plan.id)
-        cs = index.get((occ.target_id, occ.session_starts_at))
+    for occ_id, target_id, plan_id, session_start, starts_at, duration, pinned, delivery_id, status, title in rows:
+        item = CalendarItem(occ_id, delivery_id, title, starts_at, duration, status.value, DELIVERY_LABELS[status],
+                            pinned, plan_id == plan.id)
+        cs = index.get((target_id, session_start))
         if cs is None:  # placed by hand outside any grid session
-            local_day = localtime.to_local(occ.session_starts_at).date()
-            cs = CalendarSession(occ.session_starts_at, localtime.fmt_time(occ.session_starts_at), 0)
-            result[occ.target_id].setdefault(local_day, []).append(cs)
-            index[(occ.target_id, occ.session_starts_at)] = cs
+            local_day = localtime.to_local(session_start).date()
+            cs = CalendarSession(session_start, localtime.fmt_time(session_start), 0)
+            result[target_id].setdefault(local_day, []).append(cs)
+            index[(target_id, session_start)] = cs
         cs.items.append(item)
 
 
