@@ -1,6 +1,7 @@
 """The wiring behind create_app: config → db → auth → views → cli."""
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from pathlib import Path
@@ -29,6 +30,9 @@ def build_app(overrides: dict | None = None) -> Flask:
     from planner.cli import register_cli
 
     register_cli(app)
+    # Long-lived start-up objects (models, templates, routes) need no cyclic GC scans per request:
+    # freezing them removes most collector pauses from page-time p95.
+    gc.freeze()
     return app
 
 
