@@ -98,6 +98,10 @@ def demo_cli(port, fake_port):
     env.setdefault("PLANNER_FACEBOOK_PAGE_TOKENS",
                    '{"100000000000001": "demo-page-token-1", "100000000000002": "demo-page-token-2"}')
     env.setdefault("PLANNER_ZALO_ACCESS_TOKEN", "demo-zalo-token")
+    # The demo publishes through the local fake server, so a post may be scheduled one minute ahead
+    # (the real Graph API setting stays 10 minutes) and the worker ticks every 5 s.
+    env.setdefault("PLANNER_FACEBOOK_MIN_LEAD_SECONDS", "60")
+    env.setdefault("PLANNER_WORKER_INTERVAL_SECONDS", "5")
     env.setdefault("PLANNER_BASE_URL", f"http://127.0.0.1:{port}")
     py = sys.executable
     # Stop the children on SIGTERM/SIGHUP too, not only on Ctrl-C.
