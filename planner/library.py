@@ -7,10 +7,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.channels import CHANNEL_LABELS
 from planner.library_checks import (
-    Fields, LibraryError, LineMap, Problem, Report, channel_list, check_channel, check_details,
-    holiday_dates, load_file, parse_date, parse_weekdays, plain, read_text, split_front_matter, top_list,
+    Fields, LibraryError, LineMap, Problem, Report, channel_list, check_channel, load_file, parse_date,
+    plain, read_text, split_front_matter, top_list,
+)
+from planner.library_schedules import (
+    ONLINE_POST_SECONDS, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays, read_schedules,
 )
 
 __all__ = [
@@ -20,14 +22,10 @@ __all__ = [
 ]
 
 UNIT_KINDS = ("country", "province", "commune", "village", "agency", "department", "print_shop")
-ONLINE_CHANNELS = ("fanpage", "zalo", "portal")
 PRIORITIES = ("normal", "priority", "emergency")
 STATUSES = ("approved", "draft")
-WINDOW_KINDS = ("peak", "blackout")
 PERIOD_RULES = ("decree_09", "calendar")
-# One online post occupies this many seconds of a slot's capacity (capacity_posts × 60).
-ONLINE_POST_SECONDS = 60
-DEFAULT_NAME_PATTERN = "Cụm loa {unit_name}"
+REPORT_FREQUENCIES = ("monthly", "six_monthly", "annual", "once")
 
 
 @dataclass(frozen=True)
@@ -87,42 +85,6 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
-class TargetRecord:
-    code: str
-    unit_code: str
-    channel: str
-    name: str
-    external_id: str
-
-
-@dataclass(frozen=True)
-class GridRecord:
-    code: str
-    name: str
-    channel: str
-    unit_code: str | None
-    target_code: str | None
-    weekdays: int
-    start: dt.time
-    end: dt.time
-    capacity_seconds: int
-    valid_from: dt.date | None
-    valid_to: dt.date | None
-
-
-@dataclass(frozen=True)
-class WindowRecord:
-    code: str
-    name: str
-    kind: str
-    starts_on: dt.date
-    ends_on: dt.date
-    is_yearly: bool
-    channels: tuple[str, ...]
-    plan_code: str | None
-
-
-@dataclass(frozen=True)
 class Library:
     units: tuple[UnitRecord, ...]
     plans: tuple[PlanRecord, ...]
@@ -142,10 +104,10 @@ def load_library(content_dir: Path, schedules_dir: Path | None = None, *,
     # Any part may be missing (no units.yaml, no villages, even no content folder at all):
     # references then resolve against the codes the database already has.
     units, plans, messages = _read_content(report, Path(content_dir), seen)
-    schedules = _Schedules()
+    schedules = Schedules()
     if schedules_dir is not None:
         plan_codes = {p.code for p in plans} | set(known_plan_codes)
-        schedules = _read_schedules(report, Path(schedules_dir), plan_codes)
+        schedules = read_schedules(report, Path(schedules_dir), plan_codes)
     report.resolve_units({u.code for u in units} | set(known_unit_codes))
     ordered = _parents_first(report, units, seen)
     if report.problems:
@@ -284,7 +246,7 @@ def _plan(f: Fields, folder_name: str, seen: dict) -> PlanRecord:
     themes = tuple(_code_names(f, "themes"))
     channels = tuple(channel_list(f, "channels", required=True))
     notes = plain(f.data.get("notes") or [])
-    details = check_details(f) | {  # the importer stores details as JSON: keep a copy of everything
+    details = _check_details(f) | {  # the importer stores details as JSON: keep a copy of everything
         "audiences": [{"code": a.code, "name": a.name} for a in audiences],
         "themes": [{"code": c, "name": n} for c, n in themes], "channels": list(channels),
         "notes": [notes] if isinstance(notes, str) else notes}
@@ -304,6 +266,33 @@ def _code_names(f: Fields, key: str, *, required: bool = False) -> list[tuple[st
         item.unique(seen, code)
         pairs.append((code, item.text("name", missing="thiếu tên")))
     return pairs
+
+
+def _check_details(f: Fields) -> dict:
+    """Check the structured parts of a plan's `details`; the rest passes through as plain data."""
+    data = f.data.get("details")
+    if data is None:
+        return {}
+    d = Fields(f.report, f.file, data, "details.", f.line("details"))
+    for item in d.items("indicators"):
+        item.only({"name", "target", "from", "deadline", "note"})
+        item.text("name"), item.text("target")
+        item.order("deadline", item.date("from"), item.date("deadline"), "hạn chót trước ngày bắt đầu")
+    for item in d.items("duties"):
+        item.only({"unit", "role", "tasks"})
+        item.unit(), item.strings("tasks", required=True)
+    for item in d.items("deadlines"):
+        item.only({"what", "due", "yearly", "unit"})
+        item.text("what"), item.unit()
+        item.date("due", required=True, yearly=item.flag("yearly"))
+    for item in d.items("reporting"):
+        item.only({"unit", "to", "via", "frequency", "due", "note"})
+        item.unit(), item.text("to"), item.unit("via", required=False)
+        frequency = item.choice("frequency", REPORT_FREQUENCIES, label="kỳ báo cáo")
+        item.date("due", required=frequency == "once")
+    for key in ("purposes", "requirements", "funding"):
+        d.strings(key)
+    return plain(d.data)
 
 
 MESSAGE_KEYS = {"code", "title", "audience", "channel", "theme", "priority", "valid_from", "valid_to",
@@ -348,148 +337,3 @@ def _message_refs(f: Fields, plan: PlanRecord | None) -> tuple[str, str, str]:
     if theme and theme not in {code for code, _ in plan.themes}:
         f.problem("theme", f"không có chủ đề '{theme}' trong kế hoạch '{plan.code}'")
     return audience, theme, channel
-
-
-# ---------------------------------------------------------------- schedules
-
-
-@dataclass
-class _Schedules:
-    targets: list[TargetRecord] = field(default_factory=list)
-    per_village: bool = False
-    name_pattern: str = DEFAULT_NAME_PATTERN
-    grids: list[GridRecord] = field(default_factory=list)
-    windows: list[WindowRecord] = field(default_factory=list)
-
-
-def _read_schedules(report: Report, folder: Path, plan_codes: set[str]) -> _Schedules:
-    """Read targets.yaml, grids.yaml and windows.yaml (each optional) from one folder."""
-    out, name = _Schedules(), folder.name
-    if not folder.is_dir():
-        report.add(name, None, "-", "không tìm thấy thư mục lịch phát")
-        return out
-    data = load_file(report, folder / "targets.yaml", f"{name}/targets.yaml")
-    if data is not None:
-        _targets(Fields(report, f"{name}/targets.yaml", data), out)
-    data = load_file(report, folder / "grids.yaml", f"{name}/grids.yaml")
-    targets = {t.code: t for t in out.targets}
-    seen: dict = {}
-    for f in top_list(report, f"{name}/grids.yaml", data, "grids").items("grids"):
-        out.grids.append(_grid(f, targets, seen))
-    data = load_file(report, folder / "windows.yaml", f"{name}/windows.yaml")
-    if data is not None:
-        out.windows = _windows(top_list(report, f"{name}/windows.yaml", data, "windows"), plan_codes)
-    return out
-
-
-def _targets(f: Fields, out: _Schedules) -> None:
-    f.only({"loudspeaker", "online"})
-    loud = Fields(f.report, f.file, f.data.get("loudspeaker", LineMap()), "loudspeaker.", f.line())
-    loud.only({"per_village", "name_pattern"})
-    out.per_village = loud.flag("per_village")
-    out.name_pattern = loud.text("name_pattern", required=False, default=DEFAULT_NAME_PATTERN)
-    try:
-        out.name_pattern.format(unit_name="")
-    except (KeyError, IndexError, ValueError):
-        loud.problem("name_pattern", "mẫu tên chỉ được dùng {unit_name}")
-    seen: dict = {}
-    for item in f.items("online"):
-        item.only({"code", "unit", "channel", "name", "external_id"})
-        code, channel = item.code(), check_channel(item, "channel")
-        item.unique(seen, code)
-        if channel in CHANNEL_LABELS and channel not in ONLINE_CHANNELS:
-            item.problem("channel", f"đích phát trực tuyến chỉ dùng kênh {', '.join(ONLINE_CHANNELS)}")
-        out.targets.append(TargetRecord(code, item.unit(), channel, item.text("name", missing="thiếu tên"),
-                                        item.text("external_id", required=False)))
-
-
-GRID_KEYS = {"code", "name", "channel", "unit", "target", "weekdays", "start", "end", "capacity_minutes",
-             "capacity_posts", "valid_from", "valid_to", "note"}
-
-
-def _grid(f: Fields, targets: dict[str, TargetRecord], seen: dict) -> GridRecord:
-    f.only(GRID_KEYS)
-    code, channel = f.code(max_len=100), check_channel(f, "channel")
-    f.unique(seen, code)
-    unit, target = f.unit("unit", required=False), f.text("target", required=False)
-    if bool(unit) == bool(target):
-        f.problem("unit", "cần đúng một trong hai trường 'unit' hoặc 'target'")
-    if target and target not in targets:
-        f.problem("target", f"không có đích phát mã '{target}'")
-    elif target and channel and targets[target].channel != channel:
-        f.problem("target", f"đích phát '{target}' thuộc kênh '{targets[target].channel}', "
-                            f"không phải '{channel}'")
-    start, end = f.time("start"), f.time("end")
-    f.order("end", start, end, "giờ kết thúc phải sau giờ bắt đầu")
-    valid_from, valid_to = f.date("valid_from"), f.date("valid_to")
-    f.order("valid_to", valid_from, valid_to, "ngày kết thúc trước ngày bắt đầu")
-    return GridRecord(code, f.text("name", missing="thiếu tên"), channel, unit or None, target or None,
-                      _weekdays(f), start, end, _capacity(f, channel, start, end), valid_from, valid_to)
-
-
-def _weekdays(f: Fields) -> int:
-    try:
-        return parse_weekdays(f.data.get("weekdays", "T2-CN"))
-    except ValueError as exc:
-        f.problem("weekdays", str(exc))
-        return 0
-
-
-def _capacity(f: Fields, channel: str, start: dt.time | None, end: dt.time | None) -> int:
-    """Seconds a session can hold: capacity_minutes for loudspeakers, capacity_posts online."""
-    if channel == "loudspeaker":
-        key, other, unit = "capacity_minutes", "capacity_posts", 60
-    else:
-        key, other, unit = "capacity_posts", "capacity_minutes", ONLINE_POST_SECONDS
-    if channel and channel not in ONLINE_CHANNELS + ("loudspeaker",):
-        f.problem("channel", f"kênh '{channel}' không dùng khung giờ phát")
-    if f.has(other):
-        f.problem(other, f"kênh '{channel}' dùng trường '{key}'")
-    if not f.has(key):
-        f.problem(key, f"thiếu sức chứa ('{key}')")
-        return 0
-    seconds = (f.integer(key, minimum=1) or 0) * unit
-    if channel == "loudspeaker" and start and end and start < end:
-        length = (dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)).seconds
-        if seconds > length:
-            f.problem(key, "sức chứa dài hơn khung giờ")
-    return seconds
-
-
-WINDOW_KEYS = {"code", "name", "kind", "starts_on", "ends_on", "yearly", "channels", "plan", "note"}
-
-
-def _windows(top: Fields, plan_codes: set[str]) -> list[WindowRecord]:
-    top.only({"windows", "holidays"})
-    seen: dict = {}
-    windows = [_window(f, seen, plan_codes) for f in top.items("windows")]
-    if "holidays" in top.data:
-        rule = Fields(top.report, top.file, top.data["holidays"], "holidays.", top.line("holidays"))
-        windows += _holiday_windows(rule, seen)
-    return windows
-
-
-def _window(f: Fields, seen: dict, plan_codes: set[str]) -> WindowRecord:
-    f.only(WINDOW_KEYS)
-    code, yearly = f.code(max_len=100), f.flag("yearly")
-    f.unique(seen, code)
-    starts = f.date("starts_on", required=True, yearly=yearly)
-    ends = f.date("ends_on", required=True, yearly=yearly)
-    f.order("ends_on", starts, ends, "ngày kết thúc trước ngày bắt đầu")
-    plan = f.text("plan", required=False)
-    if plan and plan not in plan_codes:
-        f.problem("plan", f"không có kế hoạch mã '{plan}'")
-    kind = f.choice("kind", WINDOW_KINDS, label="loại khung thời gian")
-    return WindowRecord(code, f.text("name", missing="thiếu tên"), kind, starts, ends, yearly,
-                        tuple(channel_list(f, "channels")), plan or None)
-
-
-def _holiday_windows(rule: Fields, seen: dict) -> list[WindowRecord]:
-    """One blackout (or peak) window per public holiday, coded le-YYYY-MM-DD."""
-    kind = rule.choice("kind", WINDOW_KINDS, default="blackout", label="loại khung thời gian")
-    channels = tuple(channel_list(rule, "channels"))
-    windows = []
-    for day, name in holiday_dates(rule):
-        rule.unique(seen, f"le-{day.isoformat()}", key="years")
-        windows.append(WindowRecord(f"le-{day.isoformat()}", name, kind, day, day, False, channels, None))
-    return windows

@@ -6,17 +6,14 @@ import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
-import holidays
 import yaml
 
 from planner.channels import CHANNEL_LABELS
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
-WEEKDAY_BITS = {"T2": 0, "T3": 1, "T4": 2, "T5": 3, "T6": 4, "T7": 5, "CN": 6}
 # Yearly windows and deadlines written as dd/mm are stored in this (leap) year; only day/month count.
 YEARLY_ANCHOR = 2000
-REPORT_FREQUENCIES = ("monthly", "six_monthly", "annual", "once")
 
 
 @dataclass(frozen=True)
@@ -73,26 +70,6 @@ def parse_time(text) -> dt.time:
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ValueError(f"giờ '{value}' không hợp lệ (cần dạng HH:MM, 00:00–23:59)")
     return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-def parse_weekdays(text) -> int:
-    """Parse "T2-CN", "T2-T6", "T2,T4,T6" or a list [T2, T4] into a bit mask (bit 0 = Monday)."""
-    parts = text if isinstance(text, (list, tuple)) else str(text or "").split(",")
-    mask = 0
-    for part in (str(p).strip().upper() for p in parts):
-        if not part:
-            continue
-        first, _, last = (s.strip() for s in part.partition("-"))
-        last = last or first
-        if first not in WEEKDAY_BITS or last not in WEEKDAY_BITS:
-            raise ValueError(f"thứ '{part}' không hợp lệ (dùng T2…T7, CN)")
-        if WEEKDAY_BITS[last] < WEEKDAY_BITS[first]:
-            raise ValueError(f"khoảng thứ '{part}' bị ngược (T2 là đầu tuần, CN là cuối tuần)")
-        for bit in range(WEEKDAY_BITS[first], WEEKDAY_BITS[last] + 1):
-            mask |= 1 << bit
-    if not mask:
-        raise ValueError("không có ngày nào trong tuần")
-    return mask
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -398,45 +375,3 @@ def channel_list(f: Fields, key: str, *, required: bool = False) -> list[str]:
             f.report.add(f.file, line, f"{f.prefix}{key}[{index}]", f"kênh '{value}' không được hỗ trợ")
         channels.append(value)
     return channels
-
-
-def check_details(f: Fields) -> dict:
-    """Check the structured parts of a plan's `details`; the rest passes through as plain data."""
-    data = f.data.get("details")
-    if data is None:
-        return {}
-    d = Fields(f.report, f.file, data, "details.", f.line("details"))
-    for item in d.items("indicators"):
-        item.only({"name", "target", "from", "deadline", "note"})
-        item.text("name"), item.text("target")
-        item.order("deadline", item.date("from"), item.date("deadline"), "hạn chót trước ngày bắt đầu")
-    for item in d.items("duties"):
-        item.only({"unit", "role", "tasks"})
-        item.unit(), item.strings("tasks", required=True)
-    for item in d.items("deadlines"):
-        item.only({"what", "due", "yearly", "unit"})
-        item.text("what"), item.unit()
-        item.date("due", required=True, yearly=item.flag("yearly"))
-    for item in d.items("reporting"):
-        item.only({"unit", "to", "via", "frequency", "due", "note"})
-        item.unit(), item.text("to"), item.unit("via", required=False)
-        frequency = item.choice("frequency", REPORT_FREQUENCIES, label="kỳ báo cáo")
-        item.date("due", required=frequency == "once")
-    for key in ("purposes", "requirements", "funding"):
-        d.strings(key)
-    return plain(d.data)
-
-
-def holiday_dates(f: Fields) -> list[tuple[dt.date, str]]:
-    """Expand a `holidays:` rule ({source: holidays.VN, years: [first, last]}) into (date, name)."""
-    f.only({"source", "years", "kind", "channels"})
-    f.choice("source", ("holidays.VN",), label="nguồn ngày lễ")
-    years = f.data.get("years")
-    if not (isinstance(years, list) and len(years) == 2 and all(type(y) is int for y in years)
-            and 1900 < years[0] <= years[1] < 2200):
-        f.problem("years", "cần dạng [năm đầu, năm cuối], ví dụ [2023, 2031]")
-        return []
-    # holidays.VN follows the Vietnamese lunar calendar (Tết, Giỗ Tổ) and the make-up days off.
-    language = "vi" if "vi" in getattr(holidays.VN, "supported_languages", ()) else None
-    calendar = holidays.VN(years=range(years[0], years[1] + 1), language=language)
-    return sorted(calendar.items())
