@@ -48,9 +48,34 @@ def validate_message_form(plan: Plan, data: dict) -> dict:
             errors[name] = f"{label} phải là số nguyên từ 0 đến 999."
         else:
             numbers[name] = int(raw)
+    extra = _schedule_fields(data, errors)
     if errors:
         raise ContentError(errors)
-    return {"title": title, "body_md": body, "audience": audience, "channel": channel, **numbers}
+    return {"title": title, "body_md": body, "audience": audience, "channel": channel, **numbers, **extra}
+
+
+def _schedule_fields(data: dict, errors: dict) -> dict:
+    """Priority class, validity dates and a measured audio length (all optional)."""
+    from planner.localtime import parse_date
+
+    values: dict = {}
+    try:
+        values["priority"] = Priority(data.get("priority") or "normal")
+    except ValueError:
+        errors["priority"] = "Mức ưu tiên không hợp lệ."
+    for name in ("valid_from", "valid_to"):
+        raw = str(data.get(name) or "").strip()
+        try:
+            values[name] = parse_date(raw) if raw else None
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if values.get("valid_from") and values.get("valid_to") and values["valid_to"] < values["valid_from"]:
+        errors["valid_to"] = "Ngày hết hiệu lực phải sau ngày bắt đầu."
+    raw = str(data.get("audio_seconds") or "").strip()
+    if raw and not (re.fullmatch(r"\d{1,4}", raw) and 0 < int(raw) <= 3600):
+        errors["audio_seconds"] = "Thời lượng bản ghi phải là số giây từ 1 đến 3600."
+    values["audio_seconds"] = int(raw) if raw and "audio_seconds" not in errors else None
+    return values
 
 
 # Python-Markdown's link parsing is quadratic in runs of brackets: refuse pathological input up front.
@@ -71,11 +96,11 @@ def body_problem(body: str) -> str | None:
 def create_message(session: Session, plan: Plan, user: User, data: dict, *, now: dt.datetime) -> Message:
     """Create a message with its first (draft) version."""
     values = validate_message_form(plan, data)
-    message = Message(plan=plan, code=_new_code(values["title"], now), audience=values["audience"],
-                      channel=values["channel"], priority=Priority.NORMAL, min_per_week=values["min_per_week"],
-                      peak_per_day=values["peak_per_day"], min_gap_hours=values["min_gap_hours"], created_at=now)
+    message = Message(plan=plan, code=_new_code(values["title"], now), created_at=now)
+    _set_message_fields(message, values)
     version = MessageVersion(message=message, number=1, title=values["title"], body_md=values["body_md"],
-                             status=VersionStatus.DRAFT, created_by_id=user.id, created_at=now)
+                             audio_seconds=values["audio_seconds"], status=VersionStatus.DRAFT,
+                             created_by_id=user.id, created_at=now)
     session.add_all([message, version])
     session.flush()
     record(session, user=user, action="message.create", entity=version, to_state=version.status)
@@ -89,12 +114,13 @@ def edit_message(session: Session, message: Message, user: User, data: dict, *, 
     latest = message.latest
     if latest.status in (VersionStatus.DRAFT, VersionStatus.CHANGES_REQUESTED):
         latest.title, latest.body_md, latest.status = values["title"], values["body_md"], VersionStatus.DRAFT
+        latest.audio_seconds = values["audio_seconds"]
         session.flush()
         record(session, user=user, action="message.edit", entity=latest, to_state=latest.status)
         return latest
     version = MessageVersion(message=message, number=latest.number + 1, title=values["title"],
-                             body_md=values["body_md"], status=VersionStatus.DRAFT, created_by_id=user.id,
-                             created_at=now)
+                             body_md=values["body_md"], audio_seconds=values["audio_seconds"],
+                             status=VersionStatus.DRAFT, created_by_id=user.id, created_at=now)
     session.add(version)
     session.flush()
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
@@ -103,11 +129,10 @@ def edit_message(session: Session, message: Message, user: User, data: dict, *, 
 
 
 def _set_message_fields(message: Message, values: dict) -> None:
-    message.audience = values["audience"]
-    message.channel = values["channel"]
-    message.min_per_week = values["min_per_week"]
-    message.peak_per_day = values["peak_per_day"]
-    message.min_gap_hours = values["min_gap_hours"]
+    """Scheduling settings live on the message (all versions share them)."""
+    for name in ("audience", "channel", "min_per_week", "peak_per_day", "min_gap_hours", "priority", "valid_from",
+                 "valid_to"):
+        setattr(message, name, values[name])
 
 
 def submit_version(session: Session, version: MessageVersion, user: User, *, now: dt.datetime) -> None:

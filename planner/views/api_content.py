@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from planner.access import owns_plan, visible_plans
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
+from planner.localtime import fmt_date
 from planner.markup import render_markdown
 from planner.models import Message, MessageVersion, Plan
 from planner.models.content import PRIORITY_LABELS
@@ -17,7 +18,8 @@ from planner.views.api import (ApiError, api_user, bp, commit, created, invalid,
 from planner.views.common import db_session
 
 MESSAGE_FIELDS = {"title": str, "body_md": str, "audience_id": int, "channel": str, "min_per_week": int,
-                  "peak_per_day": int, "min_gap_hours": int}
+                  "peak_per_day": int, "min_gap_hours": int, "priority": str, "valid_from": str, "valid_to": str,
+                  "audio_seconds": int}
 
 
 def plan_json(plan: Plan, *, detail: bool = False) -> dict:
@@ -154,7 +156,9 @@ def edit_message(message_id: int):
         latest = message.latest
         data = {"title": latest.title, "body_md": latest.body_md, "audience_id": message.audience_id,
                 "channel": message.channel, "min_per_week": message.min_per_week,
-                "peak_per_day": message.peak_per_day, "min_gap_hours": message.min_gap_hours, **data}
+                "peak_per_day": message.peak_per_day, "min_gap_hours": message.min_gap_hours,
+                "priority": message.priority.value, "valid_from": fmt_date(message.valid_from),
+                "valid_to": fmt_date(message.valid_to), "audio_seconds": latest.audio_seconds, **data}
     try:
         version = content.edit_message(db_session(), message, api_user(), data, now=utcnow())
     except content.ContentError as exc:

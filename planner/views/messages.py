@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 
+from planner import localtime
 from planner.access import can, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
@@ -64,7 +65,9 @@ def edit(message_id: int):
     form = dict(request.form) if request.method == "POST" else {
         "title": latest.title, "body_md": latest.body_md, "audience_id": str(message.audience_id),
         "channel": message.channel, "min_per_week": message.min_per_week, "peak_per_day": message.peak_per_day,
-        "min_gap_hours": message.min_gap_hours}
+        "min_gap_hours": message.min_gap_hours, "priority": message.priority.value,
+        "valid_from": localtime.fmt_date(message.valid_from), "valid_to": localtime.fmt_date(message.valid_to),
+        "audio_seconds": latest.audio_seconds or ""}
     errors = {}
     if request.method == "POST":
         session = db_session()

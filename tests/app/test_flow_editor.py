@@ -181,3 +181,22 @@ def test_zalo_allows_one_broadcast_a_day(login, db):
         resp = editor.post(f"/messages/{message.id}/place", data={
             "csrf_token": csrf, "target_id": target.id, "day": day, "at": at}, follow_redirects=True)
         assert expected in resp.get_data(as_text=True)
+
+
+def test_priority_validity_and_audio_length_are_set_in_the_form(login, db):
+    editor = login("bientap")
+    plan = f.plan(db, "bhxh-2728-2023")
+    page = editor.get(f"/plans/{plan.id}/messages/new").get_data(as_text=True)
+    base = {"csrf_token": csrf_from(page), "title": "Tin khẩn", "body_md": "Nội dung", "audience_id": plan.audiences[2].id,
+            "channel": "loudspeaker", "min_per_week": "0", "peak_per_day": "0", "min_gap_hours": "0"}
+    bad = editor.post(f"/plans/{plan.id}/messages/new", data={**base, "priority": "top", "valid_from": "10/10/2026",
+                                                              "valid_to": "01/10/2026", "audio_seconds": "-5"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Mức ưu tiên không hợp lệ" in html and "phải sau ngày bắt đầu" in html and "từ 1 đến 3600" in html
+    ok = editor.post(f"/plans/{plan.id}/messages/new", data={**base, "priority": "emergency", "valid_from": "01/10/2026",
+                                                             "valid_to": "10/10/2026", "audio_seconds": "95"})
+    assert ok.status_code == 302
+    message = db.scalar(select(Message).where(Message.plan_id == plan.id).order_by(Message.id.desc()))
+    assert message.priority.value == "emergency" and message.valid_to == dt.date(2026, 10, 10)
+    assert message.latest.audio_seconds == 95
