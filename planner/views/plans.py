@@ -1,10 +1,11 @@
 """Plan pages: the list, a plan's overview with its message matrix, and its dashboard."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from planner.access import AccessDenied, can, get_plan, visible_plans
+from planner.access import AccessDenied, can, get_plan, owns_plan, visible_plans
+from planner.operations.audit import record
 from planner.channels import CHANNEL_LABELS
 from planner.models import Role
 from planner.reports import plan_dashboard
@@ -48,7 +49,24 @@ def show(plan_id: int):
     for m in messages:
         matrix.setdefault((m.audience_id, m.channel), []).append(m)
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
-                           message_count=len(messages))
+                           message_count=len(messages), is_owner=owns_plan(current_user, plan))
+
+
+@bp.post("/plans/<int:plan_id>/settings")
+@login_required
+def settings(plan_id: int):
+    """Plan settings people change day to day: re-placing missed broadcasts."""
+    plan = load_plan(plan_id)
+    if not can(current_user, "schedule.edit") or not owns_plan(current_user, plan):
+        abort(403)
+    old = plan.is_replanning_missed
+    plan.is_replanning_missed = request.form.get("replan_missed") == "1"
+    if old != plan.is_replanning_missed:
+        record(db_session(), user=current_user, action="plan.settings", entity=plan, from_state=str(old),
+               to_state=str(plan.is_replanning_missed))
+    db_session().commit()
+    flash("Đã lưu thiết lập của kế hoạch.", "success")
+    return redirect(url_for("plans.show", plan_id=plan.id))
 
 
 @bp.get("/plans/<int:plan_id>/dashboard")

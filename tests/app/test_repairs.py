@@ -82,3 +82,17 @@ def test_late_confirmation_of_a_missed_broadcast_cancels_its_make_up(app, demo, 
     db.expire_all()
     assert db.get(Delivery, old.id).status is DeliveryStatus.DELIVERED
     assert makeup.delivery.status is DeliveryStatus.CANCELLED
+
+
+def test_officer_switches_replanning_of_missed_broadcasts(login, db):
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert "Tự động xếp lại lượt phát bị lỡ" in page
+    client.post(f"/plans/{plan.id}/settings", data={"csrf_token": csrf_from(page)})
+    db.expire_all()
+    assert f.plan(db, "ngoc-lac-asxh-2026").is_replanning_missed is False
+    client.post(f"/plans/{plan.id}/settings", data={"csrf_token": csrf_from(page), "replan_missed": "1"})
+    db.expire_all()
+    assert f.plan(db, "ngoc-lac-asxh-2026").is_replanning_missed is True
+    assert login("giamsat").post(f"/plans/{plan.id}/settings", data={"csrf_token": csrf_from(page)}).status_code in (400, 403)
