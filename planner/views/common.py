@@ -34,6 +34,22 @@ def require_permission(permission: str) -> None:
         abort(403)
 
 
+def run_action(action, errors: tuple[type[Exception], ...], success: str) -> bool:
+    """Run one operation for a form post: commit and flash `success`, or roll back and flash its error."""
+    from flask import flash
+
+    session = db_session()
+    try:
+        action(session)
+    except errors as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return False
+    session.commit()
+    flash(success, "success")
+    return True
+
+
 def register_filters(app) -> None:
     """Jinja filters for local dates and times."""
     app.jinja_env.filters.update(

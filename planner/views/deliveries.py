@@ -1,7 +1,7 @@
 """Deliveries that need a person: unknown outcomes to reconcile, expired, failed and missed ones."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -10,7 +10,7 @@ from planner.access import sees_unit
 from planner.db import utcnow
 from planner.models import Delivery, Occurrence, Target, Unit
 from planner.operations import delivery as ops
-from planner.views.common import db_session, require_permission
+from planner.views.common import db_session, require_permission, run_action
 from planner.views.plans import load_plan
 
 bp = Blueprint("deliveries", __name__)
@@ -42,14 +42,8 @@ def reconcile(delivery_id: int):
     if delivery is None or not sees_unit(current_user, delivery.occurrence.target.unit):
         abort(404)
     plan = load_plan(delivery.occurrence.plan_id)
-    try:
-        ops.reconcile_delivery(session, delivery, published=request.form.get("published") == "yes",
-                               external_id=request.form.get("external_id", ""), note=request.form.get("note", ""),
-                               user=current_user, now=utcnow())
-    except ops.DeliveryError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("Đã ghi nhận kết quả đối soát.", "success")
+    run_action(lambda s: ops.reconcile_delivery(
+        s, delivery, published=request.form.get("published") == "yes", external_id=request.form.get("external_id", ""),
+        note=request.form.get("note", ""), user=current_user, now=utcnow()), (ops.DeliveryError,),
+        "Đã ghi nhận kết quả đối soát.")
     return redirect(url_for("deliveries.attention", plan_id=plan.id))

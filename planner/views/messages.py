@@ -13,7 +13,7 @@ from planner.markup import plain_text, render_markdown
 from planner.models import Message, MessageVersion
 from planner.operations import content
 from planner.operations.schedule import targets_in
-from planner.views.common import db_session, require_permission, small_int
+from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
 
 bp = Blueprint("messages", __name__)
@@ -128,14 +128,8 @@ def submit(message_id: int, version_id: int):
     require_permission("message.edit")
     require_owned(message.plan)
     version = _version_of(message, version_id)
-    session = db_session()
-    try:
-        content.submit_version(session, version, current_user, now=utcnow())
-    except content.ContentError as exc:
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("Đã gửi duyệt.", "success")
+    run_action(lambda s: content.submit_version(s, version, current_user, now=utcnow()), (content.ContentError,),
+               "Đã gửi duyệt.")
     return redirect(url_for("messages.show", message_id=message.id))
 
 
@@ -147,15 +141,9 @@ def review(message_id: int, version_id: int):
     require_owned(message.plan)
     version = _version_of(message, version_id)
     approve = request.form.get("decision") == "approve"
-    session = db_session()
-    try:
-        content.review_version(session, version, current_user, approve=approve, note=request.form.get("note", ""),
-                               now=utcnow())
-    except content.ContentError as exc:
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("Đã duyệt." if approve else "Đã yêu cầu sửa.", "success")
+    run_action(lambda s: content.review_version(s, version, current_user, approve=approve,
+                                                note=request.form.get("note", ""), now=utcnow()),
+               (content.ContentError,), "Đã duyệt." if approve else "Đã yêu cầu sửa.")
     return redirect(url_for("messages.show", message_id=message.id))
 
 

@@ -1,7 +1,7 @@
 """One occurrence: why it is there, move / pin / cancel it, confirm its delivery as a logged-in user."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
@@ -10,7 +10,7 @@ from planner.db import utcnow
 from planner.models import AuditEntry, ConfirmedVia, Occurrence
 from planner.operations import delivery as deliveries
 from planner.operations import placement
-from planner.views.common import db_session
+from planner.views.common import db_session, run_action
 from planner.views.plans import load_plan
 
 bp = Blueprint("occurrences", __name__)
@@ -44,9 +44,9 @@ def change(occurrence_id: int):
     occ = load_occurrence(occurrence_id)
     if not can(current_user, "schedule.edit"):
         abort(403)
-    session = db_session()
     action = request.form.get("action")
-    try:
+
+    def _change(session):
         if action == "toggle_pin":
             placement.toggle_pin(session, occ, user=current_user)
         elif action == "cancel":
@@ -54,12 +54,8 @@ def change(occurrence_id: int):
         else:
             placement.move_occurrence(session, occ, request.form.get("day", ""), request.form.get("at", ""),
                                       user=current_user, now=utcnow())
-    except placement.PlacementError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("Đã cập nhật lịch.", "success")
+
+    run_action(_change, (placement.PlacementError,), "Đã cập nhật lịch.")
     return redirect(url_for("occurrences.show", occurrence_id=occ.id))
 
 
@@ -70,15 +66,7 @@ def confirm(occurrence_id: int):
     occ = load_occurrence(occurrence_id)
     if not can(current_user, "delivery.confirm"):
         abort(403)
-    session = db_session()
-    try:
-        deliveries.confirm_delivery(session, occ.delivery, aired=request.form.get("aired") == "yes",
-                                    reason=request.form.get("reason", ""), via=ConfirmedVia.USER, now=utcnow(),
-                                    user=current_user)
-    except deliveries.DeliveryError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("Đã ghi nhận kết quả.", "success")
+    run_action(lambda s: deliveries.confirm_delivery(
+        s, occ.delivery, aired=request.form.get("aired") == "yes", reason=request.form.get("reason", ""),
+        via=ConfirmedVia.USER, now=utcnow(), user=current_user), (deliveries.DeliveryError,), "Đã ghi nhận kết quả.")
     return redirect(url_for("occurrences.show", occurrence_id=occ.id))

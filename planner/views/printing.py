@@ -9,7 +9,7 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
-from planner.views.common import db_session, require_permission, small_int
+from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
 
 bp = Blueprint("printing", __name__)
@@ -89,12 +89,6 @@ def pdf(order_id: int):
 @login_required
 def status(order_id: int):
     order = load_order(order_id)
-    session = db_session()
-    try:
-        ops.move_order(session, order, current_user, request.form.get("status", ""), now=utcnow())
-    except ops.PrintOrderError as exc:
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(f"Đơn in: {order.status_label}.", "success")
+    run_action(lambda s: ops.move_order(s, order, current_user, request.form.get("status", ""), now=utcnow()),
+               (ops.PrintOrderError,), "Đã cập nhật đơn in.")
     return redirect(url_for("printing.show", order_id=order.id))
