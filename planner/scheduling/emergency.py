@@ -91,7 +91,7 @@ def _take_sessions(ledger: Ledger, item: MessageSpec, now: int, wanted: int, bla
         if victims is None:
             out.issues.append(_issue("emergency_blocked", item.id, ledger.target_id, ledger.day_of(slot),
                                      f"Tin khẩn '{title_of(item)}' không vào được phiên ngày "
-                                     f"{fmt_day(ledger.day_of(slot))} tại mục tiêu {ledger.target_id}: "
+                                     f"{fmt_day(ledger.day_of(slot))} tại {ledger.target_label}: "
                                      "các lượt đã ghim chiếm hết chỗ"))
             continue
         for victim in victims:
@@ -111,7 +111,7 @@ def _move(ledger: Ledger, after: int, entry: Entry, kind: str, what: str, out: E
     if slot < 0:
         name = title_of(spec) if spec else f"#{entry.message_id}"
         out.issues.append(_issue(kind, entry.message_id, ledger.target_id, None,
-                                 f"Tin '{name}' {what} tại mục tiêu {ledger.target_id} không tìm được phiên "
+                                 f"Tin '{name}' {what} tại {ledger.target_label} không tìm được phiên "
                                  "trống nào còn trong thời hạn hiệu lực"))
         return -1
     ledger.add(slot, Entry(entry.message_id, entry.duration_s, entry.rank, False, _NEW))

@@ -26,6 +26,7 @@ class Ledger:
 
     def __init__(self, target, first: date, last: date, blackout: set[date], existing, specs: dict):
         self.target_id, self.specs = target.id, specs
+        self.target_label = getattr(target, "name", "") or f"mục tiêu {target.id}"
         self.table = SessionTable(canonical_grids(target.grids), first, last, set())
         self.blackout = {d.toordinal() for d in blackout}
         self.items: dict[int, list[Entry]] = {}

@@ -34,8 +34,11 @@ def require_permission(permission: str) -> None:
         abort(403)
 
 
-def run_action(action, errors: tuple[type[Exception], ...], success: str) -> bool:
-    """Run one operation for a form post: commit and flash `success`, or roll back and flash its error."""
+def run_action(action, errors: tuple[type[Exception], ...], success) -> bool:
+    """Run one operation for a form post: commit and flash `success`, or roll back and flash its error.
+
+    `success` is the message, or a function returning it (called after the operation, e.g. for a new status).
+    """
     from flask import flash
 
     session = db_session()
@@ -46,7 +49,7 @@ def run_action(action, errors: tuple[type[Exception], ...], success: str) -> boo
         flash(str(exc), "error")
         return False
     session.commit()
-    flash(success, "success")
+    flash(success() if callable(success) else success, "success")
     return True
 
 

@@ -90,5 +90,5 @@ def pdf(order_id: int):
 def status(order_id: int):
     order = load_order(order_id)
     run_action(lambda s: ops.move_order(s, order, current_user, request.form.get("status", ""), now=utcnow()),
-               (ops.PrintOrderError,), "Đã cập nhật đơn in.")
+               (ops.PrintOrderError,), lambda: f"Đơn in: {order.status_label}.")
     return redirect(url_for("printing.show", order_id=order.id))

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -192,9 +194,14 @@ def emergency(plan_id: int):
     session = db_session()
     messages = [m for m in session.scalars(select(Message).where(Message.plan_id == plan.id).order_by(Message.id))
                 if m.approved is not None and m.channel == "loudspeaker"]
-    form = dict(request.form) if request.method == "POST" else {"unit": str(current_user.unit_id), "sessions": "1"}
+    form = dict(request.form) if request.method == "POST" else {
+        "unit": str(current_user.unit_id), "sessions": "1", "nonce": secrets.token_urlsafe(12)}
     errors, outcome = {}, None
-    if request.method == "POST":
+    used = flask_session.get("emergency_nonces", [])
+    if request.method == "POST" and form.get("nonce") in used:
+        # A refresh or a double click must not insert the emergency into further sessions.
+        errors["form"] = "Biểu mẫu này đã được gửi, tin khẩn đã được chèn. Mở lại trang nếu cần chèn thêm."
+    elif request.method == "POST":
         message = next((m for m in messages if str(m.id) == form.get("message_id")), None)
         sessions = form.get("sessions", "")
         if message is None:
@@ -206,6 +213,7 @@ def emergency(plan_id: int):
                 outcome = insert_emergency_message(session, message, _unit_arg(), sessions_ahead=int(sessions),
                                                    now=utcnow(), settings=current_app.config, user=current_user)
                 session.commit()
+                flask_session["emergency_nonces"] = (used + [form.get("nonce", "")])[-20:]
             except ScheduleError as exc:
                 session.rollback()
                 errors["form"] = str(exc)

@@ -21,11 +21,18 @@ def test_emergency_takes_the_next_session_and_reports_what_moved(login, db):
     msg = f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem")
     village = db.scalar(select(f.Unit).where(f.Unit.code == "thon-07"))
     page = client.get(f"/plans/{plan.id}/emergency").get_data(as_text=True)
-    resp = client.post(f"/plans/{plan.id}/emergency", data={
-        "csrf_token": csrf_from(page), "message_id": msg.id, "unit": village.id, "sessions": "1"})
+    import re
+
+    form = {"csrf_token": csrf_from(page), "message_id": msg.id, "unit": village.id, "sessions": "1",
+            "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1)}
+    resp = client.post(f"/plans/{plan.id}/emergency", data=form)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200, html
     assert "Đã chèn <strong>1</strong> lượt tin khẩn" in html
+    again = client.post(f"/plans/{plan.id}/emergency", data=form)
+    assert again.status_code == 400 and "đã được gửi" in again.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(Occurrence).where(
+        Occurrence.source == OccurrenceSource.EMERGENCY)) == 1
     emergency = db.scalar(select(Occurrence).where(Occurrence.source == OccurrenceSource.EMERGENCY))
     assert emergency.is_pinned and emergency.starts_at == emergency.session_starts_at
     first_session = db.scalar(select(func.min(Occurrence.session_starts_at)).where(
