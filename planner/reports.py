@@ -96,6 +96,18 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
     return data
 
 
+def natural_key(name: str) -> list:
+    """Sort key putting 'Thôn 2' before 'Thôn 10'."""
+    import re
+
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def sorted_groups(groups: dict) -> list[tuple[str, Tally]]:
+    """A tally dict's items in natural name order."""
+    return sorted(groups.items(), key=lambda item: natural_key(item[0]))
+
+
 def _child_segment(root_path: str, path: str) -> str:
     rest = path[len(root_path):].strip("/")
     return rest.split("/")[0] if rest else ""

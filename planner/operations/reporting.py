@@ -12,7 +12,7 @@ from planner import localtime
 from planner.models import Plan, Report, ReportKind, ReportStatus, Unit, User
 from planner.models.reports import REPORT_KIND_LABELS
 from planner.operations.audit import record
-from planner.reports import Tally, plan_dashboard, print_summary, report_period
+from planner.reports import Tally, plan_dashboard, print_summary, report_period, sorted_groups
 
 
 class ReportError(ValueError):
@@ -54,6 +54,13 @@ def request_report(session: Session, plan: Plan, unit: Unit, user: User, data: d
     return report
 
 
+def plan_reference(plan: Plan) -> str:
+    """'Kế hoạch số 2728/KH-BHXH', or 'Kế hoạch <title>' for a plan without a number."""
+    if any(ch.isdigit() for ch in plan.number):
+        return f"Kế hoạch số {plan.number}"
+    return f"Kế hoạch {plan.title[:1].lower()}{plan.title[1:]}"
+
+
 def period_label(report: Report) -> str:
     """E.g. '6 tháng đầu năm 2026 (từ 15/12/2025 đến 14/06/2026)'."""
     name = f"tháng {report.month}/{report.year}" if report.kind is ReportKind.MONTHLY else \
@@ -63,7 +70,7 @@ def period_label(report: Report) -> str:
 
 def _tally_rows(groups: dict[str, Tally]) -> list[list[str]]:
     return [[name, str(t.planned), str(t.delivered), str(t.lost), str(t.pending), f"{t.rate}%"]
-            for name, t in sorted(groups.items())]
+            for name, t in sorted_groups(groups)]
 
 
 def build_document(session: Session, report: Report) -> dict:
@@ -103,8 +110,9 @@ def build_document(session: Session, report: Report) -> dict:
         "parent_agency": parent, "agency": unit.name, "number": report.number or "…/BC",
         "place": plan.place if unit.id == plan.unit_id else unit.name.replace("Xã ", "").replace("Tỉnh ", ""),
         "date": localtime.today(report.created_at), "title": "BÁO CÁO",
-        "subject": f"Kết quả thực hiện {plan.number} {period_label(report)}", "period_label": period_label(report),
-        "intro_paragraphs": [f"Thực hiện Kế hoạch số {plan.number} của {plan.issuer} về {plan.title}, "
+        "subject": f"Kết quả thực hiện {plan_reference(plan)} {period_label(report)}",
+        "period_label": period_label(report),
+        "intro_paragraphs": [f"Thực hiện {plan_reference(plan)} của {plan.issuer}, "
                              f"{unit.name} báo cáo kết quả thực hiện {period_label(report)} như sau:"],
         "sections": sections,
         "recipients": [f"{plan.issuer} (để b/c)", "Lưu: VT."],

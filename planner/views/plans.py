@@ -8,7 +8,7 @@ from planner.access import AccessDenied, can, get_plan, owns_plan, visible_plans
 from planner.operations.audit import record
 from planner.channels import CHANNEL_LABELS
 from planner.models import Role
-from planner.reports import plan_dashboard
+from planner.reports import plan_dashboard, sorted_groups
 from planner.views.common import db_session
 
 bp = Blueprint("plans", __name__)
@@ -76,4 +76,4 @@ def dashboard(plan_id: int):
     if not can(current_user, "report.view"):
         abort(403)
     data = plan_dashboard(db_session(), plan, current_user)
-    return render_template("pages/plans/dashboard.html", plan=plan, data=data)
+    return render_template("pages/plans/dashboard.html", plan=plan, data=data, sorted_groups=sorted_groups)
