@@ -44,7 +44,7 @@ def generate(plan_id: int):
     session = db_session()
     units = cal.unit_options(session, current_user.unit)
     form = dict(request.form) if request.method == "POST" else _default_generate_form(plan)
-    errors, outcome = {}, None
+    errors = {}
     if request.method == "POST":
         try:
             unit = _unit_arg()
@@ -60,7 +60,7 @@ def generate(plan_id: int):
             session.rollback()
             errors["form"] = str(exc)
     return render_template("pages/schedule/generate.html", plan=plan, units=units, form=form, errors=errors,
-                           outcome=outcome, channels=_plan_channels(plan)), (400 if errors else 200)
+                           channels=_plan_channels(plan)), (400 if errors else 200)
 
 
 def _default_generate_form(plan) -> dict:
