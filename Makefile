@@ -27,6 +27,7 @@ db: install
 demo-data: db
 	$(PLANNER) import content_library schedules
 	$(PLANNER) users demo
+	$(PLANNER) demo-history
 
 ## Run planner (web app + worker + local fake Facebook/Zalo) on SQLite with the demo data.
 run: demo-data

@@ -21,9 +21,10 @@ def _session():
 
 def register_cli(app) -> None:
     """Attach planner's commands to the app's CLI."""
-    from planner.cli_demo import demo_cli, users_cli
+    from planner.cli_demo import demo_cli, demo_history_cli, users_cli
 
-    for command in (db_cli, import_cmd, schedule_cmd, render_cmd, report_cmd, worker_cmd, users_cli, demo_cli):
+    for command in (db_cli, import_cmd, schedule_cmd, render_cmd, report_cmd, worker_cmd, users_cli, demo_cli,
+                    demo_history_cli):
         app.cli.add_command(command)
 
 

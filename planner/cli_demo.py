@@ -68,6 +68,19 @@ def users_demo():
     click.echo("Người dùng mẫu: " + ", ".join(u[0] for u in DEMO_USERS))
 
 
+@click.command("demo-history", help="Thêm 4 tuần lịch phát đã qua (có kết quả) cho dữ liệu mẫu; chạy lại không đổi gì.")
+@with_appcontext
+def demo_history_cli():
+    from planner.db import utcnow
+    from planner.operations.demo_history import add_demo_history
+    from planner.views.common import db_session
+
+    session = db_session()
+    added = add_demo_history(session, now=utcnow(), settings=current_app.config)
+    session.commit()
+    click.echo(f"Đã thêm {added} lượt phát đã qua cho dữ liệu mẫu." if added else "Dữ liệu mẫu đã có lịch sử.")
+
+
 def _upsert_user(session, username, full_name, role, unit_code, password):
     from planner.auth import hash_password
     from planner.models import Role, Unit, User

@@ -48,3 +48,19 @@ def test_villages_csv_can_be_replaced_by_the_commune(app, db, tmp_path):
     bad.write_text("code,name,parent_code\nthon-44,Thôn 44,xa-khong-co\n", encoding="utf-8")
     result = runner.invoke(args=["import", str(bad)])
     assert result.exit_code == 1 and "xa-khong-co" in result.output
+
+
+def test_demo_history_fills_past_weeks_once(app, demo, db):
+    from planner.db import utcnow
+    from planner.models import Delivery, DeliveryStatus, Occurrence
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo-history"])
+    assert first.exit_code == 0 and "lượt phát đã qua" in first.output
+    past = db.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.starts_at < utcnow()))
+    assert past > 0
+    statuses = set(db.scalars(select(Delivery.status).distinct()))
+    assert {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.MISSED} <= statuses
+    second = runner.invoke(args=["demo-history"])
+    assert "đã có lịch sử" in second.output
+    assert db.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.starts_at < utcnow())) == past
