@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
 from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
@@ -75,7 +75,8 @@ def _mm(value) -> float | None:
 
 def visible_orders(user: User):
     """Orders a user may see: a print shop only its own; others those of their unit scope."""
-    stmt = select(PrintOrder).order_by(PrintOrder.created_at.desc())
+    stmt = (select(PrintOrder).order_by(PrintOrder.created_at.desc())
+            .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop)))
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.PRINT_SHOP:
