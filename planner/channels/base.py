@@ -110,6 +110,14 @@ class Channel(ABC):
         return f"<{type(self).__name__} {self.code}>"
 
 
+def post_text(item: ContentItem) -> str:
+    """A post as plain text: title, a blank line, the body, and the link on its own line if any."""
+    parts = [p for p in ((item.title or "").strip(), (item.plain_text or "").strip()) if p]
+    if item.link:
+        parts.append(item.link)
+    return "\n\n".join(parts)
+
+
 def require_text(item: ContentItem, what: str = "Nội dung") -> list[str]:
     """The common 'not empty' check, as a list of problems."""
     if not (item.plain_text or "").strip():

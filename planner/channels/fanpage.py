@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from planner.channels import transport
 from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, Receipt, TargetInfo, redact,
-    require_text,
+    post_text, require_text,
 )
 
 MAX_POST_CHARS = 63_206  # Facebook's limit for the text of a Page post
@@ -35,10 +35,7 @@ class FanpageChannel(Channel):
 
     def render(self, item: ContentItem) -> str:
         """Title, a blank line, the plain text, and the link on its own line if any."""
-        parts = [p for p in ((item.title or "").strip(), (item.plain_text or "").strip()) if p]
-        if item.link:
-            parts.append(item.link)
-        return "\n\n".join(parts)
+        return post_text(item)
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
                 now: datetime, scheduled_at: datetime | None = None) -> Receipt:

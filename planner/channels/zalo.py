@@ -7,7 +7,7 @@ from datetime import datetime
 from planner.channels import transport
 from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, Receipt, TargetInfo,
-    redact, require_text,
+    post_text, redact, require_text,
 )
 
 MAX_TITLE = 150
@@ -43,10 +43,7 @@ class ZaloChannel(Channel):
 
     def render(self, item: ContentItem) -> str:
         """The article as text: title, blank line, body (plain), link if any."""
-        parts = [p for p in ((item.title or "").strip(), (item.plain_text or "").strip()) if p]
-        if item.link:
-            parts.append(item.link)
-        return "\n\n".join(parts)
+        return post_text(item)
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
                 now: datetime, scheduled_at: datetime | None = None) -> Receipt:
