@@ -51,18 +51,6 @@ def test_healthz_reports_database_and_worker(app, demo):
     assert body["worker"]["ok"] is True and body["status"] == "ok"
 
 
-def test_migrations_build_the_same_schema_as_the_models(tmp_path):
-    from sqlalchemy import create_engine, inspect
-
-    from planner.db import Base, upgrade_database
-    import planner.models  # noqa: F401
-
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    upgrade_database(url)
-    tables = set(inspect(create_engine(url)).get_table_names()) - {"alembic_version"}
-    assert tables == set(Base.metadata.tables)
-
-
 def test_parent_plan_content_is_read_only_for_units_below(login, db):
     from planner.auth import hash_password
     from planner.models import Role, Unit, User
