@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown
 from planner.channels.base import ContentItem, TargetInfo
 from planner.markup import plain_text, render_markdown
-from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target
+from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target, VersionStatus
 
 log = logging.getLogger(__name__)
 OUTCOME_BATCH = 500
@@ -144,7 +144,8 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
         rows.extend(session.execute(
             select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by,
                    MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
-                   MessageVersion.audio_seconds, Target.name.label("target_name"),
+                   MessageVersion.audio_seconds, MessageVersion.headline, MessageVersion.link,
+                   MessageVersion.channel.label("approved_channel"), MessageVersion.status.label("version_status"), Target.name.label("target_name"),
                    Target.external_id.label("target_external_id"))
             .join(Occurrence, Delivery.occurrence_id == Occurrence.id)
             .join(MessageVersion, Occurrence.message_version_id == MessageVersion.id)
@@ -156,13 +157,17 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
 
 def _content(row) -> ContentItem:
     """A version as channels see it, rendered once per version for the whole batch."""
-    return ContentItem(title=row.title, body_md=row.body_md, plain_text=plain_text(row.body_md),
-                       html=render_markdown(row.body_md), audio_seconds=row.audio_seconds)
+    return ContentItem(title=row.headline or row.title, body_md=row.body_md, plain_text=plain_text(row.body_md),
+                       html=render_markdown(row.body_md), audio_seconds=row.audio_seconds, link=row.link or "")
 
 
 def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.datetime, *, late: bool) -> dict:
     """Call the channel once; the outcome as the values to record (nothing is written here)."""
     target = TargetInfo(name=row.target_name, external_id=row.target_external_id)
+    if row.version_status is not VersionStatus.APPROVED or row.approved_channel != row.channel:
+        # Only what was approved, where it was approved for, ever leaves the building.
+        return {"outcome": "failed", "status": DeliveryStatus.FAILED, "external_id": "",
+                "error": "Phiên bản này chưa được duyệt cho kênh này; cần duyệt lại trước khi đăng."}
     try:
         receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now)
     except OutcomeUnknown as exc:

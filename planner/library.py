@@ -11,6 +11,7 @@ from planner.library_checks import (
     Fields, LibraryError, LineMap, Problem, Report, channel_list, check_channel, load_file, parse_date,
     plain, read_text, split_front_matter, top_list,
 )
+from planner.library_messages import MESSAGE_KEYS, PRIORITIES, STATUSES, MessageRecord, read_message
 from planner.library_schedules import (
     ONLINE_POST_SECONDS, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays, read_schedules,
 )
@@ -18,12 +19,10 @@ from planner.library_schedules import (
 __all__ = [
     "AudienceRecord", "GridRecord", "Library", "LibraryError", "MessageRecord", "PlanRecord",
     "Problem", "TargetRecord", "UnitRecord", "WindowRecord", "load_library", "load_units_csv",
-    "parse_date", "parse_weekdays", "ONLINE_POST_SECONDS",
+    "parse_date", "parse_weekdays", "ONLINE_POST_SECONDS", "MESSAGE_KEYS", "PRIORITIES", "STATUSES",
 ]
 
 UNIT_KINDS = ("country", "province", "commune", "village", "agency", "department", "print_shop")
-PRIORITIES = ("normal", "priority", "emergency")
-STATUSES = ("approved", "draft")
 PERIOD_RULES = ("decree_09", "calendar")
 REPORT_FREQUENCIES = ("monthly", "six_monthly", "annual", "once")
 
@@ -35,6 +34,8 @@ class UnitRecord:
     kind: str
     parent_code: str | None
     duties: str
+    households: int | None = None
+    population: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,26 +63,6 @@ class PlanRecord:
     channels: tuple[str, ...]
     # Left out of ==/hash so records stay hashable; the importer stores it as JSON.
     details: dict = field(compare=False, hash=False)
-
-
-@dataclass(frozen=True)
-class MessageRecord:
-    plan_code: str
-    code: str
-    title: str
-    audience_code: str
-    channel: str
-    theme: str
-    priority: str
-    valid_from: dt.date | None
-    valid_to: dt.date | None
-    min_per_week: int
-    peak_per_day: int
-    min_gap_hours: int
-    status: str
-    audio_seconds: int | None
-    body_md: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -147,9 +128,13 @@ def _read_units_yaml(report: Report, root: Path, seen: dict) -> list[UnitRecord]
         return []
     units = []
     for f in top_list(report, "units.yaml", data, "units").items("units", required=True):
-        f.only({"code", "name", "kind", "parent", "duties"})
+        f.only(UNIT_KEYS)
         units.append(_unit(f, seen, "parent"))
     return units
+
+
+UNIT_KEYS = {"code", "name", "kind", "parent", "duties", "households", "population"}
+VILLAGE_COLUMNS = ("code", "name", "parent_code", "kind", "households", "population")
 
 
 def _unit(f: Fields, seen: dict, parent_key: str, default_kind: str | None = None) -> UnitRecord:
@@ -158,22 +143,42 @@ def _unit(f: Fields, seen: dict, parent_key: str, default_kind: str | None = Non
     name = f.text("name", missing="thiếu tên đơn vị")
     kind = f.choice("kind", UNIT_KINDS, default=default_kind, label="loại đơn vị")
     parent = f.unit(parent_key, required=False) or None
-    return UnitRecord(code, name, kind, parent, f.text("duties", required=False))
+    return UnitRecord(code, name, kind, parent, f.text("duties", required=False),
+                      _count(f, "households"), _count(f, "population"))
+
+
+def _count(f: Fields, key: str) -> int | None:
+    """An optional whole number ≥ 0 (households, population); CSV cells arrive as text."""
+    value = f.data.get(key)
+    if value in (None, ""):
+        return None
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, bool) or not (isinstance(text, int) or str(text).isdigit()):
+        f.problem(key, f"'{value}' phải là số nguyên không âm")
+        return None
+    return int(text)
 
 
 def _read_units_csv(report: Report, path: Path, file: str, seen: dict) -> list[UnitRecord]:
     text = read_text(report, path, file)
     reader = csv.DictReader(io.StringIO(text or "", newline=""))
-    missing = {"code", "name", "parent_code"} - set(reader.fieldnames or [])
-    if text is None or missing:
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = {"code", "name", "parent_code"} - set(columns)
+    unknown = [c for c in columns if c not in VILLAGE_COLUMNS]
+    reader.fieldnames = columns
+    if text is None or missing or unknown:
         if missing and text is not None:
             report.add(file, 1, ",".join(sorted(missing)), "thiếu cột trong dòng tiêu đề")
+        for column in unknown:
+            report.add(file, 1, column or "(trống)", f"cột không được hỗ trợ (chỉ dùng: {', '.join(VILLAGE_COLUMNS)})")
         return []
     units = []
     for row in reader:
         data = LineMap({k: v.strip() for k, v in row.items() if k and isinstance(v, str) and v.strip()})
         data.line, data.key_lines = reader.line_num, {}
         f = Fields(report, file, data)
+        if any(v.strip() for v in row.get(None) or ()):    # cells beyond the header: a column without a name
+            f.problem(f"cột {len(columns) + 1}", "ô thừa ngoài các cột của dòng tiêu đề")
         if not data.get("parent_code"):
             f.problem("parent_code", "thiếu mã đơn vị cấp trên")
         units.append(_unit(f, seen, "parent_code", default_kind="village"))
@@ -223,7 +228,7 @@ def _read_plans(report: Report, root: Path) -> tuple[list[PlanRecord], list[Mess
         if plan is not None:
             plans.append(plan)
         for path in sorted((folder / "messages").glob("*.md")):
-            message = _read_message(report, path, path.relative_to(root).as_posix(), plan)
+            message = read_message(report, path, path.relative_to(root).as_posix(), plan)
             if message is not None:
                 messages.append(message)
     return plans, messages
@@ -293,47 +298,3 @@ def _check_details(f: Fields) -> dict:
     for key in ("purposes", "requirements", "funding"):
         d.strings(key)
     return plain(d.data)
-
-
-MESSAGE_KEYS = {"code", "title", "audience", "channel", "theme", "priority", "valid_from", "valid_to",
-                "min_per_week", "peak_per_day", "min_gap_hours", "status", "audio_seconds"}
-
-
-def _read_message(report: Report, path: Path, file: str, plan: PlanRecord | None) -> MessageRecord | None:
-    text = read_text(report, path, file)
-    data, body, body_line = split_front_matter(report, file, text) if text is not None else (None, "", 1)
-    if data is None:
-        return None
-    f = Fields(report, file, data)
-    f.only(MESSAGE_KEYS)
-    code = f.code(required=False, max_len=100) or path.stem
-    if code != path.stem:
-        f.problem("code", f"mã '{code}' phải trùng tên tệp '{path.stem}'")
-    title = f.text("title", missing="thiếu tiêu đề")
-    if len(title) > 300:
-        f.problem("title", "tiêu đề dài quá 300 ký tự")
-    if not body:
-        report.add(file, body_line, "body", "thiếu nội dung")
-    valid_from, valid_to = f.date("valid_from"), f.date("valid_to")
-    f.order("valid_to", valid_from, valid_to, "ngày hết hiệu lực trước ngày bắt đầu hiệu lực")
-    audience, theme, channel = _message_refs(f, plan)
-    return MessageRecord(
-        plan.code if plan else "", code, title, audience, channel, theme,
-        f.choice("priority", PRIORITIES, default="normal", label="mức ưu tiên"), valid_from, valid_to,
-        f.integer("min_per_week"), f.integer("peak_per_day"), f.integer("min_gap_hours"),
-        f.choice("status", STATUSES, default="approved", label="trạng thái"),
-        f.integer("audio_seconds", default=None, minimum=1), body, file)
-
-
-def _message_refs(f: Fields, plan: PlanRecord | None) -> tuple[str, str, str]:
-    """Audience, theme and channel of a message, checked against its plan."""
-    audience = f.text("audience", missing="thiếu nhóm đối tượng ('audience')")
-    theme = f.text("theme", required=False)
-    channel = check_channel(f, "channel", plan.channels if plan else None)
-    if plan is None:
-        return audience, theme, channel
-    if audience and audience not in {a.code for a in plan.audiences}:
-        f.problem("audience", f"không có nhóm đối tượng '{audience}' trong kế hoạch '{plan.code}'")
-    if theme and theme not in {code for code, _ in plan.themes}:
-        f.problem("theme", f"không có chủ đề '{theme}' trong kế hoạch '{plan.code}'")
-    return audience, theme, channel

@@ -74,6 +74,22 @@ def parse_weekdays(text) -> int:
     return mask
 
 
+def format_weekdays(mask: int) -> str:
+    """A weekday mask in the same syntax parse_weekdays reads: "T2-CN", "T2-T7", "T2,T4,T6"."""
+    names = list(WEEKDAY_BITS)
+    runs, bit = [], 0
+    while bit < 7:
+        if mask >> bit & 1:
+            end = bit
+            while end + 1 < 7 and mask >> (end + 1) & 1:
+                end += 1
+            runs.append(names[bit] if end == bit else f"{names[bit]}-{names[end]}")
+            bit = end + 1
+        else:
+            bit += 1
+    return ",".join(runs)
+
+
 def holiday_dates(f: Fields) -> list[tuple[dt.date, str]]:
     """Expand a `holidays:` rule ({source: holidays.VN, years: [first, last]}) into (date, name)."""
     f.only({"source", "years", "kind", "channels"})

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from planner import localtime
 from planner.channels import CHANNEL_LABELS
+from planner.models.content import version_audiences
 from planner.models import (AudienceGroup, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
                             PeriodRule, Plan, PrintOrder, PrintStatus, ReportKind, Target, Unit, User)
 
@@ -74,23 +75,30 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
                    last: dt.date | None = None, root: Unit | None = None) -> Dashboard:
     """Planned vs delivered vs missed by channel, by unit (rolled up to the root's children) and audience."""
     root = root or user.unit
-    stmt = (select(Delivery.status, Delivery.channel, Unit.path, AudienceGroup.name, func.count())
+    stmt = (select(Delivery.status, Delivery.channel, Unit.path, func.count())
             .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
-            .join(Message, Message.id == MessageVersion.message_id)
-            .join(AudienceGroup, AudienceGroup.id == Message.audience_id)
             .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
-            .group_by(Delivery.status, Delivery.channel, Unit.path, AudienceGroup.name))
+            .group_by(Delivery.status, Delivery.channel, Unit.path))
+    # A delivery counts once in the totals and once under EACH audience its version was for.
+    by_audience = (select(Delivery.status, AudienceGroup.name, func.count())
+                   .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+                   .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+                   .join(version_audiences, version_audiences.c.version_id == Occurrence.message_version_id)
+                   .join(AudienceGroup, AudienceGroup.id == version_audiences.c.audience_id)
+                   .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
+                   .group_by(Delivery.status, AudienceGroup.name))
     if first and last:
         lo, hi = localtime.local_range_bounds(first, last)
         stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
+        by_audience = by_audience.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
     data = Dashboard()
     names = _child_names(session, root)
-    for status, channel, path, audience, n in session.execute(stmt):
+    for status, channel, path, n in session.execute(stmt):
         data.total.add(status, n)
         data.by_channel[CHANNEL_LABELS.get(channel, channel)].add(status, n)
         data.by_unit[names.get(_child_segment(root.path, path), root.name)].add(status, n)
+    for status, audience, n in session.execute(by_audience):
         data.by_audience[audience].add(status, n)
     data.reasons = _reasons(session, plan, root, stmt_range=(first, last))
     return data

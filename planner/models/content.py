@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -21,8 +21,22 @@ class Priority(enum.Enum):
 PRIORITY_LABELS = {Priority.NORMAL: "Thường", Priority.PRIORITY: "Ưu tiên", Priority.EMERGENCY: "Khẩn cấp"}
 
 
+ALL_WEEKDAYS = 0b1111111
+
+# The audience groups a version was written (and approved) for; a message counts under each of them.
+version_audiences = Table(
+    "message_version_audiences", Base.metadata,
+    Column("version_id", ForeignKey("message_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("audience_id", ForeignKey("audience_groups.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Message(Base):
-    """A message of a plan for one audience group on one channel."""
+    """A message of a plan: its scheduling rules, and versions holding everything the public sees.
+
+    `audience_id`, `channel`, `valid_from` and `valid_to` mirror the LATEST version (the working copy,
+    used to list and filter); whatever sends, prints or schedules reads them from the approved version.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
@@ -30,6 +44,7 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(100))
+    # The first audience of the latest version (the one-group shorthand); all of them: `audiences`.
     audience_id: Mapped[int] = mapped_column(ForeignKey("audience_groups.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32), index=True)
     theme: Mapped[str] = mapped_column(String(32), default="")
@@ -52,6 +67,15 @@ class Message(Base):
     @property
     def latest(self) -> MessageVersion:
         return self.versions[-1]
+
+    @property
+    def audiences(self) -> list[AudienceGroup]:
+        """The audience groups of the latest version (the working copy)."""
+        return list(self.latest.audiences) if self.versions else [self.audience]
+
+    @property
+    def audience_ids(self) -> list[int]:
+        return [a.id for a in self.audiences]
 
     @property
     def approved(self) -> MessageVersion | None:
@@ -78,7 +102,11 @@ STATUS_LABELS = {
 
 
 class MessageVersion(Base):
-    """One version of a message's Markdown body; approved versions are frozen."""
+    """One version of what the public sees and where it goes; approved versions are frozen.
+
+    Body, headline and link, and the channel, audiences, dates, weekdays and exact posting times the
+    version was approved for all live here, so changing any of them needs a new approved version.
+    """
 
     __tablename__ = "message_versions"
     __table_args__ = (UniqueConstraint("message_id", "number"),)
@@ -89,6 +117,17 @@ class MessageVersion(Base):
     title: Mapped[str] = mapped_column(String(300))
     body_md: Mapped[str] = mapped_column(Text)
     status: Mapped[VersionStatus] = mapped_column(enum_type(VersionStatus), default=VersionStatus.DRAFT)
+    # Public headline (posters, leaflet covers, first line of a post); `title` is the editor's label.
+    headline: Mapped[str] = mapped_column(String(300), default="")
+    # An https URL: a QR code on print products, appended to posts.
+    link: Mapped[str] = mapped_column(String(500), default="")
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    # Days it may air or be posted: bit 0 = Monday … bit 6 = Sunday (same mask as slot grids).
+    weekdays: Mapped[int] = mapped_column(default=ALL_WEEKDAYS)
+    # Exact posting times for online channels, aware UTC as ISO strings, in order.
+    post_at: Mapped[list] = mapped_column(JSON, default=list)
     # Measured audio length, when a recording exists; otherwise estimated from the script.
     audio_seconds: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -99,9 +138,21 @@ class MessageVersion(Base):
     review_note: Mapped[str] = mapped_column(Text, default="")
 
     message: Mapped[Message] = relationship(back_populates="versions")
+    audiences: Mapped[list[AudienceGroup]] = relationship(secondary=version_audiences,
+                                                          order_by="AudienceGroup.position")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def post_times(self) -> list[dt.datetime]:
+        """The exact posting times as aware UTC datetimes."""
+        return [dt.datetime.fromisoformat(value) for value in self.post_at or []]
+
+    @property
+    def public_headline(self) -> str:
+        """The headline the public sees: the headline, else the title (older content has no headline)."""
+        return self.headline or self.title

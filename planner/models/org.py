@@ -43,6 +43,9 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(400), default="", index=True)
     duties: Mapped[str] = mapped_column(String(4000), default="")
+    # Optional figures from the villages CSV (None = not given), for planning print runs and reports.
+    households: Mapped[int | None] = mapped_column()
+    population: Mapped[int | None] = mapped_column()
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.id")

@@ -6,91 +6,11 @@ import re
 
 from sqlalchemy.orm import Session
 
-from planner.channels import CHANNEL_LABELS
-from planner.models import AudienceGroup, Message, MessageVersion, Plan, Priority, User, VersionStatus
+from planner.models import AudienceGroup, Message, MessageVersion, Plan, User, VersionStatus
 from planner.operations.audit import record
-
-
-class ContentError(ValueError):
-    """Bad input or a forbidden transition; `errors` maps form fields to Vietnamese messages."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-MAX_BODY = 60_000
-
-
-def validate_message_form(plan: Plan, data: dict) -> dict:
-    """Check a message form (title, body, audience, channel, numbers); return cleaned values or raise."""
-    errors: dict[str, str] = {}
-    title = (data.get("title") or "").strip()
-    body = (data.get("body_md") or "").replace("\r\n", "\n")
-    if not title:
-        errors["title"] = "Vui lòng nhập tiêu đề."
-    elif len(title) > 300:
-        errors["title"] = "Tiêu đề dài quá 300 ký tự."
-    problem = body_problem(body)
-    if problem:
-        errors["body_md"] = problem
-    audience = next((a for a in plan.audiences if str(a.id) == str(data.get("audience_id"))), None)
-    if audience is None:
-        errors["audience_id"] = "Vui lòng chọn nhóm đối tượng của kế hoạch."
-    channel = data.get("channel") or ""
-    if channel not in CHANNEL_LABELS:
-        errors["channel"] = "Vui lòng chọn kênh truyền thông."
-    numbers = {}
-    for name, label in (("min_per_week", "Số lần/tuần"), ("peak_per_day", "Số lần/ngày cao điểm"),
-                        ("min_gap_hours", "Giãn cách (giờ)")):
-        raw = str(data.get(name) or "0").strip()
-        if not re.fullmatch(r"\d{1,3}", raw):
-            errors[name] = f"{label} phải là số nguyên từ 0 đến 999."
-        else:
-            numbers[name] = int(raw)
-    extra = _schedule_fields(data, errors)
-    if errors:
-        raise ContentError(errors)
-    return {"title": title, "body_md": body, "audience": audience, "channel": channel, **numbers, **extra}
-
-
-def _schedule_fields(data: dict, errors: dict) -> dict:
-    """Priority class, validity dates and a measured audio length (all optional)."""
-    from planner.localtime import parse_date
-
-    values: dict = {}
-    try:
-        values["priority"] = Priority(data.get("priority") or "normal")
-    except ValueError:
-        errors["priority"] = "Mức ưu tiên không hợp lệ."
-    for name in ("valid_from", "valid_to"):
-        raw = str(data.get(name) or "").strip()
-        try:
-            values[name] = parse_date(raw) if raw else None
-        except ValueError as exc:
-            errors[name] = str(exc)
-    if values.get("valid_from") and values.get("valid_to") and values["valid_to"] < values["valid_from"]:
-        errors["valid_to"] = "Ngày hết hiệu lực phải sau ngày bắt đầu."
-    raw = str(data.get("audio_seconds") or "").strip()
-    if raw and not (re.fullmatch(r"\d{1,4}", raw) and 0 < int(raw) <= 3600):
-        errors["audio_seconds"] = "Thời lượng bản ghi phải là số giây từ 1 đến 3600."
-    values["audio_seconds"] = int(raw) if raw and "audio_seconds" not in errors else None
-    return values
-
-
-# Python-Markdown's link parsing is quadratic in runs of brackets: refuse pathological input up front.
-MAX_BRACKETS = 1000
-
-
-def body_problem(body: str) -> str | None:
-    """Why a Markdown body cannot be accepted (Vietnamese), or None."""
-    if not body.strip():
-        return "Vui lòng nhập nội dung."
-    if len(body) > MAX_BODY:
-        return f"Nội dung dài quá {MAX_BODY:,} ký tự.".replace(",", ".")
-    if body.count("[") > MAX_BRACKETS or body.count("(") > MAX_BRACKETS * 2:
-        return "Nội dung có quá nhiều dấu ngoặc; vui lòng kiểm tra lại văn bản."
-    return None
+from planner.operations.message_form import (  # noqa: F401 — part of this module's interface
+    MAX_BODY, PUBLIC_FIELDS, ContentError, body_problem, validate_message_form)
+from planner.public_fields import link_problem  # noqa: F401 — the pages check links the same way
 
 
 def create_message(session: Session, plan: Plan, user: User, data: dict, *, now: dt.datetime) -> Message:
@@ -98,9 +18,7 @@ def create_message(session: Session, plan: Plan, user: User, data: dict, *, now:
     values = validate_message_form(plan, data)
     message = Message(plan=plan, code=_new_code(values["title"], now), created_at=now)
     _set_message_fields(message, values)
-    version = MessageVersion(message=message, number=1, title=values["title"], body_md=values["body_md"],
-                             audio_seconds=values["audio_seconds"], status=VersionStatus.DRAFT,
-                             created_by_id=user.id, created_at=now)
+    version = _new_version(message, values, number=1, user=user, now=now)
     session.add_all([message, version])
     session.flush()
     record(session, user=user, action="message.create", entity=version, to_state=version.status)
@@ -108,29 +26,84 @@ def create_message(session: Session, plan: Plan, user: User, data: dict, *, now:
 
 
 def edit_message(session: Session, message: Message, user: User, data: dict, *, now: dt.datetime) -> MessageVersion:
-    """Save an edit: a draft is changed in place; an approved or submitted version gets a new draft version."""
+    """Save an edit.
+
+    A draft is changed in place. When the latest version is submitted or approved, a change to anything
+    the public sees or where it goes (PUBLIC_FIELDS) makes a new draft version that needs approval; the
+    approved one keeps airing exactly as approved meanwhile. Scheduling rules alone change in place.
+    """
     values = validate_message_form(message.plan, data)
-    _set_message_fields(message, values)
     latest = message.latest
     if latest.status in (VersionStatus.DRAFT, VersionStatus.CHANGES_REQUESTED):
-        latest.title, latest.body_md, latest.status = values["title"], values["body_md"], VersionStatus.DRAFT
-        latest.audio_seconds = values["audio_seconds"]
+        _set_message_fields(message, values)
+        _set_version_fields(latest, values)
+        latest.status = VersionStatus.DRAFT
         session.flush()
         record(session, user=user, action="message.edit", entity=latest, to_state=latest.status)
         return latest
-    version = MessageVersion(message=message, number=latest.number + 1, title=values["title"],
-                             body_md=values["body_md"], audio_seconds=values["audio_seconds"],
-                             status=VersionStatus.DRAFT, created_by_id=user.id, created_at=now)
+    changed = [name for name in PUBLIC_FIELDS if public_values(latest).get(name) != _public(values).get(name)]
+    _set_message_fields(message, values)
+    if not changed:
+        session.flush()
+        record(session, user=user, action="message.edit_rules", entity=latest, to_state=latest.status)
+        return latest
+    version = _new_version(message, values, number=latest.number + 1, user=user, now=now)
     session.add(version)
     session.flush()
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
-           previous_version=latest.number)
+           previous_version=latest.number, changed=changed)
     return version
 
 
+def form_values(message: Message) -> dict:
+    """The message's working copy as form/API input (strings as people type them), for edits and PATCH."""
+    from planner.localtime import fmt_date
+    from planner.public_fields import ALL_WEEKDAYS, format_post_at, format_weekdays
+
+    latest = message.latest
+    return {"title": latest.title, "body_md": latest.body_md, "headline": latest.headline, "link": latest.link,
+            "audience_ids": [str(a.id) for a in latest.audiences] or [str(message.audience_id)],
+            "channel": message.channel, "min_per_week": message.min_per_week, "peak_per_day": message.peak_per_day,
+            "min_gap_hours": message.min_gap_hours, "priority": message.priority.value,
+            "valid_from": fmt_date(latest.valid_from), "valid_to": fmt_date(latest.valid_to),
+            "audio_seconds": latest.audio_seconds or "",
+            "weekdays": "" if latest.weekdays == ALL_WEEKDAYS else format_weekdays(latest.weekdays),
+            "post_at": format_post_at(latest.post_times)}
+
+
+def public_values(version: MessageVersion) -> dict:
+    """What a version says in public and where it goes, comparable with `_public(values)`."""
+    return {"title": version.title, "body_md": version.body_md, "headline": version.headline,
+            "link": version.link, "channel": version.channel, "audience_ids": sorted(a.id for a in version.audiences),
+            "valid_from": version.valid_from, "valid_to": version.valid_to, "weekdays": version.weekdays,
+            "post_at": list(version.post_at or []), "audio_seconds": version.audio_seconds}
+
+
+def _public(values: dict) -> dict:
+    return {**{name: values.get(name) for name in PUBLIC_FIELDS},
+            "audience_ids": sorted(a.id for a in values["audiences"])}
+
+
+def _new_version(message: Message, values: dict, *, number: int, user: User | None,
+                 now: dt.datetime) -> MessageVersion:
+    version = MessageVersion(message=message, number=number, status=VersionStatus.DRAFT,
+                             created_by_id=user.id if user else None, created_at=now)
+    _set_version_fields(version, values)
+    return version
+
+
+def _set_version_fields(version: MessageVersion, values: dict) -> None:
+    """Everything public lives on the version (so an approved version is what was approved)."""
+    for name in ("title", "body_md", "headline", "link", "channel", "valid_from", "valid_to", "weekdays",
+                 "post_at", "audio_seconds"):
+        setattr(version, name, values[name])
+    version.audiences = list(values["audiences"])
+
+
 def _set_message_fields(message: Message, values: dict) -> None:
-    """Scheduling settings live on the message (all versions share them)."""
-    for name in ("audience", "channel", "min_per_week", "peak_per_day", "min_gap_hours", "priority", "valid_from",
+    """Scheduling rules live on the message; channel, first audience and dates mirror the latest version."""
+    message.audience = values["audiences"][0]
+    for name in ("channel", "min_per_week", "peak_per_day", "min_gap_hours", "priority", "valid_from",
                  "valid_to"):
         setattr(message, name, values[name])
 

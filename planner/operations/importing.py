@@ -76,7 +76,8 @@ def _import_units(session: Session, records, summary: ImportSummary) -> dict[str
     units = {u.code: u for u in session.scalars(select(Unit))}
     for rec in records:
         parent = units.get(rec.parent_code) if rec.parent_code else None
-        values = {"name": rec.name, "kind": UnitKind(rec.kind), "parent": parent, "duties": rec.duties or ""}
+        values = {"name": rec.name, "kind": UnitKind(rec.kind), "parent": parent, "duties": rec.duties or "",
+                  "households": rec.households, "population": rec.population}
         unit, state = _upsert(session, Unit, {"code": rec.code}, values)
         units[rec.code] = unit
         summary.add("unit", state)
@@ -114,20 +115,26 @@ def _import_plan(session: Session, rec, units: dict[str, Unit], summary: ImportS
 
 
 def _import_message(session: Session, rec, plan: Plan, now: dt.datetime, summary: ImportSummary) -> None:
-    audience = session.scalars(select(AudienceGroup).filter_by(plan_id=plan.id, code=rec.audience_code)).one()
-    values = dict(audience_id=audience.id, channel=rec.channel, theme=rec.theme or "",
+    by_code = {a.code: a for a in session.scalars(select(AudienceGroup).filter_by(plan_id=plan.id))}
+    audiences = [by_code[code] for code in rec.audience_codes]
+    values = dict(audience_id=audiences[0].id, channel=rec.channel, theme=rec.theme or "",
                   priority=Priority(rec.priority), valid_from=rec.valid_from, valid_to=rec.valid_to,
                   min_per_week=rec.min_per_week, peak_per_day=rec.peak_per_day, min_gap_hours=rec.min_gap_hours)
     message, state = _upsert(session, Message, {"plan_id": plan.id, "code": rec.code}, values)
     session.flush()
     status = VersionStatus(rec.status)
     latest = message.versions[-1] if message.versions else None
-    same = latest is not None and (latest.title, latest.body_md, latest.audio_seconds) == (
-        rec.title, rec.body_md, rec.audio_seconds)
+    public = dict(title=rec.title, body_md=rec.body_md, audio_seconds=rec.audio_seconds, headline=rec.headline,
+                  link=rec.link, channel=rec.channel, valid_from=rec.valid_from, valid_to=rec.valid_to,
+                  weekdays=rec.weekdays, post_at=[t.isoformat() for t in rec.post_at])
+    # Anything public that differs from the latest version makes a new version (a file that says
+    # status: approved was approved by whoever committed it; otherwise it waits for approval).
+    same = latest is not None and all(getattr(latest, k) == v for k, v in public.items()) and \
+        [a.id for a in latest.audiences] == [a.id for a in audiences]
     if not same:
         number = latest.number + 1 if latest else 1
-        version = MessageVersion(message=message, number=number, title=rec.title, body_md=rec.body_md,
-                                 audio_seconds=rec.audio_seconds, status=status, created_at=now)
+        version = MessageVersion(message=message, number=number, status=status, created_at=now, **public)
+        version.audiences = audiences
         if status is VersionStatus.APPROVED:
             version.submitted_at = version.reviewed_at = now
             version.review_note = f"Nhập từ thư viện nội dung ({rec.source})"

@@ -87,7 +87,7 @@ def place_message(session: Session, message: Message, target: Target, day: str, 
     version = message.approved
     if version is None:
         raise PlacementError("Chỉ lên lịch được tin bài đã duyệt.")
-    if target.channel != message.channel:
+    if target.channel != version.channel:    # the channel it was approved for, not the working copy
         raise PlacementError("Trang/điểm phát không thuộc kênh của tin bài.")
     when = _parse_when(day, at)
     _check_time(target, when, now, settings)

@@ -36,7 +36,7 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     errors: dict[str, str] = {}
     if version.status is not VersionStatus.APPROVED:
         errors["form"] = "Chỉ đặt in được nội dung đã duyệt."
-    if version.message.channel not in PRINT_CHANNELS:
+    if version.channel not in PRINT_CHANNELS:    # the channel it was approved for
         errors["form"] = "Tin bài này không thuộc kênh ấn phẩm in."
     product = data.get("product") or ""
     size = None
@@ -110,6 +110,6 @@ def render_order(order: PrintOrder):
     plan = version.message.plan
     return render_print_product(
         product=order.product, width_mm=order.width_mm, height_mm=order.height_mm, title=version.title,
-        body_html=render_markdown(version.body_md), channel=version.message.channel,
+        body_html=render_markdown(version.body_md), channel=version.channel,
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity})

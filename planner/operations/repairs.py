@@ -59,8 +59,8 @@ def _specs(session: Session, version_ids: set[int], settings: dict) -> list:
 def _spec(message: Message, version: MessageVersion, settings: dict, priority: str | None = None):
     return scheduling.MessageSpec(
         id=version.id, message_id=message.id, priority=priority or message.priority.value,
-        duration_s=message_duration(message, version, settings), valid_from=message.valid_from,
-        valid_to=message.valid_to, min_per_week=message.min_per_week, peak_per_day=message.peak_per_day,
+        duration_s=message_duration(message, version, settings), valid_from=version.valid_from,
+        valid_to=version.valid_to, weekdays=version.weekdays, min_per_week=message.min_per_week, peak_per_day=message.peak_per_day,
         min_gap_hours=message.min_gap_hours, title=version.title)
 
 
@@ -72,17 +72,17 @@ def insert_emergency_message(session: Session, message: Message, unit: Unit, *, 
         raise ScheduleError("Chỉ chèn được tin bài đã duyệt.")
     if not 1 <= sessions_ahead <= 6:
         raise ScheduleError("Số phiên phải từ 1 đến 6.")
-    targets = targets_in(session, unit, message.channel)
+    targets = targets_in(session, unit, version.channel)    # the channel it was approved for
     if not targets:
         raise ScheduleError(f"Không có điểm phát nào của kênh này thuộc {unit.name}.")
-    grids = grid_specs_for(session, targets, message.channel)
+    grids = grid_specs_for(session, targets, version.channel)
     target_specs = [scheduling.TargetSpec(id=t.id, grids=grids[t.id], name=t.unit.name) for t in targets]
     records, index, version_ids = _load(session, [t.id for t in targets], now)
     item = _spec(message, version, settings, priority="emergency")
     result = scheduling.insert_emergency(
         records, item, [t.id for t in targets], now=now, targets=target_specs,
         messages=_specs(session, version_ids - {version.id}, settings),
-        windows=window_specs(session, message.plan, message.channel), sessions_ahead=sessions_ahead,
+        windows=window_specs(session, message.plan, version.channel), sessions_ahead=sessions_ahead,
         horizon_days=HORIZON_DAYS)
     outcome = _apply(session, message.plan, result, index, now, user, new_source=OccurrenceSource.EMERGENCY,
                      new_reason=f"Tin khẩn cấp chèn bởi {user.full_name if user else 'hệ thống'} lúc "

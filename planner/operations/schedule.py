@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime, scheduling
 from planner.markup import plain_text
-from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, Plan, RunStatus,
+from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, RunStatus,
                             ScheduleRun, SlotGrid, Target, Unit, User, Window)
 from planner.operations.audit import record
 
@@ -69,7 +69,7 @@ def window_specs(session: Session, plan: Plan, channel: str) -> list:
 
 def message_duration(message: Message, version, settings: dict) -> int:
     """Seconds a version takes in a session: measured audio, estimated reading time, or one post slot."""
-    if message.channel != "loudspeaker":
+    if version.channel != "loudspeaker":
         return ONLINE_POST_SECONDS
     if version.audio_seconds:
         return int(version.audio_seconds)
@@ -77,19 +77,27 @@ def message_duration(message: Message, version, settings: dict) -> int:
                                         pause_s=settings["SENTENCE_PAUSE_SECONDS"])
 
 
+def approved_on(session: Session, plan: Plan, channel: str) -> list[tuple[Message, object]]:
+    """(message, approved version) of the plan approved FOR this channel.
+
+    The channel, audiences, dates and weekdays come from the approved version, never from the message's
+    working copy: a message moved to another channel after approval stays off it until re-approved.
+    """
+    messages = session.scalars(select(Message).where(Message.plan_id == plan.id)
+                               .options(selectinload(Message.versions).selectinload(MessageVersion.audiences)))
+    pairs = [(m, m.approved) for m in messages]
+    return [(m, v) for m, v in pairs if v is not None and v.channel == channel]
+
+
 def message_specs(plan: Plan, channel: str, settings: dict, session: Session) -> list:
     """Approved versions of the plan's messages on this channel, as the core's MessageSpecs."""
-    messages = session.scalars(select(Message).where(Message.plan_id == plan.id, Message.channel == channel)
-                               .options(selectinload(Message.versions), selectinload(Message.audience)))
     specs = []
-    for m in messages:
-        version = m.approved
-        if version is None:
-            continue
+    for m, version in approved_on(session, plan, channel):
         specs.append(scheduling.MessageSpec(
             id=version.id, message_id=m.id, priority=m.priority.value, duration_s=message_duration(m, version, settings),
-            valid_from=m.valid_from, valid_to=m.valid_to, min_per_week=m.min_per_week, peak_per_day=m.peak_per_day,
-            min_gap_hours=m.min_gap_hours, audience=m.audience.code, title=version.title))
+            valid_from=version.valid_from, valid_to=version.valid_to, min_per_week=m.min_per_week,
+            peak_per_day=m.peak_per_day, min_gap_hours=m.min_gap_hours,
+            audience=",".join(a.code for a in version.audiences), title=version.title, weekdays=version.weekdays))
     return specs
 
 

@@ -134,15 +134,24 @@ class TargetPlacer:
                     snapshot.append((version_id, tuple(track.times[lo:hi])))
         return tuple(snapshot)
 
-    def days_of(self, spec: MessageSpec, week_start: int) -> list[int]:
-        """Days of the week inside the range and the message's validity, off blackout days."""
+    def days_of(self, spec: MessageSpec, week_start: int, *, any_weekday: bool = False) -> list[int]:
+        """Days of the week inside the range and the message's validity, off blackout days, on the
+        message's own weekdays (all of them with `any_weekday`)."""
         h = self.horizon
         lo = max(week_start, h.first, spec.valid_from.toordinal() if spec.valid_from else h.first)
         hi = min(week_start + 6, h.last, spec.valid_to.toordinal() if spec.valid_to else h.last)
-        return [d for d in range(lo, hi + 1) if d not in h.blackout]
+        mask = 0b1111111 if any_weekday else spec.weekdays
+        # Ordinal 1 (1 January of year 1) was a Monday, so (ordinal - 1) % 7 is the weekday, Monday = 0.
+        return [d for d in range(lo, hi + 1) if d not in h.blackout and mask >> ((d - 1) % 7) & 1]
 
     def week_need(self, spec: MessageSpec, days: list[int]) -> int:
-        """The weekly target prorated to the available days: ceil(min_per_week × days / 7)."""
+        """The weekly target prorated to the available days: ceil(min_per_week × days / 7).
+
+        Days the message itself does not air still count as available: its weekdays narrow where the
+        week's airings go, not how many there are.
+        """
+        if days and spec.weekdays != 0b1111111:
+            days = self.days_of(spec, days[0] - (days[0] - 1) % 7, any_weekday=True)
         return math.ceil(spec.min_per_week * len(days) / 7)
 
     def _week_units(self, track: Track, week_start: int) -> list[Unit]:
@@ -195,7 +204,10 @@ class TargetPlacer:
         best, best_key, why = -1, None, set()
         gap, duration, members, used = spec.min_gap_hours * 3600, spec.duration_s, self.members, self.used
         caps, days, per_day = self.table.caps, self.table.days, track.per_day
+        mask = spec.weekdays if spec.weekdays != 0b1111111 else 0    # 0: every day, no check
         for i in range(max(unit.lo, self.first_free), unit.hi):
+            if mask and not mask >> ((days[i] - 1) % 7) & 1:
+                continue    # not one of the message's own weekdays
             if caps[i] - used[i] < duration:
                 why.add(WHY_FULL)
             elif (i, spec.id) in members:

@@ -62,6 +62,8 @@ class MessageSpec:
     audience: str = ""
     target_ids: frozenset[int] | None = None
     title: str = ""
+    # Days it may air: bit 0 = Monday … bit 6 = Sunday (independent of the grids' days).
+    weekdays: int = 0b1111111
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ def check_message(message, target_ids: set[int]) -> None:
         if getattr(message, field) < 0:
             _fail(f"{name}: {label} không được âm")
     _check_dates(message.valid_from, message.valid_to, name)
+    if not 0 < message.weekdays <= 0b1111111:
+        _fail(f"{name}: ngày trong tuần phải có ít nhất một ngày (T2…CN)")
     unknown = sorted((message.target_ids or frozenset()) - target_ids)
     if unknown:
         more = f" và {len(unknown) - 5} mục tiêu khác" if len(unknown) > 5 else ""

@@ -12,7 +12,7 @@
   async function refresh() {
     const mine = ++seq;
     const data = new FormData();
-    for (const name of ["csrf_token", "title", "channel", "body_md"]) {
+    for (const name of ["csrf_token", "title", "headline", "link", "channel", "body_md"]) {
       const el = form.elements[name];
       if (el) data.append(name, el.value);
     }

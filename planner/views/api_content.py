@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from planner.access import owns_plan, visible_plans
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
-from planner.localtime import fmt_date
+from planner.public_fields import format_post_at, format_weekdays
 from planner.markup import render_markdown
 from planner.models import Message, MessageVersion, Plan
 from planner.models.content import PRIORITY_LABELS
@@ -17,9 +17,29 @@ from planner.views.api import (ApiError, api_user, bp, commit, created, invalid,
                                paged, query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 
-MESSAGE_FIELDS = {"title": str, "body_md": str, "audience_id": int, "channel": str, "min_per_week": int,
-                  "peak_per_day": int, "min_gap_hours": int, "priority": str, "valid_from": str, "valid_to": str,
-                  "audio_seconds": int}
+MESSAGE_FIELDS = {"title": str, "body_md": str, "headline": str, "link": str, "audience_id": int, "channel": str,
+                  "min_per_week": int, "peak_per_day": int, "min_gap_hours": int, "priority": str,
+                  "valid_from": str, "valid_to": str, "weekdays": str, "audio_seconds": int}
+# Fields that are JSON arrays: audience ids (integers) and exact posting times ("dd/mm/yyyy HH:MM").
+LIST_FIELDS = {"audience_ids": int, "post_at": str}
+
+
+def message_body() -> dict:
+    """The message fields of the request's JSON, arrays included (400 naming each bad field)."""
+    data = json_body(MESSAGE_FIELDS)
+    raw, errors = request.get_json(silent=True) or {}, {}
+    for name, kind in LIST_FIELDS.items():
+        value = raw.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, list) or len(value) > 100 or \
+                any(isinstance(v, bool) or not isinstance(v, kind) for v in value):
+            errors[name] = "Phải là một danh sách số nguyên." if kind is int else "Phải là một danh sách chuỗi."
+            continue
+        data[name] = value
+    if errors:
+        raise invalid(errors)
+    return data
 
 
 def plan_json(plan: Plan, *, detail: bool = False) -> dict:
@@ -38,7 +58,11 @@ def plan_json(plan: Plan, *, detail: bool = False) -> dict:
 
 
 def version_json(version: MessageVersion, *, body: bool = False) -> dict:
-    out = {"id": version.id, "number": version.number, "title": version.title, "status": version.status.value,
+    out = {"id": version.id, "number": version.number, "title": version.title, "headline": version.headline,
+           "link": version.link, "channel": version.channel, "audience_ids": [a.id for a in version.audiences],
+           **stamp("valid_from", version.valid_from), **stamp("valid_to", version.valid_to),
+           "weekdays": format_weekdays(version.weekdays), "post_at": format_post_at(version.post_times),
+           "post_at_utc": [t.isoformat() for t in version.post_times], "status": version.status.value,
            "status_label": version.status_label, "audio_seconds": version.audio_seconds,
            "created_by": user_ref(version.created_by), **stamp("created_at", version.created_at),
            **stamp("submitted_at", version.submitted_at), "reviewed_by": user_ref(version.reviewed_by),
@@ -52,6 +76,7 @@ def message_json(message: Message, *, detail: bool = False) -> dict:
     approved = message.approved
     out = {"id": message.id, "plan_id": message.plan_id, "code": message.code,
            "audience": {"id": message.audience.id, "code": message.audience.code, "name": message.audience.name},
+           "audiences": [{"id": a.id, "code": a.code, "name": a.name} for a in message.audiences],
            "channel": message.channel, "channel_label": CHANNEL_LABELS.get(message.channel, message.channel),
            "theme": message.theme, "priority": message.priority.value,
            "priority_label": PRIORITY_LABELS[message.priority], **stamp("valid_from", message.valid_from),
@@ -120,7 +145,8 @@ def list_messages(plan_id: int):
         if channel not in CHANNEL_LABELS:
             raise invalid({"channel": "Kênh không hợp lệ."})
         stmt = stmt.where(Message.channel == channel)
-    messages = db_session().scalars(stmt.options(selectinload(Message.versions), selectinload(Message.audience))
+    messages = db_session().scalars(stmt.options(selectinload(Message.versions).selectinload(MessageVersion.audiences),
+                                                 selectinload(Message.audience))
                                     .order_by(Message.channel, Message.id)).all()
     return jsonify(items=[message_json(m) for m in messages], total=len(messages))
 
@@ -130,7 +156,7 @@ def create_message(plan_id: int):
     require("message.edit")
     plan = load_plan(plan_id)
     require_owned(plan)
-    data = json_body(MESSAGE_FIELDS)
+    data = message_body()
     try:
         message = content.create_message(db_session(), plan, api_user(), data, now=utcnow())
     except content.ContentError as exc:
@@ -151,14 +177,12 @@ def edit_message(message_id: int):
     require("message.edit")
     message = load_message(message_id)
     require_owned(message.plan)
-    data = json_body(MESSAGE_FIELDS)
+    data = message_body()
     if request.method == "PATCH":
-        latest = message.latest
-        data = {"title": latest.title, "body_md": latest.body_md, "audience_id": message.audience_id,
-                "channel": message.channel, "min_per_week": message.min_per_week,
-                "peak_per_day": message.peak_per_day, "min_gap_hours": message.min_gap_hours,
-                "priority": message.priority.value, "valid_from": fmt_date(message.valid_from),
-                "valid_to": fmt_date(message.valid_to), "audio_seconds": latest.audio_seconds, **data}
+        current = content.form_values(message)
+        if "audience_id" in data and "audience_ids" not in data:    # the one-group shorthand replaces the list
+            current.pop("audience_ids")
+        data = {**current, **data}
     try:
         version = content.edit_message(db_session(), message, api_user(), data, now=utcnow())
     except content.ContentError as exc:

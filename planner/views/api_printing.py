@@ -19,7 +19,7 @@ def order_json(order: PrintOrder) -> dict:
     version = order.version
     return {"id": order.id, "number": f"DI-{order.id:05d}", "plan_id": version.message.plan_id,
             "message_id": version.message_id, "version_id": version.id, "title": version.title,
-            "channel": version.message.channel, "product": order.product, "width_mm": order.width_mm,
+            "channel": version.channel, "product": order.product, "width_mm": order.width_mm,
             "height_mm": order.height_mm, "quantity": order.quantity, "print_shop": unit_ref(order.print_shop),
             "unit": unit_ref(order.unit), "created_by": user_ref(order.created_by), "status": order.status.value,
             "status_label": order.status_label,

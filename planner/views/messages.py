@@ -5,11 +5,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 
-from planner import localtime
 from planner.access import can, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
 from planner.markup import plain_text, render_markdown
+from planner.public_fields import format_post_at, format_weekdays
 from planner.models import Message, MessageVersion
 from planner.operations import content
 from planner.operations.schedule import targets_in
@@ -40,7 +40,7 @@ def new(plan_id: int):
     plan = load_plan(plan_id)
     require_permission("message.edit")
     require_owned(plan)
-    form, errors = dict(request.form), {}
+    form, errors = _posted_form(), {}
     if request.method == "POST":
         session = db_session()
         try:
@@ -61,13 +61,7 @@ def edit(message_id: int):
     message = load_message(message_id)
     require_permission("message.edit")
     require_owned(message.plan)
-    latest = message.latest
-    form = dict(request.form) if request.method == "POST" else {
-        "title": latest.title, "body_md": latest.body_md, "audience_id": str(message.audience_id),
-        "channel": message.channel, "min_per_week": message.min_per_week, "peak_per_day": message.peak_per_day,
-        "min_gap_hours": message.min_gap_hours, "priority": message.priority.value,
-        "valid_from": localtime.fmt_date(message.valid_from), "valid_to": localtime.fmt_date(message.valid_to),
-        "audio_seconds": latest.audio_seconds or ""}
+    form = _posted_form() if request.method == "POST" else content.form_values(message)
     errors = {}
     if request.method == "POST":
         session = db_session()
@@ -83,6 +77,27 @@ def edit(message_id: int):
                            errors=errors), (400 if errors else 200)
 
 
+def _preview_html(body: str) -> str:
+    """The public headline, the sanitised body and the link, as the public will see them."""
+    from markupsafe import escape
+
+    headline = " ".join(request.form.get("headline", "").split())
+    link = request.form.get("link", "").strip()
+    html = render_markdown(body, heading_offset=1)
+    if headline:
+        html = f'<p class="preview-headline"><strong>{escape(headline)}</strong></p>' + html
+    if link and content.link_problem(link) is None:
+        html += f'<p class="preview-link">{escape(link)}</p>'
+    return html
+
+
+def _posted_form() -> dict:
+    """The posted fields; the audience checkboxes as a list."""
+    form = request.form.to_dict()
+    form["audience_ids"] = request.form.getlist("audience_ids")
+    return form
+
+
 @bp.post("/messages/preview")
 @login_required
 def preview():
@@ -92,7 +107,7 @@ def preview():
     problem = content.body_problem(text)
     if problem:
         return jsonify({"html": "", "problems": [problem]})
-    result = {"html": render_markdown(text, heading_offset=1), "problems": []}
+    result = {"html": _preview_html(text), "problems": []}
     channel = request.form.get("channel", "")
     try:
         adapter = get_channel(channel)
@@ -100,8 +115,8 @@ def preview():
         return jsonify(result)
     from planner.channels.base import ContentItem
 
-    item = ContentItem(title=request.form.get("title", ""), body_md=text, plain_text=plain_text(text),
-                       html=result["html"])
+    item = ContentItem(title=request.form.get("headline") or request.form.get("title", ""), body_md=text,
+                       plain_text=plain_text(text), html=result["html"], link=request.form.get("link", "").strip())
     result["problems"] = adapter.validate(item)
     return jsonify(result)
 
@@ -115,10 +130,11 @@ def show(message_id: int):
     session = db_session()
     targets = []
     if message.approved is not None and can(current_user, "schedule.edit"):
-        targets = [t for t in targets_in(session, current_user.unit, message.channel)] \
-            if get_channel(message.channel).is_online else []
+        channel = message.approved.channel    # where the approved version may go, not the working copy
+        targets = targets_in(session, current_user.unit, channel) if get_channel(channel).is_online else []
     return render_template("pages/messages/show.html", message=message, version=version,
-                           html=render_markdown(version.body_md, heading_offset=1), targets=targets)
+                           html=render_markdown(version.body_md, heading_offset=1), targets=targets,
+                           weekdays=format_weekdays(version.weekdays), post_at=format_post_at(version.post_times))
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")

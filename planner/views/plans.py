@@ -38,16 +38,17 @@ def show(plan_id: int):
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from planner.models import Message
+    from planner.models import Message, MessageVersion
 
     messages = db_session().scalars(select(Message).where(Message.plan_id == plan.id)
-                                    .options(selectinload(Message.versions))
+                                    .options(selectinload(Message.versions).selectinload(MessageVersion.audiences))
                                     .order_by(Message.channel, Message.id)).all()
     channels = [c for c in CHANNEL_LABELS if c in (plan.details.get("channels") or CHANNEL_LABELS)]
     channels += sorted({m.channel for m in messages} - set(channels))
     matrix = {(a.id, c): [] for a in plan.audiences for c in channels}
     for m in messages:
-        matrix.setdefault((m.audience_id, m.channel), []).append(m)
+        for audience_id in m.audience_ids:    # a message for two groups shows in both rows
+            matrix.setdefault((audience_id, m.channel), []).append(m)
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
                            message_count=len(messages), is_owner=owns_plan(current_user, plan))
 

@@ -46,7 +46,7 @@ def new():
     from planner.printing import PRODUCTS
 
     form = dict(request.form) if request.method == "POST" else {
-        "product": "banner_08x5" if version.message.channel == "banner" else "leaflet_a5", "quantity": "500"}
+        "product": "banner_08x5" if version.channel == "banner" else "leaflet_a5", "quantity": "500"}
     errors = {}
     if request.method == "POST":
         try:

@@ -193,7 +193,7 @@ def emergency(plan_id: int):
     require_permission("schedule.edit")
     session = db_session()
     messages = [m for m in session.scalars(select(Message).where(Message.plan_id == plan.id).order_by(Message.id))
-                if m.approved is not None and m.channel == "loudspeaker"]
+                if m.approved is not None and m.approved.channel == "loudspeaker"]
     form = dict(request.form) if request.method == "POST" else {
         "unit": str(current_user.unit_id), "sessions": "1", "nonce": secrets.token_urlsafe(12)}
     errors, outcome = {}, None

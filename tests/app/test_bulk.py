@@ -37,7 +37,7 @@ def world(db):
     message = Message(plan_id=plan.id, code="m", audience_id=audience.id, channel="loudspeaker")
     db.add(message)
     db.flush()
-    versions = [MessageVersion(message_id=message.id, number=n, title=f"Tin {n}", body_md="Nội dung.",
+    versions = [MessageVersion(message_id=message.id, number=n, title=f"Tin {n}", body_md="Nội dung.", channel="loudspeaker",
                                status=VersionStatus.APPROVED) for n in (1, 2)]
     targets = [Target(code=f"loa-{n}", unit_id=unit.id, channel="loudspeaker", name=f"Thôn {n}") for n in (1, 2)]
     db.add_all(versions + targets)

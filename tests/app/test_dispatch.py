@@ -84,7 +84,7 @@ def _deliveries(db, n: int, *, due: dt.datetime = DUE) -> list[int]:
     message = Message(plan_id=plan.id, code="m", audience_id=audience.id, channel="fake")
     db.add(message)
     db.flush()
-    version = MessageVersion(message_id=message.id, title="Tin", body_md="**Nội dung** tin.",
+    version = MessageVersion(message_id=message.id, title="Tin", body_md="**Nội dung** tin.", channel="fake",
                              status=VersionStatus.APPROVED)
     targets = [Target(code=f"fake-{unit.id}-{i}", unit_id=unit.id, channel="fake", name=f"trang-{unit.id}-{i}",
                       external_id=str(i)) for i in range(n)]
