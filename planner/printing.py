@@ -171,14 +171,16 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
     """HTML of a print product (same arguments as render_print_product); fit scales the type."""
     ctx = docs.product_context(**kwargs)
     if ctx["channel"] == "banner":
-        ctx.update(docs.banner_layout(ctx["title"], ctx["page_w"], ctx["page_h"], ctx["meta"]))
+        # A banner prints its approved body (the slogan), never the title.
+        ctx.update(docs.banner_layout(docs.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
+                                      ctx["meta"]))
     else:
         # Type and margins follow the sheet: 10.5 pt on A5, ×4 on A1.
         k = min(ctx["page_w"] / 148, ctx["page_h"] / 210)
         ctx["base_pt"] = round(10.5 * k * fit, 2)
         ctx["margin"] = 11 * k
         # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
-        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"]))
+        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"], ctx["title"]))
         qr_url = ctx["meta"].get("qr_url")
         ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
     return render_template(f"print/{ctx['channel']}.html", **ctx)

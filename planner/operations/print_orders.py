@@ -103,13 +103,19 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
 
 
 def render_order(order: PrintOrder):
-    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded)."""
+    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded).
+
+    Posters and leaflet covers print the public headline; banners and flags the approved body.
+    """
+    from planner.print_documents import public_headline, qr_link
     from planner.printing import render_print_product
 
     version = order.version
     plan = version.message.plan
+    body_html = render_markdown(version.body_md)
     return render_print_product(
-        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm, title=version.title,
-        body_html=render_markdown(version.body_md), channel=version.message.channel,
+        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm,
+        title=public_headline(version), body_html=body_html, channel=version.message.channel,
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
-              "order_number": f"DI-{order.id:05d}", "quantity": order.quantity})
+              "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
+              "qr_url": qr_link(version, body_html)})
