@@ -309,6 +309,18 @@ def _same_words(a: str, b: str) -> bool:
     return words(a) == words(b)
 
 
+def unprintable_message(text: str) -> str:
+    """'' when the bundled fonts draw every character of text, else a Vietnamese reason naming them."""
+    missing = unsupported_characters(html_lib.escape(text or ""))
+    if not missing:
+        return ""
+    shown = ", ".join(f"“{ch}” (U+{ord(ch):04X})" for ch in missing[:5])
+    emoji = any(unicodedata.category(ch) == "So" or ord(ch) >= 0x1F000 for ch in missing)
+    return (f"Không in được ký tự {shown}: phông chữ của bản in không có"
+            + (" (biểu tượng cảm xúc không in được trên ấn phẩm)" if emoji else "")
+            + ". Hãy tạo phiên bản mới bỏ hoặc thay các ký tự đó rồi trình duyệt lại.")
+
+
 def split_lead(body_html: str, headline: str = "") -> tuple[str, str]:
     """The cover's key message and the rest of the body, in the body's own order.
 

@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from planner import print_documents as docs
+from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
     BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
     product_size,
@@ -130,8 +131,12 @@ def _check_problems(messages, refused, fonts) -> None:
                          f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError."""
+def html_to_pdf(html: str, *, layout_scale: int | None = None) -> tuple[bytes, int]:
+    """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
+
+    With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
+    raises PrintError too, before any PDF is written.
+    """
     missing = docs.unsupported_characters(html)
     if missing:
         shown = ", ".join(f"“{ch}” (U+{ord(ch):04X})" for ch in missing[:5])
@@ -147,12 +152,24 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
         logger.addHandler(collector)
         try:
             document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(font_config=font_config)
+            if layout_scale is not None:
+                problems = check_layout(document, scale=layout_scale)
+                if problems:
+                    raise LayoutError(" ".join(problems), pages=len(document.pages))
             data = document.write_pdf()
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)
     _check_problems(collector.messages, fetcher.refused, document.fonts.values())
     return data, len(document.pages)
+
+
+class LayoutError(PrintError):
+    """Text outside the safe area or over other text; `pages` is how many pages the layout took."""
+
+    def __init__(self, message: str, *, pages: int):
+        super().__init__(message)
+        self.pages = pages
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -193,13 +210,23 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
                   body_html=body_html, channel=channel, meta=dict(meta or {}))
     ctx = docs.product_context(**kwargs)
     limit = MAX_PAGES[channel]
-    for fit in PRODUCT_FITS[channel]:
-        data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs))
+    layout_error = None
+    for fit in PRODUCT_FITS[channel]:  # smaller type until it fits the pages and the safe area
+        try:
+            data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"])
+        except LayoutError as exc:
+            layout_error, pages = exc, exc.pages
+            continue
         if pages <= limit:
             return RenderedPdf(data, pages, ctx["scale"], ctx["trim"], ctx["filename"])
-    label = ctx["label"][0].lower() + ctx["label"][1:]
-    raise PrintError(f"Nội dung quá dài cho {label}: cần {pages} trang, tối đa {limit}. "
+    if layout_error is not None and layout_error.pages <= limit:
+        raise PrintError(f"Không dựng được {_lower_first(ctx['label'])} đúng khổ: {layout_error}")
+    raise PrintError(f"Nội dung quá dài cho {_lower_first(ctx['label'])}: cần {pages} trang, tối đa {limit}. "
                      "Hãy rút gọn nội dung.")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],

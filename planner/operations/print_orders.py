@@ -54,6 +54,10 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     shop = session.get(Unit, int(shop_id)) if re.fullmatch(r"[0-9]{1,9}", shop_id) else None
     if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
+    if not errors:
+        problem = order_content_problem(version)
+        if problem:
+            errors["form"] = problem
     if errors:
         raise PrintOrderError(errors)
     order = PrintOrder(version=version, product=product, width_mm=round(size[0]), height_mm=round(size[1]),
@@ -64,6 +68,24 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     session.flush()
     record(session, user=user, action="print_order.create", entity=order, to_state=order.status)
     return order
+
+
+def order_content_problem(version: MessageVersion) -> str:
+    """Why a version cannot be printed at all (limits, characters the fonts lack, empty slogan), or ''.
+
+    Cheap checks at ordering, so an order that cannot be produced is refused with the reason; the
+    worker's proof render checks the layout itself.
+    """
+    from planner.markup import MarkupError
+    from planner.print_documents import html_text, public_headline, unprintable_message
+
+    try:
+        body_html = render_markdown(version.body_md, strict=True)
+    except MarkupError as exc:
+        return f"Nội dung không in được: {exc}"
+    if version.message.channel == "banner" and not html_text(body_html):
+        return "Khẩu hiệu trống: nội dung đã duyệt của băng rôn không có chữ nào."
+    return unprintable_message(public_headline(version) + "\n" + html_text(body_html))
 
 
 def _mm(value) -> float | None:
@@ -107,12 +129,16 @@ def render_order(order: PrintOrder):
 
     Posters and leaflet covers print the public headline; banners and flags the approved body.
     """
+    from planner.markup import MarkupError
     from planner.print_documents import public_headline, qr_link
-    from planner.printing import render_print_product
+    from planner.printing import PrintError, render_print_product
 
     version = order.version
     plan = version.message.plan
-    body_html = render_markdown(version.body_md)
+    try:
+        body_html = render_markdown(version.body_md, strict=True)
+    except MarkupError as exc:
+        raise PrintError(f"Nội dung không in được: {exc}") from None
     return render_print_product(
         product=order.product, width_mm=order.width_mm, height_mm=order.height_mm,
         title=public_headline(version), body_html=body_html, channel=version.message.channel,
