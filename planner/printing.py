@@ -266,14 +266,18 @@ def render_report(doc: dict) -> RenderedPdf:
     return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
 
 
-def render_to_png_pages(pdf: bytes, dpi: int = 50) -> list[bytes]:
-    """PNG images of each page through poppler's pdftoppm (for tests and visual checks)."""
+def render_to_png_pages(pdf: bytes, dpi: int = 50, *, scale_to: int | None = None) -> list[bytes]:
+    """PNG images of each page through poppler's pdftoppm (proof previews, tests, visual checks).
+
+    `scale_to` fits each page's longest side to that many pixels instead of a fixed dpi (a 5 m banner).
+    """
     if shutil.which("pdftoppm") is None:
         raise PrintError("Không tìm thấy pdftoppm (gói poppler-utils).")
     with tempfile.TemporaryDirectory(prefix="planner-png-") as tmp:
         source = Path(tmp, "in.pdf")
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(Path(tmp, "page"))],
+        size = ["-scale-to", str(scale_to)] if scale_to else ["-r", str(dpi)]
+        subprocess.run(["pdftoppm", *size, "-png", str(source), str(Path(tmp, "page"))],
                        check=True, capture_output=True, timeout=60)
         return [path.read_bytes() for path in sorted(Path(tmp).glob("page-*.png"),
                                                     key=lambda p: int(p.stem.rsplit("-", 1)[1]))]

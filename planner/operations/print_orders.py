@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
 from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
-from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
+from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.operations.audit import record
 
 PRINT_CHANNELS = {"leaflet", "banner", "poster"}
@@ -101,8 +101,8 @@ def visible_orders(user: User):
             .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop)))
     if user.role is Role.ADMIN:
         return stmt
-    if user.role is Role.PRINT_SHOP:
-        return stmt.where(PrintOrder.print_shop_id == user.unit_id)
+    if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before
+        return stmt.where(PrintOrder.print_shop_id == user.unit_id, PrintOrder.proof_status == ProofStatus.APPROVED)
     return stmt.join(Unit, Unit.id == PrintOrder.unit_id).where(Unit.path.startswith(user.unit.path,
                                                                                     autoescape=True))
 
@@ -118,6 +118,8 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
                                          f"'{PRINT_STATUS_LABELS[target]}'."})
     if (target is PrintStatus.CANCELLED) == (user.role is Role.PRINT_SHOP) and user.role is not Role.ADMIN:
         raise PrintOrderError({"status": "Bạn không thể thực hiện bước này."})
+    if target is PrintStatus.ACCEPTED and order.proof_status is not ProofStatus.APPROVED:
+        raise PrintOrderError({"status": "Bản in thử chưa được đơn vị đặt in duyệt."})
     old = order.status
     order.status, order.updated_at = target, now
     session.flush()
