@@ -57,6 +57,8 @@ DEFAULTS: dict[str, object] = {
     "CHANNEL_TIMEOUT_SECONDS": 10,
     # Where rendered report PDFs are kept (relative to the instance folder).
     "REPORT_DIR": "reports",
+    # Where approved print proofs (PDF and page images) are kept (relative to the instance folder).
+    "PRINT_DIR": "print_proofs",
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
     # Number of reverse proxies in front of planner whose X-Forwarded-* headers are trusted (0: none).

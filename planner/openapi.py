@@ -136,7 +136,16 @@ SCHEMAS: dict[str, dict] = {
                        "created_by": nullable("UserRef"), "status": {"enum": [
                            "submitted", "accepted", "printed", "delivered", "cancelled"]}, "status_label": STR,
                        "next_statuses": {"type": "array", "items": STR}, "note": STR, **stamp("created_at"),
-                       **stamp("updated_at"), "pdf_url": STR}),
+                       **stamp("updated_at"), "pdf_url": STR, "proof": ref("PrintProof")}),
+    "PrintProof": obj({
+        "status": {"enum": ["queued", "ready", "failed", "approved"], "description":
+                   "queued: worker đang dựng; ready: chờ đơn vị đặt duyệt; failed: không dựng được (đơn bị hủy); "
+                   "approved: cơ sở in tải đúng tệp này"},
+        "status_label": STR, "error": NULL_STR, "checks": {"type": "array", "items": STR,
+                                                           "description": "Kết quả kiểm tra trước in"},
+        "sha256": NULL_STR, "bytes": NULL_INT, "pages": NULL_INT, **stamp("rendered_at"), **stamp("approved_at"),
+        "approved_by": nullable("UserRef"), "page_image_urls": {"type": "array", "items": STR}}),
+    "ProofApprovalInput": obj({"sha256": {**STR, "description": "SHA-256 của bản in thử đã xem (tùy chọn)"}}),
     "PrintOrderInput": obj({
         "version_id": {**INT, "description": "Phiên bản đã duyệt của tin bài kênh leaflet/banner/poster"},
         "product": {**STR, "description": "leaflet_a5, leaflet_a4, poster_a1, poster_a0, banner_08x5, …, custom"},
@@ -203,6 +212,11 @@ def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None =
     return out
 
 
+def _png(operation: dict) -> dict:
+    operation["responses"]["200"]["content"] = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+    return operation
+
+
 def _paths() -> dict:
     paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
     dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
@@ -259,8 +273,15 @@ def _paths() -> dict:
                        errors=(401, 403, 404, 409))},
         "/print-orders/{order_id}/pdf": {
             "parameters": [order],
-            "get": op("printing", "Tệp PDF in (xén đúng khổ, tràn lề 3 mm)", ok=(200, None), pdf=True,
-                      errors=(401, 403, 404, 422))},
+            "get": op("printing", "Tệp in đã lưu (bản in thử; sau khi duyệt: đúng tệp để in), ETag = SHA-256; "
+                      "không dựng lại", ok=(200, None), pdf=True, errors=(401, 403, 404, 409))},
+        "/print-orders/{order_id}/approve": {
+            "parameters": [order],
+            "post": op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
+                       ok=(200, "PrintOrder"), body="ProofApprovalInput", errors=(401, 403, 404, 409))},
+        "/print-orders/{order_id}/proof/{page}.png": {
+            "parameters": [order, _path_param("page")],
+            "get": _png(op("printing", "Ảnh một trang của bản in thử (cạnh dài 1400 px)", ok=(200, None)))},
         "/plans/{plan_id}/reports": {
             "parameters": [plan],
             "get": op("reports", "Báo cáo của kế hoạch", ok=(200, "ReportList")),

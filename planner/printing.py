@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from planner import print_documents as docs
+from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
     BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
     product_size,
@@ -130,8 +131,12 @@ def _check_problems(messages, refused, fonts) -> None:
                          f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError."""
+def html_to_pdf(html: str, *, layout_scale: int | None = None) -> tuple[bytes, int]:
+    """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
+
+    With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
+    raises PrintError too, before any PDF is written.
+    """
     missing = docs.unsupported_characters(html)
     if missing:
         shown = ", ".join(f"“{ch}” (U+{ord(ch):04X})" for ch in missing[:5])
@@ -147,12 +152,24 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
         logger.addHandler(collector)
         try:
             document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(font_config=font_config)
+            if layout_scale is not None:
+                problems = check_layout(document, scale=layout_scale)
+                if problems:
+                    raise LayoutError(" ".join(problems), pages=len(document.pages))
             data = document.write_pdf()
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)
     _check_problems(collector.messages, fetcher.refused, document.fonts.values())
     return data, len(document.pages)
+
+
+class LayoutError(PrintError):
+    """Text outside the safe area or over other text; `pages` is how many pages the layout took."""
+
+    def __init__(self, message: str, *, pages: int):
+        super().__init__(message)
+        self.pages = pages
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -171,14 +188,16 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
     """HTML of a print product (same arguments as render_print_product); fit scales the type."""
     ctx = docs.product_context(**kwargs)
     if ctx["channel"] == "banner":
-        ctx.update(docs.banner_layout(ctx["title"], ctx["page_w"], ctx["page_h"], ctx["meta"]))
+        # A banner prints its approved body (the slogan), never the title.
+        ctx.update(docs.banner_layout(docs.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
+                                      ctx["meta"]))
     else:
         # Type and margins follow the sheet: 10.5 pt on A5, ×4 on A1.
         k = min(ctx["page_w"] / 148, ctx["page_h"] / 210)
         ctx["base_pt"] = round(10.5 * k * fit, 2)
         ctx["margin"] = 11 * k
         # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
-        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"]))
+        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"], ctx["title"]))
         qr_url = ctx["meta"].get("qr_url")
         ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
     return render_template(f"print/{ctx['channel']}.html", **ctx)
@@ -191,13 +210,23 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
                   body_html=body_html, channel=channel, meta=dict(meta or {}))
     ctx = docs.product_context(**kwargs)
     limit = MAX_PAGES[channel]
-    for fit in PRODUCT_FITS[channel]:
-        data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs))
+    layout_error = None
+    for fit in PRODUCT_FITS[channel]:  # smaller type until it fits the pages and the safe area
+        try:
+            data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"])
+        except LayoutError as exc:
+            layout_error, pages = exc, exc.pages
+            continue
         if pages <= limit:
             return RenderedPdf(data, pages, ctx["scale"], ctx["trim"], ctx["filename"])
-    label = ctx["label"][0].lower() + ctx["label"][1:]
-    raise PrintError(f"Nội dung quá dài cho {label}: cần {pages} trang, tối đa {limit}. "
+    if layout_error is not None and layout_error.pages <= limit:
+        raise PrintError(f"Không dựng được {_lower_first(ctx['label'])} đúng khổ: {layout_error}")
+    raise PrintError(f"Nội dung quá dài cho {_lower_first(ctx['label'])}: cần {pages} trang, tối đa {limit}. "
                      "Hãy rút gọn nội dung.")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
@@ -237,14 +266,18 @@ def render_report(doc: dict) -> RenderedPdf:
     return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
 
 
-def render_to_png_pages(pdf: bytes, dpi: int = 50) -> list[bytes]:
-    """PNG images of each page through poppler's pdftoppm (for tests and visual checks)."""
+def render_to_png_pages(pdf: bytes, dpi: int = 50, *, scale_to: int | None = None) -> list[bytes]:
+    """PNG images of each page through poppler's pdftoppm (proof previews, tests, visual checks).
+
+    `scale_to` fits each page's longest side to that many pixels instead of a fixed dpi (a 5 m banner).
+    """
     if shutil.which("pdftoppm") is None:
         raise PrintError("Không tìm thấy pdftoppm (gói poppler-utils).")
     with tempfile.TemporaryDirectory(prefix="planner-png-") as tmp:
         source = Path(tmp, "in.pdf")
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(Path(tmp, "page"))],
+        size = ["-scale-to", str(scale_to)] if scale_to else ["-r", str(dpi)]
+        subprocess.run(["pdftoppm", *size, "-png", str(source), str(Path(tmp, "page"))],
                        check=True, capture_output=True, timeout=60)
         return [path.read_bytes() for path in sorted(Path(tmp).glob("page-*.png"),
                                                     key=lambda p: int(p.stem.rsplit("-", 1)[1]))]

@@ -16,6 +16,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     """One heartbeat: record liveness, mark missed broadcasts, expire/claim/deliver online posts, render reports."""
     from planner import dispatch
     from planner.operations.delivery import mark_missed
+    from planner.operations.print_proofs import render_queued_proofs
     from planner.operations.reporting import render_queued_reports
     from planner.operations.repairs import replace_missed_deliveries
     from planner.operations.schedule import run_queued_schedules
@@ -33,8 +34,9 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         reports = render_queued_reports(session, now=now,
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
         runs = run_queued_schedules(session, now=now, settings=settings)
+        proofs = render_queued_proofs(session, now=now, directory=Path(instance_path) / settings["PRINT_DIR"])
         return {"missed": missed, "replaced": replaced, **counts, "reports": reports,
-                "schedule_runs": runs}
+                "schedule_runs": runs, "print_proofs": proofs}
     finally:
         session.close()
 

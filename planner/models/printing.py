@@ -28,6 +28,22 @@ PRINT_STATUS_LABELS = {
     PrintStatus.CANCELLED: "Đã hủy",
 }
 
+class ProofStatus(enum.Enum):
+    """The order's print file: rendered and preflighted by the worker, then approved by the orderer."""
+
+    QUEUED = "queued"
+    READY = "ready"
+    FAILED = "failed"
+    APPROVED = "approved"
+
+
+PROOF_STATUS_LABELS = {
+    ProofStatus.QUEUED: "Đang dựng bản in thử",
+    ProofStatus.READY: "Chờ duyệt bản in thử",
+    ProofStatus.FAILED: "Không dựng được tệp in",
+    ProofStatus.APPROVED: "Đã duyệt bản in thử",
+}
+
 # Who may move an order from one status to the next.
 PRINT_TRANSITIONS = {
     PrintStatus.SUBMITTED: {PrintStatus.ACCEPTED, PrintStatus.CANCELLED},
@@ -56,15 +72,37 @@ class PrintOrder(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The proof: rendered by the worker, approved once, then that exact stored file is what is printed.
+    proof_status: Mapped[ProofStatus] = mapped_column(enum_type(ProofStatus), default=ProofStatus.QUEUED,
+                                                      server_default=ProofStatus.QUEUED.value, index=True)
+    proof_file: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    proof_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    proof_bytes: Mapped[int | None] = mapped_column()
+    proof_pages: Mapped[int | None] = mapped_column()
+    proof_checks: Mapped[str] = mapped_column(Text, default="", server_default="")  # preflight, one per line
+    proof_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    proof_rendered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    proof_approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    proof_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     version: Mapped[MessageVersion] = relationship()
     print_shop: Mapped[Unit] = relationship(foreign_keys=[print_shop_id])
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    proof_approved_by: Mapped[User | None] = relationship(foreign_keys=[proof_approved_by_id])
 
     @property
     def status_label(self) -> str:
         return PRINT_STATUS_LABELS[self.status]
+
+    @property
+    def proof_status_label(self) -> str:
+        return PROOF_STATUS_LABELS[self.proof_status]
+
+    @property
+    def number(self) -> str:
+        """'DI-00042'."""
+        return f"DI-{self.id:05d}"
 
     @property
     def product_label(self) -> str:

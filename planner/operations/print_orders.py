@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
 from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
-from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
+from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.operations.audit import record
 
 PRINT_CHANNELS = {"leaflet", "banner", "poster"}
@@ -54,6 +54,10 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     shop = session.get(Unit, int(shop_id)) if re.fullmatch(r"[0-9]{1,9}", shop_id) else None
     if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
+    if not errors:
+        problem = order_content_problem(version)
+        if problem:
+            errors["form"] = problem
     if errors:
         raise PrintOrderError(errors)
     order = PrintOrder(version=version, product=product, width_mm=round(size[0]), height_mm=round(size[1]),
@@ -64,6 +68,24 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     session.flush()
     record(session, user=user, action="print_order.create", entity=order, to_state=order.status)
     return order
+
+
+def order_content_problem(version: MessageVersion) -> str:
+    """Why a version cannot be printed at all (limits, characters the fonts lack, empty slogan), or ''.
+
+    Cheap checks at ordering, so an order that cannot be produced is refused with the reason; the
+    worker's proof render checks the layout itself.
+    """
+    from planner.markup import MarkupError
+    from planner.print_documents import html_text, public_headline, unprintable_message
+
+    try:
+        body_html = render_markdown(version.body_md, strict=True)
+    except MarkupError as exc:
+        return f"Nội dung không in được: {exc}"
+    if version.channel == "banner" and not html_text(body_html):
+        return "Khẩu hiệu trống: nội dung đã duyệt của băng rôn không có chữ nào."
+    return unprintable_message(public_headline(version) + "\n" + html_text(body_html))
 
 
 def _mm(value) -> float | None:
@@ -79,8 +101,8 @@ def visible_orders(user: User):
             .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop)))
     if user.role is Role.ADMIN:
         return stmt
-    if user.role is Role.PRINT_SHOP:
-        return stmt.where(PrintOrder.print_shop_id == user.unit_id)
+    if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before
+        return stmt.where(PrintOrder.print_shop_id == user.unit_id, PrintOrder.proof_status == ProofStatus.APPROVED)
     return stmt.join(Unit, Unit.id == PrintOrder.unit_id).where(Unit.path.startswith(user.unit.path,
                                                                                     autoescape=True))
 
@@ -96,6 +118,8 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
                                          f"'{PRINT_STATUS_LABELS[target]}'."})
     if (target is PrintStatus.CANCELLED) == (user.role is Role.PRINT_SHOP) and user.role is not Role.ADMIN:
         raise PrintOrderError({"status": "Bạn không thể thực hiện bước này."})
+    if target is PrintStatus.ACCEPTED and order.proof_status is not ProofStatus.APPROVED:
+        raise PrintOrderError({"status": "Bản in thử chưa được đơn vị đặt in duyệt."})
     old = order.status
     order.status, order.updated_at = target, now
     session.flush()
@@ -103,13 +127,23 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
 
 
 def render_order(order: PrintOrder):
-    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded)."""
-    from planner.printing import render_print_product
+    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded).
+
+    Posters and leaflet covers print the public headline; banners and flags the approved body.
+    """
+    from planner.markup import MarkupError
+    from planner.print_documents import public_headline, qr_link
+    from planner.printing import PrintError, render_print_product
 
     version = order.version
     plan = version.message.plan
+    try:
+        body_html = render_markdown(version.body_md, strict=True)
+    except MarkupError as exc:
+        raise PrintError(f"Nội dung không in được: {exc}") from None
     return render_print_product(
-        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm, title=version.title,
-        body_html=render_markdown(version.body_md), channel=version.channel,
+        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm,
+        title=public_headline(version), body_html=body_html, channel=version.channel,
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
-              "order_number": f"DI-{order.id:05d}", "quantity": order.quantity})
+              "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
+              "qr_url": qr_link(version, body_html)})

@@ -8,9 +8,11 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder, PrintStatus
 from planner.models.printing import PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
+from planner.operations import print_proofs
 from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
+from planner.views.printing import stored_proof
 
 PRINT_ROLES = ("print.order", "print.fulfil")
 
@@ -25,7 +27,19 @@ def order_json(order: PrintOrder) -> dict:
             "status_label": order.status_label,
             "next_statuses": sorted(s.value for s in PRINT_TRANSITIONS[order.status]), "note": order.note,
             **stamp("created_at", order.created_at), **stamp("updated_at", order.updated_at),
-            "pdf_url": url_for("api.print_order_pdf", order_id=order.id)}
+            "pdf_url": url_for("api.print_order_pdf", order_id=order.id), "proof": proof_json(order)}
+
+
+def proof_json(order: PrintOrder) -> dict:
+    """The order's proof: status, preflight, the stored file's SHA-256, size and pages, page images."""
+    ready = order.proof_status.value in ("ready", "approved")
+    return {"status": order.proof_status.value, "status_label": order.proof_status_label,
+            "error": order.proof_error or None, "checks": order.proof_checks.splitlines(),
+            "sha256": order.proof_sha256 or None, "bytes": order.proof_bytes, "pages": order.proof_pages,
+            **stamp("rendered_at", order.proof_rendered_at), **stamp("approved_at", order.proof_approved_at),
+            "approved_by": user_ref(order.proof_approved_by) if order.proof_approved_by else None,
+            "page_image_urls": [url_for("api.print_order_proof_page", order_id=order.id, page=n)
+                                for n in range(1, (order.proof_pages or 0) + 1)] if ready else []}
 
 
 def load_order(order_id: int) -> PrintOrder:
@@ -99,17 +113,36 @@ def move_print_order(order_id: int):
     return jsonify(order_json(order))
 
 
+@bp.post("/print-orders/<int:order_id>/approve")
+def approve_print_proof(order_id: int):
+    """The orderer approves the proof (optionally naming its sha256); the shop then prints that file."""
+    require("print.order")
+    order = load_order(order_id)
+    data = json_body({"sha256": str})
+    try:
+        print_proofs.approve_proof(db_session(), order, api_user(), sha256=data.get("sha256") or "", now=utcnow())
+    except ops.PrintOrderError as exc:
+        raise ApiError(409, exc.errors["proof"], code="proof_not_approvable") from None
+    commit()
+    return jsonify(order_json(order))
+
+
 @bp.get("/print-orders/<int:order_id>/pdf")
 def print_order_pdf(order_id: int):
-    """The print-ready PDF (trim = ordered size, 3 mm bleed, fonts embedded)."""
+    """The stored proof PDF (once approved: the print file), ETag = its SHA-256; never re-rendered."""
     require(*PRINT_ROLES)
     order = load_order(order_id)
-    from planner.printing import PrintError
+    response = stored_proof(order)
+    if response is None:
+        raise ApiError(409, f"Chưa có tệp in: {order.proof_status_label.lower()}.", code="proof_not_ready")
+    return response
 
-    try:
-        rendered = ops.render_order(order)
-    except PrintError as exc:
-        raise ApiError(422, str(exc), code="render_failed") from None
-    return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="DI-{order.id:05d}-{rendered.filename}"',
-        "Cache-Control": "no-store"})
+
+@bp.get("/print-orders/<int:order_id>/proof/<int:page>.png")
+def print_order_proof_page(order_id: int, page: int):
+    """One page of the proof as a PNG image (longest side 1400 px)."""
+    require(*PRINT_ROLES)
+    response = stored_proof(load_order(order_id), page)
+    if response is None:
+        raise not_found()
+    return response

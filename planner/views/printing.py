@@ -1,14 +1,17 @@
 """Print order pages: order from an approved message, the print shop's queue, the print-ready PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from planner.access import can
 from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder
-from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
+from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.operations import print_orders as ops
+from planner.operations import print_proofs
 from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
 
@@ -55,7 +58,8 @@ def new():
             errors = exc.errors
         else:
             session.commit()
-            flash(f"Đã gửi đơn in DI-{order.id:05d} tới {order.print_shop.name}.", "success")
+            flash(f"Đã tạo đơn in {order.number}: bản in thử đang được dựng; hãy xem và duyệt để gửi tới "
+                  f"{order.print_shop.name}.", "success")
             return redirect(url_for("printing.show", order_id=order.id))
     return render_template("pages/printing/new.html", version=version, form=form, errors=errors,
                            products=PRODUCTS, shops=ops.print_shops(session)), (400 if errors else 200)
@@ -69,20 +73,56 @@ def show(order_id: int):
         (s.value, PRINT_STATUS_LABELS[s]) for s in PRINT_TRANSITIONS[order.status]])
 
 
+def proof_directory() -> Path:
+    """Where the worker stores proofs (the instance folder's PRINT_DIR)."""
+    return Path(current_app.instance_path) / current_app.config["PRINT_DIR"]
+
+
+def stored_proof(order: PrintOrder, page: int | None = None):
+    """The stored proof PDF (or one page image) with its SHA-256 as ETag, never re-rendered; None if absent."""
+    if order.proof_status not in (ProofStatus.READY, ProofStatus.APPROVED):
+        return None
+    directory = proof_directory()
+    path = print_proofs.preview_path(directory, order, page) if page else print_proofs.proof_path(directory, order)
+    if path is None or not path.is_file() or (not page and path.stat().st_size != order.proof_bytes):
+        return None
+    response = send_file(path, mimetype="image/png" if page else "application/pdf", as_attachment=not page,
+                         download_name=f"{order.number}-{order.proof_file}", etag=order.proof_sha256 +
+                         (f"-{page}" if page else ""), conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"  # revalidate with the ETag: 304 costs nothing
+    return response
+
+
 @bp.get("/print-orders/<int:order_id>.pdf")
 @login_required
 def pdf(order_id: int):
+    """The stored proof (approved: the file to print); never rendered in a request."""
     order = load_order(order_id)
-    from planner.printing import PrintError
-
-    try:
-        rendered = ops.render_order(order)
-    except PrintError as exc:
-        flash(f"Không tạo được tệp in: {exc}", "error")
+    response = stored_proof(order)
+    if response is None:
+        flash(f"Chưa có tệp in: {order.proof_status_label.lower()}.", "error")
         return redirect(url_for("printing.show", order_id=order.id))
-    return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="DI-{order.id:05d}-{rendered.filename}"',
-        "Cache-Control": "no-store"})
+    return response
+
+
+@bp.get("/print-orders/<int:order_id>/proof-<int:page>.png")
+@login_required
+def proof_page(order_id: int, page: int):
+    response = stored_proof(load_order(order_id), page)
+    if response is None:
+        abort(404)
+    return response
+
+
+@bp.post("/print-orders/<int:order_id>/approve")
+@login_required
+def approve(order_id: int):
+    require_permission("print.order")
+    order = load_order(order_id)
+    run_action(lambda s: print_proofs.approve_proof(s, order, current_user, sha256=request.form.get("sha256", ""),
+                                                    now=utcnow()),
+               (ops.PrintOrderError,), lambda: f"Đã duyệt bản in thử; đơn {order.number} đã gửi tới {order.print_shop.name}.")
+    return redirect(url_for("printing.show", order_id=order.id))
 
 
 @bp.post("/print-orders/<int:order_id>/status")

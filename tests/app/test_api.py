@@ -196,7 +196,17 @@ def test_users_see_only_plans_in_their_scope(api, demo):
     assert bientap.get(f"/plans/{bhxh}/messages?channel=fanpage").get_json()["total"] > 0
 
 
-def test_print_shop_sees_only_its_own_orders_and_no_plans(api, demo):
+def proof_approved(app, client, order_id: int) -> dict:
+    """The worker renders the order's proof; the orderer approves it (the shop sees the order from then)."""
+    from planner.worker import tick
+
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w1")
+    resp = client.post(f"/print-orders/{order_id}/approve", json={})
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def test_print_shop_sees_only_its_own_orders_and_no_plans(app, api, demo):
     ngoc_lac = plan_id(demo, "ngoc-lac-asxh-2026")
     other_shop = Unit(code="in-khac", name="Cơ sở in khác", kind=UnitKind.PRINT_SHOP,
                       parent_id=unit_id(demo, "xa-ngoc-lac"), path="")
@@ -209,6 +219,8 @@ def test_print_shop_sees_only_its_own_orders_and_no_plans(api, demo):
     ids = [vanhoa.post("/print-orders", json={"version_id": leaflet, "product": "leaflet_a5", "quantity": 100,
                                               "print_shop_id": shop}).get_json()["id"]
            for shop in (unit_id(demo, "in-ngoc-lac"), other_shop.id)]
+    for order_id in ids:
+        proof_approved(app, vanhoa, order_id)
     inan = api("inan")
     listed = inan.get("/print-orders").get_json()
     assert [o["id"] for o in listed["items"]] == [ids[0]] and listed["total"] == 1
@@ -363,7 +375,7 @@ def test_delivery_confirmation_is_idempotent_and_scoped(app, api, demo, village)
 
 # --------------------------------------------------------------------------- print orders and reports
 
-def test_print_order_moves_through_statuses_and_renders_a_pdf(api, demo):
+def test_print_order_moves_through_statuses_and_renders_a_pdf(app, api, demo):
     leaflet = approved_version_id(demo, "ngoc-lac-asxh-2026", "leaflet")
     vanhoa, inan = api("vanhoa"), api("inan")
     resp = vanhoa.post("/print-orders", json={"version_id": leaflet, "product": "leaflet_a5", "quantity": "500",
@@ -372,6 +384,8 @@ def test_print_order_moves_through_statuses_and_renders_a_pdf(api, demo):
     order = resp.get_json()
     assert order["status"] == "submitted" and order["width_mm"] == 148 and order["number"].startswith("DI-")
     oid = order["id"]
+    assert order["proof"]["status"] == "queued"
+    proof_approved(app, vanhoa, oid)
     assert_error(vanhoa.post(f"/print-orders/{oid}/status", json={"status": "accepted"}), 409)
     assert_error(inan.post(f"/print-orders/{oid}/status", json={"status": "lost"}), 400, "status")
     moved = inan.post(f"/print-orders/{oid}/status", json={"status": "accepted"}).get_json()

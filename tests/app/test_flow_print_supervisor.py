@@ -21,11 +21,22 @@ def _order(client, db, *, product="leaflet_a5", quantity="500", **extra):
     return client.post("/print-orders/new", data=data)
 
 
-def test_print_shop_receives_order_downloads_pdf_and_reports_progress(login, db):
+def _proof_and_approve(app, officer, db, order):
+    """The worker renders the proof; the orderer approves it on the order page."""
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w1")
+    page = officer.get(f"/print-orders/{order.id}").get_data(as_text=True)
+    assert "Duyệt bản in thử" in page, page
+    resp = officer.post(f"/print-orders/{order.id}/approve", data={"csrf_token": csrf_from(page)})
+    assert resp.status_code == 302
+
+
+def test_print_shop_receives_order_downloads_pdf_and_reports_progress(app, login, db):
     officer = login("vanhoa")
     assert _order(officer, db).status_code == 302
     order = db.scalar(select(PrintOrder))
     shop = login("inan")
+    assert f"DI-{order.id:05d}" not in shop.get("/print-orders").get_data(as_text=True)  # not before approval
+    _proof_and_approve(app, officer, db, order)
     assert f"DI-{order.id:05d}" in shop.get("/print-orders").get_data(as_text=True)
     pdf = shop.get(f"/print-orders/{order.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -61,10 +72,11 @@ def test_bad_print_order_explains_and_keeps_input(login, db):
     assert db.scalar(select(PrintOrder)) is None
 
 
-def test_banner_order_pdf_is_trimmed_to_ordered_size(login, db):
+def test_banner_order_pdf_is_trimmed_to_ordered_size(app, login, db):
     officer = login("vanhoa")
     assert _order(officer, db, product="banner_08x5", quantity="10").status_code == 302
     order = db.scalar(select(PrintOrder))
+    _proof_and_approve(app, officer, db, order)
     pdf = officer.get(f"/print-orders/{order.id}.pdf")
     box = PdfReader(io.BytesIO(pdf.data)).pages[0].trimbox
     assert abs(float(box.width) - 5000 / 25.4 * 72) < 1 and abs(float(box.height) - 800 / 25.4 * 72) < 1

@@ -48,9 +48,9 @@ def leaflet(**overrides):
     return kwargs
 
 
-def banner(product, title="Toàn dân liên kết tài khoản an sinh xã hội!", **overrides):
-    kwargs = dict(product=product, width_mm=None, height_mm=None, title=title, body_html="",
-                  channel="banner", meta={"order_number": "8"})
+def banner(product, slogan="TOÀN DÂN LIÊN KẾT TÀI KHOẢN AN SINH XÃ HỘI!", **overrides):
+    kwargs = dict(product=product, width_mm=None, height_mm=None, title="Toàn dân liên kết tài khoản",
+                  body_html=f"<p>{slogan}</p>", channel="banner", meta={"order_number": "8"})
     kwargs.update(overrides)
     return kwargs
 
@@ -180,14 +180,14 @@ def test_scale_switches_to_1_10_only_when_a_side_plus_bleed_passes_5080_mm():
     assert printing.page_scale(900, 6000) == 10
 
 
-def test_slogan_is_in_capitals_on_at_most_two_lines_that_fit_the_banner():
+def test_slogan_keeps_its_approved_case_on_at_most_two_lines_that_fit_the_banner():
     lines, size = docs.fit_slogan("Toàn dân liên kết tài khoản an sinh xã hội trên ứng dụng VNeID!", 5000, 800)
-    assert 1 <= len(lines) <= 2 and all(line == line.upper() for line in lines)
-    assert "TÀI KHOẢN" in " ".join(lines)
+    assert 1 <= len(lines) <= 2
+    assert " ".join(lines) == "Toàn dân liên kết tài khoản an sinh xã hội trên ứng dụng VNeID!"
     assert max(docs.text_width_em(line) for line in lines) * size <= 5000 * 0.9 + 0.01
     assert len(lines) * size * docs.SLOGAN_LINE_HEIGHT <= 800 * 0.8 + 0.01
     short_lines, short_size = docs.fit_slogan("Chung tay", 5000, 800)
-    assert short_lines == ["CHUNG TAY"] and short_size > size
+    assert short_lines == ["Chung tay"] and short_size > size
 
 
 def test_report_context_closes_the_body_and_formats_recipients():

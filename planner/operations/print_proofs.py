@@ -1,0 +1,109 @@
+"""Proofs of print orders: the worker renders and preflights each new order, the orderer approves the
+proof once, and that exact stored file (SHA-256, size, pages) is what the print shop downloads."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planner.models import PrintOrder, PrintStatus, Role, User
+from planner.models.printing import ProofStatus
+from planner.operations.audit import record
+from planner.operations.print_orders import PrintOrderError, render_order
+
+PREVIEW_PIXELS = 1400  # longest side of a proof page image
+
+
+def proof_path(directory: Path, order: PrintOrder) -> Path | None:
+    """The stored proof PDF of an order, or None when there is none yet."""
+    return directory / order.proof_file if order.proof_file else None
+
+
+def preview_path(directory: Path, order: PrintOrder, page: int) -> Path | None:
+    """The stored image of one proof page (1-based), or None when there is no such page."""
+    if not order.proof_file or not order.proof_pages or not 1 <= page <= order.proof_pages:
+        return None
+    return directory / f"{Path(order.proof_file).stem}-{page}.png"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only (0600), atomically: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime) -> None:
+    """Render the order's PDF, preflight it and store it with its page images; PrintError on failure."""
+    from planner.print_preflight import check_pdf
+    from planner.printing import MAX_PAGES, PRODUCTS, render_to_png_pages
+
+    rendered = render_order(order)
+    label = PRODUCTS[order.product].label if order.product != "custom" else "khổ tùy chỉnh"
+    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[order.version.channel],
+                          label=label[:1].lower() + label[1:])
+    digest = hashlib.sha256(rendered.data).hexdigest()
+    name = f"DI-{order.id:05d}-v{order.version.number}-{digest[:12]}.pdf"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for number, png in enumerate(render_to_png_pages(rendered.data, scale_to=PREVIEW_PIXELS), start=1):
+        _write_private(directory / f"{Path(name).stem}-{number}.png", png)
+    _write_private(directory / name, rendered.data)
+    order.proof_file, order.proof_sha256, order.proof_bytes = name, digest, len(rendered.data)
+    order.proof_pages, order.proof_checks = rendered.pages, "\n".join(preflight.checks)
+    order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.READY, "", now
+
+
+def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path, limit: int = 5) -> int:
+    """Worker step: render queued proofs; an order whose file cannot be produced is cancelled with the reason.
+
+    Each order commits on its own, so one failure loses nothing else.
+    """
+    from planner.printing import PrintError
+
+    done = 0
+    for order in session.scalars(select(PrintOrder).where(PrintOrder.proof_status == ProofStatus.QUEUED,
+                                                          PrintOrder.status != PrintStatus.CANCELLED)
+                                 .order_by(PrintOrder.id).limit(limit)).all():
+        old = order.status
+        try:
+            render_proof(order, directory, now=now)
+        except PrintError as exc:
+            order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.FAILED, str(exc), now
+            order.status = PrintStatus.CANCELLED
+        order.updated_at = now
+        record(session, user=None, action="print_order.proof", entity=order, from_state=old,
+               to_state=order.proof_status, error=order.proof_error)
+        session.commit()
+        done += 1
+    return done
+
+
+def approve_proof(session: Session, order: PrintOrder, user: User, *, sha256: str = "",
+                  now: dt.datetime) -> None:
+    """The orderer approves the proof they saw; from then on the shop prints exactly that file.
+
+    `sha256`, when given, must name the proof the orderer looked at (a stale page cannot approve a newer one).
+    """
+    if user.role is Role.PRINT_SHOP:
+        raise PrintOrderError({"proof": "Cơ sở in không duyệt bản in thử; đơn vị đặt in duyệt."})
+    if order.status is PrintStatus.CANCELLED:
+        raise PrintOrderError({"proof": "Đơn in đã hủy."})
+    if order.proof_status is not ProofStatus.READY:
+        raise PrintOrderError({"proof": f"Không duyệt được: {order.proof_status_label.lower()}."})
+    if sha256 and sha256 != order.proof_sha256:
+        raise PrintOrderError({"proof": "Bản in thử đã thay đổi; hãy xem lại bản mới rồi duyệt."})
+    order.proof_status, order.proof_approved_at, order.proof_approved_by = ProofStatus.APPROVED, now, user
+    order.updated_at = now
+    session.flush()
+    record(session, user=user, action="print_order.approve_proof", entity=order, from_state=ProofStatus.READY,
+           to_state=ProofStatus.APPROVED, sha256=order.proof_sha256)

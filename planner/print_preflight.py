@@ -1,0 +1,120 @@
+"""Preflight of a print product: text outside the safe area or over other text (after layout), page
+count against the product, every font embedded. Independent of Flask and the database.
+
+The layout checks read WeasyPrint's laid-out boxes, so a clipped word or URL is found before a PDF
+is handed to anyone; the PDF checks read the written file back with pypdf.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from planner.print_documents import PrintError
+
+PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+SAFE_MM = 3.0  # text keeps this far inside the trim (at full size; scaled with a 1:10 drawing)
+
+
+@dataclass
+class Preflight:
+    """The checks a proof passed, shown to the orderer and stored with the proof."""
+
+    checks: list[str] = field(default_factory=list)
+
+    def passed(self, text: str) -> None:
+        self.checks.append(text)
+
+
+def _text_of(box) -> str:
+    text = getattr(box, "text", None)
+    if text is not None:
+        return text
+    return "".join(_text_of(child) for child in getattr(box, "children", None) or ())
+
+
+def _line_rects(box, found: list) -> None:
+    """(x0, y0, x1, y1, text) of every line that draws something, from its inline children's extents."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.LineBox):
+        parts = []
+        stack = list(box.children)
+        while stack:
+            child = stack.pop()
+            if isinstance(child, (boxes.TextBox, boxes.InlineReplacedBox, boxes.InlineBlockBox)):
+                if child.width > 0 and (not isinstance(child, boxes.TextBox) or child.text.strip()):
+                    parts.append((child.position_x, child.position_y,
+                                  child.position_x + child.margin_width(), child.position_y + child.margin_height()))
+            else:
+                stack.extend(getattr(child, "children", None) or ())
+        if parts:
+            found.append((min(p[0] for p in parts), min(p[1] for p in parts), max(p[2] for p in parts),
+                          max(p[3] for p in parts), _text_of(box).strip()))
+        return
+    for child in getattr(box, "children", None) or ():
+        _line_rects(child, found)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
+
+
+def check_layout(document, *, scale: int) -> list[str]:
+    """Problems of laid-out pages: a line past the safe area (3 mm inside the trim) or over another line."""
+    safe = SAFE_MM / scale * PX_PER_MM
+    problems: list[str] = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box  # WeasyPrint's layout tree: (0, 0) is the trim's top-left corner
+        width, height = page_box.margin_width(), page_box.margin_height()
+        lines: list[tuple] = []
+        _line_rects(page_box, lines)
+        for x0, y0, x1, y1, text in lines:
+            if x0 < safe - 0.5 or y0 < safe - 0.5 or x1 > width - safe + 0.5 or y1 > height - safe + 0.5:
+                problems.append(f"Trang {number}: chữ tràn ra ngoài vùng in an toàn (cách mép xén "
+                                f"{SAFE_MM:g} mm): {_excerpt(text)}.")
+        lines.sort(key=lambda r: r[1])
+        for i, (x0, y0, x1, y1, text) in enumerate(lines):
+            for ox0, oy0, ox1, oy1, other in lines[i + 1:]:
+                if oy0 >= y1 - 1:
+                    break
+                if min(x1, ox1) - max(x0, ox0) > 1 and min(y1, oy1) - max(y0, oy0) > 1:
+                    problems.append(f"Trang {number}: chữ chồng lên nhau: {_excerpt(text)} và {_excerpt(other)}.")
+        if len(problems) >= 5:
+            break
+    return problems[:5]
+
+
+def check_pdf(data: bytes, *, pages: int, max_pages: int, label: str) -> Preflight:
+    """Page count against the product and embedded fonts, read back from the written PDF."""
+    import pypdf
+
+    if pages > max_pages:
+        raise PrintError(f"Nội dung quá dài cho {label}: cần {pages} trang, tối đa {max_pages}. "
+                         "Hãy rút gọn nội dung.")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    missing = sorted(set(fonts_not_embedded(reader)))
+    if missing:
+        raise PrintError("Phông chữ chưa được nhúng vào tệp in: " + ", ".join(missing[:5]) + ".")
+    result = Preflight()
+    result.passed(f"Số trang: {pages} (tối đa {max_pages} với {label}).")
+    result.passed("Mọi phông chữ đã được nhúng; mọi ký tự đều có trong phông đi kèm.")
+    result.passed(f"Chữ nằm trong vùng an toàn ({SAFE_MM:g} mm trong mép xén), không chồng lên nhau.")
+    result.passed("Không có ảnh điểm (mã QR là hình vectơ), nên không có ảnh dưới 300 dpi.")
+    return result
+
+
+def fonts_not_embedded(reader) -> list[str]:
+    """Names of fonts that have no embedded font program (FontFile, FontFile2 or FontFile3)."""
+    problems = []
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                problems.append(str(font.get("/BaseFont")))
+    return problems

@@ -1,0 +1,117 @@
+"""What a print product says: real library messages whose title and body differ print the approved words."""
+from __future__ import annotations
+
+import io
+import types
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from planner import print_documents as docs
+from planner import printing
+from planner.library import load_library
+from planner.markup import render_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+META = {"issuer": "UBND xã Ngọc Lặc", "plan_number": "45/KH-UBND", "order_number": "DI-00001", "quantity": 50}
+
+
+@pytest.fixture(scope="module")
+def library_messages():
+    return {m.code: m for m in load_library(ROOT / "content_library").messages}
+
+
+def render(message, product: str, **meta):
+    body_html = render_markdown(message.body_md)
+    return printing.render_print_product(
+        product=product, width_mm=None, height_mm=None, title=docs.public_headline(message),
+        body_html=body_html, channel=message.channel,
+        meta={**META, "qr_url": docs.qr_link(message, body_html), **meta})
+
+
+def text_of(rendered) -> str:
+    pdf = pypdf.PdfReader(io.BytesIO(rendered.data))
+    return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+
+@pytest.mark.parametrize("code, product", [
+    ("bang-ron-cao-diem", "banner_09x6"), ("bang-ron-tich-hop", "flag_06x2"),
+    ("bang-ron-dinh-danh", "banner_08x5"), ("bang-ron-can-cuoc-bhyt", "banner_3x1"),
+])
+def test_banner_and_flag_print_the_approved_slogan_not_the_internal_title(library_messages, code, product):
+    message = library_messages[code]
+    assert message.title.startswith("Khẩu hiệu:")  # the internal title differs from the slogan
+    text = text_of(render(message, product))
+    assert " ".join(message.body_md.split()) in text
+    assert "Khẩu hiệu" not in text and "KHẨU HIỆU" not in text
+
+
+def test_banner_keeps_the_approved_case_of_vneid(library_messages):
+    text = text_of(render(library_messages["bang-ron-tich-hop"], "banner_1x6"))
+    assert "VNeID" in text and "VNEID" not in text
+
+
+@pytest.mark.parametrize("code, product, headline", [
+    ("ap-phich-dieu-kien", "poster_a1", "3 điều kiện để tích hợp tài khoản an sinh xã hội"),
+    ("ap-phich-tien-ich-so", "poster_a0", "4 tiện ích số của ngành BHXH"),
+])
+def test_poster_prints_the_public_headline_without_the_label(library_messages, code, product, headline):
+    message = library_messages[code]
+    assert docs.public_headline(message) == headline
+    text = text_of(render(message, product))
+    assert headline in text and "Áp phích" not in text
+
+
+def test_public_headline_prefers_the_versions_headline_field():
+    version = types.SimpleNamespace(title="Áp phích: nội bộ", headline="Chung tay vì an sinh")
+    assert docs.public_headline(version) == "Chung tay vì an sinh"
+    assert docs.public_headline(types.SimpleNamespace(title="Áp phích: nội bộ", headline="")) == "nội bộ"
+    assert docs.public_headline(types.SimpleNamespace(title="Tờ rơi: Sáu bước")) == "Sáu bước"
+    assert docs.public_headline(types.SimpleNamespace(title="Hướng dẫn: sáu bước")) == "Hướng dẫn: sáu bước"
+
+
+def test_leaflet_cover_carries_headline_lead_and_qr_even_when_the_body_opens_with_a_heading(library_messages):
+    message = library_messages["to-roi-6-buoc"]
+    assert message.body_md.startswith("# ")
+    rendered = render(message, "leaflet_a5", qr_url="https://ngoclac.example.vn/asxh")
+    cover = " ".join(pypdf.PdfReader(io.BytesIO(rendered.data)).pages[0].extract_text().split())
+    assert "Hướng dẫn tích hợp tài khoản an sinh xã hội trên ứng dụng VNeID" in cover
+    assert "Điều kiện" in cover and "Có tài khoản ngân hàng" in cover  # the opening section is the lead
+    assert "Quét mã" in cover and "ngoclac.example.vn/asxh" in cover.replace(" ", "")
+    # The heading that repeats the headline is not printed a second time on the back.
+    assert text_of(rendered).count("HƯỚNG DẪN TÍCH HỢP") == 0
+
+
+def test_leaflet_cover_is_not_mostly_blank(library_messages):
+    from PIL import Image
+
+    rendered = render(library_messages["to-roi-6-buoc"], "leaflet_a5", qr_url="https://ngoclac.example.vn/asxh")
+    image = Image.open(io.BytesIO(printing.render_to_png_pages(rendered.data, dpi=20)[0])).convert("L")
+    rows = [any(image.getpixel((x, y)) < 200 for x in range(image.width)) for y in range(image.height)]
+    assert sum(rows) / len(rows) > 0.55  # ink on more than 55 % of the cover's rows
+
+
+def test_split_lead_keeps_the_body_in_order_and_drops_only_a_repeated_headline():
+    body = "<h1>Tiêu đề</h1>\n<h2>Phần một</h2>\n<p>Mở đầu.</p>\n<ul>\n<li>a</li>\n</ul>\n<h2>Phần hai</h2>\n<p>b</p>"
+    lead, rest = docs.split_lead(body, "Tiêu đề")
+    assert lead == "<h2>Phần một</h2>\n<p>Mở đầu.</p>\n<ul>\n<li>a</li>\n</ul>"
+    assert rest == "<h2>Phần hai</h2>\n<p>b</p>"
+    lead, rest = docs.split_lead(body, "Khác hẳn")
+    assert lead == "" and rest.startswith("<h1>Tiêu đề</h1>")  # no paragraph before the second heading
+    long = "<p>" + "chữ " * 200 + "</p>"
+    lead, rest = docs.split_lead(f"<h2>A</h2>\n{long}\n<ul><li>x</li></ul>\n<h2>B</h2>")
+    assert lead == f"<h2>A</h2>\n{long}" and rest == "<ul><li>x</li></ul>\n<h2>B</h2>"
+
+
+def test_qr_link_uses_the_versions_link_else_the_first_web_link_of_the_body():
+    html = '<p>Xem <a href="https://dichvucong.gov.vn/a?b=1&amp;c=2" rel="noopener">đây</a></p>'
+    assert docs.qr_link(types.SimpleNamespace(link="https://x.vn/"), html) == "https://x.vn/"
+    assert docs.qr_link(types.SimpleNamespace(), html) == "https://dichvucong.gov.vn/a?b=1&c=2"
+    assert docs.qr_link(types.SimpleNamespace(link=None), "<p>không</p>") == ""
+
+
+def test_empty_slogan_is_refused():
+    with pytest.raises(docs.PrintError, match="Khẩu hiệu trống"):
+        printing.render_print_product(product="banner_3x1", width_mm=None, height_mm=None, title="Khẩu hiệu: x",
+                                      body_html="<p> </p>", channel="banner", meta={})
