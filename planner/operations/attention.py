@@ -47,15 +47,15 @@ def open_items_query(plan: Plan, scope: Unit, flt: AttentionFilter):
     return stmt
 
 
-def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, *, page: int = 1,
-               size: int = PAGE_SIZE) -> tuple[list[Delivery], int]:
+def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, *, limit: int = PAGE_SIZE,
+               offset: int = 0) -> tuple[list[Delivery], int]:
     """One page of open items, newest first, and how many there are in all."""
     stmt = open_items_query(plan, scope, flt)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(stmt.options(selectinload(Delivery.occurrence).selectinload(Occurrence.version),
                                         selectinload(Delivery.occurrence).selectinload(Occurrence.target))
                            .order_by(Delivery.due_at.desc(), Delivery.id.desc())
-                           .limit(size).offset((max(page, 1) - 1) * size)).all()
+                           .limit(limit).offset(offset)).all()
     return list(rows), total
 
 

@@ -40,7 +40,8 @@ def attention_list(plan_id: int):
     session = db_session()
     flt = _filter(request.args)
     page = max(small_int(request.args.get("page")) or 1, 1)
-    rows, total = attention.open_items(session, plan, current_user.unit, flt, page=page)
+    rows, total = attention.open_items(session, plan, current_user.unit, flt,
+                                      offset=(page - 1) * attention.PAGE_SIZE)
     villages = session.scalars(select(Unit).where(Unit.kind == UnitKind.VILLAGE,
                                                   Unit.path.startswith(current_user.unit.path, autoescape=True))
                                .order_by(Unit.path)).all()

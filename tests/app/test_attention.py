@@ -66,8 +66,8 @@ def test_the_list_filters_by_village_and_status_and_pages(login, db):
     assert f'id="item-{other.id}"' in html and html.count('id="item-') == 1
     html = client.get(f"/plans/{plan.id}/attention?status=failed").get_data(as_text=True)
     assert html.count('id="item-') == 1
-    rows, total = attention.open_items(db, plan, f.user(db, "vanhoa").unit, attention.AttentionFilter(), size=2,
-                                       page=2)
+    rows, total = attention.open_items(db, plan, f.user(db, "vanhoa").unit, attention.AttentionFilter(), limit=2,
+                                       offset=2)
     assert total == 4 and len(rows) == 2
 
 
