@@ -44,8 +44,11 @@ def _load(session: Session, target_ids: list[int], now: dt.datetime):
                                        occ.duration_seconds)
             index[(occ.target_id, occ.session_starts_at, occ.message_version_id)] = occ
         else:
+            # Its real place and class: a new emergency is laid around it, never over it.
             rec = scheduling.FixedItem(occ.target_id, occ.session_starts_at, occ.message_version_id,
-                                       occ.duration_seconds)
+                                       occ.duration_seconds,
+                                       "emergency" if occ.source is OccurrenceSource.EMERGENCY else "",
+                                       int((occ.starts_at - occ.session_starts_at).total_seconds()))
         records.append(rec)
     return records, index, {occ.message_version_id for occ in rows}
 

@@ -37,3 +37,18 @@ def roster_rows(session: Session, plan: Plan, target: Target, first: dt.date, la
             "status": occ.delivery.status_label, "note": excerpt[:160] + ("…" if len(excerpt) > 160 else ""),
         })
     return rows
+
+
+def village_days(session: Session, target_id: int, first: dt.date, last: dt.date) -> list[tuple[dt.date, list]]:
+    """A village's broadcasts (all plans, not cancelled) for each local day in range, for its phone page."""
+    lo, hi = localtime.local_range_bounds(first, last)
+    rows = session.scalars(
+        select(Delivery).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+        .where(Occurrence.target_id == target_id, Occurrence.starts_at >= lo, Occurrence.starts_at < hi,
+               Delivery.status != DeliveryStatus.CANCELLED)
+        .options(selectinload(Delivery.occurrence).selectinload(Occurrence.version))
+        .order_by(Occurrence.starts_at)).all()
+    days = {first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)}
+    for delivery in rows:
+        days[localtime.to_local(delivery.occurrence.starts_at).date()].append(delivery)
+    return list(days.items())
