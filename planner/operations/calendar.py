@@ -68,6 +68,13 @@ def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: 
     return days
 
 
+def window_span(window: Window) -> str:
+    """A window's dates as people read them: a yearly one by day and month ("01/05 – 31/05 hằng năm")."""
+    if window.is_yearly:
+        return f"{window.starts_on:%d/%m} – {window.ends_on:%d/%m} hằng năm"
+    return f"{localtime.fmt_date(window.starts_on)} – {localtime.fmt_date(window.ends_on)}"
+
+
 def _covers(window: Window, day: dt.date) -> bool:
     if not window.is_yearly:
         return window.starts_on <= day <= window.ends_on
@@ -139,4 +146,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "unit_options"]
+           "unit_options", "window_span"]

@@ -12,12 +12,14 @@ from planner.models.delivery import DELIVERY_LABELS
 from planner.operations import delivery as deliveries
 from planner.operations import moves, placement
 from planner.operations.audit import action_label, actor_label
+from planner.operations.calendar import window_span
 from planner.views.common import db_session, run_action
 from planner.views.plans import load_plan
 
 bp = Blueprint("occurrences", __name__)
 bp.add_app_template_filter(action_label, "audit_action")
 bp.add_app_template_filter(actor_label, "audit_actor")
+bp.add_app_template_filter(window_span, "window_span")
 
 
 def load_occurrence(occurrence_id: int) -> Occurrence:
