@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from planner.channels import CHANNEL_LABELS
+from planner.openapi_calendar import calendar_paths, calendar_schemas
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
@@ -126,6 +127,7 @@ SCHEMAS: dict[str, dict] = {
         "id": INT, "name": STR, "channel": STR, "unit": ref("UnitRef")}), "message_id": INT,
         "message_version_id": INT, "title": STR, **stamp("starts_at"), **stamp("session_starts_at"),
         "duration_seconds": INT, "is_pinned": BOOL, "source": {"enum": ["auto", "manual", "emergency"]},
+        "is_ad_hoc": {**BOOL, "description": "Phiên đột xuất ngoài khung giờ"},
         "delivery": nullable("Delivery")}),
     "DeliveryDetail": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence")})]},
     "ConfirmInput": obj({"aired": BOOL, "reason": {**STR, "description": "Bắt buộc khi aired = false"}},
@@ -167,14 +169,15 @@ SCHEMAS: dict[str, dict] = {
     "PlanPage": page("Plan"), "OccurrencePage": page("Occurrence"), "PrintOrderPage": page("PrintOrder"),
     "MessageList": listing("Message"), "ReportList": listing("Report"),
 }
+SCHEMAS.update(calendar_schemas(obj, ref, STR, INT, BOOL))
 
 ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thiếu trường, sai kiểu; xem error.fields)"),
           401: ("Unauthorized", "Thiếu hoặc sai mã truy cập"),
           403: ("Forbidden", "Vai trò không được phép"),
           404: ("NotFound", "Không tồn tại hoặc nằm ngoài phạm vi đơn vị của người dùng"),
           409: ("Conflict", "Chuyển trạng thái không hợp lệ"),
+          422: ("Unprocessable", "Không thực hiện được (kèm lý do): không tạo được PDF, phiên không còn chỗ…"),
           415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
-          422: ("Unprocessable", "Không tạo được tệp PDF từ nội dung"),
           429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần")}
 
 PARAMS = {
@@ -291,6 +294,7 @@ def _paths() -> dict:
         "/reports/{report_id}/pdf": {
             "parameters": [report],
             "get": op("reports", "Tệp PDF báo cáo (404 cho đến khi sẵn sàng)", ok=(200, None), pdf=True)},
+        **calendar_paths(op, _path_param, _query, STR, INT, CHANNELS),
     }
 
 

@@ -415,5 +415,6 @@ def roster_days(rows: list[dict]) -> list[dict]:
             "title": row.get("title", ""),
             "duration": row.get("duration", ""),
             "note": row.get("note") or row.get("script_excerpt") or "",
+            "marks": row.get("marks") or [],     # "Tin khẩn", "Phiên đột xuất"
         })
     return days

@@ -69,6 +69,9 @@ class Delivery(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     # A missed broadcast already re-placed into a later session (plans that re-place missed ones).
     is_replaced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Taken off "Cần xử lý" by a person, with why (who is in the audit log).
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    handled_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -75,6 +75,8 @@ class Occurrence(Base):
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     duration_seconds: Mapped[int] = mapped_column()
     is_pinned: Mapped[bool] = mapped_column(default=False)
+    # An extra session outside the slot grid ("phiên đột xuất"), chosen explicitly; labelled wherever shown.
+    is_ad_hoc: Mapped[bool] = mapped_column(default=False, server_default=false())
     source: Mapped[OccurrenceSource] = mapped_column(enum_type(OccurrenceSource), default=OccurrenceSource.AUTO)
     # Why the engine put it here (or who placed it by hand), for "why is this message here?".
     reason: Mapped[str] = mapped_column(Text, default="")

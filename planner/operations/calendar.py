@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 from planner import localtime
 from planner.models.delivery import DELIVERY_LABELS
 from planner.models import Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, Target, Unit, Window, WindowKind
+from planner.operations.roster import occurrence_marks
 from planner.operations.schedule import grid_specs_for, targets_in
+
+AD_HOC = "Phiên đột xuất"
 
 
 @dataclass
@@ -25,6 +28,7 @@ class CalendarItem:
     status_label: str
     is_pinned: bool
     is_this_plan: bool
+    marks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +66,13 @@ def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: 
         days.append(DayInfo(day, peak, blackout))
         day += dt.timedelta(days=1)
     return days
+
+
+def window_span(window: Window) -> str:
+    """A window's dates as people read them: a yearly one by day and month ("01/05 – 31/05 hằng năm")."""
+    if window.is_yearly:
+        return f"{window.starts_on:%d/%m} – {window.ends_on:%d/%m} hằng năm"
+    return f"{localtime.fmt_date(window.starts_on)} – {localtime.fmt_date(window.ends_on)}"
 
 
 def _covers(window: Window, day: dt.date) -> bool:
@@ -107,20 +118,22 @@ def _fill(session, plan, targets, lo, hi, result, index) -> None:
     # Only the columns shown: loading whole rows (with their long reason text) dominated the page time.
     rows = session.execute(
         select(Occurrence.id, Occurrence.target_id, Occurrence.plan_id, Occurrence.session_starts_at,
-               Occurrence.starts_at, Occurrence.duration_seconds, Occurrence.is_pinned, Delivery.id,
+               Occurrence.starts_at, Occurrence.duration_seconds, Occurrence.is_pinned, Occurrence.is_ad_hoc,
+               Occurrence.source, Delivery.id,
                Delivery.status, MessageVersion.title)
         .join(Delivery, Delivery.occurrence_id == Occurrence.id)
         .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
         .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
                Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
         .order_by(Occurrence.starts_at)).all()
-    for occ_id, target_id, plan_id, session_start, starts_at, duration, pinned, delivery_id, status, title in rows:
+    for (occ_id, target_id, plan_id, session_start, starts_at, duration, pinned, ad_hoc, source, delivery_id, status,
+         title) in rows:
         item = CalendarItem(occ_id, delivery_id, title, starts_at, duration, status.value, DELIVERY_LABELS[status],
-                            pinned, plan_id == plan.id)
+                            pinned, plan_id == plan.id, occurrence_marks(source.value, ad_hoc))
         cs = index.get((target_id, session_start))
-        if cs is None:  # placed by hand outside any grid session
+        if cs is None:  # an ad hoc session (or one left outside a grid that changed since)
             local_day = localtime.to_local(session_start).date()
-            cs = CalendarSession(session_start, localtime.fmt_time(session_start), 0)
+            cs = CalendarSession(session_start, f"{localtime.fmt_time(session_start)} · {AD_HOC}", 0)
             result[target_id].setdefault(local_day, []).append(cs)
             index[(target_id, session_start)] = cs
         cs.items.append(item)
@@ -133,4 +146,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "unit_options"]
+           "unit_options", "window_span"]

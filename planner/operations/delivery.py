@@ -64,27 +64,39 @@ def confirm_delivery(session: Session, delivery: Delivery, *, aired: bool, reaso
     reason = (reason or "").strip()[:1000]
     if not aired and not reason:
         raise DeliveryError("Vui lòng cho biết lý do không phát được.")
-    if delivery.occurrence.starts_at > now + dt.timedelta(hours=1):
-        raise DeliveryError("Chưa đến giờ phát, chưa thể xác nhận.")
+    if delivery.occurrence.session_starts_at > now:
+        raise DeliveryError(f"Chưa đến giờ phát (phiên bắt đầu lúc "
+                            f"{localtime.fmt_datetime(delivery.occurrence.session_starts_at)}), chưa thể xác nhận.")
     session.refresh(delivery, with_for_update=True)  # PostgreSQL: the worker cannot change it under us
     new_status = DeliveryStatus.DELIVERED if aired else DeliveryStatus.FAILED
     if delivery.status is new_status:
         return False
-    allowed = {DeliveryStatus.PLANNED, DeliveryStatus.MISSED, DeliveryStatus.UNKNOWN}
-    if via is ConfirmedVia.USER:  # a logged-in officer may correct a village head's mis-tap
-        allowed |= {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}
-    if delivery.status not in allowed:
+    correcting = delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+    if correcting and not may_correct(delivery, via, now):
+        raise DeliveryError(f"Lượt này đã được ghi nhận: {delivery.status_label}. Trưởng thôn chỉ sửa được trong ngày "
+                            "phát; sau đó, cán bộ văn hóa xã sửa giúp.")
+    if not correcting and delivery.status not in (DeliveryStatus.PLANNED, DeliveryStatus.MISSED,
+                                                  DeliveryStatus.UNKNOWN):
         raise DeliveryError(f"Lượt này đã được ghi nhận: {delivery.status_label}.")
     old = delivery.status
     delivery.status, delivery.finished_at, delivery.reason = new_status, now, reason
     delivery.confirmed_via, delivery.confirmed_by_id = via, user.id if user else None
     delivery.confirmed_by_name = (user.full_name if user else name)[:200]
     session.flush()
-    record(session, user=user, actor=name, action="delivery.confirm", entity=delivery, from_state=old,
-           to_state=new_status, via=via.value, reason=reason)
+    record(session, user=user, actor=name, action="delivery.correct" if correcting else "delivery.confirm",
+           entity=delivery, from_state=old, to_state=new_status, via=via.value, reason=reason)
     if aired and delivery.is_replaced:
         _cancel_replacements(session, delivery, now)
     return True
+
+
+def may_correct(delivery: Delivery, via: ConfirmedVia, now: dt.datetime) -> bool:
+    """A recorded outcome is corrected by a logged-in officer any time, by the village head (QR link) only
+    on the local day of the broadcast and only over the head's own confirmation."""
+    if via is ConfirmedVia.USER:
+        return True
+    return (via is ConfirmedVia.QR_LINK and delivery.confirmed_via is ConfirmedVia.QR_LINK
+            and localtime.today(now) == localtime.to_local(delivery.occurrence.starts_at).date())
 
 
 def _cancel_replacements(session: Session, delivery: Delivery, now: dt.datetime) -> None:

@@ -1,4 +1,4 @@
-"""Placing by hand: schedule one approved message at a chosen time, move or pin an occurrence."""
+"""Placing by hand: schedule one approved message at a chosen time (changing one: operations/moves.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -108,46 +108,3 @@ def place_message(session: Session, message: Message, target: Target, day: str, 
     record(session, user=user, action="occurrence.place", entity=occ, to_state="planned",
            at=starts_at.isoformat(), target=target.code)
     return occ
-
-
-def move_occurrence(session: Session, occ: Occurrence, day: str, at: str, *, user: User,
-                    now: dt.datetime) -> None:
-    """Move a planned occurrence to another time at its target; it becomes pinned."""
-    delivery = occ.delivery
-    session.refresh(delivery, with_for_update=True)  # PostgreSQL: not while the worker is sending it
-    if delivery.status is not DeliveryStatus.PLANNED or occ.starts_at <= now:
-        raise PlacementError("Chỉ dời được lượt phát/đăng chưa thực hiện.")
-    when = _parse_when(day, at)
-    if when <= now:
-        raise PlacementError("Thời điểm đã qua; vui lòng chọn thời điểm trong tương lai.")
-    session_start, capacity = _session_for(session, occ.target, when)
-    offset = _check_capacity(session, occ.target, session_start, capacity, occ.duration_seconds, exclude_id=occ.id)
-    old = occ.starts_at
-    occ.session_starts_at = session_start
-    occ.starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
-    occ.is_pinned = True
-    occ.reason = (f"Dời thủ công bởi {user.full_name} lúc {localtime.fmt_datetime(now)} "
-                  f"(trước đó {localtime.fmt_datetime(old)}); đã ghim.")
-    delivery.due_at = occ.starts_at
-    session.flush()
-    record(session, user=user, action="occurrence.move", entity=occ, from_state=old.isoformat(),
-           to_state=occ.starts_at.isoformat())
-
-
-def toggle_pin(session: Session, occ: Occurrence, *, user: User) -> None:
-    """Pin (keep through regeneration) or unpin an occurrence."""
-    occ.is_pinned = not occ.is_pinned
-    session.flush()
-    record(session, user=user, action="occurrence.pin" if occ.is_pinned else "occurrence.unpin", entity=occ)
-
-
-def cancel_occurrence(session: Session, occ: Occurrence, *, user: User, now: dt.datetime) -> None:
-    """Cancel a planned occurrence (it frees its session's capacity and is never delivered)."""
-    delivery = occ.delivery
-    session.refresh(delivery, with_for_update=True)
-    if delivery.status is not DeliveryStatus.PLANNED:
-        raise PlacementError("Chỉ hủy được lượt chưa thực hiện.")
-    delivery.status, delivery.finished_at, delivery.reason = DeliveryStatus.CANCELLED, now, f"Hủy bởi {user.full_name}"
-    session.flush()
-    record(session, user=user, action="occurrence.cancel", entity=delivery, from_state=DeliveryStatus.PLANNED,
-           to_state=DeliveryStatus.CANCELLED)

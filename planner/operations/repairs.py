@@ -44,8 +44,11 @@ def _load(session: Session, target_ids: list[int], now: dt.datetime):
                                        occ.duration_seconds)
             index[(occ.target_id, occ.session_starts_at, occ.message_version_id)] = occ
         else:
+            # Its real place and class: a new emergency is laid around it, never over it.
             rec = scheduling.FixedItem(occ.target_id, occ.session_starts_at, occ.message_version_id,
-                                       occ.duration_seconds)
+                                       occ.duration_seconds,
+                                       "emergency" if occ.source is OccurrenceSource.EMERGENCY else "",
+                                       int((occ.starts_at - occ.session_starts_at).total_seconds()))
         records.append(rec)
     return records, index, {occ.message_version_id for occ in rows}
 
@@ -156,11 +159,13 @@ def replace_missed_deliveries(session: Session, *, now: dt.datetime, settings: d
         by_plan[d.occurrence.plan_id].append(d)
     placed = 0
     for plan_id, rows in by_plan.items():
-        placed += _replace_for_plan(session, session.get(Plan, plan_id), rows, now, settings)
+        placed += len(replace_for_plan(session, session.get(Plan, plan_id), rows, now, settings).replaced)
     return placed
 
 
-def _replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings) -> int:
+def replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings, *,
+                     reason: str = "Xếp lại lượt phát bị lỡ vào phiên trống gần nhất."):
+    """Put missed/failed broadcasts of one plan into the next free session of their village; the core's result."""
     target_objs = {d.occurrence.target_id: d.occurrence.target for d in rows}
     grids = grid_specs_for(session, list(target_objs.values()), "loudspeaker")
     target_specs = [scheduling.TargetSpec(id=t.id, grids=grids[t.id], name=t.name) for t in target_objs.values()]
@@ -176,8 +181,7 @@ def _replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings) 
         originals[(d.occurrence.target_id, d.occurrence.message_version_id)].append(d)
     for p in result.replaced:
         queue = originals[(p.target_id, p.message_id)]
-        occ = _insert(session, plan.id, p, OccurrenceSource.AUTO, "Xếp lại lượt phát bị lỡ vào phiên trống gần nhất.",
-                      now)
+        occ = _insert(session, plan.id, p, OccurrenceSource.AUTO, reason, now)
         occ.replaces_delivery_id = queue.pop(0).id if queue else None
     for s in result.shifted:
         occ = index.get((s.target_id, s.session_start, s.message_id))
@@ -186,4 +190,4 @@ def _replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings) 
     for d in rows:
         d.is_replaced = True
     session.flush()
-    return len(result.replaced)
+    return result

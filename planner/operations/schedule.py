@@ -175,6 +175,10 @@ def _split_existing(session, plan, target_ids, lo, hi, now):
             elif r.status is not DeliveryStatus.CANCELLED:
                 fixed.append(scheduling.FixedItem(target_id=r.target_id, session_start=r.session_starts_at,
                                                   message_id=r.message_version_id, duration_s=r.duration_seconds))
+            elif r.session_starts_at > now:
+                # A cancellation is kept: taking no time, it still keeps that message out of that session.
+                fixed.append(scheduling.FixedItem(target_id=r.target_id, session_start=r.session_starts_at,
+                                                  message_id=r.message_version_id, duration_s=0))
     return removable, fixed
 
 

@@ -90,12 +90,17 @@ class Ledger:
         return -1
 
     def layout(self, slot: int) -> list[Entry]:
-        """Offsets in a session: fixed first, then by priority, then in arrival order."""
-        ordered = sorted(self.items.get(slot, ()), key=lambda e: (not e.is_fixed, e.rank))
-        cursor = 0
-        for entry in ordered:
-            entry.offset_s, cursor = cursor, cursor + entry.duration_s
-        return ordered
+        """Offsets in a session: fixed items with a known place keep it; the others (fixed first, then by
+        priority, then in arrival order) take the first gap long enough, else play after everything."""
+        entries = self.items.get(slot, ())
+        busy = sorted((e.source.offset_s, e.source.offset_s + e.duration_s) for e in entries if _anchored(e))
+        for entry in entries:
+            if _anchored(entry):
+                entry.offset_s = entry.source.offset_s
+        for entry in sorted((e for e in entries if not _anchored(e)), key=lambda e: (not e.is_fixed, e.rank)):
+            entry.offset_s = _first_gap(busy, entry.duration_s)
+            insort(busy, (entry.offset_s, entry.offset_s + entry.duration_s))
+        return sorted(entries, key=lambda e: e.offset_s)
 
     def placement(self, slot: int, entry: Entry) -> Placement:
         """A Placement for an entry at its current offset."""
@@ -105,3 +110,18 @@ class Ledger:
     def day_of(self, slot: int) -> date:
         """Local date of a session."""
         return local_day(self.table.starts[slot])
+
+
+def _anchored(entry: Entry) -> bool:
+    """A fixed item whose place in the session is known: nothing may be laid over it."""
+    return entry.is_fixed and isinstance(entry.source, FixedItem) and entry.source.offset_s >= 0
+
+
+def _first_gap(busy: list[tuple[int, int]], duration: int) -> int:
+    """Start of the first free stretch of `duration` seconds between sorted busy intervals."""
+    cursor = 0
+    for start, end in busy:
+        if cursor + duration <= start:
+            return cursor
+        cursor = max(cursor, end)
+    return cursor

@@ -68,13 +68,14 @@ class MessageSpec:
 
 @dataclass(frozen=True)
 class FixedItem:
-    """A pinned, delivered or past occurrence: never moved, but it uses capacity."""
+    """A pinned, delivered or past occurrence: never moved, but it uses capacity (and its place, when known)."""
 
     target_id: int
     session_start: datetime
     message_id: int
     duration_s: int
     priority: str = "normal"
+    offset_s: int = -1      # seconds after the session start it plays at; -1: not known (laid out first)
 
 
 @dataclass(frozen=True)

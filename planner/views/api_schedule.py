@@ -35,7 +35,7 @@ def occurrence_json(occ: Occurrence, *, with_delivery: bool = True) -> dict:
            "message_id": occ.version.message_id, "message_version_id": occ.message_version_id,
            "title": occ.version.title, **stamp("starts_at", occ.starts_at),
            **stamp("session_starts_at", occ.session_starts_at), "duration_seconds": occ.duration_seconds,
-           "is_pinned": occ.is_pinned, "source": occ.source.value}
+           "is_pinned": occ.is_pinned, "is_ad_hoc": occ.is_ad_hoc, "source": occ.source.value}
     if with_delivery:
         out["delivery"] = delivery_json(occ.delivery)
     return out

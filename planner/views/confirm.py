@@ -9,9 +9,11 @@ from planner import localtime
 from planner.db import utcnow
 from planner.models import ConfirmedVia, Delivery
 from planner.operations import delivery as ops
+from planner.operations.roster import occurrence_marks, village_days
 from planner.views.common import db_session
 
 bp = Blueprint("confirm", __name__)
+AHEAD_DAYS = 6     # the page shows today and the next six days, so a head opening it the evening before sees tomorrow
 
 
 def _link(token: str) -> ops.VillageLink:
@@ -33,14 +35,18 @@ def page(token: str):
     target = ops.target_of(session, link.target_id)
     if target is None or target.channel not in ops.BROADCAST_CHANNELS:
         abort(404)
-    today = localtime.today(utcnow())
+    now = utcnow()
+    today = localtime.today(now)
     day = today if link.first <= today <= link.last else link.last
-    items = ops.deliveries_on(session, target.id, day)
+    last = min(link.last, day + dt.timedelta(days=AHEAD_DAYS))
+    days = village_days(session, target.id, day, last)
     yesterday = day - dt.timedelta(days=1)
     earlier = ops.deliveries_on(session, target.id, yesterday) if yesterday >= link.first else []
-    return render_template("pages/confirm/page.html", token=token, target=target, day=day, items=items,
+    return render_template("pages/confirm/page.html", token=token, target=target, day=day, days=days, now=now,
                            earlier=[d for d in earlier if d.status.value in ("planned", "missed")],
-                           yesterday=yesterday)
+                           yesterday=yesterday, marks=occurrence_marks, today=today,
+                           tomorrow=today + dt.timedelta(days=1),
+                           may_correct=lambda d: ops.may_correct(d, ConfirmedVia.QR_LINK, now))
 
 
 @bp.post("/x/<token>/deliveries/<int:delivery_id>")
@@ -65,6 +71,8 @@ def confirm(token: str, delivery_id: int):
         session.commit()
         if changed:
             flash("Đã ghi nhận: đã phát." if aired else "Đã ghi nhận: không phát được.", "success")
+            if request.form.get("correct") == "yes":
+                flash("Đã sửa kết quả; thay đổi được ghi lại.", "info")
         else:
             flash("Lượt này đã được ghi nhận trước đó.", "info")
     return redirect(url_for("confirm.page", token=token) + f"#d{delivery.id}")

@@ -1,19 +1,25 @@
 """One occurrence: why it is there, move / pin / cancel it, confirm its delivery as a logged-in user."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from planner.access import can, sees_unit
 from planner.db import utcnow
 from planner.models import AuditEntry, ConfirmedVia, Occurrence
+from planner.models.delivery import DELIVERY_LABELS
 from planner.operations import delivery as deliveries
-from planner.operations import placement
+from planner.operations import moves, placement
+from planner.operations.audit import action_label, actor_label
+from planner.operations.calendar import window_span
 from planner.views.common import db_session, run_action
 from planner.views.plans import load_plan
 
 bp = Blueprint("occurrences", __name__)
+bp.add_app_template_filter(action_label, "audit_action")
+bp.add_app_template_filter(actor_label, "audit_actor")
+bp.add_app_template_filter(window_span, "window_span")
 
 
 def load_occurrence(occurrence_id: int) -> Occurrence:
@@ -34,28 +40,38 @@ def show(occurrence_id: int):
                                      (AuditEntry.entity_type == "deliveries") & (AuditEntry.entity_id == occ.delivery.id)))
         .order_by(AuditEntry.at)).all()
     return render_template("pages/schedule/occurrence.html", occ=occ, delivery=occ.delivery, history=history,
-                           is_future=occ.starts_at > utcnow())
+                           is_future=occ.starts_at > utcnow(), undoable=moves.last_change(db_session(), occ),
+                           confirm_cancel=request.args.get("confirm") == "cancel",
+                           STATE_LABELS={s.value: label for s, label in DELIVERY_LABELS.items()})
 
 
 @bp.post("/occurrences/<int:occurrence_id>/change")
 @login_required
 def change(occurrence_id: int):
-    """Move (becomes pinned), pin/unpin or cancel."""
+    """Move into a session (becomes pinned) or an explicit ad hoc session, pin/unpin, cancel (confirmed), undo."""
     occ = load_occurrence(occurrence_id)
     if not can(current_user, "schedule.edit"):
         abort(403)
     action = request.form.get("action")
+    if action == "cancel" and request.form.get("confirmed") != "yes":
+        return redirect(url_for("occurrences.show", occurrence_id=occ.id, confirm="cancel") + "#cancel")
+    messages = {"toggle_pin": "Đã cập nhật ghim.", "cancel": "Đã hủy lượt này. Có thể hoàn tác.",
+                "undo": "Đã hoàn tác.", "move": "Đã dời lịch. Có thể hoàn tác."}
 
     def _change(session):
+        now = utcnow()
         if action == "toggle_pin":
-            placement.toggle_pin(session, occ, user=current_user)
+            moves.toggle_pin(session, occ, user=current_user)
         elif action == "cancel":
-            placement.cancel_occurrence(session, occ, user=current_user, now=utcnow())
+            moves.cancel_occurrence(session, occ, user=current_user, now=now)
+        elif action == "undo":
+            moves.undo_last_change(session, occ, user=current_user, now=now)
         else:
-            placement.move_occurrence(session, occ, request.form.get("day", ""), request.form.get("at", ""),
-                                      user=current_user, now=utcnow())
+            when = moves.parse_local(request.form.get("day", ""), request.form.get("at", ""))
+            moves.move_occurrence(session, occ, when, user=current_user, now=now,
+                                  ad_hoc=request.form.get("ad_hoc") == "yes", settings=current_app.config)
 
-    run_action(_change, (placement.PlacementError,), "Đã cập nhật lịch.")
+    run_action(_change, (placement.PlacementError,), messages.get(action, messages["move"]))
     return redirect(url_for("occurrences.show", occurrence_id=occ.id))
 
 

@@ -26,14 +26,7 @@ def _context(plan_id: int, target_id: int):
     target = session.get(Target, target_id)
     if target is None or not sees_unit(current_user, target.unit):
         abort(404)
-    try:
-        first = localtime.parse_date(request.args.get("start", ""))
-        last = localtime.parse_date(request.args.get("end", ""))
-    except ValueError:
-        first = localtime.today(utcnow())
-        last = first + dt.timedelta(days=6)
-    if last < first or (last - first).days > 92:
-        abort(400)
+    first, last, error = _range(request.args)
     confirm_url = None
     if can(current_user, "delivery.confirm") and target.channel in BROADCAST_CHANNELS:
         # Only people who may confirm broadcasts hand out the password-less village link.
@@ -41,23 +34,49 @@ def _context(plan_id: int, target_id: int):
         base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
         confirm_url = base + url_for("confirm.page", token=token)
     rows = roster_rows(session, plan, target, first, last)
-    return plan, target, first, last, confirm_url, rows
+    return plan, target, first, last, confirm_url, rows, error
+
+
+MAX_DAYS = 92
+
+
+def _range(args) -> tuple[dt.date, dt.date, str]:
+    """The asked dates, or the coming week with a Vietnamese reason when they cannot be used."""
+    default = localtime.today(utcnow())
+    if not args.get("start") and not args.get("end"):
+        return default, default + dt.timedelta(days=6), ""
+    try:
+        first = localtime.parse_date(args.get("start", ""))
+        last = localtime.parse_date(args.get("end", ""))
+    except ValueError as exc:
+        return default, default + dt.timedelta(days=6), f"{exc}. Đang hiện 7 ngày tới."
+    if last < first:
+        return first, first + dt.timedelta(days=6), "Ngày kết thúc phải sau ngày bắt đầu. Đang hiện 7 ngày từ ngày bắt đầu."
+    if (last - first).days >= MAX_DAYS:
+        return (first, first + dt.timedelta(days=MAX_DAYS - 1),
+                f"Mỗi lần xem hoặc in tối đa {MAX_DAYS} ngày; đang hiện {MAX_DAYS} ngày đầu "
+                f"(đến {localtime.fmt_date(first + dt.timedelta(days=MAX_DAYS - 1))}).")
+    return first, last, ""
 
 
 @bp.get("/plans/<int:plan_id>/targets/<int:target_id>/roster")
 @login_required
 def show(plan_id: int, target_id: int):
-    plan, target, first, last, confirm_url, rows = _context(plan_id, target_id)
+    plan, target, first, last, confirm_url, rows, error = _context(plan_id, target_id)
     return render_template("pages/schedule/roster.html", plan=plan, target=target, first=first, last=last,
-                           confirm_url=confirm_url, rows=rows)
+                           confirm_url=confirm_url, rows=rows, error=error,
+                           asked={k: request.args.get(k, "") for k in ("start", "end")}), (400 if error else 200)
 
 
 @bp.get("/plans/<int:plan_id>/targets/<int:target_id>/roster.pdf")
 @login_required
 def pdf(plan_id: int, target_id: int):
-    plan, target, first, last, confirm_url, rows = _context(plan_id, target_id)
+    plan, target, first, last, confirm_url, rows, error = _context(plan_id, target_id)
     if confirm_url is None:
         abort(403)
+    if error:
+        flash(error, "error")
+        return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id, **request.args))
     from planner.printing import PrintError, render_roster
 
     commune = target.unit.parent.name if target.unit.parent else ""

@@ -56,7 +56,7 @@ def test_regenerating_keeps_pinned_and_moved_items(login, db):
     csrf = csrf_from(client.get(f"/occurrences/{occ.id}").get_data(as_text=True))
     resp = client.post(f"/occurrences/{occ.id}/change", data={
         "csrf_token": csrf, "action": "move", "day": localtime.fmt_date(new_day), "at": "17:00"}, follow_redirects=True)
-    assert "Đã cập nhật lịch" in resp.get_data(as_text=True)
+    assert "Đã dời lịch" in resp.get_data(as_text=True)
     db.expire_all()
     moved = db.get(Occurrence, occ.id)
     assert moved.is_pinned and localtime.to_local(moved.starts_at).date() == new_day
@@ -75,12 +75,17 @@ def test_moving_into_a_full_session_is_refused(login, db):
     assert "không hợp lệ" in resp.get_data(as_text=True)
 
 
-def test_cancelled_occurrence_is_not_delivered(login, db):
+def test_cancelled_occurrence_is_not_delivered_and_cancel_asks_first(login, db):
     client = login("vanhoa")
     _generate(client, db)
     occ = db.scalar(select(Occurrence).order_by(Occurrence.id))
     csrf = csrf_from(client.get(f"/occurrences/{occ.id}").get_data(as_text=True))
-    client.post(f"/occurrences/{occ.id}/change", data={"csrf_token": csrf, "action": "cancel"})
+    asked = client.post(f"/occurrences/{occ.id}/change", data={"csrf_token": csrf, "action": "cancel"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Hủy lượt này?" in asked and "Có, hủy lượt này" in asked
+    db.expire_all()
+    assert db.scalar(select(Delivery).where(Delivery.occurrence_id == occ.id)).status is DeliveryStatus.PLANNED
+    client.post(f"/occurrences/{occ.id}/change", data={"csrf_token": csrf, "action": "cancel", "confirmed": "yes"})
     db.expire_all()
     assert db.scalar(select(Delivery).where(Delivery.occurrence_id == occ.id)).status is DeliveryStatus.CANCELLED
 

@@ -1,0 +1,121 @@
+"""'Cần xử lý': deliveries that need a person, filtered and paged; make-up broadcasts and marking handled."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from planner import localtime
+from planner.models import Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit, User
+from planner.operations.audit import record
+from planner.operations.delivery import ATTENTION, BROADCAST_CHANNELS, DeliveryError
+
+PAGE_SIZE = 50
+MAKE_UP_STATUSES = (DeliveryStatus.MISSED, DeliveryStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class AttentionFilter:
+    """What the officer narrowed the list to; empty values mean 'all'."""
+
+    channel: str = ""
+    status: str = ""
+    village_id: int | None = None
+
+
+def _made_up():
+    """A live (not cancelled) make-up broadcast exists for the delivery."""
+    later = aliased(Occurrence)
+    later_delivery = aliased(Delivery)
+    return exists().where(later.replaces_delivery_id == Delivery.id, later_delivery.occurrence_id == later.id,
+                          later_delivery.status != DeliveryStatus.CANCELLED)
+
+
+def open_items_query(plan: Plan, scope: Unit, flt: AttentionFilter):
+    """Open items of a plan within the user's unit: attention statuses, not handled, not made up."""
+    statuses = [s for s in ATTENTION if not flt.status or s.value == flt.status]
+    stmt = (select(Delivery).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(statuses), Delivery.handled_at.is_(None),
+                   Unit.path.startswith(scope.path, autoescape=True), ~_made_up()))
+    if flt.channel:
+        stmt = stmt.where(Delivery.channel == flt.channel)
+    if flt.village_id:
+        stmt = stmt.where(Target.unit_id == flt.village_id)
+    return stmt
+
+
+def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, *, limit: int = PAGE_SIZE,
+               offset: int = 0) -> tuple[list[Delivery], int]:
+    """One page of open items, newest first, and how many there are in all."""
+    stmt = open_items_query(plan, scope, flt)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.options(selectinload(Delivery.occurrence).selectinload(Occurrence.version),
+                                        selectinload(Delivery.occurrence).selectinload(Occurrence.target))
+                           .order_by(Delivery.due_at.desc(), Delivery.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def can_make_up(delivery: Delivery) -> bool:
+    """Loudspeaker broadcasts that were missed or failed can be made up in a later session."""
+    return delivery.channel in BROADCAST_CHANNELS and delivery.status in MAKE_UP_STATUSES
+
+
+def make_up_delivery(session: Session, delivery: Delivery, *, user: User, now: dt.datetime,
+                     settings: dict) -> Occurrence:
+    """Put a missed or failed broadcast again into the next free session of its village (audited)."""
+    from planner.operations.repairs import replace_for_plan
+
+    session.refresh(delivery, with_for_update=True)
+    if not can_make_up(delivery):
+        raise DeliveryError("Chỉ phát bù được lượt phát loa bị lỡ hoặc không phát được.")
+    if session.scalar(select(_made_up().where(Delivery.id == delivery.id))):
+        raise DeliveryError("Lượt này đã có lượt phát bù.")
+    occ = delivery.occurrence
+    who = user.full_name if user else "hệ thống"
+    result = replace_for_plan(session, occ.plan, [delivery], now, settings,
+                              reason=f"Phát bù lượt {localtime.fmt_datetime(occ.starts_at)} "
+                                     f"({delivery.status_label.lower()}), do {who} xếp lúc "
+                                     f"{localtime.fmt_datetime(now)} vào phiên trống gần nhất.")
+    if not result.replaced:
+        detail = result.issues[0].detail if result.issues else "không còn phiên trống"
+        raise DeliveryError(f"Không xếp được lượt phát bù: {detail}.")
+    new = session.scalars(select(Occurrence).where(Occurrence.replaces_delivery_id == delivery.id)
+                          .order_by(Occurrence.id.desc()).limit(1)).one()
+    record(session, user=user, action="delivery.make_up", entity=delivery, from_state=delivery.status,
+           to_state=delivery.status, make_up_occurrence=new.id, at=new.starts_at.isoformat())
+    return new
+
+
+def mark_handled(session: Session, delivery: Delivery, *, reason: str, user: User, now: dt.datetime) -> None:
+    """Take an item off 'Cần xử lý' with the reason (e.g. 'đã phát bù bằng xe loa', 'bài đã đăng tay')."""
+    reason = (reason or "").strip()[:1000]
+    if not reason:
+        raise DeliveryError("Vui lòng ghi lý do đánh dấu đã xử lý.")
+    session.refresh(delivery, with_for_update=True)
+    if delivery.status not in ATTENTION:
+        raise DeliveryError(f"Lượt này không cần xử lý ({delivery.status_label}).")
+    if delivery.handled_at is not None:
+        raise DeliveryError("Lượt này đã được đánh dấu đã xử lý.")
+    delivery.handled_at, delivery.handled_reason = now, reason
+    session.flush()
+    record(session, user=user, action="delivery.handled", entity=delivery, from_state=delivery.status,
+           to_state=delivery.status, reason=reason)
+
+
+def apply_to_many(session: Session, deliveries: list[Delivery], action, **kwargs) -> tuple[int, list[str]]:
+    """Run `action` (make_up_delivery or mark_handled) on each delivery; (done, errors) — one failure stops none.
+
+    Both actions check before they write, so a refused item leaves nothing half-written.
+    """
+    done, errors = 0, []
+    for delivery in deliveries:
+        try:
+            action(session, delivery, **kwargs)
+            done += 1
+        except DeliveryError as exc:
+            errors.append(f"{delivery.occurrence.target.name} {localtime.fmt_datetime(delivery.due_at)}: {exc}")
+    return done, errors

@@ -1,0 +1,151 @@
+"""JSON API of the calendar and 'Cần xử lý': move/pin/cancel/undo an occurrence, make up or mark handled."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, jsonify, request
+
+from planner.access import AccessDenied, get_plan, sees_unit
+from planner.channels import CHANNEL_LABELS
+from planner.db import utcnow
+from planner.models import Occurrence
+from planner.operations import attention, moves
+from planner.operations import delivery as ops
+from planner.operations.placement import PlacementError
+from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
+                               query_int, require)
+from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
+from planner.views.common import db_session
+
+
+def load_occurrence(occurrence_id: int) -> Occurrence:
+    """An occurrence at a target within the user's units, of a plan they may see; 404 otherwise."""
+    occ = db_session().get(Occurrence, occurrence_id)
+    if occ is None or not sees_unit(api_user(), occ.target.unit):
+        raise not_found()
+    try:
+        get_plan(db_session(), api_user(), occ.plan_id)
+    except AccessDenied:
+        raise not_found() from None
+    return occ
+
+
+def _refused(exc: PlacementError) -> ApiError:
+    """The target cannot take it (422 with the reason) or the item is in no state for it (409)."""
+    if isinstance(exc, moves.MoveRefused):
+        return ApiError(422, str(exc), code=exc.code)
+    return ApiError(409, str(exc), code="conflict")
+
+
+def _starts_at(raw: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise invalid({"starts_at": "Phải là thời điểm ISO 8601, ví dụ 2026-03-02T17:00:00+07:00."}) from None
+    if value.tzinfo is None:
+        raise invalid({"starts_at": "Cần ghi múi giờ (Z hoặc +07:00)."})
+    return value.astimezone(dt.timezone.utc)
+
+
+@bp.post("/occurrences/<int:occurrence_id>/move")
+def move_occurrence(occurrence_id: int):
+    """Move into the target's session at starts_at (room and separation checked) or, if ad_hoc, an extra session."""
+    require("schedule.edit")
+    occ = load_occurrence(occurrence_id)
+    data = json_body({"starts_at": str, "ad_hoc": bool}, required=("starts_at",))
+    try:
+        moves.move_occurrence(db_session(), occ, _starts_at(data["starts_at"]), user=api_user(), now=utcnow(),
+                              ad_hoc=data.get("ad_hoc", False), settings=current_app.config)
+    except PlacementError as exc:
+        raise _refused(exc) from None
+    commit()
+    return jsonify(occurrence_json(occ))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/pin")
+def pin_occurrence(occurrence_id: int):
+    """Pin ({"pinned": true}, the default) or unpin an occurrence."""
+    require("schedule.edit")
+    occ = load_occurrence(occurrence_id)
+    pinned = json_body({"pinned": bool}).get("pinned", True) if request.content_length else True
+    moves.toggle_pin(db_session(), occ, user=api_user(), pinned=pinned)
+    commit()
+    return jsonify(occurrence_json(occ))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/cancel")
+def cancel_occurrence(occurrence_id: int):
+    """Cancel a planned occurrence (undo with /undo)."""
+    require("schedule.edit")
+    occ = load_occurrence(occurrence_id)
+    try:
+        moves.cancel_occurrence(db_session(), occ, user=api_user(), now=utcnow())
+    except PlacementError as exc:
+        raise _refused(exc) from None
+    commit()
+    return jsonify(occurrence_json(occ))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/undo")
+def undo_occurrence(occurrence_id: int):
+    """Undo the occurrence's last move or cancel."""
+    require("schedule.edit")
+    occ = load_occurrence(occurrence_id)
+    try:
+        undone = moves.undo_last_change(db_session(), occ, user=api_user(), now=utcnow())
+    except PlacementError as exc:
+        raise _refused(exc) from None
+    commit()
+    return jsonify(occurrence_json(occ) | {"undone": undone})
+
+
+@bp.post("/deliveries/<int:delivery_id>/make-up")
+def make_up_delivery(delivery_id: int):
+    """Put a missed or failed loudspeaker broadcast into the village's next free session."""
+    require("schedule.edit")
+    delivery = load_delivery(delivery_id)
+    try:
+        occ = attention.make_up_delivery(db_session(), delivery, user=api_user(), now=utcnow(),
+                                         settings=current_app.config)
+    except ops.DeliveryError as exc:
+        raise ApiError(409, str(exc), code="cannot_make_up") from None
+    commit()
+    response = jsonify(occurrence_json(occ))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/deliveries/<int:delivery_id>/handled")
+def mark_delivery_handled(delivery_id: int):
+    """Take a delivery off 'Cần xử lý' with a reason."""
+    require("schedule.edit")
+    delivery = load_delivery(delivery_id)
+    data = json_body({"reason": str}, required=("reason",))
+    if not data["reason"].strip():
+        raise invalid({"reason": "Vui lòng ghi lý do đánh dấu đã xử lý."})
+    try:
+        attention.mark_handled(db_session(), delivery, reason=data["reason"], user=api_user(), now=utcnow())
+    except ops.DeliveryError as exc:
+        raise ApiError(409, str(exc), code="conflict") from None
+    commit()
+    return jsonify(delivery_json(delivery) | {"handled_reason": delivery.handled_reason})
+
+
+@bp.get("/plans/<int:plan_id>/attention")
+def list_attention(plan_id: int):
+    """Open items of 'Cần xử lý' (not handled, not made up), newest first; filters channel, status, village."""
+    require("schedule.edit")
+    plan = load_plan(plan_id)
+    channel, status = request.args.get("channel", ""), request.args.get("status", "")
+    fields = {}
+    if channel and channel not in CHANNEL_LABELS:
+        fields["channel"] = "Kênh không hợp lệ."
+    if status and status not in {s.value for s in ops.ATTENTION}:
+        fields["status"] = "Chỉ lọc được: unknown, expired, failed, missed."
+    if fields:
+        raise invalid(fields, "Bộ lọc không hợp lệ.")
+    flt = attention.AttentionFilter(channel, status, query_int("village", low=1))
+    limit, offset = query_int("limit", default=50, low=1, high=500), query_int("offset", default=0)
+    rows, total = attention.open_items(db_session(), plan, api_user().unit, flt, limit=limit, offset=offset)
+    return paged([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence, with_delivery=False),
+                                      "can_make_up": attention.can_make_up(d)} for d in rows], total, limit, offset)

@@ -1,0 +1,98 @@
+"""'Cần xử lý' closes: make-up into the next free session, mark handled with a reason, filters, paging, bulk."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from planner import localtime
+from planner.db import utcnow
+from planner.models import AuditEntry, Delivery, DeliveryStatus, Occurrence
+from planner.operations import attention
+from tests.app import factories as f
+from tests.conftest import csrf_from
+
+
+def _missed(db, village="thon-07", days_ago=1, status=DeliveryStatus.MISSED):
+    at = localtime.local_datetime(localtime.today(utcnow()) - dt.timedelta(days=days_ago), dt.time(17, 0))
+    return f.occurrence(db, target=f.village_target(db, village), msg=f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich"),
+                        at=at, status=status)
+
+
+def test_a_missed_broadcast_is_made_up_in_one_click_into_the_next_free_session(login, db):
+    missed = _missed(db)
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    page = client.get(f"/plans/{plan.id}/attention").get_data(as_text=True)
+    assert f'action="/deliveries/{missed.id}/make-up"' in page
+    resp = client.post(f"/deliveries/{missed.id}/make-up", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "Đã xếp lượt phát bù lúc" in html and f'id="item-{missed.id}"' not in html
+    made = db.scalar(select(Occurrence).where(Occurrence.replaces_delivery_id == missed.id))
+    assert made.target_id == missed.occurrence.target_id and made.starts_at > utcnow()
+    assert localtime.to_local(made.session_starts_at).time() in (dt.time(5, 30), dt.time(17, 0))
+    assert "Phát bù lượt" in made.reason
+    audit = db.scalar(select(AuditEntry).where(AuditEntry.action == "delivery.make_up"))
+    assert audit.entity_id == missed.id and audit.user_id == f.user(db, "vanhoa").id
+    again = client.post(f"/deliveries/{missed.id}/make-up", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "đã có lượt phát bù" in again.get_data(as_text=True)
+
+
+def test_marking_handled_needs_a_reason_and_takes_the_item_off_the_list(login, db):
+    missed = _missed(db)
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    csrf = csrf_from(client.get(f"/plans/{plan.id}/attention").get_data(as_text=True))
+    refused = client.post(f"/deliveries/{missed.id}/handled", data={"csrf_token": csrf, "reason": " "},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Vui lòng ghi lý do" in refused and f'id="item-{missed.id}"' in refused
+    done = client.post(f"/deliveries/{missed.id}/handled", data={"csrf_token": csrf, "reason": "Đã phát bằng xe loa"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Đã đánh dấu đã xử lý" in done and f'id="item-{missed.id}"' not in done
+    db.expire_all()
+    row = db.get(Delivery, missed.id)
+    assert row.handled_at is not None and row.handled_reason == "Đã phát bằng xe loa"
+    assert row.status is DeliveryStatus.MISSED
+
+
+def test_the_list_filters_by_village_and_status_and_pages(login, db):
+    for days in range(1, 4):
+        _missed(db, "thon-07", days)
+    other = _missed(db, "thon-08", 1, DeliveryStatus.FAILED)
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    village = other.occurrence.target.unit_id
+    html = client.get(f"/plans/{plan.id}/attention?village={village}").get_data(as_text=True)
+    assert f'id="item-{other.id}"' in html and html.count('id="item-') == 1
+    html = client.get(f"/plans/{plan.id}/attention?status=failed").get_data(as_text=True)
+    assert html.count('id="item-') == 1
+    rows, total = attention.open_items(db, plan, f.user(db, "vanhoa").unit, attention.AttentionFilter(), limit=2,
+                                       offset=2)
+    assert total == 4 and len(rows) == 2
+
+
+def test_bulk_handled_over_the_filtered_selection(login, db):
+    items = [_missed(db, "thon-07", days) for days in range(1, 4)]
+    keep = _missed(db, "thon-08", 1)
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    village = items[0].occurrence.target.unit_id
+    csrf = csrf_from(client.get(f"/plans/{plan.id}/attention").get_data(as_text=True))
+    resp = client.post(f"/plans/{plan.id}/attention/bulk", data={
+        "csrf_token": csrf, "scope": "filter", "village": village, "action": "handled", "reason": "Loa hỏng cả tuần"},
+        follow_redirects=True)
+    assert "Đã đánh dấu đã xử lý 3 lượt" in resp.get_data(as_text=True)
+    db.expire_all()
+    assert all(db.get(Delivery, d.id).handled_at for d in items) and db.get(Delivery, keep.id).handled_at is None
+
+
+def test_bulk_make_up_of_ticked_items(login, db):
+    items = [_missed(db, "thon-07", days) for days in (1, 2)]
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    csrf = csrf_from(client.get(f"/plans/{plan.id}/attention").get_data(as_text=True))
+    resp = client.post(f"/plans/{plan.id}/attention/bulk", data={
+        "csrf_token": csrf, "action": "make_up", "ids": [d.id for d in items]}, follow_redirects=True)
+    assert "Đã xếp phát bù 2 lượt" in resp.get_data(as_text=True)
+    made = db.scalars(select(Occurrence).where(Occurrence.replaces_delivery_id.in_([d.id for d in items]))).all()
+    assert len(made) == 2 and len({m.session_starts_at for m in made}) == 2

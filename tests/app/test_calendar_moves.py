@@ -1,0 +1,122 @@
+"""Moving, cancelling and undoing by hand: only into sessions with room, ad hoc sessions only when asked."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from planner import localtime
+from planner.db import utcnow
+from planner.models import AuditEntry, DeliveryStatus
+from planner.operations import moves
+from planner.operations.placement import PlacementError
+from tests.app import factories as f
+
+
+def _at(days: int, hour: int, minute: int = 0) -> dt.datetime:
+    return localtime.local_datetime(localtime.today(utcnow()) + dt.timedelta(days=days), dt.time(hour, minute))
+
+
+@pytest.fixture()
+def setup(demo, db):
+    target = f.village_target(db, "thon-07")
+    msg = f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    delivery = f.occurrence(db, target=target, msg=msg, at=_at(2, 5, 30))
+    return db, target, msg, delivery.occurrence, f.user(db, "vanhoa")
+
+
+@pytest.mark.parametrize("hour,minute", [(12, 0), (23, 30), (3, 42)])
+def test_a_move_outside_golden_hours_is_refused_with_the_reason(setup, hour, minute):
+    db, _, _, occ, user = setup
+    before = occ.starts_at
+    with pytest.raises(moves.MoveRefused) as err:
+        moves.move_occurrence(db, occ, _at(3, hour, minute), user=user, now=utcnow())
+    assert err.value.code == "no_session" and "Không có phiên phát nào" in str(err.value)
+    db.rollback()
+    assert occ.starts_at == before and not occ.is_ad_hoc
+
+
+def test_a_move_lands_in_the_session_after_what_is_already_there(setup):
+    db, target, _, occ, user = setup
+    other = f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem")
+    f.occurrence(db, target=target, msg=other, at=_at(3, 17), duration=120)
+    moves.move_occurrence(db, occ, _at(3, 17, 10), user=user, now=utcnow())
+    assert occ.session_starts_at == _at(3, 17) and occ.starts_at == _at(3, 17, 2)
+    assert occ.is_pinned and not occ.is_ad_hoc and occ.delivery.due_at == occ.starts_at
+
+
+def test_a_move_into_a_full_session_is_refused(setup):
+    db, target, _, occ, user = setup
+    other = f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem")
+    f.occurrence(db, target=target, msg=other, at=_at(3, 17), duration=900)
+    with pytest.raises(moves.MoveRefused) as err:
+        moves.move_occurrence(db, occ, _at(3, 17), user=user, now=utcnow())
+    assert err.value.code == "session_full" and "đã đầy" in str(err.value)
+
+
+def test_a_move_keeps_the_message_out_of_a_session_that_already_has_it(setup):
+    db, target, msg, occ, user = setup
+    f.occurrence(db, target=target, msg=msg, at=_at(3, 17))
+    with pytest.raises(moves.MoveRefused, match="đã có trong phiên"):
+        moves.move_occurrence(db, occ, _at(3, 17), user=user, now=utcnow())
+
+
+def test_a_move_keeps_the_minimum_gap_between_airings(setup):
+    db, target, msg, occ, user = setup
+    msg.min_gap_hours = 24
+    f.occurrence(db, target=target, msg=msg, at=_at(3, 5, 30))
+    with pytest.raises(moves.MoveRefused, match="cách lượt khác ít nhất 24 giờ"):
+        moves.move_occurrence(db, occ, _at(3, 17), user=user, now=utcnow())
+
+
+def test_an_ad_hoc_session_is_an_explicit_choice_outside_the_grid(setup):
+    db, _, _, occ, user = setup
+    moves.move_occurrence(db, occ, _at(3, 12), user=user, now=utcnow(), ad_hoc=True)
+    assert occ.is_ad_hoc and occ.starts_at == occ.session_starts_at == _at(3, 12)
+    assert "phiên đột xuất" in occ.reason
+    with pytest.raises(moves.MoveRefused, match="nằm trong phiên"):
+        moves.move_occurrence(db, occ, _at(3, 17, 5), user=user, now=utcnow(), ad_hoc=True)
+
+
+def test_undo_puts_a_moved_item_back_and_only_once(setup):
+    db, _, _, occ, user = setup
+    start, session_start = occ.starts_at, occ.session_starts_at
+    moves.move_occurrence(db, occ, _at(3, 12), user=user, now=utcnow(), ad_hoc=True)
+    assert moves.undo_last_change(db, occ, user=user, now=utcnow()) == "move"
+    assert (occ.starts_at, occ.session_starts_at, occ.is_ad_hoc, occ.is_pinned) == (start, session_start, False, False)
+    with pytest.raises(PlacementError, match="Không có thao tác"):
+        moves.undo_last_change(db, occ, user=user, now=utcnow())
+    assert [e.action for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))][-2:] == [
+        "occurrence.move", "occurrence.undo"]
+
+
+def test_undo_brings_back_a_cancelled_item(setup):
+    db, _, _, occ, user = setup
+    moves.cancel_occurrence(db, occ, user=user, now=utcnow())
+    assert occ.delivery.status is DeliveryStatus.CANCELLED
+    assert moves.undo_last_change(db, occ, user=user, now=utcnow()) == "cancel"
+    assert occ.delivery.status is DeliveryStatus.PLANNED and occ.delivery.finished_at is None
+
+
+def test_a_cancel_is_not_undone_into_a_session_that_filled_up_since(setup):
+    db, target, _, occ, user = setup
+    moves.cancel_occurrence(db, occ, user=user, now=utcnow())
+    f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(2, 5, 30),
+                 duration=900)
+    with pytest.raises(moves.MoveRefused, match="Không hoàn tác được"):
+        moves.undo_last_change(db, occ, user=user, now=utcnow())
+
+
+def test_ad_hoc_sessions_and_emergencies_are_labelled_in_calendar_roster_and_occurrence(setup, login):
+    db, target, _, occ, user = setup
+    moves.move_occurrence(db, occ, _at(3, 12), user=user, now=utcnow(), ad_hoc=True)
+    db.commit()
+    client = login("vanhoa")
+    day = localtime.fmt_date(_at(3, 12))
+    cal = client.get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=day&date={day}").get_data(as_text=True)
+    assert "12:00 · Phiên đột xuất" in cal and 'class="mark mark-adhoc"' in cal
+    roster = client.get(f"/plans/{occ.plan_id}/targets/{target.id}/roster?start={day}&end={day}").get_data(as_text=True)
+    assert "badge-adhoc" in roster and "Phiên đột xuất" in roster
+    page = client.get(f"/occurrences/{occ.id}").get_data(as_text=True)
+    assert "Phiên đột xuất" in page and "Hoàn tác" in page
