@@ -75,8 +75,6 @@ def _init_db(app: Flask) -> None:
 
 
 def _init_auth(app: Flask) -> None:
-    from planner.models import User
-
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -85,10 +83,17 @@ def _init_auth(app: Flask) -> None:
 
     @login.user_loader
     def _load_user(user_id: str):
+        """Only a live server-side session opens pages: logout, expiry or a password reset end it."""
+        from flask import session
+
+        from planner.auth import session_user
+        from planner.db import utcnow
         from planner.views.common import db_session
 
-        user = db_session().get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if not user_id.isdigit():
+            return None
+        return session_user(db_session(), session.get("sid"), int(user_id), now=utcnow(),
+                            idle_minutes=app.config["SESSION_IDLE_MINUTES"])
 
     app.extensions["csrf"] = CSRFProtect(app)
 

@@ -55,6 +55,28 @@ def users_create(username, full_name, role, unit_code, password):
     click.echo(f"Đã tạo/cập nhật người dùng {username}.")
 
 
+@users_cli.command("reset", help="Đặt lại mật khẩu (hỏi mật khẩu mới); mọi phiên đăng nhập và mã API của người "
+                                  "dùng bị huỷ.")
+@click.argument("username")
+@click.password_option()
+@with_appcontext
+def users_reset(username, password):
+    from planner.auth import PasswordRejected, set_password
+    from planner.models import User
+    from planner.views.common import db_session
+
+    session = db_session()
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Không có người dùng '{username}'.")
+    try:
+        set_password(session, user, password)
+    except PasswordRejected as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"Đã đặt lại mật khẩu cho {user.username}; mọi phiên đăng nhập và mã API cũ đã bị huỷ.")
+
+
 @users_cli.command("demo", help="Tạo các người dùng mẫu (mật khẩu PLANNER_DEMO_PASSWORD).")
 @with_appcontext
 def users_demo():
@@ -82,7 +104,8 @@ def demo_history_cli():
 
 
 def _upsert_user(session, username, full_name, role, unit_code, password):
-    from planner.auth import hash_password
+    """Create or update a user; a changed password ends their sessions and API tokens."""
+    from planner.auth import PasswordRejected, check_password_hash, set_password
     from planner.models import Role, Unit, User
 
     unit = session.scalar(select(Unit).where(Unit.code == unit_code))
@@ -93,7 +116,12 @@ def _upsert_user(session, username, full_name, role, unit_code, password):
         user = User(username=username)
         session.add(user)
     user.full_name, user.role, user.unit, user.is_active = full_name, Role(role), unit, True
-    user.password_hash = hash_password(password)
+    if user.password_hash and check_password_hash(user.password_hash, password):
+        return  # same password (e.g. `users demo` run again): keep sessions
+    try:
+        set_password(session, user, password)
+    except PasswordRejected as exc:
+        raise click.ClickException(f"{username}: {exc}") from None
 
 
 def _interrupt(_signum, _frame):
