@@ -64,14 +64,40 @@ def _instance_secret(path: Path) -> str:
 
 
 def _init_db(app: Flask) -> None:
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
     app.extensions["planner_db"] = database
+    app.dispatch_request = _retry_when_busy(app, app.dispatch_request)
 
     @app.teardown_appcontext
     def _close_session(_exc):
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def _retry_when_busy(app: Flask, dispatch, attempts: int = 3):
+    """Run GET/HEAD views again when the database was busy (reads are idempotent); writes answer 503 at once."""
+    import time
+
+    from flask import request
+
+    def dispatch_request():
+        from planner.views.errors import is_busy
+
+        for attempt in range(attempts):
+            try:
+                return dispatch()
+            except Exception as exc:  # noqa: BLE001 — only busy-database errors are retried, others re-raised
+                if request.method not in ("GET", "HEAD") or not is_busy(exc) or attempt == attempts - 1:
+                    raise
+                app.logger.info("database busy, retrying %s %s", request.method, request.path)
+                session = g.get("db_session")
+                if session is not None:
+                    session.rollback()
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return dispatch_request
 
 
 def _init_auth(app: Flask) -> None:
