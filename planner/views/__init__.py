@@ -20,9 +20,11 @@ def register_views(app: Flask) -> None:
     app.url_value_preprocessor(_ids_in_range)
     from planner.views.errors import register_errors
     from planner.views.guards import register_guards
+    from planner.views.headers import register_headers
 
     register_errors(app)
     register_guards(app)
+    register_headers(app)
 
 
 def _ids_in_range(_endpoint, values) -> None:
