@@ -128,6 +128,12 @@ def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
+def _default_signals() -> None:
+    """In a child before exec: SIGINT and SIGTERM back to their defaults (a background shell ignores SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @click.command("demo", help="Chạy bản demo: ứng dụng web + worker + máy chủ giả lập Facebook/Zalo. Ctrl-C để dừng.")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
 @click.option("--fake-port", type=int, default=5099)
@@ -145,15 +151,14 @@ def demo_cli(port, fake_port):
     env.setdefault("PLANNER_WORKER_INTERVAL_SECONDS", "5")
     env.setdefault("PLANNER_BASE_URL", f"http://127.0.0.1:{port}")
     py = sys.executable
-    # Stop the children on SIGTERM/SIGHUP too, not only on Ctrl-C.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    # Stop the children on SIGTERM/SIGHUP too, not only on Ctrl-C (also when started in the background,
+    # where the shell made SIGINT ignored).
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _interrupt)
-    procs = [
-        subprocess.Popen([py, "-m", "planner.fake_platforms", "--port", str(fake_port)], env=env),
-        subprocess.Popen([py, "-m", "planner.cli", "worker"], env=env),
-        subprocess.Popen([py, "-m", "planner.cli", "run", "--port", str(port), "--host", "127.0.0.1",
-                          "--no-reload"], env=env),
-    ]
+    commands = [[py, "-m", "planner.fake_platforms", "--port", str(fake_port)],
+                [py, "-m", "planner.cli", "worker"],
+                [py, "-m", "planner.cli", "run", "--port", str(port), "--host", "127.0.0.1", "--no-reload"]]
+    procs = [subprocess.Popen(command, env=env, preexec_fn=_default_signals) for command in commands]
     click.echo(f"\nplanner đang chạy tại http://127.0.0.1:{port}\n")
     click.echo("Đăng nhập mẫu (mật khẩu: biến PLANNER_DEMO_PASSWORD, mặc định 'planner-demo'):")
     for username, name, role, unit in DEMO_USERS:
@@ -165,9 +170,9 @@ def demo_cli(port, fake_port):
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
+        for p in procs:  # SIGTERM, not SIGINT: a child may have inherited SIGINT as ignored
             if p.poll() is None:
-                p.send_signal(signal.SIGINT)
+                p.send_signal(signal.SIGTERM)
         for p in procs:
             try:
                 p.wait(timeout=10)
