@@ -38,9 +38,10 @@ def build_app(overrides: dict | None = None) -> Flask:
 
 def _configure(app: Flask, overrides: dict) -> None:
     cfg = load_config(overrides)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_instance(Path(app.instance_path))
     if not cfg.get("DATABASE_URL"):
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'planner.db'}"
+    _private_database(cfg["DATABASE_URL"])
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     app.config.update(cfg)
@@ -54,6 +55,25 @@ def _configure(app: Flask, overrides: dict) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
     )
+
+
+def _private_instance(instance: Path) -> None:
+    """Files this process creates (database, reports, secrets) are readable by its owner only: umask 077,
+    and the instance folder 0700."""
+    os.umask(0o077)
+    instance.mkdir(parents=True, exist_ok=True)
+    if instance.stat().st_mode & 0o077:
+        instance.chmod(0o700)
+
+
+def _private_database(url: str) -> None:
+    """Tighten a SQLite file (and its WAL/SHM) that an older version left world-readable."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 def _instance_secret(path: Path) -> str:
