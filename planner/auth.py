@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -172,7 +173,11 @@ def session_user(session: Session, sid: str | None, user_id: int, *, now: dt.dat
         return None
     if now - row.last_seen_at > dt.timedelta(seconds=60):  # one write a minute, not one per request
         row.last_seen_at = now
-        session.commit()
+        try:
+            session.commit()
+        except OperationalError:  # a busy database must not turn a page view into an error
+            session.rollback()
+            user = session.get(User, user_id)
     return user
 
 
