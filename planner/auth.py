@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from planner import login_throttle
 from planner.db import utcnow
-from planner.models import ApiToken, LoginAttempt, User, UserSession
+from planner.models import ApiToken, LoginAttempt, LoginThrottle, User, UserSession
 
 # A hash to compare against when the username does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
@@ -230,6 +230,19 @@ def revoke_token(session: Session, user: User, token_id: int) -> bool:
     """Delete one of the user's tokens; False if it is not theirs or does not exist."""
     result = session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
     return result.rowcount == 1
+
+
+def prune_expired(session: Session, *, now: dt.datetime, settings: dict) -> int:
+    """Delete ended sessions, expired tokens, forgotten throttles and failed logins older than 90 days."""
+    forgotten = now - dt.timedelta(seconds=settings["LOGIN_FORGET_SECONDS"])
+    idle = now - dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"])
+    statements = [
+        delete(UserSession).where((UserSession.expires_at <= now) | (UserSession.last_seen_at <= idle)),
+        delete(ApiToken).where(ApiToken.expires_at <= now),
+        delete(LoginThrottle).where(LoginThrottle.last_failure_at < forgotten),
+        delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=90)),
+    ]
+    return sum(session.execute(stmt.execution_options(synchronize_session=False)).rowcount for stmt in statements)
 
 
 def _digest(token: str) -> str:

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, now=None) -> dict:
     """One heartbeat: record liveness, mark missed broadcasts, expire/claim/deliver online posts, render reports."""
     from planner import dispatch
+    from planner.auth import prune_expired
     from planner.operations.delivery import mark_missed
     from planner.operations.reporting import render_queued_reports
     from planner.operations.repairs import replace_missed_deliveries
@@ -28,6 +29,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         beat = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
         beat.beat_at, beat.pid = now, os.getpid()
         session.add(beat)
+        prune_expired(session, now=now, settings=settings)
         missed = mark_missed(session, now=now)
         replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
         session.commit()

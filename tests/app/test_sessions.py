@@ -81,3 +81,19 @@ def test_api_tokens_are_listed_and_revoked(app, demo):
     assert client.delete(f"{API}/tokens/{first['id']}", headers=auth).status_code == 204
     assert client.get(f"{API}/tokens", headers=auth).status_code == 401
     assert client.get(f"{API}/plans", headers={"Authorization": f"Bearer {other['token']}"}).status_code == 200
+
+
+def test_the_worker_prunes_ended_sessions_expired_tokens_and_old_throttles(app, login, db):
+    from planner.auth import issue_token, prune_expired
+    from planner.models import ApiToken, LoginThrottle, User, UserSession
+
+    login("vanhoa")
+    user = db.scalar(select(User).where(User.username == "vanhoa"))
+    issue_token(db, user, now=utcnow() - dt.timedelta(days=3), hours=1)
+    db.add(LoginThrottle(key="a:1.2.3.4", failures=3, last_failure_at=utcnow() - dt.timedelta(days=2)))
+    db.commit()
+    later = utcnow() + dt.timedelta(hours=app.config["SESSION_MAX_HOURS"] + 1)
+    assert prune_expired(db, now=later, settings=app.config) >= 3
+    db.commit()
+    assert db.scalars(select(UserSession)).all() == [] and db.scalars(select(ApiToken)).all() == []
+    assert db.get(LoginThrottle, "a:1.2.3.4") is None
