@@ -84,7 +84,7 @@ def _instance_secret(path: Path) -> str:
 
 
 def _init_db(app: Flask) -> None:
-    database = Database(app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
+    database = Database(app.config["DATABASE_URL"], busy_timeout=float(app.config["DATABASE_BUSY_TIMEOUT_SECONDS"]))
     app.extensions["planner_db"] = database
     app.dispatch_request = _retry_when_busy(app, app.dispatch_request)
 

@@ -29,8 +29,9 @@ DEFAULTS: dict[str, object] = {
     "API_TOKEN_HOURS": 24,
     # Days an iCal link stays valid; the calendar page always shows a fresh one, "Đổi liên kết" voids old ones.
     "ICAL_LINK_DAYS": 365,
-    # SQLite: seconds a write waits for the database lock before the request answers 503 (idempotent work retries).
-    "SQLITE_BUSY_TIMEOUT_SECONDS": 5.0,
+    # Seconds a web request waits for a database lock (SQLite busy timeout, PostgreSQL lock_timeout)
+    # before it answers 503; reads are retried. The worker waits longer (30 s).
+    "DATABASE_BUSY_TIMEOUT_SECONDS": 5.0,
     # Days a village QR confirmation link stays valid after its last covered day.
     "QR_LINK_GRACE_DAYS": 1,
     # Public base URL used in QR codes and iCal links (empty: taken from the request).

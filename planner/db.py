@@ -52,10 +52,13 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds a write waits for the lock)."""
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout, PostgreSQL a lock timeout
+    (seconds a statement waits for a lock before failing)."""
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
+    elif url.startswith("postgresql"):
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={int(busy_timeout * 1000)}"}
         if url in ("sqlite://", "sqlite:///:memory:"):
             from sqlalchemy.pool import StaticPool
 

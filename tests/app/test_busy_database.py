@@ -17,7 +17,7 @@ def locked_app(tmp_path, monkeypatch):
 
     monkeypatch.setenv("PLANNER_INSTANCE_PATH", str(tmp_path / "instance"))
     path = tmp_path / "busy.db"
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "s", "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "s", "DATABASE_BUSY_TIMEOUT_SECONDS": 0.2})
     Base.metadata.create_all(app.extensions["planner_db"].engine)
     holder = sqlite3.connect(path, isolation_level=None)
     yield app, holder
@@ -103,3 +103,32 @@ def test_api_errors_have_a_machine_code_and_a_vietnamese_message(app, method, pa
     assert error["code"] == code and error["message"] and set(error) <= {"code", "message", "fields"}
     if status == 405:
         assert "GET" in resp.headers["Allow"]
+
+
+def test_a_lock_held_elsewhere_gives_503_on_postgresql_too(tmp_path, monkeypatch):
+    from tests.conftest import PG_URL
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL only (PLANNER_TEST_DATABASE_URL); SQLite is covered above")
+    from sqlalchemy import create_engine
+
+    from planner import create_app
+    from planner.db import Base
+
+    monkeypatch.setenv("PLANNER_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": PG_URL, "SECRET_KEY": "s", "DATABASE_BUSY_TIMEOUT_SECONDS": 0.3})
+    engine = app.extensions["planner_db"].engine
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    holder = create_engine(PG_URL).connect()
+    try:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("LOCK TABLE login_throttles IN ACCESS EXCLUSIVE MODE")
+        resp = app.test_client().post("/api/v1/tokens", json={"username": "vanhoa", "password": "x"})
+        assert resp.status_code == 503 and resp.headers["Retry-After"].isdigit()
+        assert resp.get_json()["error"]["code"] == "service_unavailable"
+    finally:
+        holder.exec_driver_sql("ROLLBACK")
+        holder.close()
+        Base.metadata.drop_all(engine)
+        engine.dispose()
