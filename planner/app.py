@@ -38,9 +38,10 @@ def build_app(overrides: dict | None = None) -> Flask:
 
 def _configure(app: Flask, overrides: dict) -> None:
     cfg = load_config(overrides)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_instance(Path(app.instance_path))
     if not cfg.get("DATABASE_URL"):
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'planner.db'}"
+    _private_database(cfg["DATABASE_URL"])
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     app.config.update(cfg)
@@ -56,6 +57,25 @@ def _configure(app: Flask, overrides: dict) -> None:
     )
 
 
+def _private_instance(instance: Path) -> None:
+    """Files this process creates (database, reports, secrets) are readable by its owner only: umask 077,
+    and the instance folder 0700."""
+    os.umask(0o077)
+    instance.mkdir(parents=True, exist_ok=True)
+    if instance.stat().st_mode & 0o077:
+        instance.chmod(0o700)
+
+
+def _private_database(url: str) -> None:
+    """Tighten a SQLite file (and its WAL/SHM) that an older version left world-readable."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def _instance_secret(path: Path) -> str:
     if not path.exists():
         path.write_text(secrets.token_hex(32))
@@ -64,8 +84,9 @@ def _instance_secret(path: Path) -> str:
 
 
 def _init_db(app: Flask) -> None:
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(app.config["DATABASE_URL"], busy_timeout=float(app.config["DATABASE_BUSY_TIMEOUT_SECONDS"]))
     app.extensions["planner_db"] = database
+    app.dispatch_request = _retry_when_busy(app, app.dispatch_request)
 
     @app.teardown_appcontext
     def _close_session(_exc):
@@ -74,9 +95,32 @@ def _init_db(app: Flask) -> None:
             session.close()
 
 
-def _init_auth(app: Flask) -> None:
-    from planner.models import User
+def _retry_when_busy(app: Flask, dispatch, attempts: int = 3):
+    """Run GET/HEAD views again when the database was busy (reads are idempotent); writes answer 503 at once."""
+    import time
 
+    from flask import request
+
+    def dispatch_request():
+        from planner.views.errors import is_busy
+
+        for attempt in range(attempts):
+            try:
+                return dispatch()
+            except Exception as exc:  # noqa: BLE001 — only busy-database errors are retried, others re-raised
+                if request.method not in ("GET", "HEAD") or not is_busy(exc) or attempt == attempts - 1:
+                    raise
+                app.logger.info("database busy, retrying %s %s", request.method, request.path)
+                session = g.get("db_session")
+                if session is not None:
+                    session.rollback()
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return dispatch_request
+
+
+def _init_auth(app: Flask) -> None:
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -85,10 +129,17 @@ def _init_auth(app: Flask) -> None:
 
     @login.user_loader
     def _load_user(user_id: str):
+        """Only a live server-side session opens pages: logout, expiry or a password reset end it."""
+        from flask import session
+
+        from planner.auth import session_user
+        from planner.db import utcnow
         from planner.views.common import db_session
 
-        user = db_session().get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if not user_id.isdigit():
+            return None
+        return session_user(db_session(), session.get("sid"), int(user_id), now=utcnow(),
+                            idle_minutes=app.config["SESSION_IDLE_MINUTES"])
 
     app.extensions["csrf"] = CSRFProtect(app)
 

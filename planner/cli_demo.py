@@ -55,6 +55,28 @@ def users_create(username, full_name, role, unit_code, password):
     click.echo(f"Đã tạo/cập nhật người dùng {username}.")
 
 
+@users_cli.command("reset", help="Đặt lại mật khẩu (hỏi mật khẩu mới); mọi phiên đăng nhập và mã API của người "
+                                  "dùng bị huỷ.")
+@click.argument("username")
+@click.password_option()
+@with_appcontext
+def users_reset(username, password):
+    from planner.auth import PasswordRejected, set_password
+    from planner.models import User
+    from planner.views.common import db_session
+
+    session = db_session()
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Không có người dùng '{username}'.")
+    try:
+        set_password(session, user, password)
+    except PasswordRejected as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"Đã đặt lại mật khẩu cho {user.username}; mọi phiên đăng nhập và mã API cũ đã bị huỷ.")
+
+
 @users_cli.command("demo", help="Tạo các người dùng mẫu (mật khẩu PLANNER_DEMO_PASSWORD).")
 @with_appcontext
 def users_demo():
@@ -82,7 +104,8 @@ def demo_history_cli():
 
 
 def _upsert_user(session, username, full_name, role, unit_code, password):
-    from planner.auth import hash_password
+    """Create or update a user; a changed password ends their sessions and API tokens."""
+    from planner.auth import PasswordRejected, check_password_hash, set_password
     from planner.models import Role, Unit, User
 
     unit = session.scalar(select(Unit).where(Unit.code == unit_code))
@@ -93,11 +116,22 @@ def _upsert_user(session, username, full_name, role, unit_code, password):
         user = User(username=username)
         session.add(user)
     user.full_name, user.role, user.unit, user.is_active = full_name, Role(role), unit, True
-    user.password_hash = hash_password(password)
+    if user.password_hash and check_password_hash(user.password_hash, password):
+        return  # same password (e.g. `users demo` run again): keep sessions
+    try:
+        set_password(session, user, password)
+    except PasswordRejected as exc:
+        raise click.ClickException(f"{username}: {exc}") from None
 
 
 def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
+
+
+def _default_signals() -> None:
+    """In a child before exec: SIGINT and SIGTERM back to their defaults (a background shell ignores SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @click.command("demo", help="Chạy bản demo: ứng dụng web + worker + máy chủ giả lập Facebook/Zalo. Ctrl-C để dừng.")
@@ -117,15 +151,14 @@ def demo_cli(port, fake_port):
     env.setdefault("PLANNER_WORKER_INTERVAL_SECONDS", "5")
     env.setdefault("PLANNER_BASE_URL", f"http://127.0.0.1:{port}")
     py = sys.executable
-    # Stop the children on SIGTERM/SIGHUP too, not only on Ctrl-C.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    # Stop the children on SIGTERM/SIGHUP too, not only on Ctrl-C (also when started in the background,
+    # where the shell made SIGINT ignored).
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _interrupt)
-    procs = [
-        subprocess.Popen([py, "-m", "planner.fake_platforms", "--port", str(fake_port)], env=env),
-        subprocess.Popen([py, "-m", "planner.cli", "worker"], env=env),
-        subprocess.Popen([py, "-m", "planner.cli", "run", "--port", str(port), "--host", "127.0.0.1",
-                          "--no-reload"], env=env),
-    ]
+    commands = [[py, "-m", "planner.fake_platforms", "--port", str(fake_port)],
+                [py, "-m", "planner.cli", "worker"],
+                [py, "-m", "planner.cli", "run", "--port", str(port), "--host", "127.0.0.1", "--no-reload"]]
+    procs = [subprocess.Popen(command, env=env, preexec_fn=_default_signals) for command in commands]
     click.echo(f"\nplanner đang chạy tại http://127.0.0.1:{port}\n")
     click.echo("Đăng nhập mẫu (mật khẩu: biến PLANNER_DEMO_PASSWORD, mặc định 'planner-demo'):")
     for username, name, role, unit in DEMO_USERS:
@@ -137,9 +170,9 @@ def demo_cli(port, fake_port):
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
+        for p in procs:  # SIGTERM, not SIGINT: a child may have inherited SIGINT as ignored
             if p.poll() is None:
-                p.send_signal(signal.SIGINT)
+                p.send_signal(signal.SIGTERM)
         for p in procs:
             try:
                 p.wait(timeout=10)

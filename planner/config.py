@@ -11,12 +11,27 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,
     # Password for the demo users created by `planner demo-users` / `make run`.
     "DEMO_PASSWORD": "planner-demo",
-    # Failed logins allowed per username (and per address) inside the window below.
+    # Wrong passwords per username+address (or per known browser) before each further guess must wait.
     "LOGIN_MAX_FAILURES": 5,
-    # Window, in seconds, over which failed logins are counted.
-    "LOGIN_WINDOW_SECONDS": 900,
+    # Wrong passwords from one address (any usernames) before each further guess from it must wait.
+    "LOGIN_ADDRESS_MAX_FAILURES": 50,
+    # First wait after the limit, seconds; it doubles with every further wrong password, up to the maximum.
+    "LOGIN_DELAY_SECONDS": 30,
+    "LOGIN_MAX_DELAY_SECONDS": 900,
+    # A counter with no wrong password for this many seconds starts again from zero.
+    "LOGIN_FORGET_SECONDS": 86400,
+    # Days a browser that logged in stays "known" to that account (its guesses are throttled on their own).
+    "LOGIN_DEVICE_DAYS": 180,
+    # A browser session ends after this many idle minutes, and at the latest this many hours after login.
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_MAX_HOURS": 12,
     # Lifetime of API bearer tokens, in hours.
     "API_TOKEN_HOURS": 24,
+    # Days an iCal link stays valid; the calendar page always shows a fresh one, "Đổi liên kết" voids old ones.
+    "ICAL_LINK_DAYS": 365,
+    # Seconds a web request waits for a database lock (SQLite busy timeout, PostgreSQL lock_timeout)
+    # before it answers 503; reads are retried. The worker waits longer (30 s).
+    "DATABASE_BUSY_TIMEOUT_SECONDS": 5.0,
     # Days a village QR confirmation link stays valid after its last covered day.
     "QR_LINK_GRACE_DAYS": 1,
     # Public base URL used in QR codes and iCal links (empty: taken from the request).

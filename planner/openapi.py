@@ -11,6 +11,11 @@ NULL_STR = {"type": ["string", "null"]}
 NULL_INT = {"type": ["integer", "null"]}
 CHANNELS = sorted(CHANNEL_LABELS)
 LOCAL_NOTE = "Giờ Việt Nam (Asia/Ho_Chi_Minh)"
+# Every error body's `code`: one per HTTP status, plus the specific ones the endpoints name.
+ERROR_CODES = ["bad_request", "validation_failed", "malformed_json", "invalid_input", "invalid_credentials",
+               "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "payload_too_large",
+               "unsupported_media_type", "unprocessable", "too_many_requests", "internal_error",
+               "service_unavailable"]
 
 
 def ref(name: str) -> dict:
@@ -46,7 +51,7 @@ def listing(item: str) -> dict:
 
 SCHEMAS: dict[str, dict] = {
     "Error": obj({"error": obj({
-        "code": {**STR, "description": "Mã máy đọc được, ví dụ not_found, validation_failed"},
+        "code": {**STR, "description": "Mã máy đọc được, ổn định: " + ", ".join(ERROR_CODES)},
         "message": {**STR, "description": "Thông báo tiếng Việt"},
         "fields": {"type": "object", "additionalProperties": STR, "description": "Lỗi theo từng trường"},
     }, ["code", "message"])}, ["error"]),
@@ -56,8 +61,14 @@ SCHEMAS: dict[str, dict] = {
         "admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
         "unit": ref("UnitRef")}),
     "TokenRequest": obj({"username": STR, "password": {**STR, "format": "password"}}, ["username", "password"]),
-    "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, **stamp("expires_at"), "user": ref("User")},
+    "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "id": INT, **stamp("expires_at"),
+                  "user": ref("User"), "failed_attempts_since_last_login": INT},
                  ["token", "expires_at", "user"]),
+    "TokenInfo": obj({"id": INT, **stamp("created_at"), **stamp("expires_at"),
+                      "current": {**BOOL, "description": "Mã đang dùng cho yêu cầu này"}}),
+    "IcalLink": obj({"unit_id": INT, "ical_url": {**STR, "format": "uri"},
+                     "valid_days": {**INT, "description": "Số ngày liên kết còn hiệu lực"}}),
+    "TokenList": obj({"items": {"type": "array", "items": ref("TokenInfo")}}, ["items"]),
     "Plan": obj({"id": INT, "code": STR, "number": STR, "title": STR, "issuer": STR, "place": STR,
                  "unit": ref("UnitRef"), "period_rule": {"enum": ["decree_09", "calendar"]},
                  **stamp("issued_on", date_only=True), **stamp("starts_on", date_only=True),
@@ -178,7 +189,8 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           409: ("Conflict", "Chuyển trạng thái không hợp lệ"),
           422: ("Unprocessable", "Không thực hiện được (kèm lý do): không tạo được PDF, phiên không còn chỗ…"),
           415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
-          429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần")}
+          429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần (tiêu đề Retry-After: số giây chờ)"),
+          503: ("ServiceUnavailable", "Cơ sở dữ liệu đang bận; thử lại sau số giây trong Retry-After")}
 
 PARAMS = {
     "limit": {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": 1000, "default": 100}},
@@ -202,7 +214,8 @@ def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None =
         content = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
     else:
         content = {"application/json": {"schema": ref(schema) if schema else {}}}
-    out = {"tags": [tag], "summary": summary, "responses": {str(status): {"description": "OK", "content": content}}}
+    answer = {"description": "OK", "content": content} if status != 204 else {"description": "Không có nội dung"}
+    out = {"tags": [tag], "summary": summary, "responses": {str(status): answer}}
     if params:
         out["parameters"] = params
     if body:
@@ -231,7 +244,16 @@ def _paths() -> dict:
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {
         "/tokens": {"post": op("auth", "Lấy mã truy cập (bearer token)", ok=(201, "Token"), body="TokenRequest",
-                               errors=(401, 429), public=True)},
+                               errors=(401, 429), public=True),
+                    "get": op("auth", "Các mã truy cập còn hạn của tôi", ok=(200, "TokenList"), errors=(401,))},
+        "/tokens/{token_id}": {"parameters": [_path_param("token_id")],
+                               "delete": op("auth", "Thu hồi một mã truy cập của tôi", ok=(204, None),
+                                            errors=(401, 404))},
+        "/units/{unit_id}/ical": {"parameters": [_path_param("unit_id")],
+                                  "get": op("schedule", "Liên kết iCal của đơn vị", ok=(200, "IcalLink"))},
+        "/units/{unit_id}/ical/rotate": {
+            "parameters": [_path_param("unit_id")],
+            "post": op("schedule", "Đổi liên kết iCal (liên kết cũ hết hiệu lực)", ok=(200, "IcalLink"))},
         "/openapi.json": {"get": op("auth", "Tài liệu OpenAPI 3.1 này", ok=(200, None), errors=(), public=True)},
         "/plans": {"get": op("plans", "Danh sách kế hoạch trong phạm vi", ok=(200, "PlanPage"), params=paging,
                              errors=(400, 401, 403))},

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 from pathlib import Path
 
 from planner.db import Database, utcnow
@@ -15,6 +17,7 @@ log = logging.getLogger(__name__)
 def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, now=None) -> dict:
     """One heartbeat: record liveness, mark missed broadcasts, expire/claim/deliver online posts, render reports."""
     from planner import dispatch
+    from planner.auth import prune_expired
     from planner.operations.delivery import mark_missed
     from planner.operations.print_proofs import render_queued_proofs
     from planner.operations.reporting import render_queued_reports
@@ -27,6 +30,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         beat = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
         beat.beat_at, beat.pid = now, os.getpid()
         session.add(beat)
+        prune_expired(session, now=now, settings=settings)
         missed = mark_missed(session, now=now)
         replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
         session.commit()
@@ -39,6 +43,48 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
                 "schedule_runs": runs, "print_proofs": proofs}
     finally:
         session.close()
+
+
+def beat(db: Database, worker_id: str, *, now=None) -> None:
+    """Record that this worker process is alive (its own short transaction)."""
+    now = now or utcnow()
+    session = db.session()
+    try:
+        row = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
+        row.beat_at, row.pid = now, os.getpid()
+        session.add(row)
+        session.commit()
+    finally:
+        session.close()
+
+
+def forget_beat(db: Database, worker_id: str) -> None:
+    """A worker that stops on purpose says so at once (/healthz shows it down without waiting)."""
+    session = db.session()
+    try:
+        session.query(WorkerHeartbeat).filter(WorkerHeartbeat.name == worker_id).delete()
+        session.commit()
+    finally:
+        session.close()
+
+
+class Heartbeat(threading.Thread):
+    """Beats every `interval` seconds from its own thread, so a tick stuck on a slow platform call
+    does not make the worker look dead."""
+
+    def __init__(self, db: Database, worker_id: str, interval: float):
+        super().__init__(name="planner-heartbeat", daemon=True)
+        self.db, self.worker_id, self.interval = db, worker_id, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                beat(self.db, self.worker_id)
+            except Exception:  # noqa: BLE001 — a busy database now is retried at the next beat
+                log.warning("heartbeat not recorded", exc_info=True)
+            if self.stopped.wait(self.interval):
+                return
 
 
 class RedactSecrets(logging.Filter):
@@ -69,28 +115,48 @@ def install_redaction(settings: dict) -> None:
 
 
 def run_worker(app) -> None:
-    """Block, ticking every WORKER_INTERVAL_SECONDS until interrupted."""
+    """Block, ticking every WORKER_INTERVAL_SECONDS until SIGTERM/SIGINT; then finish the running tick and stop."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     settings = dict(app.config)
     install_redaction(settings)
-    db: Database = app.extensions["planner_db"]
+    # The worker may wait longer for the SQLite lock than a web request (nobody is waiting on it).
+    db = Database(settings["DATABASE_URL"], busy_timeout=30.0)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    running = threading.Lock()
 
     def _tick():
-        try:
-            result = tick(db, settings, instance_path=app.instance_path, worker_id=worker_id)
-            if any(result.values()):
-                log.info("worker tick: %s", result)
-        except Exception:  # noqa: BLE001 — keep ticking; the next tick retries from the database
-            log.exception("worker tick failed")
+        with running:
+            try:
+                result = tick(db, settings, instance_path=app.instance_path, worker_id=worker_id)
+                if any(result.values()):
+                    log.info("worker tick: %s", result)
+            except Exception:  # noqa: BLE001 — keep ticking; the next tick retries from the database
+                log.exception("worker tick failed")
 
     scheduler = BlockingScheduler(timezone="UTC")
     # One dispatcher job; coalesce missed runs and allow generous grace so a slow tick is not skipped.
     scheduler.add_job(_tick, "interval", seconds=settings["WORKER_INTERVAL_SECONDS"], id="heartbeat",
                       coalesce=True, max_instances=1, misfire_grace_time=300, next_run_time=utcnow())
+    heartbeat = Heartbeat(db, worker_id, min(float(settings["WORKER_INTERVAL_SECONDS"]), 15.0))
+
+    def _stop(signum, _frame):
+        log.info("worker %s: signal %s, finishing the current batch and stopping", worker_id, signum)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop)
+    heartbeat.start()
     log.info("worker %s started, tick every %ss", worker_id, settings["WORKER_INTERVAL_SECONDS"])
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        with running:  # the claimed batch is delivered and its outcomes recorded before the process ends
+            heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+        forget_beat(db, worker_id)
+        db.engine.dispose()
+        log.info("worker %s stopped", worker_id)

@@ -6,11 +6,13 @@ from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, Use
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowKind
 from planner.models.printing import PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportStatus
+from planner.models.security import FeedKey, LoginThrottle, UserSession
 from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
                                      WorkerHeartbeat)
 
 __all__ = [
-    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus",
+    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "FeedKey",
+    "LoginThrottle", "UserSession",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",

@@ -1,17 +1,9 @@
 """Thin blueprints: pages and the JSON API. Forms are parsed next to their view."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask
 
-ERROR_TEXT = {
-    400: ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không hợp lệ. Vui lòng thử lại."),
-    403: ("Không có quyền", "Bạn không có quyền xem hoặc thực hiện thao tác này."),
-    404: ("Không tìm thấy", "Trang hoặc dữ liệu bạn tìm không tồn tại."),
-    405: ("Không được phép", "Thao tác này không được hỗ trợ."),
-    413: ("Tệp quá lớn", "Dữ liệu gửi lên quá lớn."),
-    429: ("Quá nhiều lần thử", "Bạn đã thử quá nhiều lần. Vui lòng đợi rồi thử lại."),
-    500: ("Lỗi hệ thống", "Đã có lỗi xảy ra. Vui lòng thử lại sau."),
-}
+from planner.views.errors import ERROR_TEXT  # noqa: F401 (re-exported)
 
 
 def register_views(app: Flask) -> None:
@@ -26,11 +18,13 @@ def register_views(app: Flask) -> None:
     app.extensions["csrf"].exempt(api.bp)
     register_filters(app)
     app.url_value_preprocessor(_ids_in_range)
-    for code in ERROR_TEXT:
-        app.register_error_handler(code, _error_page)
-    from flask_wtf.csrf import CSRFError
+    from planner.views.errors import register_errors
+    from planner.views.guards import register_guards
+    from planner.views.headers import register_headers
 
-    app.register_error_handler(CSRFError, _csrf_error)
+    register_errors(app)
+    register_guards(app)
+    register_headers(app)
 
 
 def _ids_in_range(_endpoint, values) -> None:
@@ -42,22 +36,3 @@ def _ids_in_range(_endpoint, values) -> None:
     for value in (values or {}).values():
         if isinstance(value, int) and value > MAX_ID:
             abort(404)
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def _error_page(err):
-    code = getattr(err, "code", 500) or 500
-    heading, message = ERROR_TEXT.get(code, ERROR_TEXT[500])
-    if _wants_json():
-        from planner.views.api import json_error
-
-        return json_error(code, heading.lower().replace(" ", "_"), message)
-    return render_template("pages/errors/error.html", code=code, heading=heading, message=message), code
-
-
-def _csrf_error(err):
-    message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."
-    return render_template("pages/errors/error.html", code=400, heading="Biểu mẫu hết hạn", message=message), 400

@@ -4,43 +4,34 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from planner import localtime
 from planner.access import AccessDenied, can, get_plan
-from planner.auth import LoginThrottled, authenticate, issue_token, user_for_token
+from planner.auth import LoginThrottled, authenticate, issue_token, list_tokens, revoke_token, token_row
 from planner.db import utcnow
 from planner.models import Plan, User
 from planner.views.common import db_session
+from planner.views.errors import HTTP_CODES, json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Endpoints reachable without a bearer token.
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-              415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests", 500: "internal_error"}
 NOT_FOUND = "Không tìm thấy dữ liệu hoặc bạn không có quyền xem."
 FORBIDDEN = "Vai trò của bạn không được thực hiện thao tác này."
 MAX_ID = 2**31 - 1  # the largest value an INTEGER column holds (bigger ids cannot exist)
 
 
-def json_error(status: int, code: str, message: str, fields: dict | None = None):
-    """The API's error shape: {"error": {"code", "message"[, "fields"]}} with a 4xx/5xx status."""
-    error = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return jsonify(error=error), status
-
-
 class ApiError(Exception):
     """Raised anywhere in an API view; rendered by json_error."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None, fields: dict | None = None):
+    def __init__(self, status: int, message: str, *, code: str | None = None, fields: dict | None = None,
+                 retry_after: int | None = None):
         super().__init__(message)
         self.status, self.message, self.fields = status, message, fields
         self.code = code or HTTP_CODES.get(status, "error")
+        self.headers = {"Retry-After": str(retry_after)} if retry_after else {}
 
 
 def invalid(fields: dict[str, str], message: str = "Dữ liệu không hợp lệ.") -> ApiError:
@@ -56,19 +47,10 @@ def not_found() -> ApiError:
 @bp.errorhandler(ApiError)
 def _api_error(err: ApiError):
     db_session().rollback()  # nothing half-done survives a refused request
-    response = json_error(err.status, err.code, err.message, err.fields)
+    headers = dict(err.headers)
     if err.status == 401:
-        response[0].headers["WWW-Authenticate"] = 'Bearer realm="planner"'
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(err: HTTPException):
-    from planner.views import ERROR_TEXT
-
-    status = err.code or 500
-    message = ERROR_TEXT.get(status, (None, "Yêu cầu không được chấp nhận."))[1]
-    return json_error(status, HTTP_CODES.get(status, "error"), message)
+        headers["WWW-Authenticate"] = 'Bearer realm="planner"'
+    return json_error(err.status, err.code, err.message, err.fields, headers)
 
 
 @bp.url_value_preprocessor
@@ -84,12 +66,12 @@ def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-    user = None
+    row = None
     if scheme.lower() == "bearer" and token.strip():
-        user = user_for_token(db_session(), token.strip(), now=utcnow())
-    if user is None:
+        row = token_row(db_session(), token.strip(), now=utcnow())
+    if row is None:
         raise ApiError(401, "Thiếu hoặc sai mã truy cập (tiêu đề Authorization: Bearer …).")
-    g.api_user = user
+    g.api_user, g.api_token_id = row.user, row.id
     return None
 
 
@@ -222,23 +204,42 @@ def created(body: dict, location: str, status: int = 201):
 @bp.post("/tokens", endpoint="issue_token")
 def issue_token_view():
     """Exchange a username and password for a bearer token (throttled like the login page)."""
+    from planner.views.auth import client_address
+
     data = json_body({"username": str, "password": str}, required=("username", "password"))
     session, cfg, now = db_session(), current_app.config, utcnow()
     try:
-        user = authenticate(session, data["username"], data["password"], remote_addr=request.remote_addr or "",
-                            now=now, max_failures=cfg["LOGIN_MAX_FAILURES"],
-                            window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
-    except LoginThrottled:
-        raise ApiError(429, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.") from None
-    if user is None:
-        session.commit()  # keep the failed attempt: it counts towards the throttle
+        result = authenticate(session, data["username"], data["password"], device=None, now=now, settings=cfg,
+                              **client_address())
+    except LoginThrottled as exc:
+        raise ApiError(429, exc.message, retry_after=exc.wait_seconds) from None
+    if result.user is None:
+        session.commit()  # keep the failed attempt: the owner is told at their next login
         raise ApiError(401, "Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid_credentials")
-    token, row = issue_token(session, user, now=now, hours=cfg["API_TOKEN_HOURS"])
+    token, row = issue_token(session, result.user, now=now, hours=cfg["API_TOKEN_HOURS"])
     session.commit()
-    response = jsonify(token=token, token_type="Bearer", **stamp("expires_at", row.expires_at), user=user_json(user))
+    response = jsonify(token=token, token_type="Bearer", id=row.id, **stamp("expires_at", row.expires_at),
+                       user=user_json(result.user), failed_attempts_since_last_login=result.earlier_failures)
     response.status_code = 201
-    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/tokens")
+def list_tokens_view():
+    """The caller's unexpired API tokens (never the tokens themselves)."""
+    now = utcnow()
+    items = [{"id": t.id, **stamp("created_at", t.created_at), **stamp("expires_at", t.expires_at),
+              "current": t.id == g.api_token_id} for t in list_tokens(db_session(), api_user(), now=now)]
+    return jsonify(items=items)
+
+
+@bp.delete("/tokens/<int:token_id>")
+def revoke_token_view(token_id: int):
+    """Revoke one of the caller's tokens (their current one included): it stops working at once."""
+    if not revoke_token(db_session(), api_user(), token_id):
+        raise not_found()
+    commit()
+    return "", 204
 
 
 @bp.get("/openapi.json")
@@ -250,4 +251,4 @@ def openapi():
 
 
 # Resource modules register their routes on `bp`.
-from planner.views import api_calendar, api_content, api_printing, api_reports, api_schedule  # noqa: E402,F401
+from planner.views import api_calendar, api_content, api_feeds, api_printing, api_reports, api_schedule  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""GET /healthz: is the database reachable, is the worker ticking."""
+"""GET /healthz: 200 when the database answers and the worker beats, else 503 naming what is down."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,12 +18,22 @@ def healthz():
     session = db_session()
     try:
         session.execute(text("SELECT 1"))
-        db_ok = True
+        beat = session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc())).first()
     except Exception:  # noqa: BLE001 — any failure means "not alive"; details stay in the log
         current_app.logger.exception("healthz: database check failed")
-        return jsonify(database={"ok": False}, worker={"ok": False}), 503
-    beat = session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc())).first()
+        session.rollback()
+        return _answer(database={"ok": False}, worker={"ok": None, "last_beat_at": None})
     stale = dt.timedelta(seconds=current_app.config["WORKER_STALE_SECONDS"])
     worker_ok = beat is not None and utcnow() - beat.beat_at <= stale
-    worker = {"ok": worker_ok, "last_beat_at": beat.beat_at.isoformat() if beat else None}
-    return jsonify(status="ok" if db_ok and worker_ok else "degraded", database={"ok": db_ok}, worker=worker), 200
+    return _answer(database={"ok": True},
+                   worker={"ok": worker_ok, "last_beat_at": beat.beat_at.isoformat() if beat else None})
+
+
+def _answer(**parts):
+    down = [name for name, part in parts.items() if part["ok"] is False]
+    messages = {"database": "Không kết nối được cơ sở dữ liệu.",
+                "worker": "Worker không hoạt động (không có nhịp tim gần đây): bài đăng sẽ không được gửi."}
+    response = jsonify(status="down" if down else "ok", down=down, problems=[messages[d] for d in down], **parts)
+    response.status_code = 503 if down else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response

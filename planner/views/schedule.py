@@ -98,10 +98,11 @@ def calendar(plan_id: int):
     first, last = _view_range(view, anchor)
     targets = cal.targets_in(session, unit, channel)
     data = cal.target_calendar(session, plan, targets, channel, first, last)
-    from planner.operations.feeds import make_feed_token
+    from planner.operations.feeds import current_feed_token
 
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
-    ical_url = base + url_for("feeds.ical", token=make_feed_token(current_app.config["SECRET_KEY"], "u", unit.id))
+    ical_url = base + url_for("feeds.ical", token=current_feed_token(session, current_app.config["SECRET_KEY"],
+                                                                     "u", unit.id))
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
                            ical_url=ical_url,
                            anchor=anchor, first=first, last=last, targets=targets, data=data,

@@ -99,7 +99,7 @@ def schedule_next_week(app, db, target: Target) -> tuple[dt.date, dt.date]:
 
 
 def place_soon(app, db, target: Target) -> Delivery:
-    """An approved loudspeaker message placed 30 minutes from now: already confirmable."""
+    """An approved loudspeaker message placed in a session that began a few minutes ago: confirmable."""
     from planner.operations.placement import place_message
 
     message = next(m for m in db.scalars(select(Message).where(Message.channel == "loudspeaker",
@@ -108,6 +108,10 @@ def place_soon(app, db, target: Target) -> Delivery:
     when = localtime.to_local(utcnow() + dt.timedelta(minutes=30))
     occ = place_message(db, message, target, when.strftime("%d/%m/%Y"), when.strftime("%H:%M"),
                         user=None, now=utcnow(), settings=app.config)
+    # Time passes: the session has begun, so the broadcast may now be confirmed.
+    occ.starts_at -= dt.timedelta(minutes=35)
+    occ.session_starts_at -= dt.timedelta(minutes=35)
+    occ.delivery.due_at -= dt.timedelta(minutes=35)
     db.commit()
     return occ.delivery
 
@@ -452,7 +456,7 @@ def test_openapi_document_describes_every_registered_route(app):
             declared = {p["name"] for p in item.get("parameters", []) + operation.get("parameters", [])
                         if "name" in p}
             assert set(rule.arguments) <= declared, (method, path)
-            if method in ("PUT", "PATCH") or (method == "POST" and not path.endswith("/submit")):
+            if method in ("PUT", "PATCH") or (method == "POST" and not path.endswith(("/submit", "/rotate"))):
                 assert "requestBody" in operation, (method, path)
     assert doc["paths"]["/tokens"]["post"]["security"] == []
     refs = list(_refs(doc))

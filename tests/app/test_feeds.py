@@ -35,3 +35,41 @@ def test_feed_for_one_target_and_forged_links(app, demo, db):
     body = client.get(f"/ical/{make_feed_token('test-secret', 't', target.id)}.ics").data
     assert len(Calendar.from_ical(body).walk("VEVENT")) == 1
     assert client.get(f"/ical/{make_feed_token('wrong-secret', 't', target.id)}.ics").status_code == 404
+
+
+def test_rotating_the_link_voids_the_old_one_on_the_page_and_in_the_api(app, login, db):
+    from tests.conftest import csrf_from
+
+    client = login("vanhoa")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    html = client.get(f"/plans/{plan.id}/calendar").get_data(as_text=True)
+    old_url = re.search(r'(http[^"]*/ical/[^"]+\.ics)', html).group(1).split("localhost", 1)[-1]
+    unit_id = re.search(r'name="unit" value="(\d+)"', html).group(1)
+    assert app.test_client().get(old_url).status_code == 200
+    resp = client.post(f"/plans/{plan.id}/ical/rotate", data={"csrf_token": csrf_from(html), "unit": unit_id})
+    assert resp.status_code == 302
+    assert app.test_client().get(old_url).status_code == 404
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    new_url = re.search(r'(http[^"]*/ical/[^"]+\.ics)', html).group(1).split("localhost", 1)[-1]
+    assert new_url != old_url and app.test_client().get(new_url).status_code == 200
+    token = app.test_client().post("/api/v1/tokens", json={"username": "vanhoa", "password": "pw-test-123"})
+    auth = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    assert client.get(f"/api/v1/units/{unit_id}/ical", headers=auth).get_json()["ical_url"].endswith(new_url)
+    rotated = client.post(f"/api/v1/units/{unit_id}/ical/rotate", headers=auth).get_json()
+    assert app.test_client().get(new_url).status_code == 404
+    assert app.test_client().get(rotated["ical_url"].split("localhost", 1)[-1]).status_code == 200
+    supervisor = app.test_client().post("/api/v1/tokens", json={"username": "giamsat", "password": "pw-test-123"})
+    denied = client.post(f"/api/v1/units/{unit_id}/ical/rotate",
+                         headers={"Authorization": f"Bearer {supervisor.get_json()['token']}"})
+    assert denied.status_code == 403
+
+
+def test_links_expire(app, demo, db):
+    import time
+
+    target = f.village_target(db, "thon-07")
+    token = make_feed_token("test-secret", "t", target.id)
+    assert app.test_client().get(f"/ical/{token}.ics").status_code == 200
+    app.config["ICAL_LINK_DAYS"] = -1  # every link is older than that
+    time.sleep(1)
+    assert app.test_client().get(f"/ical/{token}.ics").status_code == 404

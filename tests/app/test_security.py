@@ -44,11 +44,14 @@ def test_open_redirect_after_login_is_ignored(app, demo):
 def test_healthz_reports_database_and_worker(app, demo):
     from planner.worker import tick
 
-    body = app.test_client().get("/healthz").get_json()
+    resp = app.test_client().get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["down"] == ["worker"] and "Worker" in body["problems"][0]
     assert body["database"]["ok"] is True and body["worker"]["ok"] is False
     tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w")
-    body = app.test_client().get("/healthz").get_json()
-    assert body["worker"]["ok"] is True and body["status"] == "ok"
+    resp = app.test_client().get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["worker"]["ok"] is True and body["status"] == "ok"
 
 
 def test_parent_plan_content_is_read_only_for_units_below(login, db):
