@@ -15,7 +15,7 @@ from planner.db import utcnow
 from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
 from planner.operations import placement
-from planner.operations.schedule import ScheduleError, start_schedule
+from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
 from planner.views.plans import load_plan
@@ -44,7 +44,7 @@ def generate(plan_id: int):
     session = db_session()
     units = cal.unit_options(session, current_user.unit)
     form = dict(request.form) if request.method == "POST" else _default_generate_form(plan)
-    errors = {}
+    errors, busy = {}, False
     if request.method == "POST":
         try:
             unit = _unit_arg()
@@ -59,8 +59,9 @@ def generate(plan_id: int):
         except ScheduleError as exc:
             session.rollback()
             errors["form"] = str(exc)
+            busy = isinstance(exc, ScheduleBusy)
     return render_template("pages/schedule/generate.html", plan=plan, units=units, form=form, errors=errors,
-                           channels=_plan_channels(plan)), (400 if errors else 200)
+                           channels=_plan_channels(plan)), (409 if busy else 400 if errors else 200)
 
 
 def _default_generate_form(plan) -> dict:
