@@ -16,6 +16,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     """One heartbeat: record liveness, mark missed broadcasts, expire/claim/deliver online posts, render reports."""
     from planner import dispatch
     from planner.operations.delivery import mark_missed
+    from planner.operations.idempotency import purge_expired_keys
     from planner.operations.reporting import render_queued_reports
     from planner.operations.repairs import replace_missed_deliveries
     from planner.operations.schedule import run_queued_schedules
@@ -28,6 +29,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         session.add(beat)
         missed = mark_missed(session, now=now)
         replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
+        purge_expired_keys(session, now=now, ttl_hours=settings.get("IDEMPOTENCY_KEY_HOURS", 24))
         session.commit()
         counts = dispatch.dispatch_due(session, settings, now=now, worker_id=worker_id)
         reports = render_queued_reports(session, now=now,

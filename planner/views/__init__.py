@@ -25,6 +25,9 @@ def register_views(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.extensions["csrf"].exempt(api.bp)
     register_filters(app)
+    from planner.views import once
+
+    once.register(app)
     app.url_value_preprocessor(_ids_in_range)
     for code in ERROR_TEXT:
         app.register_error_handler(code, _error_page)
