@@ -8,8 +8,9 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder, PrintStatus
 from planner.models.printing import PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
+from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
+from planner.views import once
 from planner.views.common import db_session
 
 PRINT_ROLES = ("print.order", "print.fulfil")
@@ -69,12 +70,15 @@ def create_print_order():
     if version is None:
         raise not_found()
     load_plan(version.message.plan_id)
+    claimed = once.api_claim("api.create_print_order", data)    # Idempotency-Key: a retry orders once
+    if claimed.replay:
+        return once.api_replay(claimed.replay)
     try:
         order = ops.create_print_order(session, version, api_user(), data, now=utcnow())
     except ops.PrintOrderError as exc:
         raise _order_error(exc) from None
-    commit()
-    return created(order_json(order), url_for("api.get_print_order", order_id=order.id))
+    return once.api_created(claimed, resource="print_order", resource_id=order.id, body=order_json(order),
+                            location=url_for("api.get_print_order", order_id=order.id))
 
 
 @bp.get("/print-orders/<int:order_id>")

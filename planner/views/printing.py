@@ -9,6 +9,7 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
+from planner.views import once
 from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
 
@@ -50,10 +51,18 @@ def new():
     errors = {}
     if request.method == "POST":
         try:
+            claimed = once.claim(session, current_user, form.get(once.FIELD), "printing.new", once.form_payload())
+            if claimed.replay:      # a double submit: the order it placed, not a second one
+                flash("Biểu mẫu này đã được gửi; đây là đơn in đã tạo (không tạo đơn trùng).", "info")
+                return redirect(url_for("printing.show", order_id=claimed.replay.resource_id))
             order = ops.create_print_order(session, version, current_user, form, now=utcnow())
         except ops.PrintOrderError as exc:
+            session.rollback()
             errors = exc.errors
+        except (once.KeyReused, once.BadKey) as exc:
+            errors, form[once.FIELD] = {"form": str(exc)}, once.new_key()
         else:
+            once.complete(claimed, resource="print_order", resource_id=order.id, status=302)
             session.commit()
             flash(f"Đã gửi đơn in DI-{order.id:05d} tới {order.print_shop.name}.", "success")
             return redirect(url_for("printing.show", order_id=order.id))
