@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planner.db import Base, UTCDateTime, utcnow
 
@@ -46,3 +46,26 @@ class IdempotencyKey(Base):
     response_status: Mapped[int] = mapped_column(default=0)
     response_body: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _count_message_version_changes(session, _flush_context, _instances) -> None:
+    """A message's row_version also counts changes to its versions (title and body live there).
+
+    Editing a draft changes only the message_versions row; bumping the message's counter in the same
+    flush makes a stale edit form or ETag of the message detectable, and two concurrent saves conflict
+    on the message row (version_id_col) instead of the second silently overwriting the first.
+    """
+    from planner.models.content import Message, MessageVersion
+
+    bumped: set[int] = set()
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, MessageVersion) or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        message = obj.message
+        if isinstance(message, Message) and message.id is not None and message not in session.new \
+                and message.id not in bumped:
+            bumped.add(message.id)
+            message.row_version = (message.row_version or 1) + 1
+
+
+event.listen(Session, "before_flush", _count_message_version_changes)

@@ -56,6 +56,9 @@ class PrintOrder(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     version: Mapped[MessageVersion] = relationship()
     print_shop: Mapped[Unit] = relationship(foreign_keys=[print_shop_id])

@@ -25,9 +25,10 @@ def register_views(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.extensions["csrf"].exempt(api.bp)
     register_filters(app)
-    from planner.views import once
+    from planner.views import once, versions
 
     once.register(app)
+    versions.register(app)
     app.url_value_preprocessor(_ids_in_range)
     for code in ERROR_TEXT:
         app.register_error_handler(code, _error_page)

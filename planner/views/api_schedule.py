@@ -20,6 +20,7 @@ from planner.views import once
 from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
                                query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
+from planner.views import versions  # noqa: F401,E402 — registers ETag / If-Match on the API blueprint
 
 
 def delivery_json(delivery: Delivery | None) -> dict | None:

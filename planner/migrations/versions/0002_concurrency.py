@@ -1,4 +1,4 @@
-"""concurrency: generation locks, one-time (idempotency) keys
+"""concurrency: generation locks, one-time (idempotency) keys, row versions for optimistic concurrency
 
 Revision ID: 0002_concurrency
 Revises: 0001
@@ -12,7 +12,13 @@ branch_labels = None
 depends_on = None
 
 
+VERSIONED = ("plans", "messages", "print_orders", "occurrences")
+
+
 def upgrade() -> None:
+    for table in VERSIONED:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("row_version", sa.Integer(), server_default="1", nullable=False))
     op.create_table(
         "generation_locks",
         sa.Column("plan_id", sa.Integer(), nullable=False),
@@ -49,3 +55,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_idempotency_keys_created_at")
     op.drop_table("idempotency_keys")
     op.drop_table("generation_locks")
+    for table in VERSIONED:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("row_version")

@@ -1,0 +1,93 @@
+"""Optimistic concurrency: row versions, ETag / If-Match in the API, stale forms refused with both versions."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from planner.models import Message, PrintOrder
+from tests.app import factories as f
+from tests.app.test_api import ApiClient, api, approved_version_id, unit_id  # noqa: F401
+
+
+def _with(client: ApiClient, **headers) -> ApiClient:
+    tagged = ApiClient(client.client, "x")
+    tagged.headers = {**client.headers, **headers}
+    return tagged
+
+
+def editable_message_id(db) -> int:
+    plan = f.plan(db, "bhxh-2728-2023")
+    return db.scalar(select(Message.id).where(Message.plan_id == plan.id, Message.channel == "fanpage")
+                     .order_by(Message.id))
+
+
+def test_message_etag_changes_when_its_text_is_saved(api, demo):
+    editor, mid = api("bientap"), editable_message_id(demo)
+    first = editor.get(f"/messages/{mid}")
+    tag = first.headers["ETag"]
+    saved = _with(editor, **{"If-Match": tag}).patch(f"/messages/{mid}", json={"body_md": "Nội dung **mới** hơn."})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.headers["ETag"] != tag and editor.get(f"/messages/{mid}").headers["ETag"] == saved.headers["ETag"]
+
+
+def test_second_api_save_with_the_old_etag_is_refused_and_keeps_the_first(api, demo):
+    editor, mid = api("bientap"), editable_message_id(demo)
+    tag = editor.get(f"/messages/{mid}").headers["ETag"]
+    first = _with(editor, **{"If-Match": tag}).patch(f"/messages/{mid}", json={"body_md": "Bản của người thứ nhất."})
+    assert first.status_code == 200
+    second = _with(editor, **{"If-Match": tag}).patch(f"/messages/{mid}", json={"body_md": "Bản của người thứ hai."})
+    assert second.status_code == 412 and second.get_json()["error"]["code"] == "precondition_failed"
+    assert second.headers["ETag"] == first.headers["ETag"]
+    detail = editor.get(f"/messages/{mid}").get_json()
+    assert detail["latest_version"]["body_md"] == "Bản của người thứ nhất." if "body_md" in detail["latest_version"] \
+        else any(v.get("body_md") == "Bản của người thứ nhất." for v in detail["versions"])
+    assert _with(editor, **{"If-Match": "*"}).patch(f"/messages/{mid}", json={"title": "Tiêu đề"}).status_code == 200
+
+
+def test_print_order_status_honours_if_match(api, demo):
+    vanhoa = api("vanhoa")
+    order = vanhoa.post("/print-orders", json={
+        "version_id": approved_version_id(demo, "ngoc-lac-asxh-2026", "leaflet"), "product": "leaflet_a5",
+        "quantity": 100, "print_shop_id": unit_id(demo, "in-ngoc-lac")})
+    tag, oid = order.headers.get("ETag") or vanhoa.get(f"/print-orders/{order.get_json()['id']}").headers["ETag"], \
+        order.get_json()["id"]
+    inan = api("inan")
+    assert inan.get(f"/print-orders/{oid}").headers["ETag"] == tag
+    accepted = _with(inan, **{"If-Match": tag}).post(f"/print-orders/{oid}/status", json={"status": "accepted"})
+    assert accepted.status_code == 200 and accepted.headers["ETag"] != tag
+    stale = _with(vanhoa, **{"If-Match": tag}).post(f"/print-orders/{oid}/status", json={"status": "cancelled"})
+    assert stale.status_code == 412
+    demo.expire_all()
+    assert demo.get(PrintOrder, oid).status.value == "accepted"
+
+
+def test_plan_carries_an_etag(api, demo):
+    plan = f.plan(demo, "ngoc-lac-asxh-2026")
+    assert api("vanhoa").get(f"/plans/{plan.id}").headers["ETag"] == f'"plan-{plan.id}-{plan.row_version}"'
+
+
+def test_two_sessions_saving_the_same_message_conflict_instead_of_overwriting(app, demo):
+    import pytest
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from planner.db import utcnow
+    from planner.operations.content import edit_message
+
+    mid = editable_message_id(demo)
+    first, second = (app.extensions["planner_db"].session() for _ in range(2))
+    try:
+        mine, theirs = first.get(Message, mid), second.get(Message, mid)
+        form = {"title": mine.latest.title, "audience_id": str(mine.audience_id), "channel": mine.channel,
+                "min_per_week": "0", "peak_per_day": "0", "min_gap_hours": "0", "priority": "normal"}
+        theirs.latest  # noqa: B018 — both loaded before either saves
+        edit_message(first, mine, f.user(first, "bientap"), {**form, "body_md": "Người thứ nhất."}, now=utcnow())
+        first.commit()
+        with pytest.raises(StaleDataError):
+            edit_message(second, theirs, f.user(second, "bientap"), {**form, "body_md": "Người thứ hai."},
+                         now=utcnow())
+            second.commit()
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    demo.expire_all()
+    assert demo.get(Message, mid).latest.body_md == "Người thứ nhất."
