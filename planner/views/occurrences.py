@@ -10,6 +10,7 @@ from planner.db import utcnow
 from planner.models import AuditEntry, ConfirmedVia, Occurrence
 from planner.operations import delivery as deliveries
 from planner.operations import placement
+from planner.operations.concurrency import StaleEdit, expect_version
 from planner.views.common import db_session, run_action
 from planner.views.plans import load_plan
 
@@ -47,6 +48,7 @@ def change(occurrence_id: int):
     action = request.form.get("action")
 
     def _change(session):
+        expect_version(occ, request.form.get("row_version"), "Lượt phát/đăng")   # moved by someone meanwhile
         if action == "toggle_pin":
             placement.toggle_pin(session, occ, user=current_user)
         elif action == "cancel":
@@ -55,7 +57,7 @@ def change(occurrence_id: int):
             placement.move_occurrence(session, occ, request.form.get("day", ""), request.form.get("at", ""),
                                       user=current_user, now=utcnow())
 
-    run_action(_change, (placement.PlacementError,), "Đã cập nhật lịch.")
+    run_action(_change, (placement.PlacementError, StaleEdit), "Đã cập nhật lịch.")
     return redirect(url_for("occurrences.show", occurrence_id=occ.id))
 
 

@@ -9,6 +9,7 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
+from planner.operations.concurrency import StaleEdit, expect_version
 from planner.views import once
 from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
@@ -98,6 +99,10 @@ def pdf(order_id: int):
 @login_required
 def status(order_id: int):
     order = load_order(order_id)
-    run_action(lambda s: ops.move_order(s, order, current_user, request.form.get("status", ""), now=utcnow()),
-               (ops.PrintOrderError,), lambda: f"Đơn in: {order.status_label}.")
+
+    def _move(session):
+        expect_version(order, request.form.get("row_version"), "Đơn in")    # a page drawn before someone's change
+        ops.move_order(session, order, current_user, request.form.get("status", ""), now=utcnow())
+
+    run_action(_move, (ops.PrintOrderError, StaleEdit), lambda: f"Đơn in: {order.status_label}.")
     return redirect(url_for("printing.show", order_id=order.id))

@@ -13,6 +13,7 @@ from planner.operations.concurrency import etag, if_match_ok
 from planner.views.api import bp, json_error, load_plan
 from planner.views.common import db_session
 
+FORM_FIELD = "row_version"
 # endpoint → (resource kind, is a write that honours If-Match)
 RESOURCES = {
     "api.get_plan": ("plan", False),
@@ -74,5 +75,10 @@ def _stale_save(_err):
 
 
 def register(app) -> None:
-    """Two saves racing on one row: the second gets a 409 (page or JSON), never a 500 or a silent overwrite."""
+    """Two saves racing on one row: the second gets a 409 (page or JSON), never a 500 or a silent overwrite;
+    `{{ seen_version(obj) }}` in a form sends the version it was drawn from (checked by expect_version)."""
+    from markupsafe import Markup
+
     app.register_error_handler(StaleDataError, _stale_save)
+    app.jinja_env.globals["seen_version"] = lambda obj: Markup(
+        f'<input type="hidden" name="{FORM_FIELD}" value="{int(obj.row_version)}">')

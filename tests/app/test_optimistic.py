@@ -91,3 +91,76 @@ def test_two_sessions_saving_the_same_message_conflict_instead_of_overwriting(ap
         second.close()
     demo.expire_all()
     assert demo.get(Message, mid).latest.body_md == "Người thứ nhất."
+
+
+def _version_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="row_version" value="(\d+)"', html)
+    assert match, "the form does not carry the version it was drawn from"
+    return match.group(1)
+
+
+def test_stale_plan_settings_form_is_refused_and_says_so(login, demo):
+    from tests.conftest import csrf_from
+
+    plan = f.plan(demo, "ngoc-lac-asxh-2026")
+    mine, theirs = login("vanhoa"), login("vanhoa")
+    page = mine.get(f"/plans/{plan.id}").get_data(as_text=True)
+    seen = {"csrf_token": csrf_from(page), "row_version": _version_from(page)}
+    was_on = plan.is_replanning_missed
+    other = theirs.get(f"/plans/{plan.id}").get_data(as_text=True)
+    flipped = {} if was_on else {"replan_missed": "1"}
+    theirs.post(f"/plans/{plan.id}/settings", data={"csrf_token": csrf_from(other), "row_version": _version_from(other),
+                                                     **flipped})
+    resp = mine.post(f"/plans/{plan.id}/settings", data={**seen, **({"replan_missed": "1"} if was_on else {})},
+                     follow_redirects=True)      # would have switched it back
+    assert "vừa được người khác lưu" in resp.get_data(as_text=True)
+    demo.expire_all()
+    assert f.plan(demo, "ngoc-lac-asxh-2026").is_replanning_missed is not was_on
+
+
+def test_stale_print_order_button_is_refused(login, demo, api):
+    from tests.conftest import csrf_from
+
+    order_id = api("vanhoa").post("/print-orders", json={
+        "version_id": approved_version_id(demo, "ngoc-lac-asxh-2026", "leaflet"), "product": "leaflet_a5",
+        "quantity": 100, "print_shop_id": unit_id(demo, "in-ngoc-lac")}).get_json()["id"]
+    officer, shop = login("vanhoa"), login("inan")
+    page = officer.get(f"/print-orders/{order_id}").get_data(as_text=True)
+    stale = {"csrf_token": csrf_from(page), "row_version": _version_from(page), "status": "cancelled"}
+    shop_page = shop.get(f"/print-orders/{order_id}").get_data(as_text=True)
+    shop.post(f"/print-orders/{order_id}/status", data={"csrf_token": csrf_from(shop_page), "status": "accepted",
+                                                         "row_version": _version_from(shop_page)})
+    resp = officer.post(f"/print-orders/{order_id}/status", data=stale, follow_redirects=True)
+    assert "Đơn in vừa được người khác lưu" in resp.get_data(as_text=True)
+    demo.expire_all()
+    assert demo.get(PrintOrder, order_id).status.value == "accepted"
+
+
+def test_stale_occurrence_form_does_not_move_what_someone_else_moved(login, demo):
+    import datetime as dt
+
+    from planner import localtime
+    from planner.db import utcnow
+    from planner.models import Occurrence
+    from tests.conftest import csrf_from
+
+    plan = f.plan(demo, "ngoc-lac-asxh-2026")
+    msg = next(m for m in demo.scalars(select(Message).where(Message.plan_id == plan.id,
+                                                             Message.channel == "loudspeaker")) if m.approved)
+    at = localtime.local_datetime(localtime.today(utcnow()) + dt.timedelta(days=3), dt.time(17, 0))
+    occ_id = f.occurrence(demo, target=f.village_target(demo), msg=msg, at=at).occurrence_id
+    mine, theirs = login("vanhoa"), login("vanhoa")
+    page = mine.get(f"/occurrences/{occ_id}").get_data(as_text=True)
+    other = theirs.get(f"/occurrences/{occ_id}").get_data(as_text=True)
+    moved_to = localtime.fmt_date(localtime.today(utcnow()) + dt.timedelta(days=4))
+    theirs.post(f"/occurrences/{occ_id}/change", data={"csrf_token": csrf_from(other), "action": "move",
+                                                       "row_version": _version_from(other), "day": moved_to,
+                                                       "at": "17:00"})
+    resp = mine.post(f"/occurrences/{occ_id}/change", data={"csrf_token": csrf_from(page), "action": "cancel",
+                                                            "row_version": _version_from(page)}, follow_redirects=True)
+    assert "vừa được người khác lưu" in resp.get_data(as_text=True)
+    demo.expire_all()
+    occ = demo.get(Occurrence, occ_id)
+    assert occ.delivery.status.value == "planned" and localtime.fmt_date(occ.starts_at) == moved_to
