@@ -12,8 +12,10 @@ from planner.db import utcnow
 from planner.markup import plain_text, render_markdown
 from planner.models import Message, MessageVersion
 from planner.operations import content
+from planner.operations.concurrency import StaleEdit, expect_version
 from planner.operations.schedule import targets_in
 from planner.views.common import db_session, require_permission, run_action, small_int
+from planner.views import versions
 from planner.views.plans import load_plan
 
 bp = Blueprint("messages", __name__)
@@ -68,11 +70,14 @@ def edit(message_id: int):
         "min_gap_hours": message.min_gap_hours, "priority": message.priority.value,
         "valid_from": localtime.fmt_date(message.valid_from), "valid_to": localtime.fmt_date(message.valid_to),
         "audio_seconds": latest.audio_seconds or ""}
-    errors = {}
+    errors, conflict = {}, None
     if request.method == "POST":
         session = db_session()
         try:
+            expect_version(message, form.get("row_version"), "Tin bài")     # saved by someone since this form
             version = content.edit_message(session, message, current_user, form, now=utcnow())
+        except StaleEdit as exc:
+            errors, conflict = {"form": str(exc)}, versions.message_conflict(message, exc)
         except content.ContentError as exc:
             errors = exc.errors
         else:
@@ -80,7 +85,7 @@ def edit(message_id: int):
             flash(f"Đã lưu phiên bản {version.number}.", "success")
             return redirect(url_for("messages.show", message_id=message.id))
     return render_template("pages/messages/edit.html", plan=message.plan, message=message, form=form,
-                           errors=errors), (400 if errors else 200)
+                           errors=errors, conflict=conflict), (409 if conflict else 400 if errors else 200)
 
 
 @bp.post("/messages/preview")

@@ -82,3 +82,12 @@ def register(app) -> None:
     app.register_error_handler(StaleDataError, _stale_save)
     app.jinja_env.globals["seen_version"] = lambda obj: Markup(
         f'<input type="hidden" name="{FORM_FIELD}" value="{int(obj.row_version)}">')
+
+
+def message_conflict(message, exc) -> dict:
+    """What the edit page shows beside the person's own text after a stale save: the stored version now."""
+    from planner.markup import render_markdown
+
+    latest = message.latest
+    return {"message": str(exc), "title": latest.title, "body_md": latest.body_md, "number": latest.number,
+            "row_version": message.row_version, "html": render_markdown(latest.body_md, heading_offset=1)}

@@ -164,3 +164,35 @@ def test_stale_occurrence_form_does_not_move_what_someone_else_moved(login, demo
     demo.expire_all()
     occ = demo.get(Occurrence, occ_id)
     assert occ.delivery.status.value == "planned" and localtime.fmt_date(occ.starts_at) == moved_to
+
+
+def test_second_edit_form_save_is_refused_showing_both_texts_and_keeps_the_first(login, demo):
+    import re
+    from html import unescape
+
+    from tests.conftest import csrf_from
+
+    mid = editable_message_id(demo)
+    first, second = login("bientap"), login("bientap")
+    form_a = first.get(f"/messages/{mid}/edit").get_data(as_text=True)
+    form_b = second.get(f"/messages/{mid}/edit").get_data(as_text=True)
+
+    def fields(page: str, body: str) -> dict:
+        values = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+        values.update({k: v for k, v in re.findall(
+            r'<select[^>]*name="([a-z_]+)".*?<option value="([^"]*)" selected', page, re.S)})
+        values.pop("once", None)
+        return {**{k: unescape(v) for k, v in values.items()}, "csrf_token": csrf_from(page), "body_md": body}
+
+    saved = first.post(f"/messages/{mid}/edit", data=fields(form_a, "Nội dung của người thứ nhất."))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    stale = second.post(f"/messages/{mid}/edit", data=fields(form_b, "Nội dung của người thứ hai."))
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Có người vừa lưu tin bài này" in html
+    assert "Nội dung của người thứ hai." in html and "Nội dung của người thứ nhất." in html   # both shown
+    demo.expire_all()
+    assert demo.get(Message, mid).latest.body_md == "Nội dung của người thứ nhất."
+    again = second.post(f"/messages/{mid}/edit", data=fields(html, "Gộp: thứ nhất và thứ hai."))
+    assert again.status_code == 302     # a deliberate save after seeing the current text goes through
+    demo.expire_all()
+    assert demo.get(Message, mid).latest.body_md == "Gộp: thứ nhất và thứ hai."
