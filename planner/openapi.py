@@ -144,6 +144,7 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           403: ("Forbidden", "Vai trò không được phép"),
           404: ("NotFound", "Không tồn tại hoặc nằm ngoài phạm vi đơn vị của người dùng"),
           409: ("Conflict", "Xung đột: chuyển trạng thái không hợp lệ, đang lập lịch, không lên lịch được"),
+          412: ("PreconditionFailed", "If-Match không khớp ETag hiện tại: dữ liệu đã đổi sau lần đọc"),
           415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
           422: ("Unprocessable", "Không tạo được tệp PDF từ nội dung; Idempotency-Key đã dùng cho yêu cầu khác"),
           429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần")}

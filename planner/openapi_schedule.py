@@ -60,8 +60,29 @@ def paths(path_param, query, paging) -> dict:
     }
 
 
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STR,
+            "description": "ETag đã đọc (GET): chỉ lưu nếu dữ liệu chưa bị người khác đổi, nếu không → 412"}
+ETAG_HEADER = {"ETag": {"description": "Phiên bản hiện tại; gửi lại trong If-Match khi sửa", "schema": STR}}
+# Operations whose object carries an ETag: (path, method, is a write honouring If-Match).
+VERSIONED = [("/plans/{plan_id}", "get", False), ("/messages/{message_id}", "get", False),
+             ("/messages/{message_id}", "put", True), ("/messages/{message_id}", "patch", True),
+             ("/messages/{message_id}/versions/{version_id}/submit", "post", True),
+             ("/messages/{message_id}/versions/{version_id}/review", "post", True),
+             ("/print-orders/{order_id}", "get", False), ("/print-orders/{order_id}/status", "post", True)]
+
+
 def annotate(paths: dict) -> None:
-    """Other areas' creates that honour Idempotency-Key too."""
+    """Other areas' operations: creates that honour Idempotency-Key, objects with ETag / If-Match."""
     create = paths["/print-orders"]["post"]
     create.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
     create["responses"]["422"] = {"$ref": "#/components/responses/Unprocessable"}
+    for path, method, is_write in VERSIONED:
+        operation = paths.get(path, {}).get(method)
+        if operation is None:
+            continue
+        ok = next(code for code in operation["responses"] if code.startswith("2"))
+        operation["responses"][ok]["headers"] = ETAG_HEADER
+        if is_write:
+            operation.setdefault("parameters", []).append(IF_MATCH)
+            operation["responses"]["412"] = {"$ref": "#/components/responses/PreconditionFailed"}
+            operation["responses"]["409"] = {"$ref": "#/components/responses/Conflict"}

@@ -250,7 +250,7 @@ def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, 
     queued = session.execute(select(ScheduleRun.id, ScheduleRun.plan_id, ScheduleRun.channel)
                              .where(ScheduleRun.status == RunStatus.QUEUED).order_by(ScheduleRun.id)
                              .limit(limit)).all()
-    session.rollback()
+    session.commit()    # end the read: each run is locked and claimed in a transaction of its own
     for run_id, plan_id, channel in queued:
         try:
             done += _run_queued(session, run_id, plan_id, channel, now=now, settings=settings)
