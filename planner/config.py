@@ -46,6 +46,10 @@ DEFAULTS: dict[str, object] = {
     "DISPATCH_LATENESS_SECONDS": 3600,
     # Units with more targets than this are scheduled by the worker (with a progress page), not in the request.
     "SCHEDULE_INLINE_MAX_TARGETS": 300,
+    # How long a generation waits for another one of the same plan and channel before saying it is busy, seconds.
+    "SCHEDULE_LOCK_WAIT_SECONDS": 5,
+    # One-time keys of create requests (forms, Idempotency-Key header) are remembered this many hours.
+    "IDEMPOTENCY_KEY_HOURS": 24,
     # Dispatched deliveries with no recorded outcome after this many seconds become `unknown`.
     "DISPATCH_STALE_SECONDS": 600,
     # Max deliveries claimed per heartbeat.

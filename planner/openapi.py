@@ -186,9 +186,11 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           401: ("Unauthorized", "Thiếu hoặc sai mã truy cập"),
           403: ("Forbidden", "Vai trò không được phép"),
           404: ("NotFound", "Không tồn tại hoặc nằm ngoài phạm vi đơn vị của người dùng"),
-          409: ("Conflict", "Chuyển trạng thái không hợp lệ"),
-          422: ("Unprocessable", "Không thực hiện được (kèm lý do): không tạo được PDF, phiên không còn chỗ…"),
+          409: ("Conflict", "Xung đột: chuyển trạng thái không hợp lệ, đang lập lịch, không lên lịch được"),
+          412: ("PreconditionFailed", "If-Match không khớp ETag hiện tại: dữ liệu đã đổi sau lần đọc"),
           415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
+          422: ("Unprocessable", "Không thực hiện được (kèm lý do): không tạo được PDF, phiên không còn chỗ, "
+                                 "Idempotency-Key đã dùng cho yêu cầu khác"),
           429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần (tiêu đề Retry-After: số giây chờ)"),
           503: ("ServiceUnavailable", "Cơ sở dữ liệu đang bận; thử lại sau số giây trong Retry-After")}
 
@@ -322,7 +324,14 @@ def _paths() -> dict:
 
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
+    from planner import openapi_schedule
+
     error_body = {"application/json": {"schema": ref("Error")}}
+    paths = _paths()
+    paths.update(openapi_schedule.paths(_path_param, _query, [{"$ref": "#/components/parameters/limit"},
+                                                              {"$ref": "#/components/parameters/offset"}]))
+    openapi_schedule.annotate(paths)
+    schemas = {**SCHEMAS, **openapi_schedule.SCHEMAS, "TargetPage": page("Target")}
     return {
         "openapi": "3.1.0",
         "info": {"title": "planner API", "version": "1",
@@ -332,11 +341,11 @@ def build_openapi() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports")],
-        "paths": _paths(),
+        "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

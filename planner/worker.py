@@ -20,6 +20,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     from planner.auth import prune_expired
     from planner.operations.delivery import mark_missed
     from planner.operations.print_proofs import render_queued_proofs
+    from planner.operations.idempotency import purge_expired_keys
     from planner.operations.reporting import render_queued_reports
     from planner.operations.repairs import replace_missed_deliveries
     from planner.operations.schedule import run_queued_schedules
@@ -33,6 +34,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         prune_expired(session, now=now, settings=settings)
         missed = mark_missed(session, now=now)
         replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
+        purge_expired_keys(session, now=now, ttl_hours=settings.get("IDEMPOTENCY_KEY_HOURS", 24))
         session.commit()
         counts = dispatch.dispatch_due(session, settings, now=now, worker_id=worker_id)
         reports = render_queued_reports(session, now=now,

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per area; imported here so metadata is complete."""
 from planner.models.audit import AuditEntry
+from planner.models.concurrency import GenerationLock, IdempotencyKey
 from planner.models.content import Message, MessageVersion, Priority, VersionStatus
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
@@ -12,7 +13,7 @@ from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, Sc
 
 __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "FeedKey",
-    "LoginThrottle", "UserSession",
+    "GenerationLock", "IdempotencyKey", "LoginThrottle", "UserSession",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",

@@ -37,6 +37,9 @@ class Plan(Base):
     # Purposes, indicators, funding, themes, channels, duties, deadlines, reporting duties.
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     unit: Mapped[Unit] = relationship()
     audiences: Mapped[list[AudienceGroup]] = relationship(

@@ -84,6 +84,9 @@ class PrintOrder(Base):
     proof_rendered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     proof_approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     proof_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     version: Mapped[MessageVersion] = relationship()
     print_shop: Mapped[Unit] = relationship(foreign_keys=[print_shop_id])

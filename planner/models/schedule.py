@@ -84,6 +84,9 @@ class Occurrence(Base):
     # A plain indexed id, not a foreign key: deliveries already point at occurrences (no FK cycle).
     replaces_delivery_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     plan: Mapped[Plan] = relationship()
     version: Mapped[MessageVersion] = relationship()

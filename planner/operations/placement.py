@@ -84,12 +84,22 @@ def _check_daily_quota(session: Session, target: Target, when: dt.datetime, sett
 def place_message(session: Session, message: Message, target: Target, day: str, at: str, *, user: User,
                   now: dt.datetime, settings: dict) -> Occurrence:
     """Place the approved version of `message` at `target` at a local day/time; the result is pinned."""
-    version = message.approved
-    if version is None:
+    _check_message(message, target)
+    return place_message_at(session, message, target, _parse_when(day, at), user=user, now=now, settings=settings)
+
+
+def _check_message(message: Message, target: Target) -> None:
+    if message.approved is None:
         raise PlacementError("Chỉ lên lịch được tin bài đã duyệt.")
     if target.channel != version.channel:    # the channel it was approved for, not the working copy
         raise PlacementError("Trang/điểm phát không thuộc kênh của tin bài.")
-    when = _parse_when(day, at)
+
+
+def place_message_at(session: Session, message: Message, target: Target, when: dt.datetime, *, user: User,
+                     now: dt.datetime, settings: dict) -> Occurrence:
+    """Place the approved version of `message` at `target` at an aware moment (pinned), with every check."""
+    _check_message(message, target)
+    version = message.approved
     _check_time(target, when, now, settings)
     duration = message_duration(message, version, settings)
     session_start, capacity = _session_for(session, target, when)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime, scheduling
@@ -12,12 +13,22 @@ from planner.markup import plain_text
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, RunStatus,
                             ScheduleRun, SlotGrid, Target, Unit, User, Window)
 from planner.operations.audit import record
+from planner.operations.generation_lock import lock_generation
 
 ONLINE_POST_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 class ScheduleError(ValueError):
     """Bad scheduling input (Vietnamese message)."""
+
+
+class ScheduleBusy(ScheduleError):
+    """Another generation of the same plan and channel is running or queued; `run_id`: the queued one, if any."""
+
+    def __init__(self, message: str, run_id: int | None = None):
+        super().__init__(message)
+        self.run_id = run_id
 
 
 @dataclass
@@ -113,6 +124,7 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
         raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
     if (end - start).days > 366:
         raise ScheduleError("Mỗi lần chỉ lập lịch tối đa 366 ngày.")
+    _lock(session, plan, channel, now, settings, run)
     targets = targets_in(session, unit, channel)
     if not targets:
         raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
@@ -138,6 +150,15 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
            start=start.isoformat(), end=end.isoformat(), placed=placed, removed=len(removable), run=run.id)
     outcome.run = run
     return outcome
+
+
+def _lock(session: Session, plan: Plan, channel: str, now: dt.datetime, settings: dict,
+          run: ScheduleRun | None = None) -> None:
+    """Hold the plan × channel generation lock for the transaction, or say that another generation runs."""
+    if not lock_generation(session, plan.id, channel, now=now, run_id=run.id if run else None,
+                           wait_seconds=settings.get("SCHEDULE_LOCK_WAIT_SECONDS", 5)):
+        raise ScheduleBusy("Kế hoạch này đang được lập lịch cho kênh này (một lần lập lịch khác chưa xong). "
+                           "Vui lòng chờ ít phút rồi xem lại lịch hoặc thử lại.")
 
 
 def _earliest(now: dt.datetime, channel: str, settings: dict) -> dt.datetime:
@@ -202,12 +223,24 @@ def _store(session: Session, plan: Plan, result, channel: str, now: dt.datetime)
 
 def start_schedule(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
                    now: dt.datetime, settings: dict, user: User | None = None) -> ScheduleRun:
-    """Generate now for a small unit; queue a run for the worker when the unit has many targets."""
+    """Generate now for a small unit; queue a run for the worker when the unit has many targets.
+
+    Only one generation of a plan × channel runs at a time (whatever the unit): a second request waits
+    for the lock briefly, and is refused while a run of the same plan and channel is queued.
+    """
     if end < start:
         raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
     count = len(targets_in(session, unit, channel))
     if count == 0:
         raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
+    _lock(session, plan, channel, now, settings)
+    queued = session.scalar(select(ScheduleRun).where(ScheduleRun.plan_id == plan.id, ScheduleRun.channel == channel,
+                                                      ScheduleRun.status == RunStatus.QUEUED)
+                            .order_by(ScheduleRun.id).limit(1))
+    if queued is not None:
+        raise ScheduleBusy(f"Kế hoạch này đã có một lần lập lịch kênh này đang chờ xử lý (số {queued.id}, "
+                           f"yêu cầu lúc {localtime.fmt_datetime(queued.created_at)}). "
+                           "Vui lòng chờ lần đó xong rồi thử lại.", run_id=queued.id)
     run = ScheduleRun(plan=plan, unit=unit, channel=channel, first_day=start, last_day=end, targets=count,
                       status=RunStatus.QUEUED, requested_by_id=user.id if user else None, created_at=now)
     session.add(run)
@@ -219,18 +252,45 @@ def start_schedule(session: Session, plan: Plan, *, unit: Unit, channel: str, st
 
 
 def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, limit: int = 2) -> int:
-    """Worker side: run queued generations one by one; a failure is recorded on its run, the rest go on."""
+    """Worker side: run queued generations one by one; a failure is recorded on its run, the rest go on.
+
+    Each run is claimed under its plan × channel lock, in the transaction that generates it: two workers
+    never run the same run, a killed worker leaves it queued for the next tick, and a run whose lock is
+    busy waits for a later tick.
+    """
     done = 0
-    for run in session.scalars(select(ScheduleRun).where(ScheduleRun.status == RunStatus.QUEUED)
-                               .order_by(ScheduleRun.id).limit(limit)).all():
-        run.status = RunStatus.RUNNING
-        session.commit()
+    queued = session.execute(select(ScheduleRun.id, ScheduleRun.plan_id, ScheduleRun.channel)
+                             .where(ScheduleRun.status == RunStatus.QUEUED).order_by(ScheduleRun.id)
+                             .limit(limit)).all()
+    session.commit()    # end the read: each run is locked and claimed in a transaction of its own
+    for run_id, plan_id, channel in queued:
         try:
-            schedule_plan(session, run.plan, unit=run.unit, channel=run.channel, start=run.first_day,
-                          end=run.last_day, now=now, settings=settings, run=run)
-        except ScheduleError as exc:
+            done += _run_queued(session, run_id, plan_id, channel, now=now, settings=settings)
+        except Exception as exc:  # noqa: BLE001 — recorded on the run; a broken run must not block the queue
             session.rollback()
-            run.status, run.error, run.finished_at = RunStatus.FAILED, str(exc), now
+            if not isinstance(exc, ScheduleError):
+                log.exception("schedule run %s failed", run_id)
+            error = str(exc) if isinstance(exc, ScheduleError) else "Lỗi hệ thống khi lập lịch; đã ghi nhật ký."
+            session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
+                            .values(status=RunStatus.FAILED, error=error, finished_at=now))
+            done += 1
         session.commit()
-        done += 1
     return done
+
+
+def _run_queued(session: Session, run_id: int, plan_id: int, channel: str, *, now: dt.datetime,
+                settings: dict) -> int:
+    if not lock_generation(session, plan_id, channel, now=now, run_id=run_id,
+                           wait_seconds=settings.get("SCHEDULE_LOCK_WAIT_SECONDS", 5)):
+        session.rollback()
+        return 0
+    claimed = session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id,
+                                                        ScheduleRun.status == RunStatus.QUEUED)
+                              .values(status=RunStatus.RUNNING)).rowcount
+    if not claimed:     # another worker ran it while we waited for the lock
+        session.rollback()
+        return 0
+    run = session.get(ScheduleRun, run_id, populate_existing=True)
+    schedule_plan(session, run.plan, unit=run.unit, channel=run.channel, start=run.first_day, end=run.last_day,
+                  now=now, settings=settings, run=run)
+    return 1

@@ -17,6 +17,10 @@ def register_views(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.extensions["csrf"].exempt(api.bp)
     register_filters(app)
+    from planner.views import once, versions
+
+    once.register(app)
+    versions.register(app)
     app.url_value_preprocessor(_ids_in_range)
     from planner.views.errors import register_errors
     from planner.views.guards import register_guards

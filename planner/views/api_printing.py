@@ -11,6 +11,7 @@ from planner.operations import print_orders as ops
 from planner.operations import print_proofs
 from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
+from planner.views import once
 from planner.views.common import db_session
 from planner.views.printing import stored_proof
 
@@ -83,12 +84,15 @@ def create_print_order():
     if version is None:
         raise not_found()
     load_plan(version.message.plan_id)
+    claimed = once.api_claim("api.create_print_order", data)    # Idempotency-Key: a retry orders once
+    if claimed.replay:
+        return once.api_replay(claimed.replay)
     try:
         order = ops.create_print_order(session, version, api_user(), data, now=utcnow())
     except ops.PrintOrderError as exc:
         raise _order_error(exc) from None
-    commit()
-    return created(order_json(order), url_for("api.get_print_order", order_id=order.id))
+    return once.api_created(claimed, resource="print_order", resource_id=order.id, body=order_json(order),
+                            location=url_for("api.get_print_order", order_id=order.id))
 
 
 @bp.get("/print-orders/<int:order_id>")

@@ -1,19 +1,26 @@
-"""JSON API: scheduled occurrences (filtered, paged) and their deliveries, with logged-in confirmation."""
+"""JSON API: schedule generation, occurrences (filtered, paged) and their deliveries, logged-in confirmation,
+targets and scheduled online posts."""
 from __future__ import annotations
 
-from flask import jsonify, request
+import datetime as dt
+
+from flask import current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from planner import localtime
 from planner.access import AccessDenied, get_plan, sees_unit, unit_scope, visible_plans
-from planner.channels import CHANNEL_LABELS
+from planner.channels import CHANNEL_LABELS, get_channel
 from planner.db import utcnow
-from planner.models import ConfirmedVia, Delivery, Occurrence, Plan, Target, Unit
+from planner.models import ConfirmedVia, Delivery, Occurrence, Plan, RunStatus, ScheduleRun, Target, Unit
 from planner.operations import delivery as ops
+from planner.operations import placement
+from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
+from planner.views import once
 from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
                                query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
+from planner.views import versions  # noqa: F401,E402 — registers ETag / If-Match on the API blueprint
 
 
 def delivery_json(delivery: Delivery | None) -> dict | None:
@@ -133,3 +140,124 @@ def confirm_delivery(delivery_id: int):
         raise ApiError(409, str(exc), code="cannot_confirm") from None
     commit()
     return jsonify(delivery_json(delivery) | {"changed": changed})
+
+
+# --------------------------------------------------------------------------- targets and scheduled posts
+
+def target_json(target: Target) -> dict:
+    return {"id": target.id, "code": target.code, "name": target.name, "channel": target.channel,
+            "channel_label": CHANNEL_LABELS.get(target.channel, target.channel),
+            "is_online": get_channel(target.channel).is_online, "unit": unit_ref(target.unit)}
+
+
+@bp.get("/targets")
+def list_targets():
+    """Active targets (pages, loudspeaker clusters) at the user's unit and below; filter `channel`."""
+    require("plan.view")
+    channel = request.args.get("channel") or None
+    if channel and channel not in CHANNEL_LABELS:
+        raise invalid({"channel": "Kênh không hợp lệ."}, "Bộ lọc không hợp lệ.")
+    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    stmt = (select(Target).join(Unit, Unit.id == Target.unit_id).where(unit_scope(api_user()), Target.is_active))
+    if channel:
+        stmt = stmt.where(Target.channel == channel)
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.options(selectinload(Target.unit)).order_by(Unit.path, Target.id)
+                           .limit(limit).offset(offset)).all()
+    return paged([target_json(t) for t in rows], total, limit, offset)
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """ISO 8601 date-time; without an offset it is Vietnam time (as the page's day and hour fields)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise invalid({"at": "Thời điểm phải theo ISO 8601, ví dụ 2026-04-10T19:30:00+07:00."}) from None
+    if moment.tzinfo is None:
+        moment = localtime.local_datetime(moment.date(), moment.time())
+    return moment.astimezone(dt.timezone.utc)
+
+
+@bp.post("/messages/<int:message_id>/posts")
+def schedule_post(message_id: int):
+    """Schedule the approved version of a message at an online target (pinned), as 'Lên lịch đăng' does.
+
+    An `Idempotency-Key` header makes retries safe: the same key again answers the first response.
+    """
+    from planner.views.api_content import load_message
+
+    require("schedule.edit")
+    message = load_message(message_id)
+    data = json_body({"target_id": int, "at": str}, required=("target_id", "at"))
+    when = parse_moment(data["at"])
+    session = db_session()
+    target = _in_scope(session, Target, int(data["target_id"]), lambda t: t.unit)
+    if not get_channel(target.channel).is_online:
+        raise invalid({"target_id": "Chỉ lên lịch đăng trên trang/kênh trực tuyến."})
+    claimed = once.api_claim("api.schedule_post", {"message_id": message_id, **data})
+    if claimed.replay:
+        return once.api_replay(claimed.replay)
+    try:
+        occ = placement.place_message_at(session, message, target, when, user=api_user(), now=utcnow(),
+                                         settings=current_app.config)
+    except placement.PlacementError as exc:
+        raise ApiError(409, str(exc), code="cannot_schedule") from None
+    return once.api_created(claimed, resource="occurrence", resource_id=occ.id, body=occurrence_json(occ),
+                            location=url_for("api.get_delivery", delivery_id=occ.delivery.id))
+
+
+# --------------------------------------------------------------------------- schedule generation
+
+def run_json(run: ScheduleRun) -> dict:
+    return {"id": run.id, "plan_id": run.plan_id, "unit": unit_ref(run.unit), "channel": run.channel,
+            **stamp("first_day", run.first_day), **stamp("last_day", run.last_day), "status": run.status.value,
+            "status_label": run.status_label, "targets": run.targets, "placed": run.placed, "removed": run.removed,
+            "kept": run.kept, "issues": run.issues or [], "error": run.error, **stamp("created_at", run.created_at),
+            **stamp("finished_at", run.finished_at)}
+
+
+@bp.post("/plans/<int:plan_id>/schedule-runs")
+def start_schedule_run(plan_id: int):
+    """'Lập lịch': generate now (201) or queue for the worker (202); 409 while the plan × channel is being scheduled."""
+    from planner.views.schedule import _plan_channels
+
+    require("schedule.edit")
+    plan = load_plan(plan_id)
+    data = json_body({"unit_id": int, "channel": str, "start": str, "end": str}, required=("channel", "start", "end"))
+    fields, days = {}, {}
+    for name in ("start", "end"):
+        try:
+            days[name] = localtime.parse_date(data[name])
+        except ValueError as exc:
+            fields[name] = str(exc)
+    if data["channel"] not in _plan_channels(plan):
+        fields["channel"] = "Kênh không thuộc kế hoạch."
+    if fields:
+        raise invalid(fields)
+    session = db_session()
+    unit = _in_scope(session, Unit, int(data["unit_id"]), lambda u: u) if "unit_id" in data else api_user().unit
+    claimed = once.api_claim("api.start_schedule_run", {"plan_id": plan_id, **data})
+    if claimed.replay:
+        return once.api_replay(claimed.replay)
+    try:
+        run = start_schedule(session, plan, unit=unit, channel=data["channel"], start=days["start"], end=days["end"],
+                             now=utcnow(), settings=current_app.config, user=api_user())
+    except ScheduleBusy as exc:
+        raise ApiError(409, str(exc), code="schedule_in_progress") from None
+    except ScheduleError as exc:
+        raise ApiError(400, str(exc), code="cannot_schedule") from None
+    return once.api_created(claimed, resource="schedule_run", resource_id=run.id, body=run_json(run),
+                            location=url_for("api.get_schedule_run", plan_id=plan.id, run_id=run.id),
+                            status=201 if run.status is RunStatus.DONE else 202)
+
+
+@bp.get("/plans/<int:plan_id>/schedule-runs/<int:run_id>")
+def get_schedule_run(plan_id: int, run_id: int):
+    """One generation and its exception report (poll a queued one until done or failed)."""
+    require("plan.view")
+    plan = load_plan(plan_id)
+    run = db_session().get(ScheduleRun, run_id)
+    if run is None or run.plan_id != plan.id or not sees_unit(api_user(), run.unit):
+        raise not_found()
+    return jsonify(run_json(run))

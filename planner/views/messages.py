@@ -12,8 +12,10 @@ from planner.markup import plain_text, render_markdown
 from planner.public_fields import format_post_at, format_weekdays
 from planner.models import Message, MessageVersion
 from planner.operations import content
+from planner.operations.concurrency import StaleEdit, expect_version
 from planner.operations.schedule import targets_in
 from planner.views.common import db_session, require_permission, run_action, small_int
+from planner.views import versions
 from planner.views.plans import load_plan
 
 bp = Blueprint("messages", __name__)
@@ -62,11 +64,14 @@ def edit(message_id: int):
     require_permission("message.edit")
     require_owned(message.plan)
     form = _posted_form() if request.method == "POST" else content.form_values(message)
-    errors = {}
+    errors, conflict = {}, None
     if request.method == "POST":
         session = db_session()
         try:
+            expect_version(message, form.get("row_version"), "Tin bài")     # saved by someone since this form
             version = content.edit_message(session, message, current_user, form, now=utcnow())
+        except StaleEdit as exc:
+            errors, conflict = {"form": str(exc)}, versions.message_conflict(message, exc)
         except content.ContentError as exc:
             errors = exc.errors
         else:
@@ -74,7 +79,7 @@ def edit(message_id: int):
             flash(f"Đã lưu phiên bản {version.number}.", "success")
             return redirect(url_for("messages.show", message_id=message.id))
     return render_template("pages/messages/edit.html", plan=message.plan, message=message, form=form,
-                           errors=errors), (400 if errors else 200)
+                           errors=errors, conflict=conflict), (409 if conflict else 400 if errors else 200)
 
 
 def _preview_html(body: str) -> str:

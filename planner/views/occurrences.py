@@ -13,6 +13,7 @@ from planner.operations import delivery as deliveries
 from planner.operations import moves, placement
 from planner.operations.audit import action_label, actor_label
 from planner.operations.calendar import window_span
+from planner.operations.concurrency import StaleEdit, expect_version
 from planner.views.common import db_session, run_action
 from planner.views.plans import load_plan
 
@@ -60,6 +61,7 @@ def change(occurrence_id: int):
 
     def _change(session):
         now = utcnow()
+        expect_version(occ, request.form.get("row_version"), "Lượt phát/đăng")   # moved by someone meanwhile
         if action == "toggle_pin":
             moves.toggle_pin(session, occ, user=current_user)
         elif action == "cancel":
@@ -71,7 +73,7 @@ def change(occurrence_id: int):
             moves.move_occurrence(session, occ, when, user=current_user, now=now,
                                   ad_hoc=request.form.get("ad_hoc") == "yes", settings=current_app.config)
 
-    run_action(_change, (placement.PlacementError,), messages.get(action, messages["move"]))
+    run_action(_change, (placement.PlacementError, StaleEdit), messages.get(action, messages["move"]))
     return redirect(url_for("occurrences.show", occurrence_id=occ.id))
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from planner.access import AccessDenied, can, get_plan, owns_plan, visible_plans
 from planner.operations.audit import record
+from planner.operations.concurrency import StaleEdit, expect_version
 from planner.channels import CHANNEL_LABELS
 from planner.models import Role
 from planner.reports import plan_dashboard, sorted_groups
@@ -60,6 +61,11 @@ def settings(plan_id: int):
     plan = load_plan(plan_id)
     if not can(current_user, "schedule.edit") or not owns_plan(current_user, plan):
         abort(403)
+    try:
+        expect_version(plan, request.form.get("row_version"), "Thiết lập kế hoạch")
+    except StaleEdit as exc:
+        flash(f"{exc} Trang đang hiện thiết lập mới nhất.", "error")
+        return redirect(url_for("plans.show", plan_id=plan.id))
     old = plan.is_replanning_missed
     plan.is_replanning_missed = request.form.get("replan_missed") == "1"
     if old != plan.is_replanning_missed:

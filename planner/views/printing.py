@@ -12,6 +12,8 @@ from planner.models import MessageVersion, PrintOrder
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.operations import print_orders as ops
 from planner.operations import print_proofs
+from planner.operations.concurrency import StaleEdit, expect_version
+from planner.views import once
 from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
 
@@ -53,10 +55,18 @@ def new():
     errors = {}
     if request.method == "POST":
         try:
+            claimed = once.claim(session, current_user, form.get(once.FIELD), "printing.new", once.form_payload())
+            if claimed.replay:      # a double submit: the order it placed, not a second one
+                flash("Biểu mẫu này đã được gửi; đây là đơn in đã tạo (không tạo đơn trùng).", "info")
+                return redirect(url_for("printing.show", order_id=claimed.replay.resource_id))
             order = ops.create_print_order(session, version, current_user, form, now=utcnow())
         except ops.PrintOrderError as exc:
+            session.rollback()
             errors = exc.errors
+        except (once.KeyReused, once.BadKey) as exc:
+            errors, form[once.FIELD] = {"form": str(exc)}, once.new_key()
         else:
+            once.complete(claimed, resource="print_order", resource_id=order.id, status=302)
             session.commit()
             flash(f"Đã tạo đơn in {order.number}: bản in thử đang được dựng; hãy xem và duyệt để gửi tới "
                   f"{order.print_shop.name}.", "success")
@@ -129,6 +139,10 @@ def approve(order_id: int):
 @login_required
 def status(order_id: int):
     order = load_order(order_id)
-    run_action(lambda s: ops.move_order(s, order, current_user, request.form.get("status", ""), now=utcnow()),
-               (ops.PrintOrderError,), lambda: f"Đơn in: {order.status_label}.")
+
+    def _move(session):
+        expect_version(order, request.form.get("row_version"), "Đơn in")    # a page drawn before someone's change
+        ops.move_order(session, order, current_user, request.form.get("status", ""), now=utcnow())
+
+    run_action(_move, (ops.PrintOrderError, StaleEdit), lambda: f"Đơn in: {order.status_label}.")
     return redirect(url_for("printing.show", order_id=order.id))

@@ -5,7 +5,6 @@ import datetime as dt
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask import session as flask_session
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,7 +14,8 @@ from planner.db import utcnow
 from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
 from planner.operations import placement
-from planner.operations.schedule import ScheduleError, start_schedule
+from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
+from planner.views import once
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
 from planner.views.plans import load_plan
@@ -44,7 +44,7 @@ def generate(plan_id: int):
     session = db_session()
     units = cal.unit_options(session, current_user.unit)
     form = dict(request.form) if request.method == "POST" else _default_generate_form(plan)
-    errors = {}
+    errors, busy = {}, False
     if request.method == "POST":
         try:
             unit = _unit_arg()
@@ -52,15 +52,24 @@ def generate(plan_id: int):
             if form.get("channel") not in _plan_channels(plan):
                 errors["channel"] = "Vui lòng chọn kênh của kế hoạch."
             if not errors:
+                claimed = once.claim(session, current_user, form.get(once.FIELD), "schedule.generate",
+                                     once.form_payload(plan_id=plan.id))
+                if claimed.replay:      # a double submit of the same form: show the run it started
+                    flash("Biểu mẫu này đã được gửi; đây là lần lập lịch đã tạo (không lập lịch lần nữa).", "info")
+                    return redirect(url_for("schedule.run", plan_id=plan.id, run_id=claimed.replay.resource_id))
                 run = start_schedule(session, plan, unit=unit, channel=form["channel"], start=start, end=end,
                                      now=utcnow(), settings=current_app.config, user=current_user)
+                once.complete(claimed, resource="schedule_run", resource_id=run.id, status=302)
                 session.commit()
                 return redirect(url_for("schedule.run", plan_id=plan.id, run_id=run.id))
+        except (once.KeyReused, once.BadKey) as exc:
+            errors["form"], form[once.FIELD] = f"{exc} Bấm Lập lịch lần nữa nếu bạn muốn lập lịch lại.", once.new_key()
         except ScheduleError as exc:
             session.rollback()
             errors["form"] = str(exc)
+            busy = isinstance(exc, ScheduleBusy)
     return render_template("pages/schedule/generate.html", plan=plan, units=units, form=form, errors=errors,
-                           channels=_plan_channels(plan)), (400 if errors else 200)
+                           channels=_plan_channels(plan)), (409 if busy else 400 if errors else 200)
 
 
 def _default_generate_form(plan) -> dict:
@@ -125,23 +134,35 @@ def _view_range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
 @bp.post("/messages/<int:message_id>/place")
 @login_required
 def place(message_id: int):
-    """Schedule an approved post into a chosen time at a page (pinned)."""
+    """Schedule an approved post into a chosen time at a page (pinned); a double submit schedules it once."""
     message = load_message(message_id)
     require_permission("schedule.edit")
     session = db_session()
     target = session.get(Target, small_int(request.form.get("target_id")) or 0)
     if target is None or not sees_unit(current_user, target.unit):
         abort(404)
+    back = redirect(url_for("messages.show", message_id=message_id))
+    try:
+        claimed = once.claim(session, current_user, request.form.get(once.FIELD), "schedule.place",
+                             once.form_payload(message_id=message_id))
+    except (once.KeyReused, once.BadKey) as exc:
+        flash(f"{exc} Vui lòng tải lại trang rồi gửi lại.", "error")
+        return back
+    if claimed.replay:
+        flash("Biểu mẫu này đã được gửi: bài đã được lên lịch một lần, không tạo thêm bài trùng.", "info")
+        return back
     try:
         occ = placement.place_message(session, message, target, request.form.get("day", ""),
                                       request.form.get("at", ""), user=current_user, now=utcnow(),
                                       settings=current_app.config)
     except placement.PlacementError as exc:
+        session.rollback()
         flash(str(exc), "error")
     else:
+        once.complete(claimed, resource="occurrence", resource_id=occ.id, status=302)
         session.commit()
         flash(f"Đã lên lịch đăng lúc {localtime.fmt_datetime(occ.starts_at)} trên {target.name}.", "success")
-    return redirect(url_for("messages.show", message_id=message.id))
+    return back
 
 
 @bp.get("/plans/<int:plan_id>/schedule/runs")
@@ -198,11 +219,7 @@ def emergency(plan_id: int):
     form = dict(request.form) if request.method == "POST" else {
         "unit": str(current_user.unit_id), "sessions": "1", "nonce": secrets.token_urlsafe(12)}
     errors, outcome = {}, None
-    used = flask_session.get("emergency_nonces", [])
-    if request.method == "POST" and form.get("nonce") in used:
-        # A refresh or a double click must not insert the emergency into further sessions.
-        errors["form"] = "Biểu mẫu này đã được gửi, tin khẩn đã được chèn. Mở lại trang nếu cần chèn thêm."
-    elif request.method == "POST":
+    if request.method == "POST":
         message = next((m for m in messages if str(m.id) == form.get("message_id")), None)
         sessions = form.get("sessions", "")
         if message is None:
@@ -211,11 +228,19 @@ def emergency(plan_id: int):
             errors["sessions"] = "Số phiên phải từ 1 đến 6."
         if not errors:
             try:
+                # The form's one-time key (stored with the insertion): a refresh, a double click or two tabs
+                # sending the same form never insert the emergency into further sessions.
+                claimed = once.claim(session, current_user, form.get("nonce"), "schedule.emergency",
+                                     once.form_payload(plan_id=plan.id))
+                if claimed.replay:
+                    raise once.KeyReused("")
                 outcome = insert_emergency_message(session, message, _unit_arg(), sessions_ahead=int(sessions),
                                                    now=utcnow(), settings=current_app.config, user=current_user)
+                once.complete(claimed, resource="plan", resource_id=plan.id, status=200)
                 session.commit()
-                flask_session["emergency_nonces"] = (used + [form.get("nonce", "")])[-20:]
-            except ScheduleError as exc:
+            except once.KeyReused:
+                errors["form"] = "Biểu mẫu này đã được gửi, tin khẩn đã được chèn. Mở lại trang nếu cần chèn thêm."
+            except (ScheduleError, once.BadKey) as exc:
                 session.rollback()
                 errors["form"] = str(exc)
     return render_template("pages/schedule/emergency.html", plan=plan, messages=messages, form=form, errors=errors,
