@@ -17,8 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown
-from planner.channels.base import ContentItem, TargetInfo
-from planner.markup import plain_text, render_markdown
+from planner.channels.base import ContentItem, TargetInfo, content_item
 from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target
 
 log = logging.getLogger(__name__)
@@ -144,7 +143,7 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
         rows.extend(session.execute(
             select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by,
                    MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
-                   MessageVersion.audio_seconds, Target.name.label("target_name"),
+                   MessageVersion.audio_seconds, *_optional_version_columns(), Target.name.label("target_name"),
                    Target.external_id.label("target_external_id"))
             .join(Occurrence, Delivery.occurrence_id == Occurrence.id)
             .join(MessageVersion, Occurrence.message_version_id == MessageVersion.id)
@@ -154,17 +153,23 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
     return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
+def _optional_version_columns() -> list:
+    """The version's public headline and link, when the model has them (added by the authoring work)."""
+    return [column for column in (getattr(MessageVersion, "headline", None), getattr(MessageVersion, "link", None))
+            if column is not None]
+
+
 def _content(row) -> ContentItem:
-    """A version as channels see it, rendered once per version for the whole batch."""
-    return ContentItem(title=row.title, body_md=row.body_md, plain_text=plain_text(row.body_md),
-                       html=render_markdown(row.body_md), audio_seconds=row.audio_seconds)
+    """A version as channels see it, rendered once per version for the whole batch (same as the preview)."""
+    return content_item(row.title, row.body_md, headline=getattr(row, "headline", None),
+                        link=getattr(row, "link", None), audio_seconds=row.audio_seconds)
 
 
 def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.datetime, *, late: bool) -> dict:
     """Call the channel once; the outcome as the values to record (nothing is written here)."""
     target = TargetInfo(name=row.target_name, external_id=row.target_external_id)
     try:
-        receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now)
+        receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now, reference=row.id)
     except OutcomeUnknown as exc:
         result = {"outcome": "unknown", "status": DeliveryStatus.UNKNOWN, "error": str(exc), "external_id": ""}
     except ChannelError as exc:

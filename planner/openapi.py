@@ -224,7 +224,7 @@ def _paths() -> dict:
                                       "get": op("schedule", "Kết quả một lượt phát/đăng", ok=(200, "DeliveryDetail"))},
         "/deliveries/{delivery_id}/confirm": {
             "parameters": [delivery],
-            "post": op("schedule", "Xác nhận đã phát / không phát được (lặp lại không đổi gì)",
+            "post": op("schedule", "Xác nhận đã phát / không phát được (lặp lại không đổi gì); bài đăng trực tuyến: 409",
                        ok=(200, "Delivery"), body="ConfirmInput", errors=(401, 403, 404, 409))},
         "/print-orders": {
             "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from planner.channels.base import (  # re-exported: the interface in one import
     KINDS, Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, Receipt,
-    TargetInfo,
+    TargetInfo, content_item, post_text,
 )
 from planner.channels.fanpage import FanpageChannel
 from planner.channels.loudspeaker import LoudspeakerChannel
@@ -62,5 +62,5 @@ def get_channel(code: str) -> Channel:
 
 __all__ = [
     "CHANNEL_LABELS", "KINDS", "REGISTRY", "Channel", "ChannelError", "ChannelSettings",
-    "ContentItem", "OutcomeUnknown", "Receipt", "TargetInfo", "get_channel",
+    "ContentItem", "OutcomeUnknown", "Receipt", "TargetInfo", "content_item", "get_channel", "post_text",
 ]

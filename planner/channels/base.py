@@ -5,6 +5,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from planner.channels.post_format import markdown_to_post
+from planner.markup import plain_text, render_markdown
+
 KINDS = ("broadcast", "online", "print", "manual")
 
 
@@ -18,6 +21,15 @@ class ContentItem:
     html: str
     audio_seconds: int | None = None
     link: str = ""
+    headline: str = ""  # the public first line of a post; the title when empty
+
+
+def content_item(title: str, body_md: str, *, headline: str | None = "", link: str | None = "",
+                 audio_seconds: int | None = None) -> ContentItem:
+    """A message version as channels see it, built the same way for the preview and for sending."""
+    return ContentItem(title=title or "", body_md=body_md or "", plain_text=plain_text(body_md or ""),
+                       html=render_markdown(body_md or ""), audio_seconds=audio_seconds,
+                       link=(link or "").strip(), headline=(headline or "").strip())
 
 
 @dataclass(frozen=True)
@@ -99,8 +111,12 @@ class Channel(ABC):
         """The deliverable text: post text, loudspeaker script, slogan…"""
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
-                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
-        """Publish `item` to `target`; only online channels do, the others raise ChannelError."""
+                now: datetime, scheduled_at: datetime | None = None, reference: int | None = None) -> Receipt:
+        """Publish `item` to `target`; only online channels do, the others raise ChannelError.
+
+        `reference` (the delivery id) is put in the post as an invisible marker (`marker.py`) so
+        `find_posts` can tell later whether a post whose outcome was unclear reached the platform.
+        """
         raise ChannelError(
             "not_online",
             f"Kênh {self.label} không đăng tự động: cần người thực hiện và xác nhận.",
@@ -110,11 +126,18 @@ class Channel(ABC):
         return f"<{type(self).__name__} {self.code}>"
 
 
-def post_text(item: ContentItem) -> str:
-    """A post as plain text: title, a blank line, the body, and the link on its own line if any."""
-    parts = [p for p in ((item.title or "").strip(), (item.plain_text or "").strip()) if p]
-    if item.link:
-        parts.append(item.link)
+def post_text(item: ContentItem, *, with_link: bool = True) -> str:
+    """A social post as the editor previews it and the platform receives it (one function for both).
+
+    The headline (or the title) is the first line, then the body as post text (links keep their
+    address, lists their numbers, paragraphs their blank line, hashtag lines their `#`), then the
+    message's link on its own line when the channel allows it and the body does not already hold it.
+    """
+    body = markdown_to_post(item.body_md) if item.body_md else (item.plain_text or "").strip()
+    parts = [p for p in ((item.headline or item.title or "").strip(), body) if p]
+    link = (item.link or "").strip()
+    if with_link and link and link not in body:
+        parts.append(link)
     return "\n\n".join(parts)
 
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from planner.channels import transport
+from planner.channels.marker import with_marker
 from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, Receipt, TargetInfo, redact,
     post_text, require_text,
@@ -38,7 +39,7 @@ class FanpageChannel(Channel):
         return post_text(item)
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
-                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
+                now: datetime, scheduled_at: datetime | None = None, reference: int | None = None) -> Receipt:
         """POST the post (optionally scheduled on Facebook's side) and return its id."""
         page_id = target.external_id
         token = (settings.get("FACEBOOK_PAGE_TOKENS", {}) or {}).get(page_id)
@@ -46,7 +47,7 @@ class FanpageChannel(Channel):
             raise ChannelError(
                 "no_token", f"Chưa cấu hình mã truy cập (page token) cho trang {target.name}.",
             )
-        fields = {"message": self.render(item)}
+        fields = {"message": with_marker(self.render(item), reference)}
         if item.link:
             fields["link"] = item.link
         if scheduled_at is not None:

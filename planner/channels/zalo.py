@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from planner.channels import transport
@@ -9,6 +10,8 @@ from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, Receipt, TargetInfo,
     post_text, redact, require_text,
 )
+from planner.channels.marker import marker
+from planner.channels.post_format import text_to_html
 
 MAX_TITLE = 150
 MAX_AUTHOR = 50
@@ -33,7 +36,7 @@ class ZaloChannel(Channel):
     def validate(self, item: ContentItem) -> list[str]:
         """A title of at most 150 characters and a non-empty body."""
         problems = []
-        title = (item.title or "").strip()
+        title = article_title(item)
         if not title:
             problems.append("Bài viết Zalo OA cần có tiêu đề.")
         elif len(title) > MAX_TITLE:
@@ -42,18 +45,18 @@ class ZaloChannel(Channel):
         return problems + require_text(item, "Nội dung bài viết")
 
     def render(self, item: ContentItem) -> str:
-        """The article as text: title, blank line, body (plain), link if any."""
+        """The article as text: its title (the headline), blank line, body as post text, link if any."""
         return post_text(item)
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
-                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
+                now: datetime, scheduled_at: datetime | None = None, reference: int | None = None) -> Receipt:
         """Create the article, then verify it to learn its id."""
         if scheduled_at is not None:
             raise ChannelError("no_scheduling", "Zalo OA không hỗ trợ hẹn giờ đăng bài viết.")
         token = settings.get("ZALO_ACCESS_TOKEN", "")
         if not token:
             raise ChannelError("no_token", "Chưa cấu hình mã truy cập Zalo OA (access token).")
-        created = self._call(settings, token, "create", article_payload(item, settings))
+        created = self._call(settings, token, "create", article_payload(item, settings, reference))
         article_token = str((created.get("data") or {}).get("token", ""))
         if not article_token:
             raise transport.unclear_answer(PLATFORM, 200)
@@ -101,12 +104,21 @@ def description_of(item: ContentItem) -> str:
     return cut + "…"
 
 
-def article_payload(item: ContentItem, settings: ChannelSettings) -> dict:
-    """The JSON body of `article/create` (a normal article shown at once)."""
-    body = [{"type": "text", "content": item.html or item.plain_text}]
+def article_title(item: ContentItem) -> str:
+    """The article's title: the public headline, or the message title when there is none."""
+    return (item.headline or item.title or "").strip()
+
+
+def article_payload(item: ContentItem, settings: ChannelSettings, reference: int | None = None) -> dict:
+    """The JSON body of `article/create`: the rendered post below its title, as simple HTML.
+
+    The invisible marker ends the title, because the OA's article list shows titles only.
+    """
+    mark = marker(reference) if reference is not None else ""
+    body = [{"type": "text", "content": text_to_html(post_text(replace(item, headline="", title="")))}]
     return {
         "type": "normal",
-        "title": (item.title or "").strip()[:MAX_TITLE],
+        "title": article_title(item)[:MAX_TITLE - len(mark)] + mark,
         "author": str(settings.get("ZALO_AUTHOR", DEFAULT_AUTHOR))[:MAX_AUTHOR],
         "description": description_of(item),
         "cover": {"cover_type": "photo", "photo_url": settings.get("ZALO_COVER_URL", ""),

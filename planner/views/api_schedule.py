@@ -128,7 +128,7 @@ def confirm_delivery(delivery_id: int):
         changed = ops.confirm_delivery(db_session(), delivery, aired=data["aired"], reason=data.get("reason", ""),
                                        via=ConfirmedVia.USER, now=utcnow(), user=api_user())
     except ops.DeliveryError as exc:
-        if not data["aired"] and not data.get("reason", "").strip():
+        if not data["aired"] and not data.get("reason", "").strip() and not isinstance(exc, ops.OnlineConfirmError):
             raise invalid({"reason": str(exc)}) from None
         raise ApiError(409, str(exc), code="cannot_confirm") from None
     commit()

@@ -197,7 +197,7 @@ def test_unreadable_4xx_answer_is_a_definite_failure(fake, status, retryable):
 
 
 def test_fanpage_rejects_overlong_posts():
-    item = ContentItem(title="T", body_md="x", plain_text="x" * 63_300, html="")
+    item = ContentItem(title="T", body_md="x" * 63_300, plain_text="x" * 63_300, html="")
     assert "63,206" in REGISTRY["fanpage"].validate(item)[0]
 
 
