@@ -79,6 +79,20 @@ class ChannelError(Exception):
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, retryable={self.retryable})"
 
 
+class RateLimited(ChannelError):
+    """The platform refused because of rate limiting: nothing was published, send again after a wait.
+
+    `retry_after` is the platform's own estimate in seconds (None when it gave none); `scope` says
+    whether the limit is the target's ("target": this page / OA) or the whole app's ("channel").
+    """
+
+    def __init__(self, code: str, message: str, *, retry_after: float | None = None, scope: str = "target",
+                 detail: dict | None = None) -> None:
+        super().__init__(code, message, retryable=True, detail=detail)
+        self.retry_after = retry_after
+        self.scope = scope
+
+
 class OutcomeUnknown(ChannelError):
     """The request may have reached the platform (timeout or reset after sending, unclear answer).
 

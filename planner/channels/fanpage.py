@@ -7,13 +7,15 @@ from urllib.parse import urlencode
 from planner.channels import transport
 from planner.channels.marker import with_marker
 from planner.channels.base import (
-    Channel, ChannelError, ChannelSettings, ContentItem, Receipt, TargetInfo, redact,
+    Channel, ChannelError, ChannelSettings, ContentItem, RateLimited, Receipt, TargetInfo, redact,
     post_text, require_text,
 )
 
 MAX_POST_CHARS = 63_206  # Facebook's limit for the text of a Page post
-# Graph error codes that mean "slow down", so sending again later is expected to work.
+# Graph error codes that mean "slow down": nothing was posted, sending again later is expected to work.
 THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
+# Of those, the limits of the whole app or token user (every page waits), not of one page.
+APP_WIDE_CODES = frozenset({4, 17})
 PLATFORM = "Facebook"
 
 
@@ -88,24 +90,24 @@ def _receipt(answer: transport.HttpAnswer, token: str, page_id: str) -> Receipt:
     """Turn the Graph answer into a receipt or the right error; the token never leaves here."""
     body = answer.body
     if body and isinstance(body.get("error"), dict):
-        raise _graph_error(body["error"], token, answer.status)
+        raise _graph_error(body["error"], token, answer.status, answer.headers)
     if 200 <= answer.status < 300 and body and body.get("id"):
         detail = transport.without_secrets(body)
         detail.update(page_id=page_id, http_status=answer.status)
         return Receipt(external_id=str(body["id"]), detail=detail)
     if answer.status >= 500 or 200 <= answer.status < 300:
         raise transport.unclear_answer(PLATFORM, answer.status)
-    raise transport.refused_without_detail(PLATFORM, answer.status)
+    raise transport.refused_without_detail(PLATFORM, answer.status, answer.headers)
 
 
-def _graph_error(error: dict, token: str, status: int) -> ChannelError:
-    """A Graph `{"error": {...}}` as a definite ChannelError; throttling may be retried."""
+def _graph_error(error: dict, token: str, status: int, headers: dict | None = None) -> ChannelError:
+    """A Graph `{"error": {...}}` as a definite ChannelError; throttling (or HTTP 429) is RateLimited."""
     try:
         code = int(error.get("code"))
     except (TypeError, ValueError):
         code = 0
     platform_message = redact(str(error.get("message", "")), [token])[:300]
-    retryable = code in THROTTLING_CODES
+    retryable = code in THROTTLING_CODES or status == 429
     if retryable:
         text = f"Facebook đang giới hạn tần suất đăng (mã lỗi {code}); sẽ thử lại sau."
     else:
@@ -116,4 +118,7 @@ def _graph_error(error: dict, token: str, status: int) -> ChannelError:
     for key in ("type", "error_subcode", "fbtrace_id"):
         if key in error:
             detail[key] = redact(str(error[key]), [token])
-    return ChannelError(f"facebook_{code}", text, retryable=retryable, detail=detail)
+    if retryable:
+        return RateLimited(f"facebook_{code}", text, retry_after=transport.retry_after(headers or {}),
+                           scope="channel" if code in APP_WIDE_CODES else "target", detail=detail)
+    return ChannelError(f"facebook_{code}", text, detail=detail)

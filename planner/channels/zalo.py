@@ -7,7 +7,7 @@ from datetime import datetime
 
 from planner.channels import transport
 from planner.channels.base import (
-    Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, Receipt, TargetInfo,
+    Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, RateLimited, Receipt, TargetInfo,
     post_text, redact, require_text,
 )
 from planner.channels.marker import marker
@@ -19,6 +19,9 @@ MAX_DESCRIPTION = 300
 DEFAULT_AUTHOR = "Ban biên tập"
 PLATFORM = "Zalo OA"
 # Zalo answers HTTP 200 with a non-zero `error`; explain the common ones to the editor.
+# Zalo's "slow down" answers (assumption from the OA error list: -32 request rate exceeded,
+# -211 quota used up): nothing was created, the OA waits and is tried again later.
+THROTTLING_CODES = {-32: "vượt giới hạn số lần gọi API", -211: "đã dùng hết hạn mức (quota)"}
 KNOWN_ERRORS = {
     -216: "mã truy cập (access token) không hợp lệ hoặc đã hết hạn",
     -224: "tính năng bài viết không có trong gói OA hiện tại",
@@ -88,9 +91,9 @@ class ZaloChannel(Channel):
         if body is None or "error" not in body:
             if answer.status >= 500 or 200 <= answer.status < 300:
                 raise transport.unclear_answer(PLATFORM, answer.status)
-            raise transport.refused_without_detail(PLATFORM, answer.status)
+            raise transport.refused_without_detail(PLATFORM, answer.status, answer.headers)
         if body.get("error") not in (0, "0"):
-            raise _zalo_error(body, token)
+            raise _zalo_error(body, token, answer.headers)
         return body
 
 
@@ -128,12 +131,17 @@ def article_payload(item: ContentItem, settings: ChannelSettings, reference: int
     }
 
 
-def _zalo_error(body: dict, token: str) -> ChannelError:
+def _zalo_error(body: dict, token: str, headers: dict | None = None) -> ChannelError:
+    """Zalo's `{"error": n}` as a definite ChannelError; its rate-limit codes are RateLimited."""
     try:
         code = int(body.get("error"))
     except (TypeError, ValueError):
         code = 0
     platform_message = redact(str(body.get("message", "")), [token])[:300]
+    if code in THROTTLING_CODES:
+        return RateLimited(f"zalo_{code}", f"Zalo OA yêu cầu gửi chậm lại (mã lỗi {code}: {THROTTLING_CODES[code]}); "
+                           "chưa đăng, sẽ thử lại sau.", retry_after=transport.retry_after(headers or {}),
+                           detail={"platform_code": code, "platform_message": platform_message})
     reason = KNOWN_ERRORS.get(code, platform_message or "lỗi không rõ")
     text = f"Zalo OA từ chối yêu cầu (mã lỗi {code}): {reason}."
     return ChannelError(f"zalo_{code}", text, retryable=False,

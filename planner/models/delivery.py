@@ -69,6 +69,8 @@ class Delivery(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     # A missed broadcast already re-placed into a later session (plans that re-place missed ones).
     is_replaced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Last time the worker asked the platform whether this `unknown` post exists (automatic reconciliation).
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")

@@ -278,3 +278,25 @@ def test_banner_slogan_is_upper_cased_and_at_most_120_characters():
     long = ContentItem(title="", body_md="", plain_text="a" * 121, html="")
     assert any("120" in p for p in REGISTRY["banner"].validate(long))
     assert REGISTRY["leaflet"].validate(long) == []
+
+
+# -- rate limits -----------------------------------------------------------------------------
+@pytest.mark.parametrize("code,status,scope", [(32, 400, "target"), (613, 400, "target"), (4, 400, "channel"),
+                                               (17, 400, "channel"), (100, 429, "target")])
+def test_graph_rate_limits_and_http_429_are_rate_limited_with_the_platform_wait(fake, code, status, scope):
+    from planner.channels import RateLimited
+
+    fake.rate_limit(PAGE.external_id, code, status=status, retry_after=75)
+    with pytest.raises(RateLimited) as caught:
+        REGISTRY["fanpage"].deliver(GOOD, PAGE, settings_for(fake.url), now=NOW)
+    assert caught.value.retryable and caught.value.retry_after == 75 and caught.value.scope == scope
+    assert fake.posts == []
+
+
+def test_zalo_rate_limit_on_create_is_rate_limited_and_creates_nothing(fake):
+    from planner.channels import RateLimited
+
+    fake.rate_limit("zalo", -32)
+    with pytest.raises(RateLimited):
+        REGISTRY["zalo"].deliver(GOOD, OA, settings_for(fake.url), now=NOW)
+    assert fake.posts == []
