@@ -16,7 +16,7 @@ import time
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from planner import backoffs
+from planner import backoffs, reconciliation
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown, RateLimited
 from planner.channels.base import ContentItem, TargetInfo, content_item
 from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target
@@ -78,16 +78,19 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int)
 
 
 def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_id: str) -> dict[str, int]:
-    """One worker pass: reconcile stale claims, expire late posts, then claim and deliver everything due.
+    """One worker pass: stale claims become unknown, unknown ones are looked up on their platform
+    (reconciliation.py), late posts expire, then everything due is claimed and delivered.
 
     Claims DISPATCH_BATCH_SIZE at a time until fewer come back. A page that answers "rate-limited"
     gets nothing more until its backoff ends (its other claims go back unsent, and later claims skip
     it); the pass stops after a round with other retryable errors so a failing platform is not hammered.
     """
-    counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600)),
-              "expired": expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"]),
-              "claimed": 0, "delivered": 0, "failed": 0, "unknown": 0, "retry": 0, "released": 0,
-              "rate_limited": 0, "throttled": 0}
+    counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600))}
+    session.commit()
+    checked = reconciliation.reconcile_unknown(session, settings, now=now)   # absent ones are due again
+    counts.update(reconciled=checked["found"] + checked["absent"],
+                  expired=expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"]),
+                  claimed=0, delivered=0, failed=0, unknown=0, retry=0, released=0, rate_limited=0, throttled=0)
     session.commit()
     limit = settings["DISPATCH_BATCH_SIZE"]
     while True:

@@ -199,7 +199,7 @@ class FakePlatforms:
                 for p in mine[start:start + limit]]
         paging = {"cursors": {"before": str(start), "after": str(start + len(data))}}
         if start + limit < len(mine):
-            paging["next"] = f"/{page_id}/feed?after={start + limit}&limit={limit}&since={int(since)}"
+            paging["next"] = f"{self.url}/v21.0/{page_id}/feed?after={start + limit}&limit={limit}&since={int(since)}"
         return 200, {"data": data, "paging": paging}
 
     def zalo_list(self, token: str, query: dict[str, str]) -> tuple[int, dict]:

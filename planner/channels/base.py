@@ -136,6 +136,16 @@ class Channel(ABC):
             f"Kênh {self.label} không đăng tự động: cần người thực hiện và xác nhận.",
         )
 
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: set[int],
+                   since: datetime) -> dict[int, str] | None:
+        """Which of `references` (delivery ids marked in posts since `since`) exist on the platform.
+
+        Returns {reference: platform post id} for those found; every reference missing from the
+        dict is certainly absent. None means the platform cannot tell (no listing API, an error,
+        too many posts to read): a person has to look. Reading never publishes anything.
+        """
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.code}>"
 

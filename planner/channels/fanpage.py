@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from planner.channels import transport
-from planner.channels.marker import with_marker
+from planner.channels.marker import find_markers, with_marker
 from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, RateLimited, Receipt, TargetInfo, redact,
     post_text, require_text,
@@ -17,6 +17,7 @@ THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
 # Of those, the limits of the whole app or token user (every page waits), not of one page.
 APP_WIDE_CODES = frozenset({4, 17})
 PLATFORM = "Facebook"
+MAX_LIST_PAGES = 10  # pages of 100 feed posts read when reconciling, at most
 
 
 class FanpageChannel(Channel):
@@ -64,6 +65,37 @@ class FanpageChannel(Channel):
             timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)), platform=PLATFORM,
         )
         return _receipt(answer, token, page_id)
+
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: set[int],
+                   since: datetime) -> dict[int, str] | None:
+        """Read the page's feed since `since` (newest first, following `paging.next`) for markers."""
+        token = (settings.get("FACEBOOK_PAGE_TOKENS", {}) or {}).get(target.external_id)
+        if not token:
+            return None
+        query = urlencode({"fields": "id,message,created_time", "since": int(since.timestamp()),
+                           "limit": 100, "access_token": token})
+        url = "{}/{}/{}/feed?{}".format(settings.get("FACEBOOK_GRAPH_URL", "").rstrip("/"),
+                                        settings.get("FACEBOOK_GRAPH_VERSION", "v21.0"), target.external_id, query)
+        found: dict[int, str] = {}
+        for _ in range(MAX_LIST_PAGES):
+            try:
+                answer = transport.get(url, {}, timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)),
+                                       platform=PLATFORM)
+            except ChannelError:
+                return None
+            body = answer.body or {}
+            if answer.status != 200 or not isinstance(body.get("data"), list):
+                return None
+            for post in body["data"]:
+                for reference in find_markers(str(post.get("message", ""))):
+                    if reference in references and post.get("id"):
+                        found[reference] = str(post["id"])
+            url = (body.get("paging") or {}).get("next")
+            if not url or len(found) == len(references):
+                return found
+            if "access_token=" not in url:
+                url += ("&" if "?" in url else "?") + urlencode({"access_token": token})
+        return None  # more posts than we are willing to read: a person decides
 
 
 def _schedule_epoch(scheduled_at: datetime, now: datetime, settings: ChannelSettings) -> int:

@@ -10,7 +10,7 @@ from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, RateLimited, Receipt, TargetInfo,
     post_text, redact, require_text,
 )
-from planner.channels.marker import marker
+from planner.channels.marker import find_markers, marker
 from planner.channels.post_format import text_to_html
 
 MAX_TITLE = 150
@@ -18,6 +18,7 @@ MAX_AUTHOR = 50
 MAX_DESCRIPTION = 300
 DEFAULT_AUTHOR = "Ban biên tập"
 PLATFORM = "Zalo OA"
+MAX_LIST_PAGES = 10  # pages of 10 articles read when reconciling, at most
 # Zalo answers HTTP 200 with a non-zero `error`; explain the common ones to the editor.
 # Zalo's "slow down" answers (assumption from the OA error list: -32 request rate exceeded,
 # -211 quota used up): nothing was created, the OA waits and is tried again later.
@@ -78,6 +79,34 @@ class ZaloChannel(Channel):
                                  detail={"article_token": article_token})
         return Receipt(external_id=article_id,
                        detail={"oa": target.external_id, "article_token": article_token})
+
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: set[int],
+                   since: datetime) -> dict[int, str] | None:
+        """Read the OA's article list (newest first) back to `since`, looking for markers in titles."""
+        token = settings.get("ZALO_ACCESS_TOKEN", "")
+        if not token:
+            return None
+        found: dict[int, str] = {}
+        base = settings.get("ZALO_API_URL", "").rstrip("/") + "/v2.0/article/getslice"
+        since_ms = since.timestamp() * 1000
+        for page in range(MAX_LIST_PAGES):
+            try:
+                answer = transport.get(f"{base}?offset={page * 10}&limit=10&type=normal", {"access_token": token},
+                                       timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)), platform=PLATFORM)
+            except ChannelError:
+                return None
+            body = answer.body or {}
+            medias = (body.get("data") or {}).get("medias") if body.get("error") in (0, "0") else None
+            if answer.status != 200 or not isinstance(medias, list):
+                return None
+            for media in medias:
+                for reference in find_markers(str(media.get("title", ""))):
+                    if reference in references and media.get("id"):
+                        found[reference] = str(media["id"])
+            older = any(float(m.get("create_date") or 0) < since_ms for m in medias)
+            if len(medias) < 10 or older or len(found) == len(references):
+                return found
+        return None  # more articles than we are willing to read: a person decides
 
     def _call(self, settings: ChannelSettings, token: str, action: str, payload: dict) -> dict:
         """POST one article endpoint; return the JSON body when `error` is 0."""

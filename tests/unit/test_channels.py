@@ -300,3 +300,49 @@ def test_zalo_rate_limit_on_create_is_rate_limited_and_creates_nothing(fake):
     with pytest.raises(RateLimited):
         REGISTRY["zalo"].deliver(GOOD, OA, settings_for(fake.url), now=NOW)
     assert fake.posts == []
+
+
+# -- reconciliation: is the post there? ------------------------------------------------------
+SINCE = NOW - timedelta(hours=1)
+
+
+def test_fanpage_finds_marked_posts_across_feed_pages_and_reports_the_rest_absent(fake):
+    fanpage = REGISTRY["fanpage"]
+    sent = {ref: fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW, reference=ref).external_id
+            for ref in range(1, 231)}                      # three feed pages of 100
+    found = fanpage.find_posts(PAGE, settings_for(fake.url), references={5, 230, 999}, since=SINCE)
+    assert found == {5: sent[5], 230: sent[230]}           # 999 is certainly absent
+
+
+def test_fanpage_cannot_tell_when_the_listing_fails_or_there_is_no_token(fake):
+    fanpage = REGISTRY["fanpage"]
+    fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW, reference=7)
+    fake.fail_listing()
+    assert fanpage.find_posts(PAGE, settings_for(fake.url), references={7}, since=SINCE) is None
+    fake.fail_listing(False)
+    assert fanpage.find_posts(PAGE, settings_for(fake.url, FACEBOOK_PAGE_TOKENS={}), references={7},
+                              since=SINCE) is None
+
+
+def test_zalo_article_created_but_not_verified_is_found_by_its_title_marker(fake):
+    zalo = REGISTRY["zalo"]
+    fake.zalo_error_next(-201, action="verify")
+    with pytest.raises(OutcomeUnknown):
+        zalo.deliver(GOOD, OA, settings_for(fake.url), now=NOW, reference=42)
+    found = zalo.find_posts(OA, settings_for(fake.url), references={42, 43}, since=SINCE)
+    assert list(found) == [42] and found[42].startswith("zalo_")
+
+
+def test_channels_without_a_listing_cannot_tell():
+    assert REGISTRY["portal"].find_posts(PAGE, settings_for("http://x"), references={1}, since=SINCE) is None
+
+
+@pytest.mark.parametrize("reference", [0, 1, 3, 4, 255, 123456789])
+def test_marker_is_invisible_and_reads_back(reference):
+    import unicodedata
+
+    from planner.channels.marker import find_markers, marker, strip_marker, with_marker
+
+    assert {unicodedata.category(ch) for ch in marker(reference)} == {"Cf"}   # format characters: not drawn
+    text = with_marker("Tiêu đề\n\nNội dung", reference)
+    assert find_markers(text) == [reference] and strip_marker(text) == "Tiêu đề\n\nNội dung"
