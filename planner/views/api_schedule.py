@@ -133,3 +133,21 @@ def confirm_delivery(delivery_id: int):
         raise ApiError(409, str(exc), code="cannot_confirm") from None
     commit()
     return jsonify(delivery_json(delivery) | {"changed": changed})
+
+
+@bp.post("/deliveries/<int:delivery_id>/reconcile")
+def reconcile_delivery(delivery_id: int):
+    """Settle an online post whose outcome is unknown, after checking the page (as the attention page does)."""
+    require("schedule.edit")
+    delivery = load_delivery(delivery_id)
+    data = json_body({"published": bool, "external_id": str, "note": str}, required=("published",))
+    try:
+        ops.reconcile_delivery(db_session(), delivery, published=data["published"],
+                               external_id=data.get("external_id", ""), note=data.get("note", ""), user=api_user(),
+                               now=utcnow())
+    except ops.DeliveryError as exc:
+        if data["published"] and not data.get("external_id", "").strip():
+            raise invalid({"external_id": str(exc)}) from None
+        raise ApiError(409, str(exc), code="cannot_reconcile") from None
+    commit()
+    return jsonify(delivery_json(delivery))

@@ -73,3 +73,34 @@ def test_api_confirm_of_an_online_post_is_a_409(app, db, online_delivery, body):
     assert resp.status_code == 409 and "chỉ được xác nhận bởi nền tảng" in resp.get_json()["error"]["message"]
     db.expire_all()
     assert db.get(Delivery, online_delivery.id).status is DeliveryStatus.PLANNED
+
+
+def _api(app, db, username="bientap"):
+    user = db.scalar(select(User).where(User.username == username))
+    token, _ = issue_token(db, user, now=utcnow(), hours=1)
+    db.commit()
+    client = app.test_client()
+    return lambda path, body: client.post(f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_api_reconciles_an_unknown_post_like_the_attention_page(app, db, online_delivery):
+    online_delivery.status = DeliveryStatus.UNKNOWN
+    db.commit()
+    post = _api(app, db)
+    missing = post(f"/deliveries/{online_delivery.id}/reconcile", {"published": True})
+    assert missing.status_code == 400 and "external_id" in missing.get_json()["error"]["fields"]
+    done = post(f"/deliveries/{online_delivery.id}/reconcile", {"published": True, "external_id": "100000000000001_9"})
+    assert done.status_code == 200 and done.get_json()["status"] == "delivered"
+    assert done.get_json()["external_id"] == "100000000000001_9"
+    again = post(f"/deliveries/{online_delivery.id}/reconcile", {"published": False})
+    assert again.status_code == 409
+
+
+def test_api_reconcile_needs_schedule_rights_and_scope(app, db, online_delivery):
+    online_delivery.status = DeliveryStatus.UNKNOWN
+    db.commit()
+    assert _api(app, db, "duyet")(f"/deliveries/{online_delivery.id}/reconcile", {"published": False}).status_code == 403
+    assert _api(app, db, "vanhoa")(f"/deliveries/{online_delivery.id}/reconcile", {"published": False}).status_code \
+        in (403, 404)
+    db.expire_all()
+    assert db.get(Delivery, online_delivery.id).status is DeliveryStatus.UNKNOWN
