@@ -47,6 +47,7 @@ class FakePlatforms:
         self._requests: dict[str, int] = {}   # page id (or "zalo") → requests received
         self._oa_articles: list[dict] = []    # Zalo articles created (listed by getslice)
         self._listing_fails = False
+        self._delay = 0.0                     # seconds every POST takes (a slow platform mid-burst)
         self.clock = lambda: datetime.now(timezone.utc)  # tests may move "now" for created_time
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -140,6 +141,11 @@ class FakePlatforms:
         with self._lock:
             return sum(self._requests.values()) if page_id is None else self._requests.get(page_id, 0)
 
+    def slow_down(self, seconds: float) -> None:
+        """Every POST from now on takes `seconds` after it has acted (0 to stop)."""
+        with self._lock:
+            self._delay = float(seconds)
+
     def fail_listing(self, failing: bool = True) -> None:
         """While set, listing a page's posts answers HTTP 500 (the worker cannot tell what exists)."""
         with self._lock:
@@ -155,7 +161,7 @@ class FakePlatforms:
             self._requests.clear()
             self._oa_articles.clear()
             self._fail, self._hang, self._zalo_error, self._raw = None, 0.0, None, None
-            self._listing_fails = False
+            self._listing_fails, self._delay = False, 0.0
 
     # -- behaviour (called from handler threads) --------------------------------------------
     def _take(self, name: str):
@@ -337,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
                                              payload if isinstance(payload, dict) else {})
         else:
             key, status, body = "", 404, {"error": {"code": 803, "message": "Unknown path"}}
-        hang = fake._take("_hang")
+        hang = fake._take("_hang") + fake._delay
         if hang:  # the platform has acted; its answer is lost to a client that gives up first
             fake._stopping.wait(hang)
         self._answer(status, body, headers=fake.limit_headers(key))
