@@ -61,11 +61,12 @@ def reconcile_stale(session: Session, *, now: dt.datetime, stale_s: int) -> int:
 
 def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
     """Atomically claim up to `limit` due online deliveries for this worker; commits the claim."""
-    backing_off = (select(Occurrence.id).join(Target, Occurrence.target_id == Target.id)
-                   .where(Occurrence.id == Delivery.occurrence_id, Target.backoff_until > now).exists())
     due = (select(Delivery.id).where(Delivery.status == DeliveryStatus.PLANNED,
-                                     Delivery.channel.in_(online_channels()), Delivery.due_at <= now, ~backing_off)
+                                     Delivery.channel.in_(online_channels()), Delivery.due_at <= now)
            .order_by(Delivery.due_at, Delivery.id).limit(limit))
+    if session.scalar(select(Target.id).where(Target.backoff_until > now).limit(1)) is not None:
+        due = due.where(~select(Occurrence.id).join(Target, Occurrence.target_id == Target.id)   # pages waiting
+                        .where(Occurrence.id == Delivery.occurrence_id, Target.backoff_until > now).exists())
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     due = due.cte("due")
