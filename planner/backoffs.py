@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from planner import localtime
 from planner.models import Target
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,14 @@ class Backoffs:
         self.channels: dict[str, tuple[dt.datetime, int]] = {}  # channel → (until, new level)
         self.recovered: set[int] = set()
         self.rate_limited = 0
+        self.reasons: dict[object, str] = {}    # target id or channel → what people are told
 
     def is_waiting(self, row) -> bool:
         """True when this row's page (or its whole channel) was rate-limited earlier in the batch."""
         return row.target_id in self.targets or row.channel in self.channels
 
     def note(self, row, outcome: dict) -> None:
-        """Remember a rate-limit (start or grow the wait) or a success (reset a grown wait)."""
+        """Remember a rate-limit (start or grow the wait, and say so in the outcome's error) or a success."""
         exc = outcome.get("rate_limited")
         if exc is None:
             if outcome["outcome"] == "delivered" and row.backoff_level:
@@ -52,12 +54,22 @@ class Backoffs:
         self.rate_limited += 1
         level = row.backoff_level or 0
         until = self.now + dt.timedelta(seconds=backoff_seconds(level, exc.retry_after, base=self.base, cap=self.cap))
-        if exc.scope == "channel":
-            self.channels[row.channel] = (until, level + 1)
-        else:
-            self.targets[row.target_id] = (until, level + 1)
+        key = row.channel if exc.scope == "channel" else row.target_id
+        (self.channels if exc.scope == "channel" else self.targets)[key] = (until, level + 1)
+        self.reasons[key] = (f"{exc.message} Chưa đăng; trang tạm ngừng nhận bài đến "
+                             f"{localtime.to_local(until):%H:%M %d/%m/%Y}, sau đó hệ thống tự gửi.")
+        if outcome["outcome"] == "retry":
+            outcome["error"] = self.reasons[key]
         log.warning("%s target %s rate-limited (%s): no requests until %s", row.channel, row.target_id,
                     exc.code, until.isoformat())
+
+    def waiting_groups(self, rows: list) -> dict[str, list]:
+        """Rows skipped because their page waits, grouped by the explanation people will see."""
+        groups: dict[str, list] = {}
+        for row in rows:
+            reason = self.reasons.get(row.target_id) or self.reasons.get(row.channel, "")
+            groups.setdefault(reason, []).append(row)
+        return groups
 
     def save(self, session: Session) -> None:
         """Write the waits and resets, and commit."""

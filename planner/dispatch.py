@@ -135,21 +135,24 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
     finally:
         outcomes.flush()    # whatever was sent is recorded, even if a later row raised
         backoff.save(session)
-        if skipped:
-            counts["throttled"] = _release(session, skipped, why="the platform rate-limited their page")
+        for error, group in backoff.waiting_groups(skipped).items():
+            counts["throttled"] += _release(session, group, why="the platform rate-limited their page", error=error)
     counts["rate_limited"] = backoff.rate_limited
     return counts
 
 
-def _release(session: Session, rows: list, why: str = "dispatch ran out of time") -> int:
-    """Give back claims that were never handed to a channel."""
+def _release(session: Session, rows: list, why: str = "dispatch ran out of time", error: str | None = None) -> int:
+    """Give back claims that were never handed to a channel (`error`: why they wait, for people)."""
     released = 0
+    values = dict(status=DeliveryStatus.PLANNED, claimed_by="", claimed_at=None)
+    if error is not None:
+        values["error"] = error
     for i in range(0, len(rows), ID_CHUNK):
         released += session.execute(
             update(Delivery).where(Delivery.id.in_([r.id for r in rows[i:i + ID_CHUNK]]),
                                    Delivery.status == DeliveryStatus.DISPATCHED,
                                    Delivery.claimed_by == rows[i].claimed_by)
-            .values(status=DeliveryStatus.PLANNED, claimed_by="", claimed_at=None)).rowcount or 0
+            .values(**values)).rowcount or 0
     session.commit()
     log.warning("%d claimed deliveries released unsent: %s", released, why)
     return released

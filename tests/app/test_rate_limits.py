@@ -91,8 +91,9 @@ def test_rate_limited_page_gets_one_request_per_backoff_while_other_pages_post(d
     assert _statuses(db, ids["111"]) == {DeliveryStatus.PLANNED}   # back to due: nothing was published
     page = _target(db, "111")
     assert page.backoff_until == DUE + dt.timedelta(seconds=120) and page.backoff_level == 1
-    row = db.scalar(select(Delivery).where(Delivery.id == ids["111"][0]))
-    assert "giới hạn tần suất" in row.error and row.finished_at is None
+    rows = db.scalars(select(Delivery).where(Delivery.id.in_(ids["111"]))).all()
+    assert all("giới hạn tần suất" in r.error and r.finished_at is None for r in rows)   # each says why it waits
+    assert all("tạm ngừng nhận bài đến 08:02 04/05/2026" in r.error for r in rows)
 
 
 def test_backoff_grows_while_limited_and_resets_after_success_without_double_posts(db, fake, settings):
