@@ -227,7 +227,8 @@ def _paths() -> dict:
                                       "get": op("schedule", "Kết quả một lượt phát/đăng", ok=(200, "DeliveryDetail"))},
         "/deliveries/{delivery_id}/confirm": {
             "parameters": [delivery],
-            "post": op("schedule", "Xác nhận đã phát / không phát được (lặp lại không đổi gì); bài đăng trực tuyến: 409",
+            "post": op("schedule",
+                       "Xác nhận đã phát / không phát được (lặp lại không đổi gì); bài đăng trực tuyến: 409",
                        ok=(200, "Delivery"), body="ConfirmInput", errors=(401, 403, 404, 409))},
         "/deliveries/{delivery_id}/reconcile": {
             "parameters": [delivery],

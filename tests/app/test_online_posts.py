@@ -99,8 +99,8 @@ def test_api_reconciles_an_unknown_post_like_the_attention_page(app, db, online_
 def test_api_reconcile_needs_schedule_rights_and_scope(app, db, online_delivery):
     online_delivery.status = DeliveryStatus.UNKNOWN
     db.commit()
-    assert _api(app, db, "duyet")(f"/deliveries/{online_delivery.id}/reconcile", {"published": False}).status_code == 403
-    assert _api(app, db, "vanhoa")(f"/deliveries/{online_delivery.id}/reconcile", {"published": False}).status_code \
-        in (403, 404)
+    path = f"/deliveries/{online_delivery.id}/reconcile"
+    assert _api(app, db, "duyet")(path, {"published": False}).status_code == 403
+    assert _api(app, db, "vanhoa")(path, {"published": False}).status_code in (403, 404)
     db.expire_all()
     assert db.get(Delivery, online_delivery.id).status is DeliveryStatus.UNKNOWN

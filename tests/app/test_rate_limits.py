@@ -13,8 +13,8 @@ from sqlalchemy import select
 from planner import dispatch
 from planner.backoffs import backoff_seconds
 from planner.fake_platforms import FakePlatforms
-from planner.models import (AudienceGroup, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, Target, Unit,
-                            UnitKind, VersionStatus)
+from planner.models import (AudienceGroup, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan,
+                            Target, Unit, UnitKind, VersionStatus)
 from planner.operations.bulk import insert_placements
 
 UTC = dt.timezone.utc
