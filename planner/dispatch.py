@@ -16,7 +16,7 @@ import time
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from planner import backoffs, reconciliation
+from planner import backoffs
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown, RateLimited
 from planner.channels.base import ContentItem, TargetInfo, content_item
 from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target
@@ -88,7 +88,9 @@ def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_i
     """
     counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600))}
     session.commit()
-    checked = reconciliation.reconcile_unknown(session, settings, now=now)   # absent ones are due again
+    from planner.reconciliation import reconcile_unknown   # it reads versions through this module
+
+    checked = reconcile_unknown(session, settings, now=now)   # absent ones are due again
     counts.update(reconciled=checked["found"] + checked["absent"],
                   expired=expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"]),
                   claimed=0, delivered=0, failed=0, unknown=0, retry=0, released=0, rate_limited=0, throttled=0)
@@ -127,7 +129,7 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
             if backoff.is_waiting(row):     # rate-limited earlier in this batch: never call it again now
                 skipped.append(row)
                 continue
-            item = items.get(row.version_id) or items.setdefault(row.version_id, _content(row))
+            item = items.get(row.version_id) or items.setdefault(row.version_id, content_of(row))
             outcome = _deliver_one(row, item, channel_settings, now, late=now - row.due_at > lateness)
             counts[outcome["outcome"]] += 1
             backoff.note(row, outcome)
@@ -163,9 +165,8 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
     rows = []
     for i in range(0, len(ids), ID_CHUNK):
         rows.extend(session.execute(
-            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by,
-                   MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
-                   MessageVersion.audio_seconds, *_optional_version_columns(), Target.name.label("target_name"),
+            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by, *version_columns(),
+                   Target.name.label("target_name"),
                    Target.external_id.label("target_external_id"), Target.id.label("target_id"),
                    Target.backoff_level)
             .join(Occurrence, Delivery.occurrence_id == Occurrence.id)
@@ -176,14 +177,15 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
     return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
-def _optional_version_columns() -> list:
-    """The version's public headline and link, when the model has them (added by the authoring work)."""
-    return [column for column in (getattr(MessageVersion, "headline", None), getattr(MessageVersion, "link", None))
-            if column is not None]
+def version_columns() -> list:
+    """The version columns channels need; headline and link when the model has them (authoring work)."""
+    optional = (getattr(MessageVersion, "headline", None), getattr(MessageVersion, "link", None))
+    return [MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
+            MessageVersion.audio_seconds, *(column for column in optional if column is not None)]
 
 
-def _content(row) -> ContentItem:
-    """A version as channels see it, rendered once per version for the whole batch (same as the preview)."""
+def content_of(row) -> ContentItem:
+    """A version as channels see it (same as the preview); callers render it once per version."""
     return content_item(row.title, row.body_md, headline=getattr(row, "headline", None),
                         link=getattr(row, "link", None), audio_seconds=row.audio_seconds)
 

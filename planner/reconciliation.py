@@ -17,8 +17,9 @@ from collections import defaultdict
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from planner.channels import REGISTRY, ChannelSettings, TargetInfo
-from planner.models import AuditEntry, ConfirmedVia, Delivery, DeliveryStatus, Occurrence, Target
+from planner import dispatch
+from planner.channels import REGISTRY, ChannelSettings, ContentItem, TargetInfo
+from planner.models import AuditEntry, ConfirmedVia, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -37,11 +38,14 @@ def reconcile_unknown(session: Session, settings: dict, *, now: dt.datetime) -> 
     by_target: dict[tuple, list] = defaultdict(list)
     for row in rows:
         by_target[(row.channel, row.target_id, row.target_name, row.target_external_id)].append(row)
+    items: dict[int, ContentItem] = {}
     for (channel, _, name, external_id), group in by_target.items():
         since = min(r.claimed_at or r.due_at for r in group) - SLACK
+        references = {r.id: items.get(r.version_id) or items.setdefault(r.version_id, dispatch.content_of(r))
+                      for r in group}
         try:
             found = REGISTRY[channel].find_posts(TargetInfo(name=name, external_id=external_id), channel_settings,
-                                                 references={r.id for r in group}, since=since)
+                                                 references=references, since=since)
         except Exception as exc:  # noqa: BLE001 — a lookup bug must not stop dispatch; a person decides
             log.error("reconciling %s target %s: unexpected %s", channel, external_id, type(exc).__name__)
             found = None
@@ -59,8 +63,10 @@ def _due_for_check(session: Session, settings: dict, now: dt.datetime) -> list:
     interval = dt.timedelta(seconds=settings.get("RECONCILE_INTERVAL_SECONDS", 900))
     rows = session.execute(
         select(Delivery.id, Delivery.channel, Delivery.claimed_at, Delivery.due_at, Target.id.label("target_id"),
-               Target.name.label("target_name"), Target.external_id.label("target_external_id"))
+               Target.name.label("target_name"), Target.external_id.label("target_external_id"),
+               *dispatch.version_columns())
         .join(Occurrence, Delivery.occurrence_id == Occurrence.id).join(Target, Occurrence.target_id == Target.id)
+        .join(MessageVersion, Occurrence.message_version_id == MessageVersion.id)
         .where(Delivery.status == DeliveryStatus.UNKNOWN, Delivery.channel.in_(online),
                Delivery.finished_at <= now - grace,
                or_(Delivery.checked_at.is_(None), Delivery.checked_at <= now - interval))
@@ -69,12 +75,13 @@ def _due_for_check(session: Session, settings: dict, now: dt.datetime) -> list:
     return rows
 
 
-def _record(session: Session, group: list, found: dict[int, str] | None, now: dt.datetime, counts: dict) -> None:
+def _record(session: Session, group: list, found: dict[int, str | None] | None, now: dt.datetime,
+            counts: dict) -> None:
     """Write one target's decisions; only rows still `unknown` change (a person may have settled one)."""
     still_unknown = (Delivery.status == DeliveryStatus.UNKNOWN)
     audit = []
     for row in group:
-        if found is None:
+        if found is None or (row.id in found and found[row.id] is None):
             session.execute(update(Delivery).where(Delivery.id == row.id, still_unknown).values(checked_at=now))
             counts["unsure"] += 1
             continue

@@ -5,6 +5,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from planner.channels.marker import find_markers
 from planner.channels.post_format import markdown_to_post
 from planner.markup import plain_text, render_markdown
 
@@ -136,13 +137,14 @@ class Channel(ABC):
             f"Kênh {self.label} không đăng tự động: cần người thực hiện và xác nhận.",
         )
 
-    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: set[int],
-                   since: datetime) -> dict[int, str] | None:
-        """Which of `references` (delivery ids marked in posts since `since`) exist on the platform.
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: dict[int, ContentItem],
+                   since: datetime) -> dict[int, str | None] | None:
+        """Which of `references` (delivery id → what it posted) exist on the platform since `since`.
 
-        Returns {reference: platform post id} for those found; every reference missing from the
-        dict is certainly absent. None means the platform cannot tell (no listing API, an error,
-        too many posts to read): a person has to look. Reading never publishes anything.
+        Returns {reference: platform post id} for those found, {reference: None} for those it cannot
+        be sure about (an unmarked post with the same text: the marker may have been stripped), and
+        leaves out those certainly absent. None means the platform cannot tell at all (no listing
+        API, an error, too many posts to read): a person has to look. Reading never publishes.
         """
         return None
 
@@ -163,6 +165,26 @@ def post_text(item: ContentItem, *, with_link: bool = True) -> str:
     if with_link and link and link not in body:
         parts.append(link)
     return "\n\n".join(parts)
+
+
+def match_listing(listed: list[tuple[str, str]], references: dict[int, ContentItem],
+                  visible_text) -> dict[int, str | None]:
+    """Match listed posts (id, text) to references: by marker, or "unsure" when an unmarked post
+    begins like a reference that was not found (`visible_text(item)`; first 100 characters compared,
+    so a platform shortening a title still counts as the same)."""
+    found: dict[int, str | None] = {}
+    unmarked = set()
+    for post_id, text in listed:
+        marks = find_markers(text)
+        for reference in marks:
+            if reference in references and post_id:
+                found[reference] = post_id
+        if not marks and text.strip():
+            unmarked.add(text.strip()[:100])
+    for reference, item in references.items():
+        if reference not in found and visible_text(item).strip()[:100] in unmarked:
+            found[reference] = None
+    return found
 
 
 def require_text(item: ContentItem, what: str = "Nội dung") -> list[str]:

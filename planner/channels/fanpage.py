@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from planner.channels import transport
-from planner.channels.marker import find_markers, with_marker
+from planner.channels.marker import with_marker
 from planner.channels.base import (
-    Channel, ChannelError, ChannelSettings, ContentItem, RateLimited, Receipt, TargetInfo, redact,
+    Channel, ChannelError, ChannelSettings, ContentItem, RateLimited, Receipt, TargetInfo, match_listing, redact,
     post_text, require_text,
 )
 
@@ -66,8 +66,8 @@ class FanpageChannel(Channel):
         )
         return _receipt(answer, token, page_id)
 
-    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: set[int],
-                   since: datetime) -> dict[int, str] | None:
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: dict[int, ContentItem],
+                   since: datetime) -> dict[int, str | None] | None:
         """Read the page's feed since `since` (newest first, following `paging.next`) for markers."""
         token = (settings.get("FACEBOOK_PAGE_TOKENS", {}) or {}).get(target.external_id)
         if not token:
@@ -76,7 +76,7 @@ class FanpageChannel(Channel):
                            "limit": 100, "access_token": token})
         url = "{}/{}/{}/feed?{}".format(settings.get("FACEBOOK_GRAPH_URL", "").rstrip("/"),
                                         settings.get("FACEBOOK_GRAPH_VERSION", "v21.0"), target.external_id, query)
-        found: dict[int, str] = {}
+        listed: list[tuple[str, str]] = []
         for _ in range(MAX_LIST_PAGES):
             try:
                 answer = transport.get(url, {}, timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)),
@@ -86,13 +86,10 @@ class FanpageChannel(Channel):
             body = answer.body or {}
             if answer.status != 200 or not isinstance(body.get("data"), list):
                 return None
-            for post in body["data"]:
-                for reference in find_markers(str(post.get("message", ""))):
-                    if reference in references and post.get("id"):
-                        found[reference] = str(post["id"])
+            listed.extend((str(post.get("id") or ""), str(post.get("message") or "")) for post in body["data"])
             url = (body.get("paging") or {}).get("next")
-            if not url or len(found) == len(references):
-                return found
+            if not url:
+                return match_listing(listed, references, self.render)
             if "access_token=" not in url:
                 url += ("&" if "?" in url else "?") + urlencode({"access_token": token})
         return None  # more posts than we are willing to read: a person decides

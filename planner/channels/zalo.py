@@ -8,9 +8,9 @@ from datetime import datetime
 from planner.channels import transport
 from planner.channels.base import (
     Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, RateLimited, Receipt, TargetInfo,
-    post_text, redact, require_text,
+    match_listing, post_text, redact, require_text,
 )
-from planner.channels.marker import find_markers, marker
+from planner.channels.marker import marker
 from planner.channels.post_format import text_to_html
 
 MAX_TITLE = 150
@@ -80,13 +80,13 @@ class ZaloChannel(Channel):
         return Receipt(external_id=article_id,
                        detail={"oa": target.external_id, "article_token": article_token})
 
-    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: set[int],
-                   since: datetime) -> dict[int, str] | None:
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: dict[int, ContentItem],
+                   since: datetime) -> dict[int, str | None] | None:
         """Read the OA's article list (newest first) back to `since`, looking for markers in titles."""
         token = settings.get("ZALO_ACCESS_TOKEN", "")
         if not token:
             return None
-        found: dict[int, str] = {}
+        listed: list[tuple[str, str]] = []
         base = settings.get("ZALO_API_URL", "").rstrip("/") + "/v2.0/article/getslice"
         since_ms = since.timestamp() * 1000
         for page in range(MAX_LIST_PAGES):
@@ -99,13 +99,10 @@ class ZaloChannel(Channel):
             medias = (body.get("data") or {}).get("medias") if body.get("error") in (0, "0") else None
             if answer.status != 200 or not isinstance(medias, list):
                 return None
-            for media in medias:
-                for reference in find_markers(str(media.get("title", ""))):
-                    if reference in references and media.get("id"):
-                        found[reference] = str(media["id"])
+            listed.extend((str(m.get("id") or ""), str(m.get("title") or "")) for m in medias)
             older = any(float(m.get("create_date") or 0) < since_ms for m in medias)
-            if len(medias) < 10 or older or len(found) == len(references):
-                return found
+            if len(medias) < 10 or older:
+                return match_listing(listed, references, article_title)
         return None  # more articles than we are willing to read: a person decides
 
     def _call(self, settings: ChannelSettings, token: str, action: str, payload: dict) -> dict:

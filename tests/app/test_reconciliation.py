@@ -110,3 +110,20 @@ def test_timeout_after_sending_is_found_on_the_page_after_the_grace_period(db, f
     assert len(fake.posts) == 2
     assert db.scalar(select(func.count()).select_from(AuditEntry)
                      .where(AuditEntry.action == "delivery.reconcile_auto")) == 1
+
+
+def test_an_unmarked_post_with_the_same_text_leaves_that_page_to_a_person(db, fake, settings):
+    from planner.channels import ChannelSettings, TargetInfo
+
+    ids = _posts(db, 1)
+    claimed = dispatch.claim_due(db, now=DUE, worker_id="killed", limit=100)
+    (row,) = [r for r in dispatch._claimed_rows(db, claimed) if r.target_external_id == "111"]
+    REGISTRY["fanpage"].deliver(dispatch.content_of(row), TargetInfo(row.target_name, "111"),
+                                ChannelSettings(settings), now=DUE)          # same text, but no marker
+    _tick(db, settings, STALE + 1)
+    _tick(db, settings, STALE + 1 + 121)
+    db.expire_all()
+    assert db.get(Delivery, ids["111"][0]).status is DeliveryStatus.UNKNOWN   # maybe it: a person looks
+    assert db.get(Delivery, ids["111"][0]).checked_at is not None
+    assert db.get(Delivery, ids["222"][0]).status is DeliveryStatus.DELIVERED
+    assert len(fake.posts) == 2

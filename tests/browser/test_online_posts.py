@@ -107,7 +107,7 @@ def test_after_a_crash_mid_burst_the_worker_settles_unknown_posts_itself(app, co
     for row in dispatch._claimed_rows(demo, claimed[:2]):                   # in flight when the worker died
         from planner.channels import REGISTRY, ChannelSettings, TargetInfo
 
-        REGISTRY["fanpage"].deliver(dispatch._content(row), TargetInfo(row.target_name, row.target_external_id),
+        REGISTRY["fanpage"].deliver(dispatch.content_of(row), TargetInfo(row.target_name, row.target_external_id),
                                     ChannelSettings(dict(app.config)), now=now, reference=row.id)
     assert _tick(app, at=now)["stale"] == 5
     plan = f.plan(demo, "bhxh-2728-2023")

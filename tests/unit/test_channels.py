@@ -310,7 +310,9 @@ def test_fanpage_finds_marked_posts_across_feed_pages_and_reports_the_rest_absen
     fanpage = REGISTRY["fanpage"]
     sent = {ref: fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW, reference=ref).external_id
             for ref in range(1, 231)}                      # three feed pages of 100
-    found = fanpage.find_posts(PAGE, settings_for(fake.url), references={5, 230, 999}, since=SINCE)
+    other = ContentItem(title="Tin khác", body_md="Khác.", plain_text="Khác.", html="")
+    found = fanpage.find_posts(PAGE, settings_for(fake.url), references={5: GOOD, 230: GOOD, 999: other},
+                               since=SINCE)
     assert found == {5: sent[5], 230: sent[230]}           # 999 is certainly absent
 
 
@@ -318,10 +320,18 @@ def test_fanpage_cannot_tell_when_the_listing_fails_or_there_is_no_token(fake):
     fanpage = REGISTRY["fanpage"]
     fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW, reference=7)
     fake.fail_listing()
-    assert fanpage.find_posts(PAGE, settings_for(fake.url), references={7}, since=SINCE) is None
+    assert fanpage.find_posts(PAGE, settings_for(fake.url), references={7: GOOD}, since=SINCE) is None
     fake.fail_listing(False)
-    assert fanpage.find_posts(PAGE, settings_for(fake.url, FACEBOOK_PAGE_TOKENS={}), references={7},
+    assert fanpage.find_posts(PAGE, settings_for(fake.url, FACEBOOK_PAGE_TOKENS={}), references={7: GOOD},
                               since=SINCE) is None
+
+
+def test_an_unmarked_post_with_the_same_text_makes_absence_uncertain(fake):
+    fanpage = REGISTRY["fanpage"]
+    fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW)          # no marker (stripped, or posted by hand)
+    other = ContentItem(title="Tin khác", body_md="Khác.", plain_text="Khác.", html="")
+    found = fanpage.find_posts(PAGE, settings_for(fake.url), references={8: GOOD, 9: other}, since=SINCE)
+    assert found == {8: None}                               # 8: a person decides; 9: certainly absent
 
 
 def test_zalo_article_created_but_not_verified_is_found_by_its_title_marker(fake):
@@ -329,12 +339,13 @@ def test_zalo_article_created_but_not_verified_is_found_by_its_title_marker(fake
     fake.zalo_error_next(-201, action="verify")
     with pytest.raises(OutcomeUnknown):
         zalo.deliver(GOOD, OA, settings_for(fake.url), now=NOW, reference=42)
-    found = zalo.find_posts(OA, settings_for(fake.url), references={42, 43}, since=SINCE)
+    other = ContentItem(title="Tin khác", body_md="Khác.", plain_text="Khác.", html="")
+    found = zalo.find_posts(OA, settings_for(fake.url), references={42: GOOD, 43: other}, since=SINCE)
     assert list(found) == [42] and found[42].startswith("zalo_")
 
 
 def test_channels_without_a_listing_cannot_tell():
-    assert REGISTRY["portal"].find_posts(PAGE, settings_for("http://x"), references={1}, since=SINCE) is None
+    assert REGISTRY["portal"].find_posts(PAGE, settings_for("http://x"), references={1: GOOD}, since=SINCE) is None
 
 
 @pytest.mark.parametrize("reference", [0, 1, 3, 4, 255, 123456789])
