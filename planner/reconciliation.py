@@ -91,10 +91,10 @@ def _record(session: Session, group: list, found: dict[int, str | None] | None, 
             key, detail = "found", {"external_id": found[row.id]}
         else:
             values = dict(status=DeliveryStatus.PLANNED, claimed_by="", claimed_at=None, finished_at=None,
-                          error=ABSENT_ERROR)
+                          error=ABSENT_ERROR, checked_at=None)   # a fresh send starts with a fresh check
             key, detail = "absent", {"error": ABSENT_ERROR}
         changed = session.execute(update(Delivery).where(Delivery.id == row.id, still_unknown)
-                                  .values(checked_at=now, updated_at=now, **values)).rowcount
+                                  .values(**{"checked_at": now, "updated_at": now, **values})).rowcount
         if changed:
             counts[key] += 1
             audit.append({"entity_id": row.id, "from_state": DeliveryStatus.UNKNOWN.value,
