@@ -79,3 +79,11 @@ class Delivery(Base):
     @property
     def status_label(self) -> str:
         return DELIVERY_LABELS[self.status]
+
+    @property
+    def is_online(self) -> bool:
+        """Published by the worker: settled only by the platform or reconciliation, never by a person's confirm."""
+        from planner.channels import REGISTRY
+
+        adapter = REGISTRY.get(self.channel)
+        return adapter is not None and adapter.is_online

@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime
-from planner.channels import REGISTRY
 from planner.models import ConfirmedVia, Delivery, DeliveryStatus, Occurrence, Target, User
 from planner.operations.audit import record
 
@@ -29,10 +28,6 @@ class OnlineConfirmError(DeliveryError):
     """A person tried to confirm an online post: only the platform or reconciliation may settle it."""
 
 
-def is_online(channel: str) -> bool:
-    """True for channels the worker publishes itself: only the platform or reconciliation settles them."""
-    adapter = REGISTRY.get(channel)
-    return adapter is not None and adapter.is_online
 
 
 @dataclass(frozen=True)
@@ -77,7 +72,7 @@ def confirm_delivery(session: Session, delivery: Delivery, *, aired: bool, reaso
                      now: dt.datetime, user: User | None = None, name: str = "") -> bool:
     """Record that a broadcast aired (or could not); returns False when it was already recorded (idempotent)."""
     reason = (reason or "").strip()[:1000]
-    if is_online(delivery.channel):
+    if delivery.is_online:
         raise OnlineConfirmError(ONLINE_CONFIRM_ERROR)
     if not aired and not reason:
         raise DeliveryError("Vui lòng cho biết lý do không phát được.")
