@@ -57,7 +57,8 @@ def reconcile_unknown(session: Session, settings: dict, *, now: dt.datetime) -> 
 
 
 def _due_for_check(session: Session, settings: dict, now: dt.datetime) -> list:
-    """Unknown online deliveries past the grace period and not checked within the interval."""
+    """Unknown online deliveries past the grace period, not checked within the interval, on pages not
+    backing off from a rate limit."""
     online = tuple(code for code, channel in REGISTRY.items() if channel.is_online)
     grace = dt.timedelta(seconds=settings.get("RECONCILE_GRACE_SECONDS", 120))
     interval = dt.timedelta(seconds=settings.get("RECONCILE_INTERVAL_SECONDS", 900))
@@ -69,7 +70,8 @@ def _due_for_check(session: Session, settings: dict, now: dt.datetime) -> list:
         .join(MessageVersion, Occurrence.message_version_id == MessageVersion.id)
         .where(Delivery.status == DeliveryStatus.UNKNOWN, Delivery.channel.in_(online),
                Delivery.finished_at <= now - grace,
-               or_(Delivery.checked_at.is_(None), Delivery.checked_at <= now - interval))
+               or_(Delivery.checked_at.is_(None), Delivery.checked_at <= now - interval),
+               or_(Target.backoff_until.is_(None), Target.backoff_until <= now))   # a rate-limited page rests
         .order_by(Delivery.id).limit(BATCH)).all()
     session.commit()    # no transaction is held while the platforms answer
     return rows

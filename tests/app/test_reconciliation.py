@@ -127,3 +127,17 @@ def test_an_unmarked_post_with_the_same_text_leaves_that_page_to_a_person(db, fa
     assert db.get(Delivery, ids["111"][0]).checked_at is not None
     assert db.get(Delivery, ids["222"][0]).status is DeliveryStatus.DELIVERED
     assert len(fake.posts) == 2
+
+
+def test_a_page_backing_off_from_a_rate_limit_is_not_even_read(db, fake, settings):
+    from planner.models import Target
+
+    ids = _posts(db, 1)
+    dispatch.claim_due(db, now=DUE, worker_id="killed", limit=100)
+    _tick(db, settings, STALE + 1)
+    page = db.scalar(select(Target).where(Target.external_id == "111"))
+    page.backoff_until = DUE + dt.timedelta(hours=1)
+    db.commit()
+    _tick(db, settings, STALE + 200)
+    assert fake.requests_to("111") == 0 and fake.requests_to("222") == 2      # a listing, then the post
+    assert _statuses(db, ids["111"]) == {DeliveryStatus.UNKNOWN}
