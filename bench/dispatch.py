@@ -47,7 +47,7 @@ class BenchChannel(Channel):
     def render(self, item):
         return item.plain_text
 
-    def deliver(self, item, target, settings, *, now, scheduled_at=None):
+    def deliver(self, item, target, settings, *, now, scheduled_at=None, reference=None):
         self.calls += 1
         return Receipt(external_id=f"{target.external_id}_{self.calls}")
 

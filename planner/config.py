@@ -74,6 +74,14 @@ DEFAULTS: dict[str, object] = {
     "ZALO_MAX_BROADCASTS_PER_DAY": 1,
     # HTTP timeout for channel calls, seconds.
     "CHANNEL_TIMEOUT_SECONDS": 10,
+    # A page (or OA) that says "rate-limited" gets no request for this long, doubling each time
+    # it happens again (up to the max); a longer Retry-After / usage-header estimate wins. Seconds.
+    "DISPATCH_BACKOFF_SECONDS": 60,
+    "DISPATCH_BACKOFF_MAX_SECONDS": 3600,
+    # Unknown online outcomes are checked on the platform this long after they became unknown
+    # (the platform may still be processing the call), then again every interval while unsure. Seconds.
+    "RECONCILE_GRACE_SECONDS": 120,
+    "RECONCILE_INTERVAL_SECONDS": 900,
     # Where rendered report PDFs are kept (relative to the instance folder).
     "REPORT_DIR": "reports",
     # Where approved print proofs (PDF and page images) are kept (relative to the instance folder).

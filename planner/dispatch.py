@@ -16,9 +16,9 @@ import time
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown
-from planner.channels.base import ContentItem, TargetInfo
-from planner.markup import plain_text, render_markdown
+from planner import backoffs
+from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown, RateLimited
+from planner.channels.base import ContentItem, TargetInfo, content_item
 from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target, VersionStatus
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,9 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int)
     due = (select(Delivery.id).where(Delivery.status == DeliveryStatus.PLANNED,
                                      Delivery.channel.in_(online_channels()), Delivery.due_at <= now)
            .order_by(Delivery.due_at, Delivery.id).limit(limit))
+    if session.scalar(select(Target.id).where(Target.backoff_until > now).limit(1)) is not None:
+        due = due.where(~select(Occurrence.id).join(Target, Occurrence.target_id == Target.id)   # pages waiting
+                        .where(Occurrence.id == Delivery.occurrence_id, Target.backoff_until > now).exists())
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     due = due.cte("due")
@@ -76,14 +79,21 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int)
 
 
 def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_id: str) -> dict[str, int]:
-    """One worker pass: reconcile stale claims, expire late posts, then claim and deliver everything due.
+    """One worker pass: stale claims become unknown, unknown ones are looked up on their platform
+    (reconciliation.py), late posts expire, then everything due is claimed and delivered.
 
-    Claims DISPATCH_BATCH_SIZE at a time until fewer come back; stops after a round with retryable
-    errors so a throttled platform is not hammered (those rows wait for the next pass).
+    Claims DISPATCH_BATCH_SIZE at a time until fewer come back. A page that answers "rate-limited"
+    gets nothing more until its backoff ends (its other claims go back unsent, and later claims skip
+    it); the pass stops after a round with other retryable errors so a failing platform is not hammered.
     """
-    counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600)),
-              "expired": expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"]),
-              "claimed": 0, "delivered": 0, "failed": 0, "unknown": 0, "retry": 0, "released": 0}
+    counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600))}
+    session.commit()
+    from planner.reconciliation import reconcile_unknown   # it reads versions through this module
+
+    checked = reconcile_unknown(session, settings, now=now)   # absent ones are due again
+    counts.update(reconciled=checked["found"] + checked["absent"],
+                  expired=expire_late(session, now=now, lateness_s=settings["DISPATCH_LATENESS_SECONDS"]),
+                  claimed=0, delivered=0, failed=0, unknown=0, retry=0, released=0, rate_limited=0, throttled=0)
     session.commit()
     limit = settings["DISPATCH_BATCH_SIZE"]
     while True:
@@ -92,7 +102,7 @@ def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_i
         outcome = deliver_claimed(session, ids, settings, now=now) if ids else {}
         for key, value in outcome.items():
             counts[key] += value
-        if len(ids) < limit or outcome.get("retry") or outcome.get("released"):
+        if len(ids) < limit or outcome.get("retry", 0) > outcome.get("rate_limited", 0) or outcome.get("released"):
             return counts
 
 
@@ -102,38 +112,51 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
     Claims not yet handed over when half of DISPATCH_STALE_SECONDS has passed are released (back to
     `planned`: they were never sent), so slow platforms cannot make live claims look stale.
     """
-    counts = {"delivered": 0, "failed": 0, "unknown": 0, "retry": 0}
+    counts = {"delivered": 0, "failed": 0, "unknown": 0, "retry": 0, "rate_limited": 0, "throttled": 0}
     channel_settings = ChannelSettings(settings)
     lateness = dt.timedelta(seconds=settings["DISPATCH_LATENESS_SECONDS"])
     deadline = time.monotonic() + settings.get("DISPATCH_STALE_SECONDS", 600) / 2
     outcomes = _Outcomes(session)
+    backoff = backoffs.Backoffs(settings, now)
     items: dict[int, ContentItem] = {}
     rows = _claimed_rows(session, ids)
+    skipped = []
     try:
         for done, row in enumerate(rows):
             if time.monotonic() > deadline:
                 counts["released"] = _release(session, rows[done:])
                 break
-            item = items.get(row.version_id) or items.setdefault(row.version_id, _content(row))
+            if backoff.is_waiting(row):     # rate-limited earlier in this batch: never call it again now
+                skipped.append(row)
+                continue
+            item = items.get(row.version_id) or items.setdefault(row.version_id, content_of(row))
             outcome = _deliver_one(row, item, channel_settings, now, late=now - row.due_at > lateness)
             counts[outcome["outcome"]] += 1
+            backoff.note(row, outcome)
             outcomes.add(row, outcome, now)
     finally:
         outcomes.flush()    # whatever was sent is recorded, even if a later row raised
+        backoff.save(session)
+        for error, group in backoff.waiting_groups(skipped).items():
+            counts["throttled"] += _release(session, group, why="the platform rate-limited their page", error=error)
+    counts["rate_limited"] = backoff.rate_limited
     return counts
 
 
-def _release(session: Session, rows: list) -> int:
-    """Give back claims that were never handed to a channel."""
+def _release(session: Session, rows: list, why: str = "dispatch ran out of time", error: str | None = None) -> int:
+    """Give back claims that were never handed to a channel (`error`: why they wait, for people)."""
     released = 0
+    values = dict(status=DeliveryStatus.PLANNED, claimed_by="", claimed_at=None)
+    if error is not None:
+        values["error"] = error
     for i in range(0, len(rows), ID_CHUNK):
         released += session.execute(
             update(Delivery).where(Delivery.id.in_([r.id for r in rows[i:i + ID_CHUNK]]),
                                    Delivery.status == DeliveryStatus.DISPATCHED,
                                    Delivery.claimed_by == rows[i].claimed_by)
-            .values(status=DeliveryStatus.PLANNED, claimed_by="", claimed_at=None)).rowcount or 0
+            .values(**values)).rowcount or 0
     session.commit()
-    log.warning("%d claimed deliveries released unsent: dispatch ran out of time", released)
+    log.warning("%d claimed deliveries released unsent: %s", released, why)
     return released
 
 
@@ -142,11 +165,10 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
     rows = []
     for i in range(0, len(ids), ID_CHUNK):
         rows.extend(session.execute(
-            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by,
-                   MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
-                   MessageVersion.audio_seconds, MessageVersion.headline, MessageVersion.link,
-                   MessageVersion.channel.label("approved_channel"), MessageVersion.status.label("version_status"), Target.name.label("target_name"),
-                   Target.external_id.label("target_external_id"))
+            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by, *version_columns(),
+                   Target.name.label("target_name"),
+                   Target.external_id.label("target_external_id"), Target.id.label("target_id"),
+                   Target.backoff_level)
             .join(Occurrence, Delivery.occurrence_id == Occurrence.id)
             .join(MessageVersion, Occurrence.message_version_id == MessageVersion.id)
             .join(Target, Occurrence.target_id == Target.id)
@@ -155,10 +177,17 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
     return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
-def _content(row) -> ContentItem:
-    """A version as channels see it, rendered once per version for the whole batch."""
-    return ContentItem(title=row.headline or row.title, body_md=row.body_md, plain_text=plain_text(row.body_md),
-                       html=render_markdown(row.body_md), audio_seconds=row.audio_seconds, link=row.link or "")
+def version_columns() -> list:
+    """The version columns channels need, and what the version was approved for (checked before sending)."""
+    return [MessageVersion.id.label("version_id"), MessageVersion.title, MessageVersion.body_md,
+            MessageVersion.audio_seconds, MessageVersion.headline, MessageVersion.link,
+            MessageVersion.channel.label("approved_channel"), MessageVersion.status.label("version_status")]
+
+
+def content_of(row) -> ContentItem:
+    """A version as channels see it (same as the preview); callers render it once per version."""
+    return content_item(row.title, row.body_md, headline=row.headline, link=row.link,
+                        audio_seconds=row.audio_seconds)
 
 
 def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.datetime, *, late: bool) -> dict:
@@ -169,9 +198,12 @@ def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.date
         return {"outcome": "failed", "status": DeliveryStatus.FAILED, "external_id": "",
                 "error": "Phiên bản này chưa được duyệt cho kênh này; cần duyệt lại trước khi đăng."}
     try:
-        receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now)
+        receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now, reference=row.id)
     except OutcomeUnknown as exc:
         result = {"outcome": "unknown", "status": DeliveryStatus.UNKNOWN, "error": str(exc), "external_id": ""}
+    except RateLimited as exc:  # nothing was published: back to due, and the page waits (backoffs.py)
+        result = {"outcome": "failed" if late else "retry", "error": str(exc), "external_id": "",
+                  "status": DeliveryStatus.FAILED if late else DeliveryStatus.PLANNED, "rate_limited": exc}
     except ChannelError as exc:
         retry = exc.retryable and not late
         result = {"outcome": "retry" if retry else "failed", "error": str(exc), "external_id": "",

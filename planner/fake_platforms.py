@@ -2,7 +2,10 @@
 
 Used by tests and by the demo (`make run`): `python -m planner.fake_platforms --port 5099`.
 Access tokens are checked for presence only and never stored; `GET /__posts` lists what was
-received. Behaviour switches imitate the failures channels must handle.
+received and `GET /__requests` how many requests each page (or "zalo") got. Behaviour switches
+imitate the failures channels must handle, including a page that stays rate-limited. Listing a
+page's posts (`GET /{version}/{page_id}/feed`, Zalo `GET /v2.0/article/getslice`) answers the
+calls the worker uses to reconcile unknown outcomes.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 _FEED = re.compile(r"^/v\d+(?:\.\d+)?/([^/]+)/feed/?$")
 _ZALO = re.compile(r"^/v2\.0/article/(create|verify)/?$")
+_ZALO_LIST = re.compile(r"^/v2\.0/article/getslice/?$")
 
 
 class _Server(ThreadingHTTPServer):
@@ -39,6 +43,12 @@ class FakePlatforms:
         self._hang: float = 0.0
         self._zalo_error: tuple[int, str | None] | None = None
         self._raw: tuple[int, str] | None = None
+        self._limited: dict[str, dict] = {}   # page id (or "zalo") → how it answers while rate-limited
+        self._requests: dict[str, int] = {}   # page id (or "zalo") → requests received
+        self._oa_articles: list[dict] = []    # Zalo articles created (listed by getslice)
+        self._listing_fails = False
+        self._delay = 0.0                     # seconds every POST takes (a slow platform mid-burst)
+        self.clock = lambda: datetime.now(timezone.utc)  # tests may move "now" for created_time
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -101,13 +111,57 @@ class FakePlatforms:
         with self._lock:
             self._raw = (int(status), text)
 
+    def rate_limit(self, page_id: str, code: int | None = 32, *, status: int = 400,
+                   retry_after: int | None = None, regain_minutes: int | None = None) -> None:
+        """Every post to `page_id` ("zalo" for the OA) is refused as rate-limited until called with
+        code=None: a Graph error `code` (Zalo: its `error`) with HTTP `status`, optionally a Retry-After
+        header and Facebook's usage header with `estimated_time_to_regain_access` in minutes."""
+        with self._lock:
+            if code is None:
+                self._limited.pop(page_id, None)
+            else:
+                self._limited[page_id] = {"code": int(code), "status": status, "retry_after": retry_after,
+                                          "regain_minutes": regain_minutes}
+
+    def limit_headers(self, key: str) -> dict[str, str]:
+        """The Retry-After / usage headers a rate-limited `key` answers with."""
+        with self._lock:
+            limited = self._limited.get(key) or {}
+        headers = {}
+        if limited.get("retry_after") is not None:
+            headers["Retry-After"] = str(limited["retry_after"])
+        if limited.get("regain_minutes") is not None:
+            headers["X-Business-Use-Case-Usage"] = json.dumps({key: [{
+                "type": "pages", "call_count": 100, "total_cputime": 30, "total_time": 40,
+                "estimated_time_to_regain_access": limited["regain_minutes"]}]})
+        return headers
+
+    def requests_to(self, page_id: str | None = None) -> int:
+        """Requests received for `page_id` ("zalo" for the OA), or in all when None."""
+        with self._lock:
+            return sum(self._requests.values()) if page_id is None else self._requests.get(page_id, 0)
+
+    def slow_down(self, seconds: float) -> None:
+        """Every POST from now on takes `seconds` after it has acted (0 to stop)."""
+        with self._lock:
+            self._delay = float(seconds)
+
+    def fail_listing(self, failing: bool = True) -> None:
+        """While set, listing a page's posts answers HTTP 500 (the worker cannot tell what exists)."""
+        with self._lock:
+            self._listing_fails = failing
+
     def reset(self) -> None:
-        """Forget posts and switches (between tests sharing one server)."""
+        """Forget posts, counts and switches (between tests sharing one server)."""
         with self._lock:
             self._posts.clear()
             self._articles.clear()
             self._counts.clear()
+            self._limited.clear()
+            self._requests.clear()
+            self._oa_articles.clear()
             self._fail, self._hang, self._zalo_error, self._raw = None, 0.0, None, None
+            self._listing_fails, self._delay = False, 0.0
 
     # -- behaviour (called from handler threads) --------------------------------------------
     def _take(self, name: str):
@@ -122,12 +176,57 @@ class FakePlatforms:
             return f"{prefix}_{self._counts[prefix]}"
 
     def _record(self, post: dict) -> None:
-        post["received_at"] = datetime.now(timezone.utc).isoformat()
+        post["received_at"] = self.clock().isoformat()
         with self._lock:
             self._posts.append(post)
 
+    def _count(self, key: str) -> dict | None:
+        """Count a request for `key`; the rate-limit answer for it, if it is limited."""
+        with self._lock:
+            self._requests[key] = self._requests.get(key, 0) + 1
+            limited = self._limited.get(key)
+            return dict(limited) if limited else None
+
+    def graph_list(self, page_id: str, query: dict[str, str]) -> tuple[int, dict]:
+        """Answer `GET /{version}/{page_id}/feed` (newest first; `since` epoch, `limit`, `after` cursor)."""
+        self._count(page_id)
+        if self._listing_fails:
+            return 500, _graph_error(2, "An unexpected error has occurred. Please retry your request later.")
+        if not query.get("access_token"):
+            return 400, _graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        since = float(query.get("since") or 0)
+        with self._lock:
+            mine = [p for p in self._posts if p.get("page_id") == page_id and p["published"]
+                    and datetime.fromisoformat(p["received_at"]).timestamp() >= since]
+        mine.reverse()
+        start, limit = int(query.get("after") or 0), max(1, min(100, int(query.get("limit") or 25)))
+        data = [{"id": p["id"], "message": p["message"],
+                 "created_time": datetime.fromisoformat(p["received_at"]).strftime("%Y-%m-%dT%H:%M:%S+0000")}
+                for p in mine[start:start + limit]]
+        paging = {"cursors": {"before": str(start), "after": str(start + len(data))}}
+        if start + limit < len(mine):
+            paging["next"] = f"{self.url}/v21.0/{page_id}/feed?after={start + limit}&limit={limit}&since={int(since)}"
+        return 200, {"data": data, "paging": paging}
+
+    def zalo_list(self, token: str, query: dict[str, str]) -> tuple[int, dict]:
+        """Answer `GET /v2.0/article/getslice` (newest first; `offset`, `limit`) like Zalo OA does."""
+        self._count("zalo")
+        if self._listing_fails:
+            return 500, {"error": -1, "message": "Internal error"}
+        if not token:
+            return 200, {"error": -216, "message": "Access token is invalid"}
+        offset, limit = int(query.get("offset") or 0), max(1, min(10, int(query.get("limit") or 10)))
+        with self._lock:
+            articles = list(reversed(self._oa_articles))
+        medias = [{"id": a["id"], "type": "normal", "title": a["title"], "status": "show",
+                   "create_date": a["create_date"]} for a in articles[offset:offset + limit]]
+        return 200, {"error": 0, "message": "Success", "data": {"medias": medias, "total": len(articles)}}
+
     def graph_feed(self, page_id: str, form: dict[str, str]) -> tuple[int, dict]:
         """Answer `POST /{version}/{page_id}/feed` like the Graph API does."""
+        limited = self._count(page_id)
+        if limited:
+            return limited["status"], _graph_error(limited["code"], "(#32) Page request limit reached")
         failure = self._take("_fail")
         if failure:
             code, message = failure
@@ -149,7 +248,14 @@ class FakePlatforms:
         return 200, {"id": post_id}
 
     def zalo_article(self, action: str, token: str, payload: dict) -> tuple[int, dict]:
-        """Answer `POST /v2.0/article/{create,verify}` like Zalo OA does (HTTP 200 always)."""
+        """Answer `POST /v2.0/article/{create,verify}` like Zalo OA does (HTTP 200 always).
+
+        A created article exists (and is listed) at once; `verify` tells its id and records it in `posts`.
+        """
+        limited = self._count("zalo")
+        if limited:
+            return limited["status"] if limited["status"] != 400 else 200, {
+                "error": limited["code"], "message": "Request rate limit exceeded"}
         with self._lock:
             error, self._zalo_error = self._zalo_error, None
             if error is not None and error[1] not in (None, action):
@@ -162,9 +268,11 @@ class FakePlatforms:
         if action == "create":
             if not payload.get("title") or not payload.get("body"):
                 return 200, {"error": -201, "message": "Parameters are invalid"}
-            article_token = self._next_id("zalo_token")
+            article_token, article_id = self._next_id("zalo_token"), self._next_id("zalo")
             with self._lock:
-                self._articles[article_token] = payload
+                self._articles[article_token] = {**payload, "id": article_id}
+                self._oa_articles.append({"id": article_id, "title": payload.get("title", ""),
+                                          "create_date": int(self.clock().timestamp() * 1000)})
             return 200, {"error": 0, "message": "Success", "data": {"token": article_token}}
         return self._zalo_verify(str(payload.get("token", "")))
 
@@ -173,7 +281,7 @@ class FakePlatforms:
             payload = self._articles.pop(article_token, None)
         if payload is None:
             return 200, {"error": -201, "message": "Token is invalid"}
-        article_id = self._next_id("zalo")
+        article_id = payload["id"]
         self._record({
             "platform": "zalo", "id": article_id, "token_given": True,
             "title": payload.get("title", ""), "description": payload.get("description", ""),
@@ -198,8 +306,18 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path == "/__posts":
-            self._answer(200, {"posts": self.server.fake.posts})
+        fake: FakePlatforms = self.server.fake
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/__posts":
+            self._answer(200, {"posts": fake.posts})
+        elif parts.path == "/__requests":
+            with fake._lock:
+                self._answer(200, {"requests": dict(fake._requests)})
+        elif match := _FEED.match(parts.path):
+            self._answer(*fake.graph_list(match.group(1), query))
+        elif _ZALO_LIST.match(parts.path):
+            self._answer(*fake.zalo_list(self.headers.get("access_token", ""), query))
         else:
             self._answer(404, {"error": {"code": 803, "message": "Unknown path"}})
 
@@ -213,8 +331,10 @@ class _Handler(BaseHTTPRequestHandler):
         if match := _FEED.match(parts.path):
             form = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             form.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()})
-            status, body = fake.graph_feed(match.group(1), form)
+            key = match.group(1)
+            status, body = fake.graph_feed(key, form)
         elif match := _ZALO.match(parts.path):
+            key = "zalo"
             try:
                 payload = json.loads(raw.decode("utf-8") or "{}")
             except ValueError:
@@ -222,16 +342,19 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = fake.zalo_article(match.group(1), self.headers.get("access_token", ""),
                                              payload if isinstance(payload, dict) else {})
         else:
-            status, body = 404, {"error": {"code": 803, "message": "Unknown path"}}
-        hang = fake._take("_hang")
+            key, status, body = "", 404, {"error": {"code": 803, "message": "Unknown path"}}
+        hang = fake._take("_hang") + fake._delay
         if hang:  # the platform has acted; its answer is lost to a client that gives up first
             fake._stopping.wait(hang)
-        self._answer(status, body)
+        self._answer(status, body, headers=fake.limit_headers(key))
 
-    def _answer(self, status: int, body: dict | bytes, kind: str = "application/json") -> None:
+    def _answer(self, status: int, body: dict | bytes, kind: str = "application/json",
+                headers: dict | None = None) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         try:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -143,6 +143,9 @@ SCHEMAS: dict[str, dict] = {
     "DeliveryDetail": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence")})]},
     "ConfirmInput": obj({"aired": BOOL, "reason": {**STR, "description": "Bắt buộc khi aired = false"}},
                         ["aired"]),
+    "ReconcileInput": obj({"published": BOOL,
+                           "external_id": {**STR, "description": "Mã bài trên nền tảng; bắt buộc khi published = true"},
+                           "note": STR}, ["published"]),
     "PrintOrder": obj({"id": INT, "number": STR, "plan_id": INT, "message_id": INT, "version_id": INT,
                        "title": STR, "channel": STR, "product": STR, "width_mm": INT, "height_mm": INT,
                        "quantity": INT, "print_shop": ref("UnitRef"), "unit": ref("UnitRef"),
@@ -285,8 +288,13 @@ def _paths() -> dict:
                                       "get": op("schedule", "Kết quả một lượt phát/đăng", ok=(200, "DeliveryDetail"))},
         "/deliveries/{delivery_id}/confirm": {
             "parameters": [delivery],
-            "post": op("schedule", "Xác nhận đã phát / không phát được (lặp lại không đổi gì)",
+            "post": op("schedule",
+                       "Xác nhận đã phát / không phát được (lặp lại không đổi gì); bài đăng trực tuyến: 409",
                        ok=(200, "Delivery"), body="ConfirmInput", errors=(401, 403, 404, 409))},
+        "/deliveries/{delivery_id}/reconcile": {
+            "parameters": [delivery],
+            "post": op("schedule", "Đối soát bài đăng trực tuyến chưa rõ kết quả (đã/không lên trang)",
+                       ok=(200, "Delivery"), body="ReconcileInput", errors=(400, 401, 403, 404, 409))},
         "/print-orders": {
             "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),
                       params=[_query("status", STR, "Trạng thái"), *paging], errors=(400, 401, 403)),

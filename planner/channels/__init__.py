@@ -10,7 +10,11 @@ How to add a channel
    ``base.KINDS``) and implementing ``validate`` (Vietnamese problems for the medium),
    ``render`` (the deliverable text) and, for ``kind == "online"``, ``deliver`` (publish
    and return a ``Receipt``; raise ``ChannelError`` when the platform definitely did not
-   accept, ``OutcomeUnknown`` when it may have — that one is never retried automatically).
+   accept, ``RateLimited`` when it asked to slow down (the target then waits), ``OutcomeUnknown``
+   when it may have accepted — that one is never retried blindly). Put ``marker.with_marker(text,
+   reference)`` in what you publish and implement ``find_posts`` (list the target's recent posts,
+   match markers with ``base.match_listing``) so unknown outcomes reconcile themselves; without it
+   a person reconciles them. Social posts render with ``post_text`` (the editor previews it).
 2. Add one line to ``CHANNEL_LABELS`` and one line to ``REGISTRY`` below.
 3. Document it in the README's channel section (settings it reads, what the receipt holds).
 The contract test in ``tests/unit/test_channels.py`` then runs over the new channel too; an
@@ -19,8 +23,8 @@ online channel also needs an endpoint in ``planner/fake_platforms.py`` for that 
 from __future__ import annotations
 
 from planner.channels.base import (  # re-exported: the interface in one import
-    KINDS, Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, Receipt,
-    TargetInfo,
+    KINDS, Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, RateLimited, Receipt,
+    TargetInfo, content_item, post_text,
 )
 from planner.channels.fanpage import FanpageChannel
 from planner.channels.loudspeaker import LoudspeakerChannel
@@ -62,5 +66,5 @@ def get_channel(code: str) -> Channel:
 
 __all__ = [
     "CHANNEL_LABELS", "KINDS", "REGISTRY", "Channel", "ChannelError", "ChannelSettings",
-    "ContentItem", "OutcomeUnknown", "Receipt", "TargetInfo", "get_channel",
+    "ContentItem", "OutcomeUnknown", "RateLimited", "Receipt", "TargetInfo", "content_item", "get_channel", "post_text",
 ]

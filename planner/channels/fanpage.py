@@ -5,15 +5,19 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from planner.channels import transport
+from planner.channels.marker import with_marker
 from planner.channels.base import (
-    Channel, ChannelError, ChannelSettings, ContentItem, Receipt, TargetInfo, redact,
+    Channel, ChannelError, ChannelSettings, ContentItem, RateLimited, Receipt, TargetInfo, match_listing, redact,
     post_text, require_text,
 )
 
 MAX_POST_CHARS = 63_206  # Facebook's limit for the text of a Page post
-# Graph error codes that mean "slow down", so sending again later is expected to work.
+# Graph error codes that mean "slow down": nothing was posted, sending again later is expected to work.
 THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
+# Of those, the limits of the whole app or token user (every page waits), not of one page.
+APP_WIDE_CODES = frozenset({4, 17})
 PLATFORM = "Facebook"
+MAX_LIST_PAGES = 10  # pages of 100 feed posts read when reconciling, at most
 
 
 class FanpageChannel(Channel):
@@ -38,7 +42,7 @@ class FanpageChannel(Channel):
         return post_text(item)
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
-                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
+                now: datetime, scheduled_at: datetime | None = None, reference: int | None = None) -> Receipt:
         """POST the post (optionally scheduled on Facebook's side) and return its id."""
         page_id = target.external_id
         token = (settings.get("FACEBOOK_PAGE_TOKENS", {}) or {}).get(page_id)
@@ -46,7 +50,7 @@ class FanpageChannel(Channel):
             raise ChannelError(
                 "no_token", f"Chưa cấu hình mã truy cập (page token) cho trang {target.name}.",
             )
-        fields = {"message": self.render(item)}
+        fields = {"message": with_marker(self.render(item), reference)}
         if item.link:
             fields["link"] = item.link
         if scheduled_at is not None:
@@ -61,6 +65,34 @@ class FanpageChannel(Channel):
             timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)), platform=PLATFORM,
         )
         return _receipt(answer, token, page_id)
+
+    def find_posts(self, target: TargetInfo, settings: ChannelSettings, *, references: dict[int, ContentItem],
+                   since: datetime) -> dict[int, str | None] | None:
+        """Read the page's feed since `since` (newest first, following `paging.next`) for markers."""
+        token = (settings.get("FACEBOOK_PAGE_TOKENS", {}) or {}).get(target.external_id)
+        if not token:
+            return None
+        query = urlencode({"fields": "id,message,created_time", "since": int(since.timestamp()),
+                           "limit": 100, "access_token": token})
+        url = "{}/{}/{}/feed?{}".format(settings.get("FACEBOOK_GRAPH_URL", "").rstrip("/"),
+                                        settings.get("FACEBOOK_GRAPH_VERSION", "v21.0"), target.external_id, query)
+        listed: list[tuple[str, str]] = []
+        for _ in range(MAX_LIST_PAGES):
+            try:
+                answer = transport.get(url, {}, timeout=float(settings.get("CHANNEL_TIMEOUT_SECONDS", 10)),
+                                       platform=PLATFORM)
+            except ChannelError:
+                return None
+            body = answer.body or {}
+            if answer.status != 200 or not isinstance(body.get("data"), list):
+                return None
+            listed.extend((str(post.get("id") or ""), str(post.get("message") or "")) for post in body["data"])
+            url = (body.get("paging") or {}).get("next")
+            if not url:
+                return match_listing(listed, references, self.render)
+            if "access_token=" not in url:
+                url += ("&" if "?" in url else "?") + urlencode({"access_token": token})
+        return None  # more posts than we are willing to read: a person decides
 
 
 def _schedule_epoch(scheduled_at: datetime, now: datetime, settings: ChannelSettings) -> int:
@@ -87,24 +119,24 @@ def _receipt(answer: transport.HttpAnswer, token: str, page_id: str) -> Receipt:
     """Turn the Graph answer into a receipt or the right error; the token never leaves here."""
     body = answer.body
     if body and isinstance(body.get("error"), dict):
-        raise _graph_error(body["error"], token, answer.status)
+        raise _graph_error(body["error"], token, answer.status, answer.headers)
     if 200 <= answer.status < 300 and body and body.get("id"):
         detail = transport.without_secrets(body)
         detail.update(page_id=page_id, http_status=answer.status)
         return Receipt(external_id=str(body["id"]), detail=detail)
     if answer.status >= 500 or 200 <= answer.status < 300:
         raise transport.unclear_answer(PLATFORM, answer.status)
-    raise transport.refused_without_detail(PLATFORM, answer.status)
+    raise transport.refused_without_detail(PLATFORM, answer.status, answer.headers)
 
 
-def _graph_error(error: dict, token: str, status: int) -> ChannelError:
-    """A Graph `{"error": {...}}` as a definite ChannelError; throttling may be retried."""
+def _graph_error(error: dict, token: str, status: int, headers: dict | None = None) -> ChannelError:
+    """A Graph `{"error": {...}}` as a definite ChannelError; throttling (or HTTP 429) is RateLimited."""
     try:
         code = int(error.get("code"))
     except (TypeError, ValueError):
         code = 0
     platform_message = redact(str(error.get("message", "")), [token])[:300]
-    retryable = code in THROTTLING_CODES
+    retryable = code in THROTTLING_CODES or status == 429
     if retryable:
         text = f"Facebook đang giới hạn tần suất đăng (mã lỗi {code}); sẽ thử lại sau."
     else:
@@ -115,4 +147,7 @@ def _graph_error(error: dict, token: str, status: int) -> ChannelError:
     for key in ("type", "error_subcode", "fbtrace_id"):
         if key in error:
             detail[key] = redact(str(error[key]), [token])
-    return ChannelError(f"facebook_{code}", text, retryable=retryable, detail=detail)
+    if retryable:
+        return RateLimited(f"facebook_{code}", text, retry_after=transport.retry_after(headers or {}),
+                           scope="channel" if code in APP_WIDE_CODES else "target", detail=detail)
+    return ChannelError(f"facebook_{code}", text, detail=detail)

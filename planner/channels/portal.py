@@ -30,6 +30,6 @@ class PortalChannel(Channel):
         return f"<h1>{escape((item.title or '').strip())}</h1>\n{body}".strip()
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,
-                now: datetime, scheduled_at: datetime | None = None) -> Receipt:
+                now: datetime, scheduled_at: datetime | None = None, reference: int | None = None) -> Receipt:
         """Never automatic: the editor posts on the portal and confirms in planner."""
         raise ChannelError("manual", "Kênh cổng thông tin do biên tập viên đăng và xác nhận thủ công")

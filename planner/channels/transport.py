@@ -10,23 +10,42 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from planner.channels.base import ChannelError, OutcomeUnknown
+from planner.channels.base import ChannelError, OutcomeUnknown, RateLimited
+
+
+# Response headers channels read (rate limiting); everything else is dropped.
+KEPT_HEADERS = ("retry-after", "x-page-usage", "x-app-usage", "x-business-use-case-usage")
 
 
 @dataclass(frozen=True)
 class HttpAnswer:
-    """Status and JSON object of a response (`body` is None when it was not a JSON object)."""
+    """Status, JSON object (`body` is None when it was not one) and the rate-limit headers of a response."""
 
     status: int
     body: dict | None
+    headers: dict = field(default_factory=dict)
 
 
 def post(url: str, data: bytes, headers: dict[str, str], *, timeout: float,
          platform: str) -> HttpAnswer:
     """POST `data` to `url`; raise ChannelError if nothing was sent, OutcomeUnknown if unsure."""
+    return request("POST", url, data, headers, timeout=timeout, platform=platform)
+
+
+def get(url: str, headers: dict[str, str], *, timeout: float, platform: str) -> HttpAnswer:
+    """GET `url` (a read: any failure is a ChannelError, since reading twice changes nothing)."""
+    try:
+        return request("GET", url, None, headers, timeout=timeout, platform=platform)
+    except OutcomeUnknown as exc:
+        raise ChannelError("no_answer", f"{platform} không trả lời yêu cầu đọc.", retryable=True) from exc
+
+
+def request(method: str, url: str, data: bytes | None, headers: dict[str, str], *, timeout: float,
+            platform: str) -> HttpAnswer:
+    """One HTTP request; ChannelError if nothing was sent, OutcomeUnknown if it may have been."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ChannelError("bad_url", f"Địa chỉ API của {platform} không hợp lệ.")
@@ -43,7 +62,7 @@ def post(url: str, data: bytes, headers: dict[str, str], *, timeout: float,
             ) from exc
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            conn.request("POST", path, body=data, headers=headers)
+            conn.request(method, path, body=data, headers=headers)
             response = conn.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -54,7 +73,8 @@ def post(url: str, data: bytes, headers: dict[str, str], *, timeout: float,
             ) from exc
     finally:
         conn.close()
-    return HttpAnswer(response.status, _json_object(raw))
+    kept = {name: response.headers[name] for name in KEPT_HEADERS if response.headers.get(name)}
+    return HttpAnswer(response.status, _json_object(raw), kept)
 
 
 def _connection(parts, timeout: float) -> http.client.HTTPConnection:
@@ -94,11 +114,44 @@ def unclear_answer(platform: str, status: int) -> OutcomeUnknown:
     )
 
 
-def refused_without_detail(platform: str, status: int) -> ChannelError:
-    """The error for a 4xx answer without a readable error body (429 may be retried)."""
+def refused_without_detail(platform: str, status: int, headers: dict | None = None) -> ChannelError:
+    """The error for a 4xx answer without a readable error body (429: rate-limited, retried later)."""
+    if status == 429:
+        return RateLimited("http_429", f"{platform} yêu cầu gửi chậm lại (HTTP 429); chưa đăng, sẽ thử lại sau.",
+                           retry_after=retry_after(headers or {}), detail={"http_status": status})
     return ChannelError(
         f"http_{status}",
         f"{platform} từ chối yêu cầu (HTTP {status}).",
         retryable=status == 429,
         detail={"http_status": status},
     )
+
+
+def retry_after(headers: dict) -> float | None:
+    """Seconds the platform asks us to wait: Retry-After, or the longest `estimated_time_to_regain_access`
+    (minutes) in Facebook's usage headers; None when it says nothing."""
+    waits = []
+    value = headers.get("retry-after", "")
+    if value.strip().isdigit():
+        waits.append(float(value))
+    for name in ("x-business-use-case-usage", "x-page-usage", "x-app-usage"):
+        waits.extend(60.0 * minutes for minutes in _regain_minutes(headers.get(name)))
+    return max(waits) if waits else None
+
+
+def _regain_minutes(raw: str | None) -> list[float]:
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return []
+    found, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            minutes = item.get("estimated_time_to_regain_access")
+            if isinstance(minutes, (int, float)) and minutes > 0:
+                found.append(float(minutes))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

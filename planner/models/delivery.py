@@ -72,6 +72,8 @@ class Delivery(Base):
     # Taken off "Cần xử lý" by a person, with why (who is in the audit log).
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     handled_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Last time the worker asked the platform whether this `unknown` post exists (automatic reconciliation).
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")
@@ -80,3 +82,11 @@ class Delivery(Base):
     @property
     def status_label(self) -> str:
         return DELIVERY_LABELS[self.status]
+
+    @property
+    def is_online(self) -> bool:
+        """Published by the worker: settled only by the platform or reconciliation, never by a person's confirm."""
+        from planner.channels import REGISTRY
+
+        adapter = REGISTRY.get(self.channel)
+        return adapter is not None and adapter.is_online

@@ -27,6 +27,10 @@ class Target(Base):
     # The platform's id (Facebook page id, Zalo OA id); empty for loudspeakers.
     external_id: Mapped[str] = mapped_column(String(100), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Online targets the platform rate-limited: nothing is sent to them before `backoff_until`;
+    # `backoff_level` counts consecutive rate-limits (the wait doubles) and resets after a success.
+    backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    backoff_level: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship()
 

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "occurrence.unpin": "Bỏ ghim", "occurrence.cancel": "Hủy lượt", "occurrence.undo": "Hoàn tác",
     "delivery.confirm": "Ghi nhận kết quả", "delivery.correct": "Sửa kết quả đã ghi nhận",
     "delivery.reconcile": "Đối soát kết quả", "delivery.cancel_makeup": "Hủy lượt phát bù",
+    "delivery.reconcile_auto": "Tự đối soát với nền tảng",
     "delivery.dispatch": "Gửi lên kênh", "delivery.make_up": "Xếp lượt phát bù", "delivery.handled": "Đánh dấu đã xử lý",
     "schedule.emergency": "Chèn tin khẩn", "schedule.generate": "Lập lịch",
 }

@@ -16,8 +16,18 @@ BROADCAST_CHANNELS = ("loudspeaker",)
 LINK_SALT = "planner.village-confirm.v1"
 
 
+ONLINE_CONFIRM_ERROR = ("Bài đăng trực tuyến chỉ được xác nhận bởi nền tảng (khi hệ thống đăng thành công) "
+                        "hoặc qua đối soát khi chưa rõ kết quả; không xác nhận thủ công.")
+
+
 class DeliveryError(ValueError):
     """A confirmation that cannot be recorded (Vietnamese message)."""
+
+
+class OnlineConfirmError(DeliveryError):
+    """A person tried to confirm an online post: only the platform or reconciliation may settle it."""
+
+
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ def confirm_delivery(session: Session, delivery: Delivery, *, aired: bool, reaso
                      now: dt.datetime, user: User | None = None, name: str = "") -> bool:
     """Record that a broadcast aired (or could not); returns False when it was already recorded (idempotent)."""
     reason = (reason or "").strip()[:1000]
+    if delivery.is_online:
+        raise OnlineConfirmError(ONLINE_CONFIRM_ERROR)
     if not aired and not reason:
         raise DeliveryError("Vui lòng cho biết lý do không phát được.")
     if delivery.occurrence.session_starts_at > now:

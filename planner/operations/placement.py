@@ -89,7 +89,8 @@ def place_message(session: Session, message: Message, target: Target, day: str, 
 
 
 def _check_message(message: Message, target: Target) -> None:
-    if message.approved is None:
+    version = message.approved
+    if version is None:
         raise PlacementError("Chỉ lên lịch được tin bài đã duyệt.")
     if target.channel != version.channel:    # the channel it was approved for, not the working copy
         raise PlacementError("Trang/điểm phát không thuộc kênh của tin bài.")

@@ -20,7 +20,14 @@
       const res = await fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": data.get("csrf_token") } });
       if (!res.ok || mine !== seq) return;
       const json = await res.json();
-      preview.innerHTML = json.html; // already sanitised by the server (allow-list)
+      if (typeof json.post === "string") { // online post: the exact text the platform will receive
+        const post = document.createElement("div");
+        post.className = "post-preview";
+        post.textContent = json.post;
+        preview.replaceChildren(post);
+      } else {
+        preview.innerHTML = json.html; // already sanitised by the server (allow-list)
+      }
       problems.replaceChildren(...json.problems.map((p) => { const li = document.createElement("li"); li.textContent = p; return li; }));
     } catch (e) { /* offline: keep the last preview */ }
   }

@@ -135,7 +135,7 @@ def confirm_delivery(delivery_id: int):
         changed = ops.confirm_delivery(db_session(), delivery, aired=data["aired"], reason=data.get("reason", ""),
                                        via=ConfirmedVia.USER, now=utcnow(), user=api_user())
     except ops.DeliveryError as exc:
-        if not data["aired"] and not data.get("reason", "").strip():
+        if not data["aired"] and not data.get("reason", "").strip() and not isinstance(exc, ops.OnlineConfirmError):
             raise invalid({"reason": str(exc)}) from None
         raise ApiError(409, str(exc), code="cannot_confirm") from None
     commit()
@@ -261,3 +261,21 @@ def get_schedule_run(plan_id: int, run_id: int):
     if run is None or run.plan_id != plan.id or not sees_unit(api_user(), run.unit):
         raise not_found()
     return jsonify(run_json(run))
+
+
+@bp.post("/deliveries/<int:delivery_id>/reconcile")
+def reconcile_delivery(delivery_id: int):
+    """Settle an online post whose outcome is unknown, after checking the page (as the attention page does)."""
+    require("schedule.edit")
+    delivery = load_delivery(delivery_id)
+    data = json_body({"published": bool, "external_id": str, "note": str}, required=("published",))
+    try:
+        ops.reconcile_delivery(db_session(), delivery, published=data["published"],
+                               external_id=data.get("external_id", ""), note=data.get("note", ""), user=api_user(),
+                               now=utcnow())
+    except ops.DeliveryError as exc:
+        if data["published"] and not data.get("external_id", "").strip():
+            raise invalid({"external_id": str(exc)}) from None
+        raise ApiError(409, str(exc), code="cannot_reconcile") from None
+    commit()
+    return jsonify(delivery_json(delivery))

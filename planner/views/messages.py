@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from planner.access import can, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
-from planner.markup import plain_text, render_markdown
+from planner.markup import render_markdown
 from planner.public_fields import format_post_at, format_weekdays
 from planner.models import Message, MessageVersion
 from planner.operations import content
@@ -118,11 +118,13 @@ def preview():
         adapter = get_channel(channel)
     except ValueError:
         return jsonify(result)
-    from planner.channels.base import ContentItem
+    from planner.channels import content_item
 
-    item = ContentItem(title=request.form.get("headline") or request.form.get("title", ""), body_md=text,
-                       plain_text=plain_text(text), html=result["html"], link=request.form.get("link", "").strip())
+    item = content_item(request.form.get("title", ""), text, headline=request.form.get("headline"),
+                        link=request.form.get("link"))
     result["problems"] = adapter.validate(item)
+    if adapter.is_online:  # an online post is previewed as exactly the text the platform will receive
+        result["post"] = adapter.render(item)
     return jsonify(result)
 
 

@@ -40,7 +40,7 @@ class FakeChannel(Channel):
     def render(self, item):
         return item.plain_text
 
-    def deliver(self, item, target, settings, *, now, scheduled_at=None):
+    def deliver(self, item, target, settings, *, now, scheduled_at=None, reference=None):
         if self.db_factory:     # what another session sees at call time: the claim is committed
             with self.db_factory() as other:
                 raw = other.connection().connection.driver_connection

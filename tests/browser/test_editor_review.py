@@ -27,9 +27,11 @@ def test_editor_previews_markdown_safely_and_approver_approves(contexts, demo):
     editor.get_by_label("Nội dung (Markdown)").fill(BODY)
 
     preview = editor.locator("#preview")
-    expect(preview.locator("strong")).to_have_text("đậm")
-    expect(preview.locator("ol li")).to_have_count(2)
-    expect(preview).to_contain_text("giúp người dân")
+    post = preview.locator(".post-preview")  # a fanpage post: exactly the text Facebook will receive
+    expect(post).to_contain_text("đậm giúp người dân")
+    expect(post).to_contain_text("1. Cài VNeID")
+    expect(post).to_contain_text("2. Đăng nhập")
+    assert preview.locator("strong").count() == 0
     assert preview.locator("script, img, [onerror]").count() == 0
     assert editor.locator("script:not([src])").count() == 0, "an inline script reached the page"
     assert editor.evaluate("window.__pwned") is None

@@ -253,13 +253,10 @@ def test_editor_reconciles_an_unknown_post(app, contexts, demo):
     expect(phone.locator("#attention-missed")).to_contain_text("Ngày Chuyển đổi số")
     look(phone, "47-phone-attention")
 
-    # The missed post's page offers the logged-in outcome form; record that it did go out after all.
+    # An online post is settled only by the platform or by reconciliation: its page offers no
+    # logged-in "confirm" form (issue 11: a person could mark an unsent post delivered).
     phone.locator("#attention-missed").get_by_role("link").first.click()
     expect(phone).to_have_url(re.compile(rf"/occurrences/{missed.occurrence_id}$"))
-    form = phone.locator("#confirm-form")
-    expect(form.get_by_role("button", name="Đã thực hiện")).to_be_visible()
-    look(phone, "48-phone-occurrence-confirm")
-    form.get_by_role("button", name="Đã thực hiện").click()
-    expect(phone.get_by_role("status")).to_contain_text("Đã ghi nhận kết quả")
-    expect(phone.locator("dl.facts .badge")).to_have_text("Đã thực hiện")
-    expect(phone.locator("ul.history")).to_contain_text("Ghi nhận kết quả → Đã thực hiện")
+    expect(phone.locator("dl.facts .badge")).to_have_text("Bị lỡ")
+    expect(phone.locator("#confirm-form")).to_have_count(0)
+    look(phone, "48-phone-occurrence-online")

@@ -197,7 +197,7 @@ def test_unreadable_4xx_answer_is_a_definite_failure(fake, status, retryable):
 
 
 def test_fanpage_rejects_overlong_posts():
-    item = ContentItem(title="T", body_md="x", plain_text="x" * 63_300, html="")
+    item = ContentItem(title="T", body_md="x" * 63_300, plain_text="x" * 63_300, html="")
     assert "63,206" in REGISTRY["fanpage"].validate(item)[0]
 
 
@@ -278,3 +278,82 @@ def test_banner_slogan_is_upper_cased_and_at_most_120_characters():
     long = ContentItem(title="", body_md="", plain_text="a" * 121, html="")
     assert any("120" in p for p in REGISTRY["banner"].validate(long))
     assert REGISTRY["leaflet"].validate(long) == []
+
+
+# -- rate limits -----------------------------------------------------------------------------
+@pytest.mark.parametrize("code,status,scope", [(32, 400, "target"), (613, 400, "target"), (4, 400, "channel"),
+                                               (17, 400, "channel"), (100, 429, "target")])
+def test_graph_rate_limits_and_http_429_are_rate_limited_with_the_platform_wait(fake, code, status, scope):
+    from planner.channels import RateLimited
+
+    fake.rate_limit(PAGE.external_id, code, status=status, retry_after=75)
+    with pytest.raises(RateLimited) as caught:
+        REGISTRY["fanpage"].deliver(GOOD, PAGE, settings_for(fake.url), now=NOW)
+    assert caught.value.retryable and caught.value.retry_after == 75 and caught.value.scope == scope
+    assert fake.posts == []
+
+
+def test_zalo_rate_limit_on_create_is_rate_limited_and_creates_nothing(fake):
+    from planner.channels import RateLimited
+
+    fake.rate_limit("zalo", -32)
+    with pytest.raises(RateLimited):
+        REGISTRY["zalo"].deliver(GOOD, OA, settings_for(fake.url), now=NOW)
+    assert fake.posts == []
+
+
+# -- reconciliation: is the post there? ------------------------------------------------------
+SINCE = NOW - timedelta(hours=1)
+
+
+def test_fanpage_finds_marked_posts_across_feed_pages_and_reports_the_rest_absent(fake):
+    fanpage = REGISTRY["fanpage"]
+    sent = {ref: fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW, reference=ref).external_id
+            for ref in range(1, 231)}                      # three feed pages of 100
+    other = ContentItem(title="Tin khác", body_md="Khác.", plain_text="Khác.", html="")
+    found = fanpage.find_posts(PAGE, settings_for(fake.url), references={5: GOOD, 230: GOOD, 999: other},
+                               since=SINCE)
+    assert found == {5: sent[5], 230: sent[230]}           # 999 is certainly absent
+
+
+def test_fanpage_cannot_tell_when_the_listing_fails_or_there_is_no_token(fake):
+    fanpage = REGISTRY["fanpage"]
+    fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW, reference=7)
+    fake.fail_listing()
+    assert fanpage.find_posts(PAGE, settings_for(fake.url), references={7: GOOD}, since=SINCE) is None
+    fake.fail_listing(False)
+    assert fanpage.find_posts(PAGE, settings_for(fake.url, FACEBOOK_PAGE_TOKENS={}), references={7: GOOD},
+                              since=SINCE) is None
+
+
+def test_an_unmarked_post_with_the_same_text_makes_absence_uncertain(fake):
+    fanpage = REGISTRY["fanpage"]
+    fanpage.deliver(GOOD, PAGE, settings_for(fake.url), now=NOW)          # no marker (stripped, or posted by hand)
+    other = ContentItem(title="Tin khác", body_md="Khác.", plain_text="Khác.", html="")
+    found = fanpage.find_posts(PAGE, settings_for(fake.url), references={8: GOOD, 9: other}, since=SINCE)
+    assert found == {8: None}                               # 8: a person decides; 9: certainly absent
+
+
+def test_zalo_article_created_but_not_verified_is_found_by_its_title_marker(fake):
+    zalo = REGISTRY["zalo"]
+    fake.zalo_error_next(-201, action="verify")
+    with pytest.raises(OutcomeUnknown):
+        zalo.deliver(GOOD, OA, settings_for(fake.url), now=NOW, reference=42)
+    other = ContentItem(title="Tin khác", body_md="Khác.", plain_text="Khác.", html="")
+    found = zalo.find_posts(OA, settings_for(fake.url), references={42: GOOD, 43: other}, since=SINCE)
+    assert list(found) == [42] and found[42].startswith("zalo_")
+
+
+def test_channels_without_a_listing_cannot_tell():
+    assert REGISTRY["portal"].find_posts(PAGE, settings_for("http://x"), references={1: GOOD}, since=SINCE) is None
+
+
+@pytest.mark.parametrize("reference", [0, 1, 3, 4, 255, 123456789])
+def test_marker_is_invisible_and_reads_back(reference):
+    import unicodedata
+
+    from planner.channels.marker import find_markers, marker, strip_marker, with_marker
+
+    assert {unicodedata.category(ch) for ch in marker(reference)} == {"Cf"}   # format characters: not drawn
+    text = with_marker("Tiêu đề\n\nNội dung", reference)
+    assert find_markers(text) == [reference] and strip_marker(text) == "Tiêu đề\n\nNội dung"

@@ -162,3 +162,41 @@ def test_runs_as_a_module_and_prints_its_url():
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_rate_limited_page_refuses_every_post_with_headers_and_counts_requests(fake):
+    fake.rate_limit("123", 32, retry_after=90, regain_minutes=5)
+    request = urllib.request.Request(f"{fake.url}/v21.0/123/feed",
+                                     data=urlencode({"message": "x", "access_token": TOKEN}).encode())
+    for _ in range(3):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=5)
+        assert caught.value.code == 400 and json.loads(caught.value.read())["error"]["code"] == 32
+    assert caught.value.headers["Retry-After"] == "90"
+    usage = json.loads(caught.value.headers["X-Business-Use-Case-Usage"])
+    assert usage["123"][0]["estimated_time_to_regain_access"] == 5
+    assert _feed(fake, page="9", message="y", access_token=TOKEN)[0] == 200   # other pages are fine
+    assert fake.posts[0]["page_id"] == "9"
+    assert (fake.requests_to("123"), fake.requests_to("9"), fake.requests_to()) == (3, 1, 4)
+    fake.rate_limit("123", None)
+    assert _feed(fake, message="z", access_token=TOKEN)[0] == 200
+
+
+def test_page_feed_lists_posts_newest_first_with_paging(fake):
+    for text in ("một", "hai", "ba"):
+        _feed(fake, message=text, access_token=TOKEN)
+    with urllib.request.urlopen(f"{fake.url}/v21.0/123/feed?limit=2&access_token=t", timeout=5) as response:
+        first = json.loads(response.read())
+    assert [p["message"] for p in first["data"]] == ["ba", "hai"] and "next" in first["paging"]
+    with urllib.request.urlopen(f"{fake.url}/v21.0/123/feed?limit=2&after=2&access_token=t", timeout=5) as response:
+        second = json.loads(response.read())
+    assert [p["message"] for p in second["data"]] == ["một"] and "next" not in second["paging"]
+
+
+def test_zalo_article_is_listed_once_created_even_if_never_verified(fake):
+    _zalo(fake, "create", {"title": "T", "body": [1]})
+    request = urllib.request.Request(f"{fake.url}/v2.0/article/getslice?offset=0&limit=5",
+                                     headers={"access_token": TOKEN})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        listing = json.loads(response.read())
+    assert listing["error"] == 0 and [m["title"] for m in listing["data"]["medias"]] == ["T"]
