@@ -1,6 +1,8 @@
 """Typed SQLAlchemy models, one module per area; imported here so metadata is complete."""
 from planner.models.audit import AuditEntry
 from planner.models.content import Message, MessageVersion, Priority, VersionStatus
+from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Level, Measure,
+                                       ResultSource)
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowKind
@@ -10,7 +12,8 @@ from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, Sc
                                      WorkerHeartbeat)
 
 __all__ = [
-    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus",
+    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem",
+    "Indicator", "IndicatorResult", "Level", "Measure", "ResultSource",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",
