@@ -255,6 +255,8 @@ def _paths() -> dict:
 
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
+    from planner import openapi_supervision as supervision
+
     error_body = {"application/json": {"schema": ref("Error")}}
     return {
         "openapi": "3.1.0",
@@ -264,12 +266,13 @@ def build_openapi() -> dict:
                                 "Thời gian: ISO 8601 UTC, kèm trường *_local theo giờ Việt Nam."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports")],
-        "paths": _paths(),
+        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
+                                                "supervision")],
+        "paths": _paths() | supervision.paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | supervision.SCHEMAS,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },
