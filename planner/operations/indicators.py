@@ -47,6 +47,12 @@ def plan_indicators(session: Session, plan_id: int) -> list[Indicator]:
 
 def parse_number(text, field: str, errors: dict[str, str], *, required: bool = True) -> float | None:
     """A non-negative number typed by a person ('1.234' or '1234' or '12,5'); records an error otherwise."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):  # from JSON or a spreadsheet cell
+        value = float(text)
+        if not math.isfinite(value) or value < 0 or value > MAX_VALUE:
+            errors[field] = "Số phải từ 0 đến 1.000.000.000."
+            return None
+        return value
     raw = str(text if text is not None else "").strip().replace(" ", "")
     if not raw:
         if required:
@@ -131,3 +137,24 @@ def result_history(session: Session, indicator_id: int, unit_id: int) -> list[In
 def _figure(result: IndicatorResult) -> str:
     value = f"{result.value:g}"
     return f"{value}/{result.denominator:g}" if result.denominator is not None else value
+
+
+def village_indicators(session: Session, unit: Unit, *, today: dt.date) -> list[tuple[Indicator, IndicatorResult | None]]:
+    """Village-level indicators running now in plans of the units above `unit`, each with its latest figure."""
+    from planner.models import Plan
+
+    ancestors = [int(x) for x in unit.path.strip("/").split("/") if x]
+    rows = session.scalars(
+        select(Indicator).join(Plan, Plan.id == Indicator.plan_id)
+        .where(Plan.unit_id.in_(ancestors), Indicator.level == Level.VILLAGE, Plan.starts_on <= today,
+               (Plan.ends_on.is_(None)) | (Plan.ends_on >= today),
+               (Indicator.starts_on.is_(None)) | (Indicator.starts_on <= today),
+               (Indicator.deadline.is_(None)) | (Indicator.deadline >= today))
+        .order_by(Indicator.plan_id, Indicator.position)).all()
+    out = []
+    for ind in rows:
+        latest = session.scalars(select(IndicatorResult).where(
+            IndicatorResult.indicator_id == ind.id, IndicatorResult.unit_id == unit.id,
+            IndicatorResult.replaced_at.is_(None)).order_by(IndicatorResult.measured_on.desc())).first()
+        out.append((ind, latest))
+    return out
