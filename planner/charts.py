@@ -4,7 +4,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 PALETTE = ("#1f5f8b", "#d9822b", "#3c8d40", "#8e44ad", "#c0392b", "#7f8c8d", "#16a085")
-FONT = 'font-family="Liberation Sans, Arial, sans-serif" font-size="11"'
+FONT = 'font-family="Planner Sans, Liberation Sans, Arial, sans-serif" font-size="11"'
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:

@@ -7,7 +7,7 @@ from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowKind
 from planner.models.printing import PrintOrder, PrintStatus
-from planner.models.reports import Report, ReportKind, ReportStatus
+from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
                                      WorkerHeartbeat)
 
@@ -15,7 +15,7 @@ __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem",
     "Indicator", "IndicatorResult", "Level", "Measure", "ResultSource",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
-    "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
+    "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",
     "WorkerHeartbeat",
 ]
