@@ -41,19 +41,28 @@ ACTIVITY_COLUMNS = ["Phát loa kế hoạch", "Đã phát", "Trong đó phát b�
                     "Bài đăng đã đăng", "Ấn phẩm đã giao"]
 
 
-def row_cells(row: Row) -> list:
+def shown_indicators(data: Drilldown) -> list[int]:
+    """Indicators that apply to at least one unit of this level (a commune count has no village column)."""
+    return [n for n in range(len(data.indicators))
+            if any(r.figures[n].is_applicable for r in data.rows) or not data.rows]
+
+
+def row_cells(row: Row, shown: list[int] | None = None) -> list:
     """The same columns for every unit: activity, then each indicator's result, share of target and trend."""
     b = row.broadcasts
     cells = [row.unit.name, b.planned, b.delivered, b.made_up, b.lost, b.pending, row.posts_published,
              row.leaflets_delivered]
-    for fig in row.figures:
+    for n, fig in enumerate(row.figures):
+        if shown is not None and n not in shown:
+            continue
         cells += [figure_text(fig), f"{round(100 * fig.progress)}%" if fig.is_applicable else "", trend_text(fig)]
     return cells
 
 
 def unit_columns(data: Drilldown) -> list[str]:
     cols = ["Đơn vị"] + ACTIVITY_COLUMNS
-    for ind in data.indicators:
+    for n in shown_indicators(data):
+        ind = data.indicators[n]
         short = ind.name if len(ind.name) <= 40 else ind.name[:39] + "…"
         cols += [f"{short}: kết quả", f"{short}: so với chỉ tiêu {target_text(Figure(ind))}", f"{short}: xu hướng 7 ngày"]
     return cols
@@ -61,8 +70,9 @@ def unit_columns(data: Drilldown) -> list[str]:
 
 def unit_table(data: Drilldown) -> Table:
     """One row per child unit (furthest behind first) and the total of the unit drilled into."""
-    return Table(f"Theo đơn vị - {data.root.unit.name}", unit_columns(data), [row_cells(r) for r in data.rows],
-                 ["Tổng cộng"] + row_cells(data.root)[1:])
+    shown = shown_indicators(data)
+    return Table(f"Theo đơn vị - {data.root.unit.name}", unit_columns(data),
+                 [row_cells(r, shown) for r in data.rows], ["Tổng cộng"] + row_cells(data.root, shown)[1:])
 
 
 def indicator_table(data: Drilldown) -> Table:
@@ -93,7 +103,7 @@ def ranking_chart(data: Drilldown) -> str | None:
     """Units ranked on the first indicator that applies to them (furthest behind first)."""
     for n, ind in enumerate(data.indicators):
         items = [(r.unit.name, r.figures[n].measure) for r in data.rows if r.figures[n].is_applicable]
-        if items:
+        if any(value is not None for _, value in items):
             unit = "%" if ind.is_percentage else ""
             return charts.ranking_bars(f"Xếp hạng: {ind.name}", items[:60], ind.target, unit=unit)
     return None

@@ -106,14 +106,16 @@ def sync_due_items(session: Session, plan: Plan, *, today: dt.date) -> int:
 
 
 def due_items_for(session: Session, plan: Plan, root: Unit, *, today: dt.date, ahead: int = 31) -> list[DueState]:
-    """Open items of units at or below `root`: overdue ones and those due within `ahead` days, soonest first."""
+    """Open items of units at or below `root` due within `ahead` days (soonest first), then the overdue ones."""
     sync_due_items(session, plan, today=today)
     rows = session.scalars(
         select(DueItem).join(Unit, Unit.id == DueItem.unit_id)
         .where(DueItem.plan_id == plan.id, DueItem.done_at.is_(None), Unit.path.startswith(root.path, autoescape=True),
                DueItem.due_on <= today + dt.timedelta(days=ahead))
         .order_by(DueItem.due_on, DueItem.id)).all()
-    return [DueState(item, (item.due_on - today).days) for item in rows]
+    states = [DueState(item, (item.due_on - today).days) for item in rows]
+    # Reminders first (soonest first), then overdue items (most recent first): old ones matter least.
+    return sorted(states, key=lambda d: (d.days_left < 0, abs(d.days_left)))
 
 
 def mark_done(session: Session, item: DueItem, user: User, *, now: dt.datetime) -> None:

@@ -85,6 +85,8 @@ def show(report_id: int):
         action = request.form.get("action", "save")
         try:
             if action == "issue":
+                if "narrative_md" in request.form:  # the author's last edits go into the issued report
+                    update_draft(session, report, current_user, request.form)
                 issue_report(session, report, current_user, now=utcnow())
                 message = f"Đã ban hành báo cáo số {report.number}. Tệp PDF sẽ sẵn sàng sau ít phút."
             elif action == "correct":
