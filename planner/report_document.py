@@ -94,8 +94,8 @@ def report_tables(session: Session, report: Report) -> list[Table]:
     tables.append(outcome)
     for n, ind in enumerate(drill.indicators):
         rows = [r for r in drill.rows if r.figures[n].is_applicable]
-        if not rows or not drill.root.figures[n].is_applicable:
-            continue
+        if not any(r.figures[n].value is not None for r in rows) or not drill.root.figures[n].is_applicable:
+            continue  # nothing reported for this indicator below this unit: no table of dashes
         tables.append(Table(f"Bảng {len(tables) + 1}. {ind.name} theo đơn vị",
                             ["Đơn vị", "Kết quả", "Đạt so với chỉ tiêu", "Xu hướng 7 ngày"],
                             [[r.unit.name, dt_tables.figure_text(r.figures[n]) or "—",
