@@ -105,3 +105,12 @@ def test_village_head_sends_this_weeks_figures_from_the_phone_page(app, demo, db
     other = _ind(db, "to-huong-dan")  # a commune-level count is not the village's to send
     assert client.post(f"/x/{token}/results", data={"csrf_token": csrf_from(page), "indicator_id": other.id,
                                                     "value": "1"}).status_code == 404
+
+
+def test_demo_figures_are_added_once_so_the_dashboard_has_outcomes(app, demo, db):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo-history"]).exit_code == 0
+    count = db.scalar(select(func.count()).select_from(IndicatorResult))
+    assert count == 42 * 4 * 2  # two running village indicators, four weeks
+    assert runner.invoke(args=["demo-history"]).exit_code == 0
+    assert db.scalar(select(func.count()).select_from(IndicatorResult)) == count
