@@ -1,6 +1,9 @@
 """OpenAPI entries for supervision: units, indicators and results, the drill-down dashboard, report downloads."""
 from __future__ import annotations
 
+import copy
+
+from planner.openapi import SCHEMAS as BASE
 from planner.openapi import BOOL, INT, NULL_INT, STR, _path_param, _query, listing, nullable, obj, op, ref, stamp
 
 NUM = {"type": "number"}
@@ -53,8 +56,12 @@ SCHEMAS = {
                         "signer_name": STR, "signer_title": STR}, ["signer_name"]),
     "ReportEdit": obj({"narrative_md": {**STR, "description": "Markdown, làm sạch khi hiển thị"}, "number": STR,
                        "signer_name": STR, "signer_title": STR}),
+    "PrintOrderInput": copy.deepcopy(BASE["PrintOrderInput"]),
     "UnitList": listing("UnitItem"), "IndicatorList": listing("Indicator"), "ResultList": listing("IndicatorResult"),
 }
+
+SCHEMAS["PrintOrderInput"]["properties"]["for_unit_id"] = {
+    **INT, "description": "Đơn vị cấp dưới nhận ấn phẩm (báo cáo tính đơn cho đơn vị này)"}
 
 
 def paths() -> dict:

@@ -10,6 +10,7 @@ from planner.models import Delivery, DeliveryStatus, Occurrence, PrintOrder, Pri
 from planner.operations.audit import record
 from planner.reports import natural_key, plan_dashboard, print_summary
 from tests.app import factories as f
+from tests.app.test_api import api  # noqa: F401 — a fixture
 
 
 def _unit(db, code: str) -> Unit:
@@ -94,3 +95,21 @@ def test_vietnamese_order_puts_d_bar_after_d_and_thon_2_before_thon_10():
     names = ["Thôn 10", "Đồng Tâm", "Thôn 2", "Dân Chủ", "Eo Lê", "Ấp Mới", "An Bình"]
     assert sorted(names, key=natural_key) == ["An Bình", "Ấp Mới", "Dân Chủ", "Đồng Tâm", "Eo Lê", "Thôn 2",
                                               "Thôn 10"]
+
+
+def test_a_province_officer_orders_prints_for_a_commune_below_it(api, demo):
+    from tests.app.test_api import approved_version_id
+
+    db = demo
+    province = _unit(db, "tinh-thanh-hoa")
+    officer = f.user(db, "vanhoa")
+    officer.unit_id = province.id  # a provincial officer for this test
+    db.commit()
+    client = api("vanhoa")
+    body = {"version_id": approved_version_id(db, "ngoc-lac-asxh-2026", "leaflet"), "product": "leaflet_a5",
+            "quantity": 300, "print_shop_id": _unit(db, "in-ngoc-lac").id}
+    resp = client.post("/print-orders", json=body | {"for_unit_id": _unit(db, "xa-ngoc-lac").id})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert db.get(PrintOrder, resp.get_json()["id"]).for_unit_id == _unit(db, "xa-ngoc-lac").id
+    outside = client.post("/print-orders", json=body | {"for_unit_id": _unit(db, "bhxh-tap-chi").id})
+    assert outside.status_code == 400 and "for_unit_id" in outside.get_json()["error"]["fields"]
