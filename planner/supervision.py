@@ -168,12 +168,18 @@ def _add_prints(session, plan, root, filters, total: Row, by_path) -> None:
 
 def latest_results(session: Session, indicator_ids: list[int], root: Unit, as_of: dt.date) -> dict:
     """{(indicator_id, unit path): (value, denominator)}: each unit's latest figure in force on `as_of`."""
+    in_scope = (IndicatorResult.indicator_id.in_(indicator_ids), IndicatorResult.replaced_at.is_(None),
+                IndicatorResult.measured_on <= as_of, Unit.path.startswith(root.path, autoescape=True))
+    last = (select(IndicatorResult.indicator_id, IndicatorResult.unit_id,
+                   func.max(IndicatorResult.measured_on).label("day"))
+            .join(Unit, Unit.id == IndicatorResult.unit_id).where(*in_scope)
+            .group_by(IndicatorResult.indicator_id, IndicatorResult.unit_id).subquery())
     rows = session.execute(
         select(IndicatorResult.indicator_id, Unit.path, IndicatorResult.value, IndicatorResult.denominator)
         .join(Unit, Unit.id == IndicatorResult.unit_id)
-        .where(IndicatorResult.indicator_id.in_(indicator_ids), IndicatorResult.replaced_at.is_(None),
-               IndicatorResult.measured_on <= as_of, Unit.path.startswith(root.path, autoescape=True))
-        .order_by(IndicatorResult.measured_on, IndicatorResult.id))
+        .join(last, (last.c.indicator_id == IndicatorResult.indicator_id) & (last.c.unit_id == IndicatorResult.unit_id)
+              & (last.c.day == IndicatorResult.measured_on))
+        .where(IndicatorResult.replaced_at.is_(None)))
     return {(ind, path): (value, den) for ind, path, value, den in rows}
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from planner import localtime
@@ -107,7 +108,11 @@ def sync_due_items(session: Session, plan: Plan, *, today: dt.date) -> int:
 
 def due_items_for(session: Session, plan: Plan, root: Unit, *, today: dt.date, ahead: int = 31) -> list[DueState]:
     """Open items of units at or below `root` due within `ahead` days (soonest first), then the overdue ones."""
-    sync_due_items(session, plan, today=today)
+    try:
+        with session.begin_nested():  # two first viewers at once: the second one's inserts just lose
+            sync_due_items(session, plan, today=today)
+    except IntegrityError:
+        pass
     rows = session.scalars(
         select(DueItem).join(Unit, Unit.id == DueItem.unit_id)
         .where(DueItem.plan_id == plan.id, DueItem.done_at.is_(None), Unit.path.startswith(root.path, autoescape=True),

@@ -81,6 +81,8 @@ def check_result(indicator: Indicator, unit: Unit | None, on: dt.date | None, va
         errors["unit_id"] = "Vui lòng chọn đơn vị."
     elif unit.kind not in LEVEL_KINDS[indicator.level]:
         errors["unit_id"] = LEVEL_ERRORS[indicator.level]
+    elif indicator.level is not Level.UNIT and not unit.path.startswith(indicator.plan.unit.path):
+        errors["unit_id"] = f"{unit.name} không thuộc địa bàn của kế hoạch."
     if on is None:
         errors["on"] = "Ngày không hợp lệ (dd/mm/yyyy)."
     elif on > today:

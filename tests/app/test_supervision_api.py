@@ -65,7 +65,30 @@ def test_bad_results_are_refused_field_by_field_and_nothing_is_written(api, demo
     assert_error(officer.post(url, json={"unit_id": unit_id(demo, "bhxh-tap-chi"), "on": yesterday, "value": 1,
                                          "denominator": 2}), 400, "unit_id")
     assert_error(api("duyet").post(url, json={"unit_id": village, "on": yesterday, "value": 1, "denominator": 2}), 403)
+    other = _other_village(demo)
+    assert_error(api("giamsat").post(url, json={"unit_id": other, "on": yesterday, "value": 1, "denominator": 2}), 403)
+    admin = api("admin")
+    resp = admin.post(url, json={"unit_id": other, "on": yesterday, "value": 1, "denominator": 2})
+    assert_error(resp, 400, "unit_id")
+    assert "không thuộc địa bàn" in resp.get_json()["error"]["fields"]["unit_id"]
     assert demo.scalar(select(IndicatorResult)) is None
+
+
+def _other_village(db) -> int:
+    """A village of another commune of the province (outside the Ngọc Lặc plan)."""
+    from planner.models import Unit, UnitKind
+
+    province = db.scalar(select(Unit).where(Unit.code == "tinh-thanh-hoa"))
+    commune = Unit(code="xa-khac", name="Xã Khác", kind=UnitKind.COMMUNE, parent=province)
+    db.add(commune)
+    db.flush()
+    commune.path = f"{province.path}{commune.id:08d}/"
+    village = Unit(code="xa-khac-thon-1", name="Thôn 1", kind=UnitKind.VILLAGE, parent=commune)
+    db.add(village)
+    db.flush()
+    village.path = f"{commune.path}{village.id:08d}/"
+    db.commit()
+    return village.id
 
 
 def test_units_are_listed_in_scope_filtered_by_kind_and_parent_in_vietnamese_order(api, demo):
