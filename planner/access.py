@@ -17,6 +17,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "print.fulfil": {Role.PRINT_SHOP},
     "report.view": {Role.SUPERVISOR, Role.PLANNER, Role.EDITOR, Role.APPROVER},
     "report.create": {Role.SUPERVISOR, Role.PLANNER, Role.EDITOR},
+    "result.record": {Role.PLANNER, Role.EDITOR},
     "admin": set(),
 }
 

@@ -99,6 +99,9 @@ def demo_history_cli():
 
     session = db_session()
     added = add_demo_history(session, now=utcnow(), settings=current_app.config)
+    from planner.operations.demo_results import add_demo_results
+
+    add_demo_results(session, now=utcnow())  # weekly indicator figures of the villages (once)
     session.commit()
     click.echo(f"Đã thêm {added} lượt phát đã qua cho dữ liệu mẫu." if added else "Dữ liệu mẫu đã có lịch sử.")
 

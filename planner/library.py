@@ -12,6 +12,7 @@ from planner.library_checks import (
     plain, read_text, split_front_matter, top_list,
 )
 from planner.library_messages import MESSAGE_KEYS, PRIORITIES, STATUSES, MessageRecord, read_message
+from planner.library_indicators import check_indicators
 from planner.library_schedules import (
     ONLINE_POST_SECONDS, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays, read_schedules,
 )
@@ -279,10 +280,7 @@ def _check_details(f: Fields) -> dict:
     if data is None:
         return {}
     d = Fields(f.report, f.file, data, "details.", f.line("details"))
-    for item in d.items("indicators"):
-        item.only({"name", "target", "from", "deadline", "note"})
-        item.text("name"), item.text("target")
-        item.order("deadline", item.date("from"), item.date("deadline"), "hạn chót trước ngày bắt đầu")
+    indicators = check_indicators(d.items("indicators"))
     for item in d.items("duties"):
         item.only({"unit", "role", "tasks"})
         item.unit(), item.strings("tasks", required=True)
@@ -291,10 +289,10 @@ def _check_details(f: Fields) -> dict:
         item.text("what"), item.unit()
         item.date("due", required=True, yearly=item.flag("yearly"))
     for item in d.items("reporting"):
-        item.only({"unit", "to", "via", "frequency", "due", "note"})
-        item.unit(), item.text("to"), item.unit("via", required=False)
+        item.only({"unit", "to", "via", "frequency", "due", "due_day", "note"})
+        item.unit(), item.text("to"), item.unit("via", required=False), item.integer("due_day", default=None)
         frequency = item.choice("frequency", REPORT_FREQUENCIES, label="kỳ báo cáo")
         item.date("due", required=frequency == "once")
     for key in ("purposes", "requirements", "funding"):
         d.strings(key)
-    return plain(d.data)
+    return plain(d.data) | ({"indicators": indicators} if "indicators" in d.data else {})

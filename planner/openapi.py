@@ -333,6 +333,7 @@ def _paths() -> dict:
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
+    from planner import openapi_supervision as supervision
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -348,12 +349,13 @@ def build_openapi() -> dict:
                                 "Thời gian: ISO 8601 UTC, kèm trường *_local theo giờ Việt Nam."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports")],
-        "paths": paths,
+        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
+                                                 "supervision")],
+        "paths": paths | supervision.paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": schemas,
+            "schemas": schemas | supervision.SCHEMAS,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

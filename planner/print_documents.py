@@ -377,12 +377,14 @@ def report_context(doc: dict) -> dict:
             "rows": [[_cell(v) for v in row] for row in table.get("rows") or []],
             "total_row": [_cell(v) for v in table["total_row"]] if table.get("total_row") else None,
         } for table in section.get("tables") or []]
-        sections.append({"heading": section.get("heading", ""),
-                         "paragraphs": list(section.get("paragraphs") or []), "tables": tables})
+        # `html` must come from planner.markup.render_markdown and `charts` from planner.charts (both safe).
+        sections.append({"heading": section.get("heading", ""), "html": section.get("html") or "",
+                         "paragraphs": list(section.get("paragraphs") or []), "tables": tables,
+                         "charts": list(section.get("charts") or [])})
     intro = list(doc.get("intro_paragraphs") or [])
     # The body ends with "./.": on the last paragraph, or alone after a closing table.
     last = sections[-1]["paragraphs"] if sections else intro
-    closing_inline = bool(last) and not (sections and sections[-1]["tables"])
+    closing_inline = bool(last) and not (sections and (sections[-1]["tables"] or sections[-1]["charts"]))
     if closing_inline:
         text = last[-1].rstrip()
         last[-1] = text + ("/." if text.endswith(".") else "./.")

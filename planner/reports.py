@@ -6,12 +6,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from planner import localtime
 from planner.channels import CHANNEL_LABELS
 from planner.models.content import version_audiences
-from planner.models import (AudienceGroup, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
+from planner.vnsort import vietnamese_key
+from planner.models import (AudienceGroup, AuditEntry, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
                             PeriodRule, Plan, PrintOrder, PrintStatus, ReportKind, Target, Unit, User)
 
 DONE = {DeliveryStatus.DELIVERED}
@@ -44,13 +45,15 @@ class Tally:
     delivered: int = 0
     lost: int = 0
     pending: int = 0
+    made_up: int = 0  # delivered as the make-up of a missed broadcast (counted once, inside `delivered`)
 
-    def add(self, status: DeliveryStatus, n: int) -> None:
+    def add(self, status: DeliveryStatus, n: int, *, is_makeup: bool = False) -> None:
         if status is DeliveryStatus.CANCELLED:
             return
         self.planned += n
         if status in DONE:
             self.delivered += n
+            self.made_up += n if is_makeup else 0
         elif status in LOST:
             self.lost += n
         else:
@@ -75,40 +78,51 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
                    last: dt.date | None = None, root: Unit | None = None) -> Dashboard:
     """Planned vs delivered vs missed by channel, by unit (rolled up to the root's children) and audience."""
     root = root or user.unit
-    stmt = (select(Delivery.status, Delivery.channel, Unit.path, func.count())
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    scope = (Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True), ~made_up_elsewhere())
+    stmt = (select(Delivery.status, Delivery.channel, Unit.path, is_makeup, func.count())
             .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
-            .group_by(Delivery.status, Delivery.channel, Unit.path))
+            .where(*scope)
+            .group_by(Delivery.status, Delivery.channel, Unit.path, is_makeup))
     # A delivery counts once in the totals and once under EACH audience its version was for.
-    by_audience = (select(Delivery.status, AudienceGroup.name, func.count())
+    by_audience = (select(Delivery.status, AudienceGroup.name, is_makeup, func.count())
                    .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
                    .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
                    .join(version_audiences, version_audiences.c.version_id == Occurrence.message_version_id)
                    .join(AudienceGroup, AudienceGroup.id == version_audiences.c.audience_id)
-                   .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
-                   .group_by(Delivery.status, AudienceGroup.name))
+                   .where(*scope)
+                   .group_by(Delivery.status, AudienceGroup.name, is_makeup))
     if first and last:
         lo, hi = localtime.local_range_bounds(first, last)
         stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
         by_audience = by_audience.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
     data = Dashboard()
     names = _child_names(session, root)
-    for status, channel, path, n in session.execute(stmt):
-        data.total.add(status, n)
-        data.by_channel[CHANNEL_LABELS.get(channel, channel)].add(status, n)
-        data.by_unit[names.get(_child_segment(root.path, path), root.name)].add(status, n)
-    for status, audience, n in session.execute(by_audience):
-        data.by_audience[audience].add(status, n)
+    for status, channel, path, makeup, n in session.execute(stmt):
+        for tally in (data.total, data.by_channel[CHANNEL_LABELS.get(channel, channel)],
+                      data.by_unit[names.get(_child_segment(root.path, path), root.name)]):
+            tally.add(status, n, is_makeup=bool(makeup))
+    for status, audience, makeup, n in session.execute(by_audience):
+        data.by_audience[audience].add(status, n, is_makeup=bool(makeup))
     data.reasons = _reasons(session, plan, root, stmt_range=(first, last))
     return data
 
 
-def natural_key(name: str) -> list:
-    """Sort key putting 'Thôn 2' before 'Thôn 10'."""
-    import re
+def made_up_elsewhere():
+    """SQL condition: this delivery was missed and a make-up broadcast (not cancelled) replaces it.
 
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+    Such a broadcast is counted once, through its make-up, rather than twice as planned.
+    """
+    makeup, makeup_delivery = aliased(Occurrence), aliased(Delivery)
+    return (select(makeup.id).join(makeup_delivery, makeup_delivery.occurrence_id == makeup.id)
+            .where(makeup.replaces_delivery_id == Delivery.id,
+                   makeup_delivery.status != DeliveryStatus.CANCELLED).exists())
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key in Vietnamese order: Đ after D, 'Thôn 2' before 'Thôn 10'."""
+    return vietnamese_key(name)
 
 
 def sorted_groups(groups: dict) -> list[tuple[str, Tally]]:
@@ -128,7 +142,7 @@ def _child_names(session: Session, root: Unit) -> dict[str, str]:
 def _reasons(session: Session, plan: Plan, root: Unit, stmt_range) -> Counter:
     stmt = (select(Delivery.reason, func.count()).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(LOST),
+            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(LOST), ~made_up_elsewhere(),
                    Unit.path.startswith(root.path, autoescape=True)).group_by(Delivery.reason))
     first, last = stmt_range
     if first and last:
@@ -138,22 +152,45 @@ def _reasons(session: Session, plan: Plan, root: Unit, stmt_range) -> Counter:
 
 
 def print_summary(session: Session, plan: Plan, root: Unit, first: dt.date, last: dt.date) -> list[list[str]]:
-    """Rows: product, orders, copies ordered, copies delivered, within the period."""
+    """Rows: product, orders placed, copies ordered (placed in the period), copies delivered in the period.
+
+    An order counts for the unit it is for (a commune's order placed by the province counts for the
+    commune); its copies count as delivered in the period the shop delivered them, whenever it was placed.
+    """
     lo, hi = localtime.local_range_bounds(first, last)
-    rows = session.execute(
-        select(PrintOrder.product, PrintOrder.status, func.count(), func.sum(PrintOrder.quantity))
-        .join(MessageVersion, MessageVersion.id == PrintOrder.message_version_id)
-        .join(Message, Message.id == MessageVersion.message_id).join(Unit, Unit.id == PrintOrder.unit_id)
-        .where(Message.plan_id == plan.id, PrintOrder.created_at >= lo, PrintOrder.created_at < hi,
-               Unit.path.startswith(root.path, autoescape=True), PrintOrder.status != PrintStatus.CANCELLED)
-        .group_by(PrintOrder.product, PrintOrder.status)).all()
     agg: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for product, status, n, qty in rows:
+    base = _orders_in_scope(plan, root)
+    for product, n, qty in session.execute(
+            base.with_only_columns(PrintOrder.product, func.count(), func.sum(PrintOrder.quantity))
+            .where(PrintOrder.created_at >= lo, PrintOrder.created_at < hi, PrintOrder.status != PrintStatus.CANCELLED)
+            .group_by(PrintOrder.product)):
         agg[product][0] += n
         agg[product][1] += qty or 0
-        if status is PrintStatus.DELIVERED:
-            agg[product][2] += qty or 0
+    delivered = order_delivered_at()
+    for product, qty in session.execute(
+            base.with_only_columns(PrintOrder.product, func.sum(PrintOrder.quantity))
+            .join(delivered, delivered.c.order_id == PrintOrder.id)
+            .where(PrintOrder.status == PrintStatus.DELIVERED, delivered.c.at >= lo, delivered.c.at < hi)
+            .group_by(PrintOrder.product)):
+        agg[product][2] += qty or 0
     return [[p, str(a[0]), _num(a[1]), _num(a[2])] for p, a in sorted(agg.items())]
+
+
+def _orders_in_scope(plan: Plan, root: Unit):
+    """Orders of the plan's messages for units at or below `root` (the unit an order is for, else its orderer)."""
+    return (select(PrintOrder.id)
+            .join(MessageVersion, MessageVersion.id == PrintOrder.message_version_id)
+            .join(Message, Message.id == MessageVersion.message_id)
+            .join(Unit, Unit.id == func.coalesce(PrintOrder.for_unit_id, PrintOrder.unit_id))
+            .where(Message.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True)))
+
+
+def order_delivered_at():
+    """Subquery (order_id, at): when each print order was marked delivered, from the audit log."""
+    return (select(AuditEntry.entity_id.label("order_id"), func.max(AuditEntry.at).label("at"))
+            .where(AuditEntry.entity_type == "print_orders", AuditEntry.action == "print_order.status",
+                   AuditEntry.to_state == PrintStatus.DELIVERED.value)
+            .group_by(AuditEntry.entity_id).subquery())
 
 
 def _num(n: int) -> str:

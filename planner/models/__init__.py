@@ -2,20 +2,23 @@
 from planner.models.audit import AuditEntry
 from planner.models.concurrency import GenerationLock, IdempotencyKey
 from planner.models.content import Message, MessageVersion, Priority, VersionStatus
+from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Level, Measure,
+                                       ResultSource)
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowKind
 from planner.models.printing import PrintOrder, PrintStatus
-from planner.models.reports import Report, ReportKind, ReportStatus
+from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.security import FeedKey, LoginThrottle, UserSession
 from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
                                      WorkerHeartbeat)
 
 __all__ = [
-    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "FeedKey",
-    "GenerationLock", "IdempotencyKey", "LoginThrottle", "UserSession",
+    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
+    "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
+    "ResultSource", "UserSession",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
-    "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
+    "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",
     "WorkerHeartbeat",
 ]

@@ -67,6 +67,8 @@ class PrintOrder(Base):
     quantity: Mapped[int] = mapped_column()
     print_shop_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # The unit the copies are for when a higher unit orders for it (reports count the order there).
+    for_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[PrintStatus] = mapped_column(enum_type(PrintStatus), default=PrintStatus.SUBMITTED)
     note: Mapped[str] = mapped_column(Text, default="")

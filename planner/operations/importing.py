@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from planner.models import (AudienceGroup, Message, MessageVersion, PeriodRule, Plan, Priority,
                             SlotGrid, Target, Unit, UnitKind, VersionStatus, Window, WindowKind)
+from planner.models.indicators import Indicator
+from planner.operations.indicators import indicator_values
 
 
 @dataclass
@@ -110,6 +112,10 @@ def _import_plan(session: Session, rec, units: dict[str, Unit], summary: ImportS
         _, a_state = _upsert(session, AudienceGroup, {"plan_id": plan.id, "code": aud.code},
                              {"name": aud.name, "position": position})
         summary.add("audience", a_state)
+    for position, item in enumerate(rec.details.get("indicators") or []):
+        _, i_state = _upsert(session, Indicator, {"plan_id": plan.id, "code": item["code"]},
+                             indicator_values(item, position))
+        summary.add("indicator", i_state)
     session.flush()
     return plan
 

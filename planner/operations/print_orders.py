@@ -54,6 +54,7 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     shop = session.get(Unit, int(shop_id)) if re.fullmatch(r"[0-9]{1,9}", shop_id) else None
     if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
+    for_unit = _for_unit(session, user, data.get("for_unit_id"), errors)
     if not errors:
         problem = order_content_problem(version)
         if problem:
@@ -62,6 +63,7 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
         raise PrintOrderError(errors)
     order = PrintOrder(version=version, product=product, width_mm=round(size[0]), height_mm=round(size[1]),
                        quantity=int(quantity), print_shop=shop, unit_id=user.unit_id, created_by=user,
+                       for_unit_id=for_unit.id if for_unit else None,
                        note=(data.get("note") or "").strip()[:2000], status=PrintStatus.SUBMITTED,
                        created_at=now, updated_at=now)
     session.add(order)
@@ -86,6 +88,18 @@ def order_content_problem(version: MessageVersion) -> str:
     if version.channel == "banner" and not html_text(body_html):
         return "Khẩu hiệu trống: nội dung đã duyệt của băng rôn không có chữ nào."
     return unprintable_message(public_headline(version) + "\n" + html_text(body_html))
+
+
+def _for_unit(session: Session, user: User, value, errors: dict[str, str]) -> Unit | None:
+    """The unit below the orderer's that the copies are for (reports count the order there), if given."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    unit = session.get(Unit, int(text)) if re.fullmatch(r"[0-9]{1,9}", text) else None
+    if unit is None or unit.id == user.unit_id or not unit.path.startswith(user.unit.path):
+        errors["for_unit_id"] = "Đơn vị nhận ấn phẩm phải là một đơn vị cấp dưới của bạn."
+        return None
+    return unit
 
 
 def _mm(value) -> float | None:

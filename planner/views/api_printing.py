@@ -78,6 +78,7 @@ def create_print_order():
     """Order prints of an approved leaflet/banner/poster version from a print shop."""
     require("print.order")
     data = json_body({"version_id": int, "product": str, "width_mm": float, "height_mm": float, "quantity": int,
+                      "for_unit_id": int,
                       "print_shop_id": int, "note": str}, required=("version_id",))
     session = db_session()
     version = session.get(MessageVersion, int(data["version_id"]))

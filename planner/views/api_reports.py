@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, jsonify, send_file, url_for
+from flask import Response, current_app, jsonify, request, send_file, url_for
 from sqlalchemy import select
 
 from planner.access import sees_unit
 from planner.db import utcnow
 from planner.models import Report, ReportStatus, Unit
-from planner.operations.reporting import ReportError, period_label, request_report
+from planner.operations.reporting import (ReportError, correct_report, issue_report, period_label, request_report,
+                                          update_draft)
+from planner.report_document import report_tables
+from planner.tables import to_xlsx
 from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
                                require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
@@ -24,7 +27,11 @@ def report_json(report: Report) -> dict:
             "signer_title": report.signer_title, "status": report.status.value, "status_label": report.status_label,
             "error": report.error, "requested_by": user_ref(report.requested_by),
             **stamp("created_at", report.created_at), **stamp("finished_at", report.finished_at),
-            "pdf_url": url_for("api.report_pdf", report_id=report.id) if ready else None}
+            "purpose": report.purpose.value, "purpose_label": report.purpose_label, "is_issued": report.is_issued,
+            **stamp("issued_at", report.issued_at), "register_no": report.register_no,
+            "replaces_id": report.replaces_id, "narrative_md": report.narrative_md,
+            "pdf_url": url_for("api.report_pdf", report_id=report.id) if ready else None,
+            "xlsx_url": url_for("api.report_xlsx", report_id=report.id)}
 
 
 def load_report(report_id: int) -> Report:
@@ -53,7 +60,7 @@ def create_report(plan_id: int):
     require("report.create")
     plan = load_plan(plan_id)
     data = json_body({"kind": str, "year": int, "month": int, "unit_id": int, "number": str, "signer_name": str,
-                      "signer_title": str})
+                      "signer_title": str, "purpose": str, "period_start": str, "period_end": str})
     session = db_session()
     unit = session.get(Unit, int(data.get("unit_id") or api_user().unit_id))
     if unit is None or not sees_unit(api_user(), unit):
@@ -83,3 +90,72 @@ def report_pdf(report_id: int):
         raise ApiError(404, "Báo cáo chưa sẵn sàng.", code="report_not_ready")
     return send_file(path, mimetype="application/pdf", as_attachment=True,
                      download_name=f"bao-cao-{report.kind.value}-{report.year}-{report.id}.pdf")
+
+
+@bp.patch("/reports/<int:report_id>")
+def edit_report(report_id: int):
+    """Change a draft's narrative (Markdown), number or signer; 409 once issued."""
+    require("report.create")
+    report = load_report(report_id)
+    data = json_body({"narrative_md": str, "number": str, "signer_name": str, "signer_title": str})
+    try:
+        update_draft(db_session(), report, api_user(), data)
+    except ReportError as exc:
+        raise _refused(exc) from None
+    commit()
+    return jsonify(report_json(report))
+
+
+@bp.post("/reports/<int:report_id>/issue")
+def issue(report_id: int):
+    """Issue: lock the report, give it its number from the unit's register, render the final PDF (202)."""
+    require("report.create")
+    report = load_report(report_id)
+    data = _optional_body()
+    try:
+        if data:
+            update_draft(db_session(), report, api_user(), data)
+        issue_report(db_session(), report, api_user(), now=utcnow())
+    except ReportError as exc:
+        raise _refused(exc) from None
+    commit()
+    return jsonify(report_json(report)), 202
+
+
+@bp.post("/reports/<int:report_id>/correct")
+def correct(report_id: int):
+    """A correction of an issued report: a new draft that names the report it replaces."""
+    require("report.create")
+    report = load_report(report_id)
+    data = _optional_body()
+    try:
+        copy = correct_report(db_session(), report, api_user(), now=utcnow())
+        if data:
+            update_draft(db_session(), copy, api_user(), data)
+    except ReportError as exc:
+        raise _refused(exc) from None
+    commit()
+    return created(report_json(copy), url_for("api.get_report", report_id=copy.id), status=202)
+
+
+@bp.get("/reports/<int:report_id>/xlsx")
+def report_xlsx(report_id: int):
+    """Every table of the report as one workbook."""
+    require("report.view")
+    report = load_report(report_id)
+    return Response(to_xlsx(report_tables(db_session(), report)),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="bao-cao-{report.id}.xlsx"'})
+
+
+def _optional_body() -> dict:
+    """Last changes sent with issue/correct (same fields as PATCH); an empty request changes nothing."""
+    if not request.content_length:
+        return {}
+    return json_body({"narrative_md": str, "number": str, "signer_name": str, "signer_title": str})
+
+
+def _refused(exc: ReportError) -> ApiError:
+    if "form" in exc.errors:
+        return ApiError(409, exc.errors["form"], code="conflict")
+    return invalid(exc.errors)

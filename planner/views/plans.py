@@ -9,7 +9,6 @@ from planner.operations.audit import record
 from planner.operations.concurrency import StaleEdit, expect_version
 from planner.channels import CHANNEL_LABELS
 from planner.models import Role
-from planner.reports import plan_dashboard, sorted_groups
 from planner.views.common import db_session
 
 bp = Blueprint("plans", __name__)
@@ -79,8 +78,6 @@ def settings(plan_id: int):
 @bp.get("/plans/<int:plan_id>/dashboard")
 @login_required
 def dashboard(plan_id: int):
-    plan = load_plan(plan_id)
-    if not can(current_user, "report.view"):
-        abort(403)
-    data = plan_dashboard(db_session(), plan, current_user)
-    return render_template("pages/plans/dashboard.html", plan=plan, data=data, sorted_groups=sorted_groups)
+    from planner.views.supervision import dashboard_page
+
+    return dashboard_page(plan_id)

@@ -139,7 +139,9 @@ def test_plan_ngoc_lac_is_ongoing_and_notes_the_blank_date(library):
     assert plan.number == "KH-BCĐ" and plan.replan_missed is True
     assert any("05/03/2026" in note for note in plan.details["notes"])
     assert {a.code for a in plan.audiences} == {"nguoi-dan", "doan-vien-hoi-vien", "can-bo-thon"}
-    assert plan.details["indicators"][0]["target"] == "100%"
+    first = plan.details["indicators"][0]
+    assert (first["code"], first["measure"], first["target"], first["level"]) == ("tich-hop-asxh", "percentage", 100, "village")
+    assert (first["from"], first["deadline"]) == ("2026-03-31", "2026-04-15")
 
 
 def test_records_are_frozen(library):

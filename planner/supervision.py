@@ -1,0 +1,256 @@
+"""The supervisor's drill-down: per child unit, activity (broadcasts, posts, leaflets) beside indicator results."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from planner import localtime
+from planner.models.content import version_audiences
+from planner.models import (Delivery, DeliveryStatus, Indicator, IndicatorResult, Level, Message, MessageVersion,
+                            Occurrence, Plan, PrintOrder, PrintStatus, Target, Unit, UnitKind)
+from planner.operations.indicators import plan_indicators
+from planner.reports import Tally, made_up_elsewhere, order_delivered_at
+from planner.vnsort import vietnamese_key
+
+POST_CHANNELS = ("fanpage", "zalo", "portal")
+PRINT_CHANNELS = ("leaflet", "banner", "poster")
+AREA_KINDS = {UnitKind.COUNTRY, UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.VILLAGE}
+TREND_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the supervisor narrows the dashboard to: a period, a channel, an audience, a message."""
+
+    first: dt.date
+    last: dt.date
+    channel: str = ""
+    audience_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass
+class Figure:
+    """An indicator's result for a unit (rolled up from the units below) against its target."""
+
+    indicator: Indicator
+    value: float | None = None
+    denominator: float | None = None
+    previous: float | None = None  # the measure TREND_DAYS earlier, for the trend
+    is_applicable: bool = True  # False where results are not recorded at this level (e.g. a commune count per village)
+
+    @property
+    def measure(self) -> float | None:
+        """The percentage for a ratio indicator, the value for a count."""
+        if self.value is None:
+            return None
+        if self.indicator.is_percentage:
+            return round(100 * self.value / self.denominator, 1) if self.denominator else None
+        return self.value
+
+    @property
+    def progress(self) -> float:
+        """Share of the target reached (0 with no result yet)."""
+        m = self.measure
+        return min(m / self.indicator.target, 9.99) if m is not None and self.indicator.target else 0.0
+
+    @property
+    def trend(self) -> float | None:
+        m = self.measure
+        return round(m - self.previous, 1) if m is not None and self.previous is not None else None
+
+
+@dataclass
+class Row:
+    """One unit's line: the same columns at every level."""
+
+    unit: Unit
+    broadcasts: Tally = field(default_factory=Tally)
+    posts_published: int = 0
+    leaflets_delivered: int = 0
+    figures: list[Figure] = field(default_factory=list)
+    has_children: bool = False
+
+    def behind_key(self, measured: set[int]) -> tuple:
+        """Sort key: the least progress on the indicators `measured` at this level first, then Vietnamese order."""
+        shares = [f.progress for n, f in enumerate(self.figures) if n in measured and f.is_applicable]
+        return (min(shares) if shares else 10.0, vietnamese_key(self.unit.name))
+
+
+@dataclass
+class Drilldown:
+    root: Row
+    rows: list[Row]
+    indicators: list[Indicator]
+    filters: Filters
+    breadcrumbs: list[Unit]
+
+
+def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, scope_top: Unit) -> Drilldown:
+    """The dashboard at `root`: one row per child unit (areas, or any unit with data), furthest behind first."""
+    children = list(session.scalars(select(Unit).where(Unit.parent_id == root.id)))
+    rows = {u.path: Row(u) for u in children}
+    total = Row(root)
+    by_path = lambda path: rows.get(_child_path(root.path, path))  # noqa: E731
+    _add_activity(session, plan, root, filters, total, by_path)
+    _add_prints(session, plan, root, filters, total, by_path)
+    indicators = plan_indicators(session, plan.id)
+    _add_figures(session, indicators, root, filters.last, total, rows, by_path)
+    parents = set(session.scalars(select(Unit.parent_id).where(Unit.parent_id.in_([u.id for u in children]))))
+    shown = []
+    for row in rows.values():
+        row.has_children = row.unit.id in parents
+        if row.unit.kind in AREA_KINDS or row.broadcasts.planned or row.posts_published or row.leaflets_delivered \
+                or any(f.value is not None for f in row.figures):
+            shown.append(row)
+    # Rank on the indicators someone has reported at this level; the others would tie everybody at 0 %.
+    measured = {n for r in shown for n, f in enumerate(r.figures) if f.value is not None}
+    shown.sort(key=lambda r: r.behind_key(measured))
+    crumbs, node = [], root
+    while node is not None and node.path.startswith(scope_top.path):
+        crumbs.insert(0, node)
+        node = node.parent
+    return Drilldown(total, shown, indicators, filters, crumbs)
+
+
+def _child_path(root_path: str, path: str) -> str | None:
+    rest = path[len(root_path):]
+    return root_path + rest.split("/", 1)[0] + "/" if rest else None
+
+
+def _message_filter(stmt, filters: Filters):
+    """Filters on what was delivered: the version's own channel and any of its audiences."""
+    if filters.channel:
+        stmt = stmt.where(MessageVersion.channel == filters.channel)
+    if filters.audience_id:
+        stmt = stmt.where(select(version_audiences.c.version_id)
+                          .where(version_audiences.c.version_id == MessageVersion.id,
+                                 version_audiences.c.audience_id == filters.audience_id).exists())
+    if filters.message_id:
+        stmt = stmt.where(Message.id == filters.message_id)
+    return stmt
+
+
+def _add_activity(session, plan, root, filters, total: Row, by_path) -> None:
+    lo, hi = localtime.local_range_bounds(filters.first, filters.last)
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    stmt = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count())
+            .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+            .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
+            .join(Message, Message.id == MessageVersion.message_id)
+            .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                   Occurrence.starts_at >= lo, Occurrence.starts_at < hi, ~made_up_elsewhere())
+            .group_by(Unit.path, Delivery.channel, Delivery.status, is_makeup))
+    for path, channel, status, makeup, n in session.execute(_message_filter(stmt, filters)):
+        for row in filter(None, (total, by_path(path))):
+            if channel in POST_CHANNELS:
+                row.posts_published += n if status is DeliveryStatus.DELIVERED else 0
+            elif channel not in PRINT_CHANNELS:
+                row.broadcasts.add(status, n, is_makeup=bool(makeup))
+
+
+def _add_prints(session, plan, root, filters, total: Row, by_path) -> None:
+    lo, hi = localtime.local_range_bounds(filters.first, filters.last)
+    delivered = order_delivered_at()
+    stmt = (select(Unit.path, func.sum(PrintOrder.quantity))
+            .join(MessageVersion, MessageVersion.id == PrintOrder.message_version_id)
+            .join(Message, Message.id == MessageVersion.message_id)
+            .join(Unit, Unit.id == func.coalesce(PrintOrder.for_unit_id, PrintOrder.unit_id))
+            .join(delivered, delivered.c.order_id == PrintOrder.id)
+            .where(Message.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                   PrintOrder.status == PrintStatus.DELIVERED, delivered.c.at >= lo, delivered.c.at < hi)
+            .group_by(Unit.path))
+    for path, qty in session.execute(_message_filter(stmt, filters)):
+        for row in filter(None, (total, by_path(path))):
+            row.leaflets_delivered += qty or 0
+
+
+def latest_results(session: Session, indicator_ids: list[int], root: Unit, as_of: dt.date) -> dict:
+    """{(indicator_id, unit path): (value, denominator)}: each unit's latest figure in force on `as_of`."""
+    in_scope = (IndicatorResult.indicator_id.in_(indicator_ids), IndicatorResult.replaced_at.is_(None),
+                IndicatorResult.measured_on <= as_of, Unit.path.startswith(root.path, autoescape=True))
+    last = (select(IndicatorResult.indicator_id, IndicatorResult.unit_id,
+                   func.max(IndicatorResult.measured_on).label("day"))
+            .join(Unit, Unit.id == IndicatorResult.unit_id).where(*in_scope)
+            .group_by(IndicatorResult.indicator_id, IndicatorResult.unit_id).subquery())
+    rows = session.execute(
+        select(IndicatorResult.indicator_id, Unit.path, IndicatorResult.value, IndicatorResult.denominator)
+        .join(Unit, Unit.id == IndicatorResult.unit_id)
+        .join(last, (last.c.indicator_id == IndicatorResult.indicator_id) & (last.c.unit_id == IndicatorResult.unit_id)
+              & (last.c.day == IndicatorResult.measured_on))
+        .where(IndicatorResult.replaced_at.is_(None)))
+    return {(ind, path): (value, den) for ind, path, value, den in rows}
+
+
+def _applies(indicator: Indicator, unit: Unit) -> bool:
+    if indicator.level is Level.UNIT:
+        return unit.kind not in (UnitKind.VILLAGE,)
+    if indicator.level is Level.COMMUNE:
+        return unit.kind in (UnitKind.COUNTRY, UnitKind.PROVINCE, UnitKind.COMMUNE)
+    return unit.kind in AREA_KINDS
+
+
+def _add_figures(session, indicators, root, as_of: dt.date, total: Row, rows: dict, by_path) -> None:
+    ids = [i.id for i in indicators]
+    now = latest_results(session, ids, root, as_of) if ids else {}
+    before = latest_results(session, ids, root, as_of - dt.timedelta(days=TREND_DAYS)) if ids else {}
+    for row in [total, *rows.values()]:
+        row.figures = [Figure(i, is_applicable=_applies(i, row.unit)) for i in indicators]
+    index = {i.id: n for n, i in enumerate(indicators)}
+    for results, attr in ((now, "now"), (before, "before")):
+        sums: dict = defaultdict(lambda: [0.0, 0.0, 0])
+        for (ind, path), (value, den) in results.items():
+            for row in filter(None, (total, by_path(path))):
+                acc = sums[(id(row), ind)]
+                acc[0] += value
+                acc[1] += den or 0
+                acc[2] += 1
+        for row in [total, *rows.values()]:
+            for ind, n in index.items():
+                acc = sums.get((id(row), ind))
+                if acc is None:
+                    continue
+                fig = row.figures[n]
+                if attr == "now":
+                    fig.value, fig.denominator = acc[0], acc[1] or None
+                else:
+                    fig.previous = Figure(fig.indicator, acc[0], acc[1] or None).measure
+
+
+def weekly_activity(session: Session, plan: Plan, root: Unit, filters: Filters) -> list[tuple[dt.date, dict]]:
+    """Per week (Monday) of the period: delivered broadcasts and posts by channel, for the chart."""
+    weeks = []
+    start = filters.first - dt.timedelta(days=filters.first.weekday())
+    while start <= filters.last and len(weeks) < 60:
+        lo, hi = localtime.local_range_bounds(max(start, filters.first), min(start + dt.timedelta(days=6), filters.last))
+        stmt = (select(Delivery.channel, func.count()).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+                .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+                .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
+                .join(Message, Message.id == MessageVersion.message_id)
+                .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                       Delivery.status == DeliveryStatus.DELIVERED, Occurrence.starts_at >= lo,
+                       Occurrence.starts_at < hi).group_by(Delivery.channel))
+        weeks.append((start, dict(session.execute(_message_filter(stmt, filters)).all())))
+        start += dt.timedelta(days=7)
+    return weeks
+
+
+def progress_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
+                    last: dt.date) -> list[tuple[dt.date, float | None]]:
+    """The indicator's rolled-up measure at `root` at the end of each week of the period."""
+    points, day = [], first + dt.timedelta(days=6 - first.weekday())
+    while len(points) < 60:
+        day = min(day, last)
+        results = latest_results(session, [indicator.id], root, day)
+        value = sum(v for v, _ in results.values())
+        den = sum(d or 0 for _, d in results.values())
+        points.append((day, Figure(indicator, value if results else None, den or None).measure))
+        if day >= last:
+            break
+        day += dt.timedelta(days=7)
+    return points
