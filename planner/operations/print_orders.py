@@ -109,7 +109,7 @@ def render_order(order: PrintOrder):
     version = order.version
     plan = version.message.plan
     return render_print_product(
-        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm, title=version.title,
+        product=order.product, width_mm=order.width_mm, height_mm=order.height_mm, title=version.public_headline,
         body_html=render_markdown(version.body_md), channel=version.channel,
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity})
