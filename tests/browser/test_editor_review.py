@@ -21,13 +21,17 @@ def test_editor_previews_markdown_safely_and_approver_approves(contexts, demo):
     editor.get_by_role("link", name="Viết tin bài mới").click()
     expect(editor.get_by_role("heading", name="Viết tin bài mới")).to_be_visible()
 
-    editor.get_by_label("Tiêu đề").fill("Dịch vụ công trực tuyến ngành BHXH")
-    editor.get_by_label("Nhóm đối tượng").select_option(index=1)
-    editor.get_by_label("Kênh").select_option(label="Fanpage Facebook")
+    editor.get_by_label(re.compile(r"^Tiêu đề \(nội bộ")).fill("Dịch vụ công trực tuyến ngành BHXH")
+    editor.get_by_label(re.compile(r"^Tiêu đề công khai")).fill("Nộp hồ sơ BHXH không cần đến cơ quan")
+    audiences = editor.get_by_role("group", name=re.compile("Nhóm đối tượng")).get_by_role("checkbox")
+    audiences.nth(1).check()
+    audiences.nth(2).check()
+    editor.get_by_label("Kênh", exact=True).select_option(label="Fanpage Facebook")
     editor.get_by_label("Nội dung (Markdown)").fill(BODY)
 
     preview = editor.locator("#preview")
-    expect(preview.locator("strong")).to_have_text("đậm")
+    expect(preview.locator(".preview-headline")).to_have_text("Nộp hồ sơ BHXH không cần đến cơ quan")
+    expect(preview.locator("strong").last).to_have_text("đậm")
     expect(preview.locator("ol li")).to_have_count(2)
     expect(preview).to_contain_text("giúp người dân")
     assert preview.locator("script, img, [onerror]").count() == 0
