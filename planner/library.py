@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.library_checks import (
-    Fields, LibraryError, LineMap, Problem, Report, channel_list, check_channel, load_file, parse_date,
-    plain, read_text, split_front_matter, top_list,
+    Fields, LibraryError, LineMap, Problem, Report, channel_list, load_file, parse_date, plain, read_text,
+    top_list,
 )
 from planner.library_messages import MESSAGE_KEYS, PRIORITIES, STATUSES, MessageRecord, read_message
 from planner.library_schedules import (
