@@ -108,3 +108,9 @@ def test_form_edit_of_public_fields_needs_reapproval_but_frequency_alone_does_no
     demo.expire_all()
     assert [v.status for v in message.versions] == [VersionStatus.APPROVED, VersionStatus.DRAFT]
     assert message.approved.weekdays == 0b1111111 and message.latest.weekdays == 0b0011111
+
+
+def test_message_page_tells_the_approver_what_the_new_version_changes(login, api, demo):
+    message, approved, _ = _switch_poster_to_fanpage(api, demo)
+    html = login("duyet").get(f"/messages/{message.id}").get_data(as_text=True)
+    assert f"So với bản đã duyệt (phiên bản {approved.number})" in html and "đổi: kênh." in html
