@@ -32,6 +32,7 @@ def test_patching_the_channel_of_an_approved_poster_makes_a_draft_and_keeps_the_
     assert body["approved_version_id"] == approved.id
     assert demo.get(type(approved), approved.id).channel == "poster"
     assert body["channel"] == "fanpage"    # the working copy shows what the editor is preparing
+    assert body["latest_version"]["changes_since_approved"] == ["kênh"]
 
 
 def test_poster_switched_to_fanpage_is_never_scheduled_on_the_fanpage_until_reapproved(app, api, demo):
