@@ -86,6 +86,6 @@ def seed(engine, *, target_ids, versions: dict[int, int], channel: str = "loudsp
                                         "channel": channel, "created_at": now} for mid in messages])
         conn.execute(insert(MessageVersion), [
             {"id": vid, "message_id": mid, "number": 1, "title": f"Tin {vid}", "body_md": f"Nội dung tin {vid}.",
-             "status": VersionStatus.APPROVED, "created_at": now} for vid, mid in versions.items()])
+             "status": VersionStatus.APPROVED, "channel": channel, "created_at": now} for vid, mid in versions.items()])
         conn.execute(insert(Target), [{"id": tid, "code": f"{channel}-{tid}", "unit_id": UNIT_ID, "channel": channel,
                                        "name": f"Điểm {tid}", "external_id": str(tid)} for tid in target_ids])

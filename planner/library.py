@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.library_checks import (
-    Fields, LibraryError, LineMap, Problem, Report, channel_list, check_channel, load_file, parse_date,
-    plain, read_text, split_front_matter, top_list,
+    Fields, LibraryError, LineMap, Problem, Report, channel_list, load_file, parse_date, plain, read_text,
+    top_list,
 )
 from planner.library_messages import MESSAGE_KEYS, PRIORITIES, STATUSES, MessageRecord, read_message
-from planner.library_indicators import check_indicators
+from planner.library_indicators import INDICATOR_KEYS, check_indicators
 from planner.library_schedules import (
     ONLINE_POST_SECONDS, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays, read_schedules,
 )
@@ -240,6 +240,15 @@ PLAN_KEYS = {"code", "number", "issuer", "unit", "place", "issued_on", "title", 
              "notes"}
 
 
+CODE_NAME_KEYS = {"code", "name"}
+DUTY_KEYS = {"unit", "role", "tasks"}
+DEADLINE_KEYS = {"what", "due", "yearly", "unit"}
+REPORTING_KEYS = {"unit", "to", "via", "frequency", "due", "due_day", "note"}
+DETAILS_STRING_LISTS = ("purposes", "requirements", "funding")
+# `details` keys the loader checks; any other key is free text kept as written.
+DETAILS_CHECKED_KEYS = {"indicators", "duties", "deadlines", "reporting", *DETAILS_STRING_LISTS}
+
+
 def _plan(f: Fields, folder_name: str, seen: dict) -> PlanRecord:
     f.only(PLAN_KEYS)
     code = f.code()
@@ -267,7 +276,7 @@ def _code_names(f: Fields, key: str, *, required: bool = False) -> list[tuple[st
     """A list of {code, name} items with unique codes."""
     pairs, seen = [], {}
     for item in f.items(key, required=required):
-        item.only({"code", "name"})
+        item.only(CODE_NAME_KEYS)
         code = item.code()
         item.unique(seen, code)
         pairs.append((code, item.text("name", missing="thiếu tên")))
@@ -282,17 +291,35 @@ def _check_details(f: Fields) -> dict:
     d = Fields(f.report, f.file, data, "details.", f.line("details"))
     indicators = check_indicators(d.items("indicators"))
     for item in d.items("duties"):
-        item.only({"unit", "role", "tasks"})
+        item.only(DUTY_KEYS)
         item.unit(), item.strings("tasks", required=True)
     for item in d.items("deadlines"):
-        item.only({"what", "due", "yearly", "unit"})
+        item.only(DEADLINE_KEYS)
         item.text("what"), item.unit()
         item.date("due", required=True, yearly=item.flag("yearly"))
     for item in d.items("reporting"):
-        item.only({"unit", "to", "via", "frequency", "due", "due_day", "note"})
+        item.only(REPORTING_KEYS)
         item.unit(), item.text("to"), item.unit("via", required=False), item.integer("due_day", default=None)
         frequency = item.choice("frequency", REPORT_FREQUENCIES, label="kỳ báo cáo")
         item.date("due", required=frequency == "once")
-    for key in ("purposes", "requirements", "funding"):
+    for key in DETAILS_STRING_LISTS:
         d.strings(key)
     return plain(d.data) | ({"indicators": indicators} if "indicators" in d.data else {})
+
+
+def format_fields() -> dict[str, set[str]]:
+    """Every list of fields the loader accepts, by the section of docs/formats.md that describes it.
+
+    tests/unit/test_formats_doc.py compares each with the document, so neither can drift alone.
+    """
+    from planner import library_schedules as s
+
+    return {
+        "units": UNIT_KEYS, "villages-csv": set(VILLAGE_COLUMNS), "plan": PLAN_KEYS,
+        "plan-audiences-themes": CODE_NAME_KEYS, "details": DETAILS_CHECKED_KEYS,
+        "details-indicators": INDICATOR_KEYS, "details-duties": DUTY_KEYS, "details-deadlines": DEADLINE_KEYS,
+        "details-reporting": REPORTING_KEYS, "message": MESSAGE_KEYS, "targets": s.TARGETS_FILE_KEYS,
+        "targets-loudspeaker": s.LOUDSPEAKER_KEYS, "targets-online": s.ONLINE_TARGET_KEYS,
+        "grids": s.GRID_KEYS, "windows-file": s.WINDOWS_FILE_KEYS, "windows": s.WINDOW_KEYS,
+        "holidays": s.HOLIDAY_KEYS,
+    }

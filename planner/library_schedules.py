@@ -90,9 +90,16 @@ def format_weekdays(mask: int) -> str:
     return ",".join(runs)
 
 
+HOLIDAY_KEYS = {"source", "years", "kind", "channels"}
+TARGETS_FILE_KEYS = {"loudspeaker", "online"}
+LOUDSPEAKER_KEYS = {"per_village", "name_pattern"}
+ONLINE_TARGET_KEYS = {"code", "unit", "channel", "name", "external_id"}
+WINDOWS_FILE_KEYS = {"windows", "holidays"}
+
+
 def holiday_dates(f: Fields) -> list[tuple[dt.date, str]]:
     """Expand a `holidays:` rule ({source: holidays.VN, years: [first, last]}) into (date, name)."""
-    f.only({"source", "years", "kind", "channels"})
+    f.only(HOLIDAY_KEYS)
     f.choice("source", ("holidays.VN",), label="nguồn ngày lễ")
     years = f.data.get("years")
     if not (isinstance(years, list) and len(years) == 2 and all(type(y) is int for y in years)
@@ -137,9 +144,9 @@ def read_schedules(report: Report, folder: Path, plan_codes: set[str]) -> Schedu
 
 
 def _targets(f: Fields, out: Schedules) -> None:
-    f.only({"loudspeaker", "online"})
+    f.only(TARGETS_FILE_KEYS)
     loud = Fields(f.report, f.file, f.data.get("loudspeaker", LineMap()), "loudspeaker.", f.line())
-    loud.only({"per_village", "name_pattern"})
+    loud.only(LOUDSPEAKER_KEYS)
     out.per_village = loud.flag("per_village")
     out.name_pattern = loud.text("name_pattern", required=False, default=DEFAULT_NAME_PATTERN)
     try:
@@ -148,7 +155,7 @@ def _targets(f: Fields, out: Schedules) -> None:
         loud.problem("name_pattern", "mẫu tên chỉ được dùng {unit_name}")
     seen: dict = {}
     for item in f.items("online"):
-        item.only({"code", "unit", "channel", "name", "external_id"})
+        item.only(ONLINE_TARGET_KEYS)
         code, channel = item.code(), check_channel(item, "channel")
         item.unique(seen, code)
         if channel in CHANNEL_LABELS and channel not in ONLINE_CHANNELS:
@@ -214,7 +221,7 @@ WINDOW_KEYS = {"code", "name", "kind", "starts_on", "ends_on", "yearly", "channe
 
 
 def _windows(top: Fields, plan_codes: set[str]) -> list[WindowRecord]:
-    top.only({"windows", "holidays"})
+    top.only(WINDOWS_FILE_KEYS)
     seen: dict = {}
     windows = [_window(f, seen, plan_codes) for f in top.items("windows")]
     if "holidays" in top.data:

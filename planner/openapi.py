@@ -90,6 +90,8 @@ SCHEMAS: dict[str, dict] = {
                     "weekdays": {**STR, "description": "Ngày được phát/đăng, ví dụ T2-T7 (T2-CN: mọi ngày)"},
                     "post_at": {"type": "array", "items": STR, "description": "Giờ đăng, dd/mm/yyyy HH:MM giờ VN"},
                     "post_at_utc": {"type": "array", "items": {**STR, "format": "date-time"}},
+                    "changes_since_approved": {"type": "array", "items": STR,
+                                               "description": "Những gì phiên bản này đổi so với bản đã duyệt"},
                     "status": {"enum": ["draft", "submitted", "approved", "changes_requested"]},
                     "status_label": STR, "audio_seconds": NULL_INT, "created_by": nullable("UserRef"),
                     **stamp("created_at"), **stamp("submitted_at"), "reviewed_by": nullable("UserRef"),

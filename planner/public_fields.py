@@ -35,7 +35,7 @@ def link_problem(url: str) -> str | None:
     if parts.scheme.lower() != "https":
         return "Liên kết phải bắt đầu bằng https:// (không nhận http, javascript hay giao thức khác)."
     if not parts.hostname or "." not in parts.hostname or parts.username or parts.password or not port_ok:
-        return "Liên kết phải có tên miền hợp lệ, ví dụ https://baohiemxahoi.gov.vn/…"
+        return "Liên kết phải có tên miền hợp lệ, ví dụ https://baohiemxahoi.gov.vn."
     return None
 
 

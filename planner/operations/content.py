@@ -79,6 +79,21 @@ def public_values(version: MessageVersion) -> dict:
             "post_at": list(version.post_at or []), "audio_seconds": version.audio_seconds}
 
 
+FIELD_LABELS = {"title": "tiêu đề nội bộ", "body_md": "nội dung", "headline": "tiêu đề công khai", "link": "liên kết",
+                "channel": "kênh", "audience_ids": "nhóm đối tượng", "valid_from": "ngày bắt đầu hiệu lực",
+                "valid_to": "ngày hết hiệu lực", "weekdays": "ngày trong tuần", "post_at": "giờ đăng",
+                "audio_seconds": "thời lượng bản ghi"}
+
+
+def changes_since_approved(version: MessageVersion) -> list[str]:
+    """What `version` changes in public compared with the message's approved version (Vietnamese labels)."""
+    approved = version.message.approved
+    if approved is None or approved is version:
+        return []
+    before, after = public_values(approved), public_values(version)
+    return [FIELD_LABELS[name] for name in PUBLIC_FIELDS if before[name] != after[name]]
+
+
 def _public(values: dict) -> dict:
     return {**{name: values.get(name) for name in PUBLIC_FIELDS},
             "audience_ids": sorted(a.id for a in values["audiences"])}

@@ -14,6 +14,7 @@ from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, O
                             ScheduleRun, SlotGrid, Target, Unit, User, Window)
 from planner.operations.audit import record
 from planner.operations.generation_lock import lock_generation
+from planner.operations.post_times import plan_exact_posts, store_exact_posts
 
 ONLINE_POST_SECONDS = 60
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ def message_specs(plan: Plan, channel: str, settings: dict, session: Session) ->
             id=version.id, message_id=m.id, priority=m.priority.value, duration_s=message_duration(m, version, settings),
             valid_from=version.valid_from, valid_to=version.valid_to, min_per_week=m.min_per_week,
             peak_per_day=m.peak_per_day, min_gap_hours=m.min_gap_hours,
-            audience=",".join(a.code for a in version.audiences), title=version.title, weekdays=version.weekdays))
+            audience=",".join(a.code for a in version.audiences), title=version.title, weekdays=version.weekdays,
+            post_at=tuple(version.post_times)))
     return specs
 
 
@@ -132,17 +134,20 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
     lo, hi = localtime.local_range_bounds(start, end)
     removable, fixed = _split_existing(session, plan, [t.id for t in targets], lo, hi, now)
     specs = message_specs(plan, channel, settings, session)
+    windows = window_specs(session, plan, channel)
+    posts, post_issues = plan_exact_posts(specs, [t.id for t in targets], windows, fixed, start, end,
+                                          channel=channel, now=now, settings=settings, duration_s=ONLINE_POST_SECONDS)
     try:
         result = scheduling.build_schedule(
             [scheduling.TargetSpec(id=t.id, grids=grids[t.id], name=t.unit.name if channel == "loudspeaker" else t.name)
-             for t in targets], specs, window_specs(session, plan, channel), fixed, start, end,
+             for t in targets], specs, windows, fixed + posts, start, end,
             now=_earliest(now, channel, settings))
     except scheduling.ScheduleInputError as exc:
         raise ScheduleError(str(exc)) from None
     _remove(session, removable)
-    placed = _store(session, plan, result, channel, now)
+    placed = _store(session, plan, result, channel, now) + store_exact_posts(session, plan, posts, channel, now)
     outcome = ScheduleOutcome(targets=len(targets), placed=placed, removed=len(removable), kept=len(fixed),
-                              issues=list(result.issues))
+                              issues=post_issues + list(result.issues))
     run = run or ScheduleRun(plan=plan, unit=unit, channel=channel, first_day=start, last_day=end,
                              requested_by_id=user.id if user else None, created_at=now)
     _finish_run(session, run, outcome, now)

@@ -19,6 +19,7 @@ from planner.scheduling.calendar import SessionTable, expand_sessions, holiday_s
 from planner.scheduling.duration import estimate_duration, message_duration
 from planner.scheduling.emergency import EmergencyResult, insert_emergency, replace_missed
 from planner.scheduling.engine import build_schedule
+from planner.scheduling.posts import exact_posts
 from planner.scheduling.result import ScheduleResult
 from planner.scheduling.specs import FixedItem, GridSpec, MessageSpec, Placement, ScheduleInputError, \
     ScheduleIssue, TargetSpec, WindowSpec
@@ -27,5 +28,5 @@ __all__ = [
     "FixedItem", "GridSpec", "MessageSpec", "Placement", "ScheduleInputError", "ScheduleIssue",
     "EmergencyResult", "ScheduleResult", "SessionTable", "TargetSpec", "WindowSpec", "build_schedule",
     "estimate_duration", "expand_sessions", "holiday_spans", "holiday_windows", "insert_emergency",
-    "message_duration", "replace_missed", "resolve_grids", "window_dates",
+    "exact_posts", "message_duration", "replace_missed", "resolve_grids", "window_dates",
 ]

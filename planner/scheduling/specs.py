@@ -64,6 +64,8 @@ class MessageSpec:
     title: str = ""
     # Days it may air: bit 0 = Monday … bit 6 = Sunday (independent of the grids' days).
     weekdays: int = 0b1111111
+    # Exact posting times (aware) for online channels: placed as pinned items, see posts.py.
+    post_at: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

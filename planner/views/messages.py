@@ -141,7 +141,8 @@ def show(message_id: int):
         targets = targets_in(session, current_user.unit, channel) if get_channel(channel).is_online else []
     return render_template("pages/messages/show.html", message=message, version=version,
                            html=render_markdown(version.body_md, heading_offset=1), targets=targets,
-                           weekdays=format_weekdays(version.weekdays), post_at=format_post_at(version.post_times))
+                           weekdays=format_weekdays(version.weekdays), post_at=format_post_at(version.post_times),
+                           changes=content.changes_since_approved(version))
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")

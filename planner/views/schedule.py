@@ -194,6 +194,7 @@ def run(plan_id: int, run_id: int):
 ISSUE_LABELS = {
     "target_shortfall": "Không đạt chỉ tiêu tần suất",
     "too_long": "Tin dài hơn phiên phát",
+    "post_at": "Giờ đăng ghi trong tin không thực hiện được",
     "no_sessions": "Không có khung giờ",
     "pinned_conflict": "Xung đột giữa các lượt đã ghim",
     "empty_session": "Phiên trống trong cao điểm",

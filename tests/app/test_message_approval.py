@@ -32,6 +32,7 @@ def test_patching_the_channel_of_an_approved_poster_makes_a_draft_and_keeps_the_
     assert body["approved_version_id"] == approved.id
     assert demo.get(type(approved), approved.id).channel == "poster"
     assert body["channel"] == "fanpage"    # the working copy shows what the editor is preparing
+    assert body["latest_version"]["changes_since_approved"] == ["kênh"]
 
 
 def test_poster_switched_to_fanpage_is_never_scheduled_on_the_fanpage_until_reapproved(app, api, demo):
@@ -108,3 +109,9 @@ def test_form_edit_of_public_fields_needs_reapproval_but_frequency_alone_does_no
     demo.expire_all()
     assert [v.status for v in message.versions] == [VersionStatus.APPROVED, VersionStatus.DRAFT]
     assert message.approved.weekdays == 0b1111111 and message.latest.weekdays == 0b0011111
+
+
+def test_message_page_tells_the_approver_what_the_new_version_changes(login, api, demo):
+    message, approved, _ = _switch_poster_to_fanpage(api, demo)
+    html = login("duyet").get(f"/messages/{message.id}").get_data(as_text=True)
+    assert f"So với bản đã duyệt (phiên bản {approved.number})" in html and "đổi: kênh." in html

@@ -21,13 +21,17 @@ def test_editor_previews_markdown_safely_and_approver_approves(contexts, demo):
     editor.get_by_role("link", name="Viết tin bài mới").click()
     expect(editor.get_by_role("heading", name="Viết tin bài mới")).to_be_visible()
 
-    editor.get_by_label("Tiêu đề").fill("Dịch vụ công trực tuyến ngành BHXH")
-    editor.get_by_label("Nhóm đối tượng").select_option(index=1)
-    editor.get_by_label("Kênh").select_option(label="Fanpage Facebook")
+    editor.get_by_label(re.compile(r"^Tiêu đề \(nội bộ")).fill("Dịch vụ công trực tuyến ngành BHXH")
+    editor.get_by_label(re.compile(r"^Tiêu đề công khai")).fill("Nộp hồ sơ BHXH không cần đến cơ quan")
+    audiences = editor.get_by_role("group", name=re.compile("Nhóm đối tượng")).get_by_role("checkbox")
+    audiences.nth(1).check()
+    audiences.nth(2).check()
+    editor.get_by_label("Kênh", exact=True).select_option(label="Fanpage Facebook")
     editor.get_by_label("Nội dung (Markdown)").fill(BODY)
 
     preview = editor.locator("#preview")
     post = preview.locator(".post-preview")  # a fanpage post: exactly the text Facebook will receive
+    expect(post).to_contain_text("Nộp hồ sơ BHXH không cần đến cơ quan")  # the public headline first
     expect(post).to_contain_text("đậm giúp người dân")
     expect(post).to_contain_text("1. Cài VNeID")
     expect(post).to_contain_text("2. Đăng nhập")
