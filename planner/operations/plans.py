@@ -5,7 +5,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from planner.library import LibraryError, load_library
@@ -16,6 +16,7 @@ from planner.models import (Message, MessageVersion, Occurrence, Plan, PlanStatu
 from planner.models.plans import PLAN_STATUS_LABELS
 from planner.operations.audit import record
 from planner.operations.importing import existing_unit_codes, import_library, import_plan_record
+from planner.operations.plan_state import message_locked_reason, read_only_reason
 from planner.operations.plan_export import message_document, plan_document, plan_messages
 
 FORM_FILE = "biểu mẫu"
@@ -38,22 +39,16 @@ class PlanError(ValueError):
 
 def require_open(plan: Plan, action: str) -> None:
     """Refuse `action` on a closed or archived plan (read-only everywhere)."""
-    if plan.is_read_only:
-        raise PlanError(f"Kế hoạch đã {PLAN_STATUS_LABELS[plan.status].lower()}: không thể {action}.")
-
-
-def require_active(plan: Plan, action: str) -> None:
-    """Refuse `action` unless the plan is active: a draft is never scheduled or sent, a closed one is read-only."""
-    if plan.status is PlanStatus.DRAFT:
-        raise PlanError(f"Kế hoạch còn là dự thảo: hãy chuyển sang “Đang thực hiện” trước khi {action}.")
-    require_open(plan, action)
+    reason = read_only_reason(plan, action)
+    if reason:
+        raise PlanError(reason)
 
 
 def require_message_open(message: Message, action: str) -> None:
     """Refuse `action` on a retired message or a message of a read-only plan."""
-    require_open(message.plan, action)
-    if message.retired_at is not None:
-        raise PlanError(f"Tin đã ngừng dùng: không thể {action}.")
+    reason = message_locked_reason(message, action)
+    if reason:
+        raise PlanError(reason)
 
 
 def check_plan_document(session: Session, doc: dict) -> object:
@@ -115,6 +110,8 @@ def delete_plan(session: Session, plan: Plan, user: User) -> None:
         raise PlanError("Kế hoạch đã có lượt phát/đăng, đơn in hoặc báo cáo nên không xóa được. "
                         "Hãy kết thúc rồi lưu trữ kế hoạch.")
     record(session, user=user, action="plan.delete", entity=plan, from_state=plan.status, code=plan.code)
+    # Messages first (their versions go with them): they point at the plan's audience groups.
+    session.execute(delete(Message).where(Message.plan_id == plan.id).execution_options(synchronize_session=False))
     session.delete(plan)
     session.flush()
 
