@@ -100,3 +100,18 @@ def export_plan(session: Session, plan: Plan, root: Path) -> Path:
     messages = [message_document(m) for m in plan_messages(session, plan) if m.versions]
     return write_bundle(Path(root), plan=plan_document(plan), messages=messages,
                         units=unit_documents(session, plan))
+
+
+def export_zip(session: Session, plan: Plan) -> bytes:
+    """The plan's bundle as a ZIP (the folder `planner export` writes, for a download)."""
+    import io
+    import tempfile
+    import zipfile
+
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        export_plan(session, plan, Path(tmp))
+        for path in sorted(Path(tmp).rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp).as_posix())
+    return buffer.getvalue()

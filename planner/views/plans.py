@@ -49,8 +49,12 @@ def show(plan_id: int):
     for m in messages:
         for audience_id in m.audience_ids:    # a message for two groups shows in both rows
             matrix.setdefault((audience_id, m.channel), []).append(m)
+    from planner.operations.plans import TRANSITIONS, has_history
+
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
-                           message_count=len(messages), is_owner=owns_plan(current_user, plan))
+                           message_count=len(messages), is_owner=owns_plan(current_user, plan),
+                           allowed_statuses=[s.value for s in TRANSITIONS[plan.status]],
+                           has_history=has_history(db_session(), plan))
 
 
 @bp.post("/plans/<int:plan_id>/settings")
