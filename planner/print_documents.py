@@ -51,6 +51,42 @@ PRODUCTS: dict[str, PrintProduct] = {p.code: p for p in (
 )}
 
 
+# Which products fit a message of each print channel: a slogan becomes a banner, flag or poster; a leaflet
+# text a leaflet or poster; a poster text a poster. "custom" takes the message's own layout.
+FITTING_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "banner": ("banner_08x5", "banner_09x6", "banner_1x6", "banner_3x1", "flag_06x2", "poster_a1", "poster_a0",
+               "custom"),
+    "leaflet": ("leaflet_a5", "leaflet_a4", "poster_a1", "poster_a0"),
+    "poster": ("poster_a1", "poster_a0", "custom"),
+}
+CHANNEL_NAMES = {"banner": "khẩu hiệu", "leaflet": "nội dung tờ rơi", "poster": "nội dung áp phích"}
+
+
+def products_for(channel: str) -> tuple[str, ...]:
+    """The product codes a message of this channel can be printed as (for the order form and its check)."""
+    return FITTING_PRODUCTS.get(channel, ())
+
+
+def product_fit_problem(product: str, channel: str) -> str:
+    """'' when the product fits a message of this channel, else a Vietnamese reason listing what fits."""
+    if product in products_for(channel):
+        return ""
+    fitting = ", ".join(PRODUCTS[code].label for code in products_for(channel))
+    label = PRODUCTS[product].label if product in PRODUCTS else product
+    return f"{label} không phù hợp với {CHANNEL_NAMES.get(channel, channel)}; hãy chọn: {fitting}."
+
+
+def layout_for(product: str, channel: str) -> str:
+    """The layout that prints a message of `channel` as `product`.
+
+    A slogan keeps the banner layout at any size (a poster of a slogan is the slogan, big); a leaflet text
+    printed as a poster uses the poster layout; "custom" keeps the message's own layout.
+    """
+    if channel == "banner" or product == "custom":
+        return channel
+    return "poster" if product.startswith("poster") else "leaflet" if product.startswith("leaflet") else channel
+
+
 def product_size(product: str, width_mm: float | None, height_mm: float | None) -> tuple[float, float]:
     """The trim size in mm: a listed product's own size, or a custom size of 50–20 000 mm a side."""
     if product not in PRODUCTS:

@@ -21,8 +21,8 @@ from markupsafe import Markup
 from planner import print_documents as docs
 from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
-    BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
-    product_size,
+    BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, layout_for,
+    page_scale, product_fit_problem, product_size, products_for,
 )
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

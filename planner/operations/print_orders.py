@@ -31,7 +31,7 @@ def print_shops(session: Session) -> list[Unit]:
 def create_print_order(session: Session, version: MessageVersion, user: User, data: dict, *,
                        now: dt.datetime) -> PrintOrder:
     """Validate the form (product, size, quantity, shop) and create the order for an approved version."""
-    from planner.printing import PRODUCTS, PrintError, product_size
+    from planner.printing import PRODUCTS, PrintError, product_fit_problem, product_size
 
     errors: dict[str, str] = {}
     if version.status is not VersionStatus.APPROVED:
@@ -42,6 +42,8 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     size = None
     if product not in PRODUCTS:
         errors["product"] = "Vui lòng chọn loại ấn phẩm."
+    elif version.message.channel in PRINT_CHANNELS and product_fit_problem(product, version.message.channel):
+        errors["product"] = product_fit_problem(product, version.message.channel)
     else:
         try:
             size = product_size(product, _mm(data.get("width_mm")), _mm(data.get("height_mm")))
@@ -132,7 +134,7 @@ def render_order(order: PrintOrder):
     Posters and leaflet covers print the public headline; banners and flags the approved body.
     """
     from planner.markup import MarkupError
-    from planner.print_documents import public_headline, qr_link
+    from planner.print_documents import layout_for, public_headline, qr_link
     from planner.printing import PrintError, render_print_product
 
     version = order.version
@@ -143,7 +145,8 @@ def render_order(order: PrintOrder):
         raise PrintError(f"Nội dung không in được: {exc}") from None
     return render_print_product(
         product=order.product, width_mm=order.width_mm, height_mm=order.height_mm,
-        title=public_headline(version), body_html=body_html, channel=version.message.channel,
+        title=public_headline(version), body_html=body_html,
+        channel=layout_for(order.product, version.message.channel),
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
               "qr_url": qr_link(version, body_html)})

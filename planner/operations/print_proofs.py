@@ -46,11 +46,12 @@ def _write_private(path: Path, data: bytes) -> None:
 def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime) -> None:
     """Render the order's PDF, preflight it and store it with its page images; PrintError on failure."""
     from planner.print_preflight import check_pdf
-    from planner.printing import MAX_PAGES, PRODUCTS, render_to_png_pages
+    from planner.printing import MAX_PAGES, PRODUCTS, layout_for, render_to_png_pages
 
     rendered = render_order(order)
     label = PRODUCTS[order.product].label if order.product != "custom" else "khổ tùy chỉnh"
-    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[order.version.message.channel],
+    layout = layout_for(order.product, order.version.message.channel)
+    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[layout],
                           label=label[:1].lower() + label[1:])
     digest = hashlib.sha256(rendered.data).hexdigest()
     name = f"DI-{order.id:05d}-v{order.version.number}-{digest[:12]}.pdf"

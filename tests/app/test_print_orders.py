@@ -154,3 +154,16 @@ def test_api_shows_the_proof_and_its_page_images_and_refuses_approval_by_the_sho
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "proof_not_approvable"
     pdf = api("inan").get(f"/print-orders/{oid}/pdf")
     assert pdf.status_code == 200 and pdf.headers["ETag"].strip('"') == proof["sha256"]
+
+
+def test_order_form_offers_only_products_that_fit_the_message(login, db):
+    officer = login("vanhoa")
+    slogan = f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved
+    page = officer.get(f"/print-orders/new?version_id={slogan.id}").get_data(as_text=True)
+    assert 'value="banner_09x6"' in page and 'value="poster_a1"' in page and 'value="leaflet_a5"' not in page
+    leaflet = f.message(db, "ngoc-lac-asxh-2026", "to-roi-6-buoc").approved
+    page = officer.get(f"/print-orders/new?version_id={leaflet.id}").get_data(as_text=True)
+    assert 'value="leaflet_a5"' in page and 'value="banner_09x6"' not in page
+    resp = post_order(officer, db, slogan, product="leaflet_a5")
+    assert resp.status_code == 400 and "Tờ rơi A5 không phù hợp với khẩu hiệu" in resp.get_data(as_text=True)
+    assert db.scalar(select(PrintOrder)) is None

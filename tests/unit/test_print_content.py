@@ -115,3 +115,22 @@ def test_empty_slogan_is_refused():
     with pytest.raises(docs.PrintError, match="Khẩu hiệu trống"):
         printing.render_print_product(product="banner_3x1", width_mm=None, height_mm=None, title="Khẩu hiệu: x",
                                       body_html="<p> </p>", channel="banner", meta={})
+
+
+def test_products_fit_their_message():
+    assert set(docs.products_for("banner")) >= {"banner_08x5", "flag_06x2", "poster_a1"}
+    assert not any(p.startswith("leaflet") for p in docs.products_for("banner"))
+    assert set(docs.products_for("leaflet")) == {"leaflet_a5", "leaflet_a4", "poster_a1", "poster_a0"}
+    assert not any(p.startswith(("banner", "flag", "leaflet")) for p in docs.products_for("poster"))
+    assert docs.product_fit_problem("leaflet_a5", "banner").startswith("Tờ rơi A5 không phù hợp với khẩu hiệu")
+    assert docs.layout_for("poster_a1", "leaflet") == "poster" and docs.layout_for("poster_a1", "banner") == "banner"
+    assert docs.layout_for("custom", "poster") == "poster" and docs.layout_for("leaflet_a4", "leaflet") == "leaflet"
+
+
+def test_a_slogan_printed_as_a_poster_is_the_slogan_fitted_to_the_sheet(library_messages):
+    message = library_messages["bang-ron-dinh-danh"]
+    body_html = render_markdown(message.body_md)
+    rendered = printing.render_print_product(
+        product="poster_a1", width_mm=None, height_mm=None, title=docs.public_headline(message),
+        body_html=body_html, channel=docs.layout_for("poster_a1", message.channel), meta=META)
+    assert rendered.pages == 1 and " ".join(message.body_md.split()) in text_of(rendered)
