@@ -131,11 +131,12 @@ def _check_problems(messages, refused, fonts) -> None:
                          f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
 
 
-def html_to_pdf(html: str, *, layout_scale: int | None = None) -> tuple[bytes, int]:
+def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None) -> tuple[bytes, int]:
     """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
 
     With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
-    raises PrintError too, before any PDF is written.
+    raises PrintError too, before any PDF is written. With `max_pages`, a longer layout raises
+    LayoutError at once (no PDF is written for a size that will be retried smaller).
     """
     missing = docs.unsupported_characters(html)
     if missing:
@@ -152,6 +153,8 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None) -> tuple[bytes, i
         logger.addHandler(collector)
         try:
             document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(font_config=font_config)
+            if max_pages is not None and len(document.pages) > max_pages:
+                raise LayoutError(f"{len(document.pages)} trang", pages=len(document.pages))
             if layout_scale is not None:
                 problems = check_layout(document, scale=layout_scale)
                 if problems:
@@ -213,7 +216,8 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
     layout_error = None
     for fit in PRODUCT_FITS[channel]:  # smaller type until it fits the pages and the safe area
         try:
-            data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"])
+            data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"],
+                                      max_pages=limit)
         except LayoutError as exc:
             layout_error, pages = exc, exc.pages
             continue

@@ -134,3 +134,31 @@ def test_a_slogan_printed_as_a_poster_is_the_slogan_fitted_to_the_sheet(library_
         product="poster_a1", width_mm=None, height_mm=None, title=docs.public_headline(message),
         body_html=body_html, channel=docs.layout_for("poster_a1", message.channel), meta=META)
     assert rendered.pages == 1 and " ".join(message.body_md.split()) in text_of(rendered)
+
+
+def _print_cases():
+    messages = load_library(ROOT / "content_library").messages
+    return [(m.code, product) for m in messages if m.channel in docs.CHANNELS
+            for product in docs.products_for(m.channel) if product != "custom"]
+
+
+@pytest.mark.parametrize("code, product", _print_cases())
+def test_every_library_print_message_renders_in_every_fitting_product_and_passes_preflight(
+        library_messages, code, product):
+    from planner.print_preflight import check_pdf
+
+    message = library_messages[code]
+    layout = docs.layout_for(product, message.channel)
+    body_html = render_markdown(message.body_md)
+    rendered = printing.render_print_product(
+        product=product, width_mm=None, height_mm=None, title=docs.public_headline(message), body_html=body_html,
+        channel=layout, meta={**META, "qr_url": docs.qr_link(message, body_html) or "https://ngoclac.example.vn/"})
+    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=printing.MAX_PAGES[layout], label=product)
+    assert len(preflight.checks) == 4
+    text = text_of(rendered)
+    headline = docs.public_headline(message)
+    assert docs.strip_title_label(headline) == headline  # no "Khẩu hiệu:"/"Áp phích:" label left
+    if layout == "banner":
+        assert " ".join(message.body_md.split()) in text
+    else:
+        assert docs.public_headline(message) in text
