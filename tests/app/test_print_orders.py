@@ -167,3 +167,23 @@ def test_order_form_offers_only_products_that_fit_the_message(login, db):
     resp = post_order(officer, db, slogan, product="leaflet_a5")
     assert resp.status_code == 400 and "Tờ rơi A5 không phù hợp với khẩu hiệu" in resp.get_data(as_text=True)
     assert db.scalar(select(PrintOrder)) is None
+
+
+def test_a_machine_failure_while_storing_leaves_the_proof_queued_instead_of_cancelling(app, login, db, monkeypatch):
+    from planner import printing
+    from planner.models.printing import ProofStatus
+
+    def no_pdftoppm(*args, **kwargs):
+        raise printing.PrintError("Không tìm thấy pdftoppm (gói poppler-utils).")
+
+    order = place_order(login("vanhoa"), db, f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved,
+                        product="banner_3x1")
+    monkeypatch.setattr(printing, "render_to_png_pages", no_pdftoppm)
+    run_worker(app)
+    db.expire_all()
+    order = db.get(PrintOrder, order.id)
+    assert order.proof_status is ProofStatus.QUEUED and order.status.value == "submitted"
+    monkeypatch.undo()
+    run_worker(app)
+    db.expire_all()
+    assert db.get(PrintOrder, order.id).proof_status is ProofStatus.READY
