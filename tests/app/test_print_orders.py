@@ -187,3 +187,23 @@ def test_a_machine_failure_while_storing_leaves_the_proof_queued_instead_of_canc
     run_worker(app)
     db.expire_all()
     assert db.get(PrintOrder, order.id).proof_status is ProofStatus.READY
+
+
+def test_a_newer_approved_version_makes_a_new_order_and_proof_while_the_old_order_keeps_its_file(app, login, db):
+    officer = login("vanhoa")
+    message = f.message(db, "ngoc-lac-asxh-2026", "bang-ron-dinh-danh")
+    old = place_order(officer, db, message.approved, product="banner_3x1")
+    run_worker(app)
+    db.expire_all()
+    old = db.get(PrintOrder, old.id)
+    old_file, old_hash = old.proof_file, old.proof_sha256
+    newer = approved_version(db, "bang-ron-dinh-danh", "ĐỊNH DANH MỨC ĐỘ 2 – TIỆN ÍCH SỐ CHO MỌI NGƯỜI!")
+    page = officer.get(f"/print-orders/{old.id}").get_data(as_text=True)
+    assert f"phiên bản duyệt mới hơn (phiên bản {newer.number})" in page
+    assert f"/print-orders/new?version_id={newer.id}" in page
+    new = place_order(officer, db, newer, product="banner_3x1")
+    run_worker(app)
+    db.expire_all()
+    old, new = db.get(PrintOrder, old.id), db.get(PrintOrder, new.id)
+    assert (old.proof_file, old.proof_sha256) == (old_file, old_hash) and (proof_dir(app) / old_file).is_file()
+    assert new.proof_sha256 != old_hash and new.proof_file.endswith(f"-v{newer.number}-{new.proof_sha256[:12]}.pdf")
