@@ -39,6 +39,7 @@ def _median(fn, runs: int) -> float:
 
 
 def leaflet(runs: int) -> dict:
+    from planner import print_content as content
     from planner import print_documents as docs
     from planner import printing
     from planner.library import load_library
@@ -46,7 +47,7 @@ def leaflet(runs: int) -> dict:
 
     message = next(m for m in load_library(ROOT / "content_library").messages if m.code == "to-roi-6-buoc")
     body_html = render_markdown(message.body_md)
-    kwargs = dict(product="leaflet_a5", width_mm=None, height_mm=None, title=docs.public_headline(message),
+    kwargs = dict(product="leaflet_a5", width_mm=None, height_mm=None, title=content.public_headline(message),
                   body_html=body_html, channel="leaflet",
                   meta={"issuer": "UBND xã Ngọc Lặc", "quantity": 500, "qr_url": "https://ngoclac.example.vn/"})
     html = printing.print_product_html(**kwargs)

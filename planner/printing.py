@@ -18,12 +18,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from planner import print_content as content
 from planner import print_documents as docs
 from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
-    BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, layout_for,
-    page_scale, product_fit_problem, product_size, products_for,
+    BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
+    product_size,
 )
+from planner.print_content import layout_for, product_fit_problem, products_for  # noqa: F401  (public API)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FONT_URL_PREFIX = "planner-font:"  # print/base.html names bundled fonts as planner-font:FILE.ttf
@@ -192,7 +194,7 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
     ctx = docs.product_context(**kwargs)
     if ctx["channel"] == "banner":
         # A banner prints its approved body (the slogan), never the title.
-        ctx.update(docs.banner_layout(docs.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
+        ctx.update(docs.banner_layout(content.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
                                       ctx["meta"]))
     else:
         # Type and margins follow the sheet: 10.5 pt on A5, ×4 on A1.
@@ -200,7 +202,7 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
         ctx["base_pt"] = round(10.5 * k * fit, 2)
         ctx["margin"] = 11 * k
         # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
-        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"], ctx["title"]))
+        ctx["lead"], ctx["rest"] = (Markup(part) for part in content.split_lead(ctx["body_html"], ctx["title"]))
         qr_url = ctx["meta"].get("qr_url")
         ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
     return render_template(f"print/{ctx['channel']}.html", **ctx)

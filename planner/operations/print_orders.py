@@ -79,7 +79,7 @@ def order_content_problem(version: MessageVersion) -> str:
     worker's proof render checks the layout itself.
     """
     from planner.markup import MarkupError
-    from planner.print_documents import html_text, public_headline, unprintable_message
+    from planner.print_content import html_text, public_headline, unprintable_message
 
     try:
         body_html = render_markdown(version.body_md, strict=True)
@@ -134,7 +134,7 @@ def render_order(order: PrintOrder):
     Posters and leaflet covers print the public headline; banners and flags the approved body.
     """
     from planner.markup import MarkupError
-    from planner.print_documents import layout_for, public_headline, qr_link
+    from planner.print_content import layout_for, public_headline, qr_link
     from planner.printing import PrintError, render_print_product
 
     version = order.version

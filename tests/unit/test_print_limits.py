@@ -6,7 +6,7 @@ import time
 import pytest
 
 from planner import markup
-from planner import print_documents as docs
+from planner import print_content as content
 from planner import printing
 from planner.markup import MarkupError
 from planner.printing import PrintError
@@ -87,6 +87,6 @@ def test_text_drawn_over_other_text_is_an_error():
 
 
 def test_emoji_is_named_with_a_reason_a_print_shop_understands():
-    message = docs.unprintable_message("Chung tay 🙌 vì an sinh")
+    message = content.unprintable_message("Chung tay 🙌 vì an sinh")
     assert "“🙌” (U+1F64C)" in message and "biểu tượng cảm xúc" in message
-    assert docs.unprintable_message("Tài khoản an sinh – VNeID “đúng” 100%") == ""
+    assert content.unprintable_message("Tài khoản an sinh – VNeID “đúng” 100%") == ""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from planner import print_documents as docs
+from planner import print_content as content
 from planner import printing
 from planner.library import load_library
 from planner.markup import render_markdown
@@ -44,8 +44,8 @@ def test_product_pages_look_like_the_reviewed_reference(messages, code, product)
     message = messages[code]
     body_html = render_markdown(message.body_md)
     rendered = printing.render_print_product(
-        product=product, width_mm=None, height_mm=None, title=docs.public_headline(message), body_html=body_html,
-        channel=docs.layout_for(product, message.channel),
+        product=product, width_mm=None, height_mm=None, title=content.public_headline(message), body_html=body_html,
+        channel=content.layout_for(product, message.channel),
         meta={"issuer": "UBND xã Ngọc Lặc", "plan_number": "45/KH-UBND", "order_number": "DI-00001",
               "quantity": 500, "qr_url": "https://ngoclac.example.vn/asxh"})
     pages = printing.render_to_png_pages(rendered.data, scale_to=240)
