@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
@@ -104,7 +104,9 @@ def visible_orders(user: User):
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before
-        return stmt.where(PrintOrder.print_shop_id == user.unit_id, PrintOrder.proof_status == ProofStatus.APPROVED)
+        return stmt.where(PrintOrder.print_shop_id == user.unit_id, or_(
+            PrintOrder.proof_status == ProofStatus.APPROVED,  # or it took the order before proofs existed
+            PrintOrder.status.in_((PrintStatus.ACCEPTED, PrintStatus.PRINTED, PrintStatus.DELIVERED))))
     return stmt.join(Unit, Unit.id == PrintOrder.unit_id).where(Unit.path.startswith(user.unit.path,
                                                                                     autoescape=True))
 

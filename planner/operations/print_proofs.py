@@ -22,6 +22,9 @@ PREVIEW_PIXELS = 1400  # longest side of a proof page image
 log = logging.getLogger(__name__)
 
 
+IN_PRODUCTION = (PrintStatus.ACCEPTED, PrintStatus.PRINTED, PrintStatus.DELIVERED)
+
+
 class ProofDeferred(Exception):
     """The machine, not the content, failed (disk, pdftoppm): the proof stays queued for the next tick."""
 
@@ -87,8 +90,11 @@ def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path,
                                                           PrintOrder.status != PrintStatus.CANCELLED)
                                  .order_by(PrintOrder.id).limit(limit)).all():
         old = order.status
+        in_production = order.status in IN_PRODUCTION  # placed before proofs existed (migration 0002)
         try:
             render_proof(order, directory, now=now)
+            if in_production:  # the shop already took it: nobody is left to approve, so record the file as is
+                order.proof_status = ProofStatus.APPROVED
         except ProofDeferred as exc:
             log.warning("proof of print order %s deferred: %s", order.id, exc)
             session.rollback()
@@ -98,7 +104,8 @@ def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path,
                 log.exception("proof of print order %s failed", order.id)
                 exc = PrintError("Lỗi không mong đợi khi dựng tệp in; hãy báo quản trị viên.")
             order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.FAILED, str(exc), now
-            order.status = PrintStatus.CANCELLED
+            if not in_production:
+                order.status = PrintStatus.CANCELLED
         order.updated_at = now
         record(session, user=None, action="print_order.proof", entity=order, from_state=old,
                to_state=order.proof_status, error=order.proof_error)

@@ -207,3 +207,20 @@ def test_a_newer_approved_version_makes_a_new_order_and_proof_while_the_old_orde
     old, new = db.get(PrintOrder, old.id), db.get(PrintOrder, new.id)
     assert (old.proof_file, old.proof_sha256) == (old_file, old_hash) and (proof_dir(app) / old_file).is_file()
     assert new.proof_sha256 != old_hash and new.proof_file.endswith(f"-v{newer.number}-{new.proof_sha256[:12]}.pdf")
+
+
+def test_an_order_already_in_production_before_proofs_stays_with_the_shop_and_gets_its_file(app, login, db):
+    from planner.models import PrintStatus
+    from planner.models.printing import ProofStatus
+
+    order = place_order(login("vanhoa"), db, f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved,
+                        product="banner_3x1")
+    order.status = PrintStatus.ACCEPTED  # as migration 0002 leaves an order the shop had taken: proof queued
+    db.commit()
+    shop = login("inan")
+    assert f"DI-{order.id:05d}" in shop.get("/print-orders").get_data(as_text=True)
+    run_worker(app)
+    db.expire_all()
+    order = db.get(PrintOrder, order.id)
+    assert order.proof_status is ProofStatus.APPROVED and order.status is PrintStatus.ACCEPTED
+    assert shop.get(f"/print-orders/{order.id}.pdf").status_code == 200
