@@ -160,7 +160,8 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
             if layout_scale is not None:
                 problems = check_layout(document, scale=layout_scale)
                 if problems:
-                    raise LayoutError(" ".join(problems), pages=len(document.pages))
+                    more = f" (và {len(problems) - 2} chỗ khác)" if len(problems) > 2 else ""
+                    raise LayoutError(" ".join(problems[:2]) + more, pages=len(document.pages))
             data = document.write_pdf()
         finally:
             logger.removeHandler(collector)
@@ -226,7 +227,8 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
         if pages <= limit:
             return RenderedPdf(data, pages, ctx["scale"], ctx["trim"], ctx["filename"])
     if layout_error is not None and layout_error.pages <= limit:
-        raise PrintError(f"Không dựng được {_lower_first(ctx['label'])} đúng khổ: {layout_error}")
+        raise PrintError(f"Không dựng được {_lower_first(ctx['label'])} đúng khổ: {layout_error} "
+                         "Hãy rút gọn nội dung hoặc chọn khổ lớn hơn.")
     raise PrintError(f"Nội dung quá dài cho {_lower_first(ctx['label'])}: cần {pages} trang, tối đa {limit}. "
                      "Hãy rút gọn nội dung.")
 
