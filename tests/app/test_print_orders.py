@@ -150,7 +150,7 @@ def test_api_shows_the_proof_and_its_page_images_and_refuses_approval_by_the_sho
     assert api("inan").post(f"/print-orders/{oid}/approve", json={}).status_code == 403
     approved = vanhoa.post(f"/print-orders/{oid}/approve", json={"sha256": proof["sha256"]}).get_json()
     assert approved["proof"]["status"] == "approved" and approved["proof"]["approved_by"]["username"] == "vanhoa"
-    again = vanhoa.post(f"/print-orders/{oid}/approve", json={})
+    again = vanhoa.client.post(f"/api/v1/print-orders/{oid}/approve", headers=vanhoa.headers)  # no body
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "proof_not_approvable"
     pdf = api("inan").get(f"/print-orders/{oid}/pdf")
     assert pdf.status_code == 200 and pdf.headers["ETag"].strip('"') == proof["sha256"]
