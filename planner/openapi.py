@@ -235,6 +235,11 @@ def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None =
     return out
 
 
+def _optional_body(operation: dict) -> dict:
+    operation["requestBody"]["required"] = False
+    return operation
+
+
 def _png(operation: dict) -> dict:
     operation["responses"]["200"]["content"] = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
     return operation
@@ -314,8 +319,9 @@ def _paths() -> dict:
                       "không dựng lại", ok=(200, None), pdf=True, errors=(401, 403, 404, 409))},
         "/print-orders/{order_id}/approve": {
             "parameters": [order],
-            "post": op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
-                       ok=(200, "PrintOrder"), body="ProofApprovalInput", errors=(401, 403, 404, 409))},
+            "post": _optional_body(op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
+                                      ok=(200, "PrintOrder"), body="ProofApprovalInput",
+                                      errors=(401, 403, 404, 409)))},
         "/print-orders/{order_id}/proof/{page}.png": {
             "parameters": [order, _path_param("page")],
             "get": _png(op("printing", "Ảnh một trang của bản in thử (cạnh dài 1400 px)", ok=(200, None)))},

@@ -76,7 +76,7 @@ def test_officer_pages(app, contexts, demo):
     page.get_by_label("Số lượng").fill("1200")
     page.get_by_label("Cơ sở in", exact=True).select_option(label="Cơ sở in Ngọc Lặc")
     page.get_by_role("button", name="Gửi đơn in").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã gửi đơn in")
+    expect(page.get_by_role("status")).to_contain_text("Đã tạo đơn in")
     look(page, "67-print-order-officer")
     page.get_by_role("banner").get_by_role("link", name="Đơn in").click()
     expect(page.locator("#orders tbody tr")).to_have_count(1)
