@@ -139,6 +139,20 @@ def _fill(session, plan, targets, lo, hi, result, index) -> None:
         cs.items.append(item)
 
 
+def sessions_with_room(session: Session, occ, now: dt.datetime, days: int = 14) -> list[CalendarSession]:
+    """The coming sessions of the occurrence's target that could take it (room, not already airing it)."""
+    first = localtime.today(now)
+    data = target_calendar(session, occ.plan, [occ.target], occ.target.channel, first, first + dt.timedelta(days))
+    out = []
+    for day in sorted(data[occ.target_id]):
+        for cs in data[occ.target_id][day]:
+            if (cs.capacity_s and cs.starts_at > now and cs.starts_at != occ.session_starts_at
+                    and cs.capacity_s - cs.used_s >= occ.duration_seconds
+                    and all(i.title != occ.version.title for i in cs.items)):
+                out.append(cs)
+    return out
+
+
 def unit_options(session: Session, root: Unit) -> list[Unit]:
     """The unit and every unit below it, in tree order, for a unit picker."""
     return list(session.scalars(select(Unit).where(Unit.path.startswith(root.path, autoescape=True))
@@ -146,4 +160,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "unit_options", "window_span"]
+           "sessions_with_room", "unit_options", "window_span"]

@@ -103,7 +103,7 @@ def calendar(plan_id: int):
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
     ical_url = base + url_for("feeds.ical", token=make_feed_token(current_app.config["SECRET_KEY"], "u", unit.id))
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
-                           ical_url=ical_url,
+                           ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(),
                            anchor=anchor, first=first, last=last, targets=targets, data=data,
                            days=cal.day_infos(session, plan, channel, first, last),
                            units=cal.unit_options(session, current_user.unit), channels=_plan_channels(plan),

@@ -120,3 +120,39 @@ def test_ad_hoc_sessions_and_emergencies_are_labelled_in_calendar_roster_and_occ
     assert "badge-adhoc" in roster and "Phiên đột xuất" in roster
     page = client.get(f"/occurrences/{occ.id}").get_data(as_text=True)
     assert "Phiên đột xuất" in page and "Hoàn tác" in page
+
+
+def test_drag_and_drop_answers_json_with_the_reason(setup, login):
+    db, target, _, occ, _ = setup
+    f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(3, 17),
+                 duration=900)
+    client = login("vanhoa")
+    week = client.get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&date={localtime.fmt_date(_at(2, 5))}")
+    html = week.get_data(as_text=True)
+    assert f'data-move="/occurrences/{occ.id}/move"' in html and "calendar.js" in html
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client.get(f"/occurrences/{occ.id}").get_data(as_text=True))
+    full = client.post(f"/occurrences/{occ.id}/move", data={"starts_at": _at(3, 17).isoformat()},
+                       headers={"X-CSRFToken": token})
+    assert full.get_json()["ok"] is False and "đã đầy" in full.get_json()["message"]
+    done = client.post(f"/occurrences/{occ.id}/move", data={"starts_at": _at(3, 5, 30).isoformat()},
+                       headers={"X-CSRFToken": token})
+    assert done.status_code == 200 and done.get_json()["ok"]
+    db.expire_all()
+    assert occ.session_starts_at == _at(3, 5, 30) and occ.is_pinned
+
+
+def test_the_occurrence_page_offers_only_sessions_with_room(setup, login):
+    db, target, _, occ, _ = setup
+    f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(3, 17),
+                 duration=900)
+    client = login("vanhoa")
+    html = client.get(f"/occurrences/{occ.id}").get_data(as_text=True)
+    assert f'value="{_at(3, 5, 30).isoformat()}"' in html and f'value="{_at(3, 17).isoformat()}"' not in html
+    from tests.conftest import csrf_from
+
+    client.post(f"/occurrences/{occ.id}/change", data={"csrf_token": csrf_from(html), "action": "move_to_session",
+                                                       "session": _at(4, 17).isoformat()})
+    db.expire_all()
+    assert occ.session_starts_at == _at(4, 17)

@@ -140,3 +140,26 @@ def test_village_head_confirms_and_corrects_a_mis_tap(contexts, demo):
     expect(card.get_by_role("button", name="Sửa: đã phát")).to_be_visible()
     assert horizontal_overflow(phone) <= 0
     look(phone, "c7-phone-corrected")
+
+
+def test_officer_drags_a_broadcast_into_another_session_of_the_week(contexts, demo):
+    # Day d and d + 1 in the same calendar week (Monday to Sunday).
+    d = next(n for n in (2, 3) if (localtime.today(utcnow()) + dt.timedelta(days=n)).weekday() < 6)
+    target = f.village_target(demo, "thon-07")
+    planned = f.occurrence(demo, target=target, msg=f.message(demo, PLAN, "loa-loi-ich"), at=_at(d, 5, 30))
+    f.occurrence(demo, target=target, msg=f.message(demo, PLAN, "loa-dieu-kien-ho-tro"), at=_at(d, 17), duration=900)
+    plan = f.plan(demo, PLAN)
+    page = contexts.new_page()
+    login_as(page, "vanhoa")
+    page.goto(f"/plans/{plan.id}/calendar?unit={target.unit_id}&date={localtime.fmt_date(_at(d, 5))}")
+    expect(page.locator("#calendar-today")).to_be_visible()
+    item = page.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")
+    item.drag_to(page.locator(f".session[data-start='{_at(d, 17).isoformat()}']"))
+    expect(page.get_by_role("alert")).to_contain_text("đã đầy")
+    room = page.locator(f".session[data-start='{_at(d + 1, 5, 30).isoformat()}']")
+    item.drag_to(room)
+    expect(page.get_by_role("status")).to_contain_text("Đã dời sang")
+    expect(room.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    look(page, "c8-calendar-dragged")
+    demo.rollback()
+    assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(d + 1, 5, 30)
