@@ -119,3 +119,47 @@ def apply_to_many(session: Session, deliveries: list[Delivery], action, **kwargs
         except DeliveryError as exc:
             errors.append(f"{delivery.occurrence.target.name} {localtime.fmt_datetime(delivery.due_at)}: {exc}")
     return done, errors
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dated duty of the plan (a milestone, a one-off report) coming up."""
+
+    due: dt.date
+    what: str
+    days_left: int
+
+
+def upcoming_deadlines(plan: Plan, today: dt.date, *, ahead_days: int = 30) -> list[Deadline]:
+    """The plan's milestones, indicator deadlines and one-off reports due from today to `ahead_days` ahead."""
+    details = plan.details or {}
+    found = [(item.get("due"), item.get("what", ""), item.get("yearly", False))
+             for item in details.get("deadlines") or []]
+    found += [(item.get("deadline"), f"Hạn chỉ tiêu: {item.get('name', '')}", False)
+              for item in details.get("indicators") or []]
+    found += [(item.get("due"), f"Báo cáo gửi {item.get('to', '')}", False)
+              for item in details.get("reporting") or [] if item.get("frequency") == "once"]
+    out = []
+    for raw, what, yearly in found:
+        due = _due_date(raw, today, yearly)
+        if due is not None and 0 <= (due - today).days <= ahead_days:
+            out.append(Deadline(due, what, (due - today).days))
+    return sorted(out, key=lambda d: d.due)
+
+
+def _due_date(raw, today: dt.date, yearly: bool) -> dt.date | None:
+    """dd/mm/yyyy, ISO, or dd/mm for a yearly date (its next occurrence from today)."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    if text.count("/") == 1:
+        try:
+            day, month = (int(p) for p in text.split("/"))
+            due = dt.date(today.year, month, day)
+        except ValueError:
+            return None
+        return due if due >= today else due.replace(year=today.year + 1)
+    try:
+        return localtime.parse_date(text)
+    except ValueError:
+        return None

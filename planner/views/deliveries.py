@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from planner import localtime
 from planner.access import sees_unit
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
@@ -49,7 +50,8 @@ def attention_list(plan_id: int):
                            pages=max(1, -(-total // attention.PAGE_SIZE)), flt=flt, args=_filter_args(flt),
                            villages=villages, channels=sorted({d for d in CHANNEL_LABELS}),
                            statuses=[(s.value, DELIVERY_LABELS[s]) for s in ops.ATTENTION],
-                           can_make_up=attention.can_make_up)
+                           can_make_up=attention.can_make_up,
+                           deadlines=attention.upcoming_deadlines(plan, localtime.today(utcnow())))
 
 
 def load_delivery(delivery_id: int) -> Delivery:
@@ -76,8 +78,6 @@ def make_up(delivery_id: int):
     def _do(session):
         made["occ"] = attention.make_up_delivery(session, delivery, user=current_user, now=utcnow(),
                                                  settings=current_app.config)
-
-    from planner import localtime
 
     run_action(_do, (ops.DeliveryError,), lambda: f"Đã xếp lượt phát bù lúc "
                                                  f"{localtime.fmt_datetime(made['occ'].starts_at)}.")
