@@ -97,13 +97,20 @@ def calendar(plan_id: int):
         anchor = localtime.today(utcnow())
     first, last = _view_range(view, anchor)
     targets = cal.targets_in(session, unit, channel)
-    data = cal.target_calendar(session, plan, targets, channel, first, last)
+    status = request.args.get("status") if request.args.get("status") in cal.STATUS_FILTERS else ""
+    message_id = small_int(request.args.get("message"))
+    data = cal.target_calendar(session, plan, targets, channel, first, last,
+                               statuses=cal.STATUS_FILTERS[status][1] if status else None, message_id=message_id)
+    nav = {"plan_id": plan.id, "unit": unit.id, "channel": channel,
+           **({"status": status} if status else {}), **({"message": message_id} if message_id else {})}
     from planner.operations.feeds import make_feed_token
 
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
     ical_url = base + url_for("feeds.ical", token=make_feed_token(current_app.config["SECRET_KEY"], "u", unit.id))
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
-                           ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(),
+                           ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(), nav=nav,
+                           status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],
+                           message_options=cal.message_options(session, plan, channel),
                            anchor=anchor, first=first, last=last, targets=targets, data=data,
                            days=cal.day_infos(session, plan, channel, first, last),
                            units=cal.unit_options(session, current_user.unit), channels=_plan_channels(plan),

@@ -156,3 +156,27 @@ def test_the_occurrence_page_offers_only_sessions_with_room(setup, login):
                                                        "session": _at(4, 17).isoformat()})
     db.expire_all()
     assert occ.session_starts_at == _at(4, 17)
+
+
+def test_month_cells_name_their_broadcasts_with_an_overflow_count(setup, login):
+    db, target, _, occ, _ = setup
+    for code in ("loa-cao-diem", "loa-dieu-kien-ho-tro", "loa-sau-buoc"):
+        f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", code), at=_at(2, 17), duration=60)
+    day = localtime.fmt_date(_at(2, 5))
+    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}")
+    text = html.get_data(as_text=True)
+    assert text.count('class="month-title"') >= 3 and "+1 tin khác" in text
+    assert 'class="legend-status status-delivered"' in text
+
+
+def test_calendar_filters_by_status_and_message_and_keeps_them_when_paging(setup, login):
+    db, target, msg, occ, _ = setup
+    other = f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem")
+    done = f.occurrence(db, target=target, msg=other, at=_at(2, 17), status=DeliveryStatus.DELIVERED)
+    client = login("vanhoa")
+    base = f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&date={localtime.fmt_date(_at(2, 5))}"
+    delivered = client.get(base + "&status=delivered").get_data(as_text=True)
+    assert f"/occurrences/{done.occurrence_id}\"" in delivered and f"/occurrences/{occ.id}\"" not in delivered
+    assert "status=delivered" in delivered.split('aria-label="Sau"')[0].rsplit("<a", 1)[1]
+    only = client.get(base + f"&message={msg.id}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" in only and f"/occurrences/{done.occurrence_id}\"" not in only
