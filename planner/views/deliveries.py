@@ -125,7 +125,7 @@ def bulk(plan_id: int):
                                                user=current_user, now=utcnow())
         skipped, verb = 0, "Đã đánh dấu đã xử lý"
     session.commit()
-    note = f" Bỏ qua {skipped} lượt không phải loa." if skipped else ""
+    note = f" Bỏ qua {skipped} lượt chưa rõ kết quả (cần đối soát trước)." if skipped else ""
     flash(f"{verb} {done} lượt.{note}", "success" if done else "info")
     for error in errors[:10]:
         flash(error, "error")

@@ -112,3 +112,22 @@ def test_deadlines_appear_before_they_fall_due(login, db):
     yearly = attention.upcoming_deadlines(plan, dt.date(2026, 12, 20))
     assert all(d.days_left >= 0 for d in yearly)
     assert attention._due_date("05/01", dt.date(2026, 12, 20), True) == dt.date(2027, 1, 5)
+
+
+def test_a_failed_post_is_posted_again_in_the_pages_next_session_after_the_lead_time(app, login, db):
+    target = db.scalar(select(f.Target).join(f.Unit).where(f.Target.channel == "fanpage",
+                                                           f.Unit.code == "bhxh-trung-tam-truyen-thong"))
+    msg = f.message(db, "bhxh-2728-2023", "fb-1-2-ket-qua")
+    failed = f.occurrence(db, target=target, msg=msg, at=utcnow() - dt.timedelta(hours=3), status=DeliveryStatus.FAILED)
+    unknown = f.occurrence(db, target=target, msg=msg, at=utcnow() - dt.timedelta(hours=4),
+                           status=DeliveryStatus.UNKNOWN)
+    editor = f.user(db, "bientap")
+    made = attention.make_up_delivery(db, failed, user=editor, now=utcnow(), settings=app.config)
+    assert made.target_id == target.id and made.delivery.channel == "fanpage"
+    assert made.starts_at >= utcnow() + dt.timedelta(seconds=app.config["FACEBOOK_MIN_LEAD_SECONDS"] - 5)
+    assert localtime.to_local(made.session_starts_at).time() in (dt.time(11, 30), dt.time(19, 30))
+    assert "Đăng lại" in made.reason
+    import pytest
+
+    with pytest.raises(attention.DeliveryError, match="đối soát trước"):
+        attention.make_up_delivery(db, unknown, user=editor, now=utcnow(), settings=app.config)
