@@ -48,7 +48,7 @@ def attention_list(plan_id: int):
                                .order_by(Unit.path)).all()
     return render_template("pages/schedule/attention.html", plan=plan, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // attention.PAGE_SIZE)), flt=flt, args=_filter_args(flt),
-                           villages=villages, channels=sorted({d for d in CHANNEL_LABELS}),
+                           villages=villages, channels=sorted(CHANNEL_LABELS),
                            statuses=[(s.value, DELIVERY_LABELS[s]) for s in ops.ATTENTION],
                            can_make_up=attention.can_make_up,
                            deadlines=attention.upcoming_deadlines(plan, localtime.today(utcnow())))
