@@ -56,9 +56,10 @@ class DayInfo:
 
 
 def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date) -> list[DayInfo]:
-    """Each day in range with the names of the peak and blackout windows covering it."""
+    """Each day in range with the names of the peak and blackout windows covering it (of every channel for
+    the combined view)."""
     windows = [w for w in session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
-               if not w.channels or channel in w.channels]
+               if not w.channels or channel == ALL_CHANNELS or channel in w.channels]
     days = []
     day = first
     while day <= last:
@@ -96,9 +97,23 @@ STATUS_FILTERS = {
 }
 
 
-def message_options(session: Session, plan: Plan, channel: str) -> list[Message]:
-    """The plan's messages of a channel, for the calendar's message filter."""
-    return list(session.scalars(select(Message).where(Message.plan_id == plan.id, Message.channel == channel)
+ALL_CHANNELS = "all"
+
+
+def unit_calendar(session: Session, plan: Plan, unit: Unit, channels: list[str], first: dt.date, last: dt.date,
+                  **filters) -> tuple[list[Target], dict]:
+    """The targets of one or several channels under a unit and their calendars, for one combined view."""
+    targets, data = [], {}
+    for channel in channels:
+        found = targets_in(session, unit, channel)
+        targets += found
+        data.update(target_calendar(session, plan, found, channel, first, last, **filters))
+    return targets, data
+
+
+def message_options(session: Session, plan: Plan, channels: list[str]) -> list[Message]:
+    """The plan's messages of the shown channels, for the calendar's message filter."""
+    return list(session.scalars(select(Message).where(Message.plan_id == plan.id, Message.channel.in_(channels))
                                 .order_by(Message.id)))
 
 
@@ -183,4 +198,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "message_options", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]
+           "ALL_CHANNELS", "message_options", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]

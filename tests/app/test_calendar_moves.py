@@ -180,3 +180,15 @@ def test_calendar_filters_by_status_and_message_and_keeps_them_when_paging(setup
     assert "status=delivered" in delivered.split('aria-label="Sau"')[0].rsplit("<a", 1)[1]
     only = client.get(base + f"&message={msg.id}").get_data(as_text=True)
     assert f"/occurrences/{occ.id}\"" in only and f"/occurrences/{done.occurrence_id}\"" not in only
+
+
+def test_one_calendar_shows_every_channel_of_the_plan_coloured_by_channel(setup, login):
+    db, target, _, occ, _ = setup
+    page = db.scalar(select(f.Target).join(f.Unit).where(f.Target.channel == "fanpage",
+                                                         f.Unit.code == "xa-ngoc-lac"))
+    post = f.occurrence(db, target=page, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich"), at=_at(2, 11, 30))
+    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&channel=all"
+                               f"&date={localtime.fmt_date(_at(2, 5))}").get_data(as_text=True)
+    assert "Lịch mọi kênh" in html and 'class="channel-loudspeaker"' in html and 'class="channel-fanpage"' in html
+    assert f"/occurrences/{occ.id}\"" in html and f"/occurrences/{post.occurrence_id}\"" in html
+    assert 'value="all" selected' in html
