@@ -189,7 +189,7 @@ def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None =
     if body:
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
         errors = tuple(sorted({400, 415, *errors}))
-    for code in errors:
+    for code in (*errors, 503):  # any operation may meet a busy database
         out["responses"][str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
     if public:
         out["security"] = []
