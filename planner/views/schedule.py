@@ -14,7 +14,7 @@ from planner.db import utcnow
 from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
 from planner.operations import placement
-from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
+from planner.operations.schedule import ScheduleBusy, ScheduleError, hold_generation_lock, start_schedule
 from planner.views import once
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
@@ -242,6 +242,7 @@ def emergency(plan_id: int):
                                      once.form_payload(plan_id=plan.id))
                 if claimed.replay:
                     raise once.KeyReused("")
+                hold_generation_lock(session, plan, "loudspeaker", utcnow(), current_app.config)  # not mid-generation
                 outcome = insert_emergency_message(session, message, _unit_arg(), sessions_ahead=int(sessions),
                                                    now=utcnow(), settings=current_app.config, user=current_user)
                 once.complete(claimed, resource="plan", resource_id=plan.id, status=200)
