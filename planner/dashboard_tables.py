@@ -102,8 +102,9 @@ def activity_chart(weeks) -> str:
 def ranking_chart(data: Drilldown) -> str | None:
     """Units ranked on the first indicator that applies to them (furthest behind first)."""
     for n, ind in enumerate(data.indicators):
-        items = [(r.unit.name, r.figures[n].measure) for r in data.rows if r.figures[n].is_applicable]
-        if any(value is not None for _, value in items):
+        items = [(r.unit.name, r.figures[n].measure) for r in data.rows
+                 if r.figures[n].is_applicable and r.figures[n].measure is not None]
+        if items:
             unit = "%" if ind.is_percentage else ""
             return charts.ranking_bars(f"Xếp hạng: {ind.name}", items[:60], ind.target, unit=unit)
     return None

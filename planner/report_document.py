@@ -96,11 +96,16 @@ def report_tables(session: Session, report: Report) -> list[Table]:
         rows = [r for r in drill.rows if r.figures[n].is_applicable]
         if not any(r.figures[n].value is not None for r in rows) or not drill.root.figures[n].is_applicable:
             continue  # nothing reported for this indicator below this unit: no table of dashes
-        tables.append(Table(f"Bảng {len(tables) + 1}. {ind.name} theo đơn vị",
-                            ["Đơn vị", "Kết quả", "Đạt so với chỉ tiêu", "Xu hướng 7 ngày"],
-                            [[r.unit.name, dt_tables.figure_text(r.figures[n]) or "—",
-                              f"{round(100 * r.figures[n].progress)}%", dt_tables.trend_text(r.figures[n])]
-                             for r in rows]))
+        reported = [r for r in rows if r.figures[n].value is not None]
+        missing = [r.unit.name for r in rows if r.figures[n].value is None]
+        table = Table(f"Bảng {len(tables) + 1}. {ind.name} theo đơn vị (chậm nhất trước)",
+                      ["Đơn vị", "Kết quả", "Đạt so với chỉ tiêu", "Xu hướng 7 ngày"],
+                      [[r.unit.name, dt_tables.figure_text(r.figures[n]), f"{round(100 * r.figures[n].progress)}%",
+                        dt_tables.trend_text(r.figures[n])] for r in reported])
+        if missing:
+            table.rows.append([f"Chưa có số liệu ({len(missing)} đơn vị)", ", ".join(missing[:12])
+                               + (", …" if len(missing) > 12 else ""), "", ""])
+        tables.append(table)
     return tables
 
 
