@@ -14,7 +14,7 @@ from planner.models import DueItem, Indicator, Report, ResultSource, Unit
 from planner.operations.indicators import record_result
 from planner.worker import tick
 from tests.app import factories as f
-from tests.app.test_api import api, assert_error, plan_id, unit_id  # noqa: F401 — `api` is a fixture
+from tests.app.test_api import api, assert_error, plan_id  # noqa: F401 — `api` is a fixture
 
 NL = "ngoc-lac-asxh-2026"
 
