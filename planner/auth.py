@@ -84,6 +84,27 @@ def set_password(session: Session, user: User, password: str) -> None:
         end_all_sessions(session, user)
 
 
+def change_password(session: Session, user: User, current: str, new: str, confirm: str) -> None:
+    """The user's own password change: the current password must match and the new one pass the policy.
+
+    Raises PasswordRejected with a field-keyed message dict in `args[1]`; ends every session and token.
+    """
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = "Mật khẩu hiện tại không đúng."
+    try:
+        check_password_policy(new or "", user.username)
+    except PasswordRejected as exc:
+        errors["new_password"] = str(exc)
+    if not errors and new != confirm:
+        errors["confirm_password"] = "Mật khẩu nhập lại không khớp."
+    if not errors and new == current:
+        errors["new_password"] = "Mật khẩu mới phải khác mật khẩu hiện tại."
+    if errors:
+        raise PasswordRejected(next(iter(errors.values())), errors)
+    set_password(session, user, new)
+
+
 def policy_from(settings: dict) -> tuple[login_throttle.Policy, login_throttle.Policy]:
     """The throttle policies (per username+address or device; per address) from the settings."""
     shared = dict(base_seconds=settings["LOGIN_DELAY_SECONDS"], max_seconds=settings["LOGIN_MAX_DELAY_SECONDS"],

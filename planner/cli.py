@@ -132,16 +132,19 @@ def render_cmd(order_id, output):
                f"{', tỷ lệ 1:10' if rendered.scale == 10 else ''}).")
 
 
-@click.command("report", help="Tạo báo cáo (tháng/6 tháng/năm) của một kế hoạch và xuất PDF ngay.")
+@click.command("report", help="Xuất PDF dự thảo báo cáo (tháng/quý/6 tháng/năm/tự chọn) của một kế hoạch.")
 @click.option("--plan", "plan_code", required=True)
 @click.option("--unit", "unit_code", required=True)
-@click.option("--kind", type=click.Choice(["monthly", "first_half", "second_half", "annual"]), required=True)
-@click.option("--year", type=int, required=True)
-@click.option("--month", type=int)
+@click.option("--kind", type=click.Choice(["monthly", "first_half", "second_half", "annual", "quarter", "custom"]),
+              required=True)
+@click.option("--year", type=int)
+@click.option("--month", type=int, help="Tháng (monthly) hoặc quý 1–4 (quarter)")
+@click.option("--from", "period_start", help="Kỳ tự chọn: từ ngày dd/mm/yyyy (kind custom)")
+@click.option("--to", "period_end", help="Kỳ tự chọn: đến ngày dd/mm/yyyy")
 @click.option("--signer", default="Người ký", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @with_appcontext
-def report_cmd(plan_code, unit_code, kind, year, month, signer, output):
+def report_cmd(plan_code, unit_code, kind, year, month, period_start, period_end, signer, output):
     from planner.models import Plan, Unit, User
     from planner.operations.reporting import ReportError, build_document, request_report
     from planner.printing import render_report
@@ -153,8 +156,9 @@ def report_cmd(plan_code, unit_code, kind, year, month, signer, output):
         raise click.UsageError(f"Không có kế hoạch '{plan_code}' hoặc đơn vị '{unit_code}'.")
     user = session.scalars(select(User).order_by(User.id)).first()
     try:
-        report = request_report(session, plan, unit, user, {"kind": kind, "year": year, "month": month or "",
-                                                            "signer_name": signer}, now=_now())
+        report = request_report(session, plan, unit, user, {
+            "kind": kind, "year": year or "", "month": month or "", "period_start": period_start,
+            "period_end": period_end, "signer_name": signer}, now=_now())
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     output.write_bytes(render_report(build_document(session, report)).data)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from planner import charts, localtime
 from planner.channels import CHANNEL_LABELS
+from planner.reports import sorted_groups
 from planner.supervision import Drilldown, Figure, Row
 from planner.tables import Table
 
@@ -35,6 +36,19 @@ def _n(value) -> str:
         return ""
     text = f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value):,}"
     return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+TALLY_COLUMNS = ["Kế hoạch", "Đã thực hiện", "Trong đó phát bù", "Bị lỡ/thất bại", "Chưa đến hạn", "Tỷ lệ"]
+
+
+def tally_row(name: str, t) -> list:
+    return [name, t.planned, t.delivered, t.made_up, t.lost, t.pending, f"{t.rate}%"]
+
+
+def tally_table(title: str, first_col: str, groups: dict, total=None) -> Table:
+    """Planned / done / made up / lost / pending per channel, unit or audience, in Vietnamese order."""
+    return Table(title, [first_col] + TALLY_COLUMNS, [tally_row(n, t) for n, t in sorted_groups(groups)],
+                 tally_row("Tổng cộng", total) if total is not None else None)
 
 
 ACTIVITY_COLUMNS = ["Phát loa kế hoạch", "Đã phát", "Trong đó phát bù", "Bị lỡ/thất bại", "Chưa đến hạn",
@@ -102,8 +116,9 @@ def activity_chart(weeks) -> str:
 def ranking_chart(data: Drilldown) -> str | None:
     """Units ranked on the first indicator that applies to them (furthest behind first)."""
     for n, ind in enumerate(data.indicators):
-        items = [(r.unit.name, r.figures[n].measure) for r in data.rows if r.figures[n].is_applicable]
-        if any(value is not None for _, value in items):
+        items = [(r.unit.name, r.figures[n].measure) for r in data.rows
+                 if r.figures[n].is_applicable and r.figures[n].measure is not None]
+        if items:
             unit = "%" if ind.is_percentage else ""
             return charts.ranking_bars(f"Xếp hạng: {ind.name}", items[:60], ind.target, unit=unit)
     return None

@@ -70,6 +70,10 @@ SCHEMAS: dict[str, dict] = {
                       "current": {**BOOL, "description": "Mã đang dùng cho yêu cầu này"}}),
     "IcalLink": obj({"unit_id": INT, "ical_url": {**STR, "format": "uri"},
                      "valid_days": {**INT, "description": "Số ngày liên kết còn hiệu lực"}}),
+    "PasswordChange": obj({"current_password": {**STR, "format": "password"},
+                           "new_password": {**STR, "format": "password", "minLength": 10, "maxLength": 128,
+                                            "description": "Không phổ biến, không chứa tên đăng nhập"}},
+                          ["current_password", "new_password"]),
     "TokenList": obj({"items": {"type": "array", "items": ref("TokenInfo")}}, ["items"]),
     "Plan": obj({"id": INT, "code": STR, "number": STR, "title": STR, "issuer": STR, "place": STR,
                  "unit": ref("UnitRef"), "period_rule": {"enum": ["decree_09", "calendar"]},
@@ -230,11 +234,16 @@ def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None =
     if body:
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
         errors = tuple(sorted({400, 415, *errors}))
-    for code in errors:
+    for code in (*errors, 503):  # any operation may meet a busy database
         out["responses"][str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
     if public:
         out["security"] = []
     return out
+
+
+def _optional_body(operation: dict) -> dict:
+    operation["requestBody"]["required"] = False
+    return operation
 
 
 def _png(operation: dict) -> dict:
@@ -255,6 +264,8 @@ def _paths() -> dict:
         "/tokens": {"post": op("auth", "Lấy mã truy cập (bearer token)", ok=(201, "Token"), body="TokenRequest",
                                errors=(401, 429), public=True),
                     "get": op("auth", "Các mã truy cập còn hạn của tôi", ok=(200, "TokenList"), errors=(401,))},
+        "/account/password": {"post": op("auth", "Đổi mật khẩu của tôi (mọi phiên và mã API bị huỷ)",
+                                         ok=(204, None), body="PasswordChange", errors=(401,))},
         "/tokens/{token_id}": {"parameters": [_path_param("token_id")],
                                "delete": op("auth", "Thu hồi một mã truy cập của tôi", ok=(204, None),
                                             errors=(401, 404))},
@@ -316,8 +327,9 @@ def _paths() -> dict:
                       "không dựng lại", ok=(200, None), pdf=True, errors=(401, 403, 404, 409))},
         "/print-orders/{order_id}/approve": {
             "parameters": [order],
-            "post": op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
-                       ok=(200, "PrintOrder"), body="ProofApprovalInput", errors=(401, 403, 404, 409))},
+            "post": _optional_body(op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
+                                      ok=(200, "PrintOrder"), body="ProofApprovalInput",
+                                      errors=(401, 403, 404, 409)))},
         "/print-orders/{order_id}/proof/{page}.png": {
             "parameters": [order, _path_param("page")],
             "get": _png(op("printing", "Ảnh một trang của bản in thử (cạnh dài 1400 px)", ok=(200, None)))},

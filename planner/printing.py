@@ -18,12 +18,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from planner import print_content as content
 from planner import print_documents as docs
 from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
     BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
     product_size,
 )
+from planner.print_content import layout_for, product_fit_problem, products_for  # noqa: F401  (public API)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FONT_URL_PREFIX = "planner-font:"  # print/base.html names bundled fonts as planner-font:FILE.ttf
@@ -131,11 +133,12 @@ def _check_problems(messages, refused, fonts) -> None:
                          f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
 
 
-def html_to_pdf(html: str, *, layout_scale: int | None = None) -> tuple[bytes, int]:
+def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None) -> tuple[bytes, int]:
     """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
 
     With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
-    raises PrintError too, before any PDF is written.
+    raises PrintError too, before any PDF is written. With `max_pages`, a longer layout raises
+    LayoutError at once (no PDF is written for a size that will be retried smaller).
     """
     missing = docs.unsupported_characters(html)
     if missing:
@@ -152,10 +155,13 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None) -> tuple[bytes, i
         logger.addHandler(collector)
         try:
             document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(font_config=font_config)
+            if max_pages is not None and len(document.pages) > max_pages:
+                raise LayoutError(f"{len(document.pages)} trang", pages=len(document.pages))
             if layout_scale is not None:
                 problems = check_layout(document, scale=layout_scale)
                 if problems:
-                    raise LayoutError(" ".join(problems), pages=len(document.pages))
+                    more = f" (và {len(problems) - 2} chỗ khác)" if len(problems) > 2 else ""
+                    raise LayoutError(" ".join(problems[:2]) + more, pages=len(document.pages))
             data = document.write_pdf()
         finally:
             logger.removeHandler(collector)
@@ -189,7 +195,7 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
     ctx = docs.product_context(**kwargs)
     if ctx["channel"] == "banner":
         # A banner prints its approved body (the slogan), never the title.
-        ctx.update(docs.banner_layout(docs.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
+        ctx.update(docs.banner_layout(content.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
                                       ctx["meta"]))
     else:
         # Type and margins follow the sheet: 10.5 pt on A5, ×4 on A1.
@@ -197,7 +203,7 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
         ctx["base_pt"] = round(10.5 * k * fit, 2)
         ctx["margin"] = 11 * k
         # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
-        ctx["lead"], ctx["rest"] = (Markup(part) for part in docs.split_lead(ctx["body_html"], ctx["title"]))
+        ctx["lead"], ctx["rest"] = (Markup(part) for part in content.split_lead(ctx["body_html"], ctx["title"]))
         qr_url = ctx["meta"].get("qr_url")
         ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
     return render_template(f"print/{ctx['channel']}.html", **ctx)
@@ -213,14 +219,16 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
     layout_error = None
     for fit in PRODUCT_FITS[channel]:  # smaller type until it fits the pages and the safe area
         try:
-            data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"])
+            data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"],
+                                      max_pages=limit)
         except LayoutError as exc:
             layout_error, pages = exc, exc.pages
             continue
         if pages <= limit:
             return RenderedPdf(data, pages, ctx["scale"], ctx["trim"], ctx["filename"])
     if layout_error is not None and layout_error.pages <= limit:
-        raise PrintError(f"Không dựng được {_lower_first(ctx['label'])} đúng khổ: {layout_error}")
+        raise PrintError(f"Không dựng được {_lower_first(ctx['label'])} đúng khổ: {layout_error} "
+                         "Hãy rút gọn nội dung hoặc chọn khổ lớn hơn.")
     raise PrintError(f"Nội dung quá dài cho {_lower_first(ctx['label'])}: cần {pages} trang, tối đa {limit}. "
                      "Hãy rút gọn nội dung.")
 

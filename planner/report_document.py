@@ -8,12 +8,9 @@ from planner import localtime
 from planner.markup import render_markdown
 from planner.models import Report, ReportKind
 from planner.models.reports import REPORT_KIND_LABELS
-from planner.reports import Dashboard, Tally, plan_dashboard, print_summary, sorted_groups
+from planner.reports import Dashboard, plan_dashboard, print_summary
 from planner.supervision import Drilldown, Filters, drilldown, progress_series
 from planner.tables import Table
-
-COLS = ["Kế hoạch", "Đã thực hiện", "Trong đó phát bù", "Bị lỡ/thất bại", "Chưa đến hạn", "Tỷ lệ"]
-
 
 def plan_reference(plan) -> str:
     """'Kế hoạch số 2728/KH-BHXH', or 'Kế hoạch <title>' for a plan without a number."""
@@ -34,10 +31,6 @@ def period_label(report: Report) -> str:
     else:
         name = f"{REPORT_KIND_LABELS[report.kind]} {report.year}"
     return f"{name} ({span})"
-
-
-def _tally_row(name: str, t: Tally) -> list:
-    return [name, t.planned, t.delivered, t.made_up, t.lost, t.pending, f"{t.rate}%"]
 
 
 def figures(session: Session, report: Report) -> tuple[Dashboard, Drilldown]:
@@ -77,15 +70,11 @@ def draft_narrative(data: Dashboard, drill: Drilldown, unit_name: str) -> str:
 def report_tables(session: Session, report: Report) -> list[Table]:
     """Every table of the report (also its XLSX): activity by channel, unit, audience; prints; outcomes."""
     data, drill = figures(session, report)
-    total = _tally_row("Tổng cộng", data.total)
     prints = print_summary(session, report.plan, report.unit, report.period_start, report.period_end)
     tables = [
-        Table("Bảng 1. Kết quả theo kênh truyền thông", ["Kênh"] + COLS,
-              [_tally_row(n, t) for n, t in sorted_groups(data.by_channel)], total),
-        Table("Bảng 2. Kết quả theo đơn vị", ["Đơn vị"] + COLS,
-              [_tally_row(n, t) for n, t in sorted_groups(data.by_unit)], total),
-        Table("Bảng 3. Kết quả theo nhóm đối tượng", ["Nhóm đối tượng"] + COLS,
-              [_tally_row(n, t) for n, t in sorted_groups(data.by_audience)], total),
+        dt_tables.tally_table("Bảng 1. Kết quả theo kênh truyền thông", "Kênh", data.by_channel, data.total),
+        dt_tables.tally_table("Bảng 2. Kết quả theo đơn vị", "Đơn vị", data.by_unit, data.total),
+        dt_tables.tally_table("Bảng 3. Kết quả theo nhóm đối tượng", "Nhóm đối tượng", data.by_audience, data.total),
         Table("Bảng 4. Ấn phẩm in", ["Ấn phẩm", "Số đơn", "Số lượng đặt", "Đã giao trong kỳ"],
               prints or [["Không có", "0", "0", "0"]]),
     ]
@@ -96,11 +85,16 @@ def report_tables(session: Session, report: Report) -> list[Table]:
         rows = [r for r in drill.rows if r.figures[n].is_applicable]
         if not any(r.figures[n].value is not None for r in rows) or not drill.root.figures[n].is_applicable:
             continue  # nothing reported for this indicator below this unit: no table of dashes
-        tables.append(Table(f"Bảng {len(tables) + 1}. {ind.name} theo đơn vị",
-                            ["Đơn vị", "Kết quả", "Đạt so với chỉ tiêu", "Xu hướng 7 ngày"],
-                            [[r.unit.name, dt_tables.figure_text(r.figures[n]) or "—",
-                              f"{round(100 * r.figures[n].progress)}%", dt_tables.trend_text(r.figures[n])]
-                             for r in rows]))
+        reported = [r for r in rows if r.figures[n].value is not None]
+        missing = [r.unit.name for r in rows if r.figures[n].value is None]
+        table = Table(f"Bảng {len(tables) + 1}. {ind.name} theo đơn vị (chậm nhất trước)",
+                      ["Đơn vị", "Kết quả", "Đạt so với chỉ tiêu", "Xu hướng 7 ngày"],
+                      [[r.unit.name, dt_tables.figure_text(r.figures[n]), f"{round(100 * r.figures[n].progress)}%",
+                        dt_tables.trend_text(r.figures[n])] for r in reported])
+        if missing:
+            table.rows.append([f"Chưa có số liệu ({len(missing)} đơn vị)", ", ".join(missing[:12])
+                               + (", …" if len(missing) > 12 else ""), "", ""])
+        tables.append(table)
     return tables
 
 

@@ -61,7 +61,7 @@ def _count_message_version_changes(session, _flush_context, _instances) -> None:
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, MessageVersion) or (obj in session.dirty and not session.is_modified(obj)):
             continue
-        message = obj.message
+        message = obj.message or (session.get(Message, obj.message_id) if obj.message_id else None)
         if isinstance(message, Message) and message.id is not None and message not in session.new \
                 and message.id not in bumped:
             bumped.add(message.id)

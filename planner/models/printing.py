@@ -101,6 +101,13 @@ class PrintOrder(Base):
         return PRINT_STATUS_LABELS[self.status]
 
     @property
+    def stage_label(self) -> str:
+        """What a person should read first: the proof's state until it is approved, then the order's."""
+        if self.status is PrintStatus.SUBMITTED and self.proof_status is not ProofStatus.APPROVED:
+            return PROOF_STATUS_LABELS[self.proof_status]
+        return PRINT_STATUS_LABELS[self.status]
+
+    @property
     def proof_status_label(self) -> str:
         return PROOF_STATUS_LABELS[self.proof_status]
 

@@ -14,6 +14,7 @@ from planner.operations.delivery import ATTENTION, BROADCAST_CHANNELS, DeliveryE
 
 PAGE_SIZE = 50
 MAKE_UP_STATUSES = (DeliveryStatus.MISSED, DeliveryStatus.FAILED)
+REPOST_STATUSES = (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED)    # unknown ones are reconciled first
 
 
 @dataclass(frozen=True)
@@ -60,24 +61,32 @@ def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, 
 
 
 def can_make_up(delivery: Delivery) -> bool:
-    """Loudspeaker broadcasts that were missed or failed can be made up in a later session."""
-    return delivery.channel in BROADCAST_CHANNELS and delivery.status in MAKE_UP_STATUSES
+    """Missed or failed broadcasts, and failed or expired online posts, can be made up in a later session."""
+    if delivery.channel in BROADCAST_CHANNELS:
+        return delivery.status in MAKE_UP_STATUSES
+    return delivery.status in REPOST_STATUSES
 
 
 def make_up_delivery(session: Session, delivery: Delivery, *, user: User, now: dt.datetime,
                      settings: dict) -> Occurrence:
-    """Put a missed or failed broadcast again into the next free session of its village (audited)."""
+    """Put a missed or failed broadcast (or a failed/expired post) again into the next free session of its
+    target — for posts no sooner than the platform's scheduling lead time (audited)."""
+    from planner.operations.placement import PlacementError, _check_daily_quota
     from planner.operations.repairs import replace_for_plan
 
     session.refresh(delivery, with_for_update=True)
     if not can_make_up(delivery):
-        raise DeliveryError("Chỉ phát bù được lượt phát loa bị lỡ hoặc không phát được.")
+        raise DeliveryError("Chỉ phát bù được lượt loa bị lỡ/không phát được, hoặc bài đăng thất bại/quá hạn "
+                            "(bài chưa rõ kết quả cần đối soát trước).")
     if session.scalar(select(_made_up().where(Delivery.id == delivery.id))):
         raise DeliveryError("Lượt này đã có lượt phát bù.")
     occ = delivery.occurrence
     who = user.full_name if user else "hệ thống"
-    result = replace_for_plan(session, occ.plan, [delivery], now, settings,
-                              reason=f"Phát bù lượt {localtime.fmt_datetime(occ.starts_at)} "
+    online = delivery.channel not in BROADCAST_CHANNELS
+    earliest = now + dt.timedelta(seconds=settings["FACEBOOK_MIN_LEAD_SECONDS"]) if online else now
+    result = replace_for_plan(session, occ.plan, [delivery], now, settings, channel=delivery.channel,
+                              earliest=earliest,
+                              reason=f"{'Đăng lại' if online else 'Phát bù'} lượt {localtime.fmt_datetime(occ.starts_at)} "
                                      f"({delivery.status_label.lower()}), do {who} xếp lúc "
                                      f"{localtime.fmt_datetime(now)} vào phiên trống gần nhất.")
     if not result.replaced:
@@ -85,6 +94,11 @@ def make_up_delivery(session: Session, delivery: Delivery, *, user: User, now: d
         raise DeliveryError(f"Không xếp được lượt phát bù: {detail}.")
     new = session.scalars(select(Occurrence).where(Occurrence.replaces_delivery_id == delivery.id)
                           .order_by(Occurrence.id.desc()).limit(1)).one()
+    if online:
+        try:
+            _check_daily_quota(session, new.target, new.starts_at, settings, exclude_id=new.id)
+        except PlacementError as exc:
+            raise DeliveryError(f"Không xếp được lượt đăng lại: {exc}") from None
     record(session, user=user, action="delivery.make_up", entity=delivery, from_state=delivery.status,
            to_state=delivery.status, make_up_occurrence=new.id, at=new.starts_at.isoformat())
     return new
@@ -119,3 +133,47 @@ def apply_to_many(session: Session, deliveries: list[Delivery], action, **kwargs
         except DeliveryError as exc:
             errors.append(f"{delivery.occurrence.target.name} {localtime.fmt_datetime(delivery.due_at)}: {exc}")
     return done, errors
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dated duty of the plan (a milestone, a one-off report) coming up."""
+
+    due: dt.date
+    what: str
+    days_left: int
+
+
+def upcoming_deadlines(plan: Plan, today: dt.date, *, ahead_days: int = 30) -> list[Deadline]:
+    """The plan's milestones, indicator deadlines and one-off reports due from today to `ahead_days` ahead."""
+    details = plan.details or {}
+    found = [(item.get("due"), item.get("what", ""), item.get("yearly", False))
+             for item in details.get("deadlines") or []]
+    found += [(item.get("deadline"), f"Hạn chỉ tiêu: {item.get('name', '')}", False)
+              for item in details.get("indicators") or []]
+    found += [(item.get("due"), f"Báo cáo gửi {item.get('to', '')}", False)
+              for item in details.get("reporting") or [] if item.get("frequency") == "once"]
+    out = []
+    for raw, what, yearly in found:
+        due = _due_date(raw, today, yearly)
+        if due is not None and 0 <= (due - today).days <= ahead_days:
+            out.append(Deadline(due, what, (due - today).days))
+    return sorted(out, key=lambda d: d.due)
+
+
+def _due_date(raw, today: dt.date, yearly: bool) -> dt.date | None:
+    """dd/mm/yyyy, ISO, or dd/mm for a yearly date (its next occurrence from today)."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    if text.count("/") == 1:
+        try:
+            day, month = (int(p) for p in text.split("/"))
+            due = dt.date(today.year, month, day)
+        except ValueError:
+            return None
+        return due if due >= today else due.replace(year=today.year + 1)
+    try:
+        return localtime.parse_date(text)
+    except ValueError:
+        return None

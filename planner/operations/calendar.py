@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from planner import localtime
 from planner.models.delivery import DELIVERY_LABELS
-from planner.models import Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, Target, Unit, Window, WindowKind
+from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, Target, Unit, Window,
+                            WindowKind)
 from planner.operations.roster import occurrence_marks
 from planner.operations.schedule import grid_specs_for, targets_in
 
@@ -55,9 +56,10 @@ class DayInfo:
 
 
 def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date) -> list[DayInfo]:
-    """Each day in range with the names of the peak and blackout windows covering it."""
+    """Each day in range with the names of the peak and blackout windows covering it (of every channel for
+    the combined view)."""
     windows = [w for w in session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
-               if not w.channels or channel in w.channels]
+               if not w.channels or channel == ALL_CHANNELS or channel in w.channels]
     days = []
     day = first
     while day <= last:
@@ -86,9 +88,40 @@ def _covers(window: Window, day: dt.date) -> bool:
     return start <= day <= end if start <= end else (day >= start or day <= end)
 
 
+# Status filter of the calendar: what people ask for → the delivery statuses it means.
+STATUS_FILTERS = {
+    "planned": ("Chưa phát", {DeliveryStatus.PLANNED, DeliveryStatus.DISPATCHED}),
+    "delivered": ("Đã thực hiện", {DeliveryStatus.DELIVERED}),
+    "problem": ("Thất bại, bị lỡ, chưa rõ", {DeliveryStatus.FAILED, DeliveryStatus.MISSED, DeliveryStatus.UNKNOWN,
+                                             DeliveryStatus.EXPIRED}),
+}
+
+
+ALL_CHANNELS = "all"
+
+
+def unit_calendar(session: Session, plan: Plan, unit: Unit, channels: list[str], first: dt.date, last: dt.date,
+                  **filters) -> tuple[list[Target], dict]:
+    """The targets of one or several channels under a unit and their calendars, for one combined view."""
+    targets, data = [], {}
+    for channel in channels:
+        found = targets_in(session, unit, channel)
+        targets += found
+        data.update(target_calendar(session, plan, found, channel, first, last, **filters))
+    return targets, data
+
+
+def message_options(session: Session, plan: Plan, channels: list[str]) -> list[Message]:
+    """The plan's messages of the shown channels, for the calendar's message filter."""
+    return list(session.scalars(select(Message).where(Message.plan_id == plan.id, Message.channel.in_(channels))
+                                .order_by(Message.id)))
+
+
 def target_calendar(session: Session, plan: Plan, targets: list[Target], channel: str, first: dt.date,
-                    last: dt.date) -> dict[int, dict[dt.date, list[CalendarSession]]]:
-    """For each target, each day's sessions (from the slot grids) holding every occurrence there."""
+                    last: dt.date, *, statuses: set | None = None,
+                    message_id: int | None = None) -> dict[int, dict[dt.date, list[CalendarSession]]]:
+    """For each target, each day's sessions (from the slot grids) holding every occurrence there (or those
+    with one of `statuses`, of one message)."""
     lo, hi = localtime.local_range_bounds(first, last)
     grids = grid_specs_for(session, targets, channel)
     result: dict[int, dict[dt.date, list[CalendarSession]]] = {}
@@ -106,7 +139,7 @@ def target_calendar(session: Session, plan: Plan, targets: list[Target], channel
             days[day].sort(key=lambda s: s.starts_at)
             day += dt.timedelta(days=1)
         result[t.id] = days
-    _fill(session, plan, targets, lo, hi, result, index)
+    _fill(session, plan, targets, lo, hi, result, index, statuses, message_id)
     return result
 
 
@@ -114,9 +147,9 @@ def _grid_valid(g, day: dt.date) -> bool:
     return (g.valid_from is None or g.valid_from <= day) and (g.valid_to is None or day <= g.valid_to)
 
 
-def _fill(session, plan, targets, lo, hi, result, index) -> None:
+def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_id=None) -> None:
     # Only the columns shown: loading whole rows (with their long reason text) dominated the page time.
-    rows = session.execute(
+    stmt = (
         select(Occurrence.id, Occurrence.target_id, Occurrence.plan_id, Occurrence.session_starts_at,
                Occurrence.starts_at, Occurrence.duration_seconds, Occurrence.is_pinned, Occurrence.is_ad_hoc,
                Occurrence.source, Delivery.id,
@@ -125,7 +158,12 @@ def _fill(session, plan, targets, lo, hi, result, index) -> None:
         .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
         .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
                Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
-        .order_by(Occurrence.starts_at)).all()
+        .order_by(Occurrence.starts_at))
+    if statuses:
+        stmt = stmt.where(Delivery.status.in_(statuses))
+    if message_id:
+        stmt = stmt.where(MessageVersion.message_id == message_id)
+    rows = session.execute(stmt).all()
     for (occ_id, target_id, plan_id, session_start, starts_at, duration, pinned, ad_hoc, source, delivery_id, status,
          title) in rows:
         item = CalendarItem(occ_id, delivery_id, title, starts_at, duration, status.value, DELIVERY_LABELS[status],
@@ -139,6 +177,20 @@ def _fill(session, plan, targets, lo, hi, result, index) -> None:
         cs.items.append(item)
 
 
+def sessions_with_room(session: Session, occ, now: dt.datetime, days: int = 14) -> list[CalendarSession]:
+    """The coming sessions of the occurrence's target that could take it (room, not already airing it)."""
+    first = localtime.today(now)
+    data = target_calendar(session, occ.plan, [occ.target], occ.target.channel, first, first + dt.timedelta(days))
+    out = []
+    for day in sorted(data[occ.target_id]):
+        for cs in data[occ.target_id][day]:
+            if (cs.capacity_s and cs.starts_at > now and cs.starts_at != occ.session_starts_at
+                    and cs.capacity_s - cs.used_s >= occ.duration_seconds
+                    and all(i.title != occ.version.title for i in cs.items)):
+                out.append(cs)
+    return out
+
+
 def unit_options(session: Session, root: Unit) -> list[Unit]:
     """The unit and every unit below it, in tree order, for a unit picker."""
     return list(session.scalars(select(Unit).where(Unit.path.startswith(root.path, autoescape=True))
@@ -146,4 +198,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "unit_options", "window_span"]
+           "ALL_CHANNELS", "message_options", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]

@@ -7,7 +7,7 @@ StaleDataError instead of overwriting). Forms send the version they were drawn f
 """
 from __future__ import annotations
 
-STALE = ("{what} vừa được người khác lưu (bạn đang sửa từ phiên bản {seen}, hiện tại là {current}). "
+STALE = ("{what} vừa được người khác lưu (bạn mở trang ở lần lưu thứ {seen}, hiện đã là lần lưu thứ {current}). "
          "Thay đổi của bạn chưa được lưu.")
 
 

@@ -67,7 +67,8 @@ def _check_capacity(session: Session, target: Target, session_start: dt.datetime
     return used if capacity is not None else 0
 
 
-def _check_daily_quota(session: Session, target: Target, when: dt.datetime, settings: dict) -> None:
+def _check_daily_quota(session: Session, target: Target, when: dt.datetime, settings: dict,
+                       exclude_id: int | None = None) -> None:
     """Zalo OA: each follower may receive at most ZALO_MAX_BROADCASTS_PER_DAY broadcasts a day."""
     if target.channel != "zalo":
         return
@@ -75,7 +76,8 @@ def _check_daily_quota(session: Session, target: Target, when: dt.datetime, sett
     count = session.scalar(select(func.count()).select_from(Occurrence)
                            .join(Delivery, Delivery.occurrence_id == Occurrence.id)
                            .where(Occurrence.target_id == target.id, Occurrence.starts_at >= lo,
-                                  Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED))
+                                  Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED,
+                                  Occurrence.id != (exclude_id or 0)))
     limit = settings["ZALO_MAX_BROADCASTS_PER_DAY"]
     if count >= limit:
         raise PlacementError(f"Zalo OA chỉ cho gửi tối đa {limit} tin/ngày tới mỗi người theo dõi; "

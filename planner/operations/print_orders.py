@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
@@ -31,7 +31,7 @@ def print_shops(session: Session) -> list[Unit]:
 def create_print_order(session: Session, version: MessageVersion, user: User, data: dict, *,
                        now: dt.datetime) -> PrintOrder:
     """Validate the form (product, size, quantity, shop) and create the order for an approved version."""
-    from planner.printing import PRODUCTS, PrintError, product_size
+    from planner.printing import PRODUCTS, PrintError, product_fit_problem, product_size
 
     errors: dict[str, str] = {}
     if version.status is not VersionStatus.APPROVED:
@@ -42,6 +42,8 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     size = None
     if product not in PRODUCTS:
         errors["product"] = "Vui lòng chọn loại ấn phẩm."
+    elif version.channel in PRINT_CHANNELS and product_fit_problem(product, version.channel):
+        errors["product"] = product_fit_problem(product, version.channel)
     else:
         try:
             size = product_size(product, _mm(data.get("width_mm")), _mm(data.get("height_mm")))
@@ -79,7 +81,7 @@ def order_content_problem(version: MessageVersion) -> str:
     worker's proof render checks the layout itself.
     """
     from planner.markup import MarkupError
-    from planner.print_documents import html_text, public_headline, unprintable_message
+    from planner.print_content import html_text, public_headline, unprintable_message
 
     try:
         body_html = render_markdown(version.body_md, strict=True)
@@ -116,7 +118,9 @@ def visible_orders(user: User):
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before
-        return stmt.where(PrintOrder.print_shop_id == user.unit_id, PrintOrder.proof_status == ProofStatus.APPROVED)
+        return stmt.where(PrintOrder.print_shop_id == user.unit_id, or_(
+            PrintOrder.proof_status == ProofStatus.APPROVED,  # or it took the order before proofs existed
+            PrintOrder.status.in_((PrintStatus.ACCEPTED, PrintStatus.PRINTED, PrintStatus.DELIVERED))))
     return stmt.join(Unit, Unit.id == PrintOrder.unit_id).where(Unit.path.startswith(user.unit.path,
                                                                                     autoescape=True))
 
@@ -146,7 +150,7 @@ def render_order(order: PrintOrder):
     Posters and leaflet covers print the public headline; banners and flags the approved body.
     """
     from planner.markup import MarkupError
-    from planner.print_documents import public_headline, qr_link
+    from planner.print_content import layout_for, public_headline, qr_link
     from planner.printing import PrintError, render_print_product
 
     version = order.version
@@ -157,7 +161,8 @@ def render_order(order: PrintOrder):
         raise PrintError(f"Nội dung không in được: {exc}") from None
     return render_print_product(
         product=order.product, width_mm=order.width_mm, height_mm=order.height_mm,
-        title=public_headline(version), body_html=body_html, channel=version.channel,
+        title=public_headline(version), body_html=body_html,
+        channel=layout_for(order.product, version.channel),
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
               "qr_url": qr_link(version, body_html)})

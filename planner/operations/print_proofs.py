@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -17,6 +19,14 @@ from planner.operations.audit import record
 from planner.operations.print_orders import PrintOrderError, render_order
 
 PREVIEW_PIXELS = 1400  # longest side of a proof page image
+log = logging.getLogger(__name__)
+
+
+IN_PRODUCTION = (PrintStatus.ACCEPTED, PrintStatus.PRINTED, PrintStatus.DELIVERED)
+
+
+class ProofDeferred(Exception):
+    """The machine, not the content, failed (disk, pdftoppm): the proof stays queued for the next tick."""
 
 
 def proof_path(directory: Path, order: PrintOrder) -> Path | None:
@@ -46,18 +56,23 @@ def _write_private(path: Path, data: bytes) -> None:
 def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime) -> None:
     """Render the order's PDF, preflight it and store it with its page images; PrintError on failure."""
     from planner.print_preflight import check_pdf
-    from planner.printing import MAX_PAGES, PRODUCTS, render_to_png_pages
+    from planner.printing import MAX_PAGES, PRODUCTS, PrintError, layout_for, render_to_png_pages
 
     rendered = render_order(order)
     label = PRODUCTS[order.product].label if order.product != "custom" else "khổ tùy chỉnh"
-    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[order.version.channel],
+    layout = layout_for(order.product, order.version.channel)
+    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[layout],
                           label=label[:1].lower() + label[1:])
     digest = hashlib.sha256(rendered.data).hexdigest()
     name = f"DI-{order.id:05d}-v{order.version.number}-{digest[:12]}.pdf"
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for number, png in enumerate(render_to_png_pages(rendered.data, scale_to=PREVIEW_PIXELS), start=1):
-        _write_private(directory / f"{Path(name).stem}-{number}.png", png)
-    _write_private(directory / name, rendered.data)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pngs = render_to_png_pages(rendered.data, scale_to=PREVIEW_PIXELS)
+        for number, png in enumerate(pngs, start=1):
+            _write_private(directory / f"{Path(name).stem}-{number}.png", png)
+        _write_private(directory / name, rendered.data)
+    except (OSError, subprocess.SubprocessError, PrintError) as exc:  # PrintError here: pdftoppm is missing
+        raise ProofDeferred(str(exc)) from exc
     order.proof_file, order.proof_sha256, order.proof_bytes = name, digest, len(rendered.data)
     order.proof_pages, order.proof_checks = rendered.pages, "\n".join(preflight.checks)
     order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.READY, "", now
@@ -75,11 +90,22 @@ def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path,
                                                           PrintOrder.status != PrintStatus.CANCELLED)
                                  .order_by(PrintOrder.id).limit(limit)).all():
         old = order.status
+        in_production = order.status in IN_PRODUCTION  # placed before proofs existed (migration 0002)
         try:
             render_proof(order, directory, now=now)
-        except PrintError as exc:
+            if in_production:  # the shop already took it: nobody is left to approve, so record the file as is
+                order.proof_status = ProofStatus.APPROVED
+        except ProofDeferred as exc:
+            log.warning("proof of print order %s deferred: %s", order.id, exc)
+            session.rollback()
+            continue
+        except Exception as exc:  # noqa: BLE001 — the content cannot be produced: refuse the order, say why
+            if not isinstance(exc, PrintError):
+                log.exception("proof of print order %s failed", order.id)
+                exc = PrintError("Lỗi không mong đợi khi dựng tệp in; hãy báo quản trị viên.")
             order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.FAILED, str(exc), now
-            order.status = PrintStatus.CANCELLED
+            if not in_production:
+                order.status = PrintStatus.CANCELLED
         order.updated_at = now
         record(session, user=None, action="print_order.proof", entity=order, from_state=old,
                to_state=order.proof_status, error=order.proof_error)

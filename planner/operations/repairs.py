@@ -168,18 +168,20 @@ def replace_missed_deliveries(session: Session, *, now: dt.datetime, settings: d
 
 
 def replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings, *,
-                     reason: str = "Xếp lại lượt phát bị lỡ vào phiên trống gần nhất."):
-    """Put missed/failed broadcasts of one plan into the next free session of their village; the core's result."""
+                     reason: str = "Xếp lại lượt phát bị lỡ vào phiên trống gần nhất.", channel: str = "loudspeaker",
+                     earliest: dt.datetime | None = None):
+    """Put missed/failed items of one plan and channel into the next free session (after `earliest`, default
+    now) of their target; the core's result."""
     target_objs = {d.occurrence.target_id: d.occurrence.target for d in rows}
-    grids = grid_specs_for(session, list(target_objs.values()), "loudspeaker")
+    grids = grid_specs_for(session, list(target_objs.values()), channel)
     target_specs = [scheduling.TargetSpec(id=t.id, grids=grids[t.id], name=t.name) for t in target_objs.values()]
     records, index, version_ids = _load(session, list(target_objs), now)
     missed = [scheduling.FixedItem(d.occurrence.target_id, d.occurrence.session_starts_at,
                                    d.occurrence.message_version_id, d.occurrence.duration_seconds) for d in rows]
     result = scheduling.replace_missed(
-        records, missed, now=now, targets=target_specs,
+        records, missed, now=earliest or now, targets=target_specs,
         messages=_specs(session, version_ids | {d.occurrence.message_version_id for d in rows}, settings),
-        windows=window_specs(session, plan, "loudspeaker"), horizon_days=HORIZON_DAYS)
+        windows=window_specs(session, plan, channel), horizon_days=HORIZON_DAYS)
     originals = defaultdict(list)
     for d in sorted(rows, key=lambda d: (d.occurrence.target_id, d.occurrence.session_starts_at)):
         originals[(d.occurrence.target_id, d.occurrence.message_version_id)].append(d)

@@ -128,7 +128,7 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
         raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
     if (end - start).days > 366:
         raise ScheduleError("Mỗi lần chỉ lập lịch tối đa 366 ngày.")
-    _lock(session, plan, channel, now, settings, run)
+    hold_generation_lock(session, plan, channel, now, settings, run)
     targets = targets_in(session, unit, channel)
     if not targets:
         raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
@@ -166,9 +166,12 @@ def _require_active(plan: Plan) -> None:
         raise ScheduleError(reason)
 
 
-def _lock(session: Session, plan: Plan, channel: str, now: dt.datetime, settings: dict,
-          run: ScheduleRun | None = None) -> None:
-    """Hold the plan × channel generation lock for the transaction, or say that another generation runs."""
+def hold_generation_lock(session: Session, plan: Plan, channel: str, now: dt.datetime, settings: dict,
+                         run: ScheduleRun | None = None) -> None:
+    """Hold the plan × channel generation lock for the transaction, or raise ScheduleBusy (another one runs).
+
+    Anything that rewrites a plan's placements in bulk (generation, emergency insertion) holds it.
+    """
     if not lock_generation(session, plan.id, channel, now=now, run_id=run.id if run else None,
                            wait_seconds=settings.get("SCHEDULE_LOCK_WAIT_SECONDS", 5)):
         raise ScheduleBusy("Kế hoạch này đang được lập lịch cho kênh này (một lần lập lịch khác chưa xong). "
@@ -248,7 +251,7 @@ def start_schedule(session: Session, plan: Plan, *, unit: Unit, channel: str, st
     count = len(targets_in(session, unit, channel))
     if count == 0:
         raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
-    _lock(session, plan, channel, now, settings)
+    hold_generation_lock(session, plan, channel, now, settings)
     queued = session.scalar(select(ScheduleRun).where(ScheduleRun.plan_id == plan.id, ScheduleRun.channel == channel,
                                                       ScheduleRun.status == RunStatus.QUEUED)
                             .order_by(ScheduleRun.id).limit(1))

@@ -7,7 +7,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from planner import localtime
 from planner.access import AccessDenied, can, get_plan
-from planner.auth import LoginThrottled, authenticate, issue_token, list_tokens, revoke_token, token_row
+from planner.auth import (LoginThrottled, PasswordRejected, authenticate, change_password, issue_token, list_tokens,
+                          revoke_token, token_row)
 from planner.db import utcnow
 from planner.models import Plan, User
 from planner.views.common import db_session
@@ -238,6 +239,19 @@ def revoke_token_view(token_id: int):
     """Revoke one of the caller's tokens (their current one included): it stops working at once."""
     if not revoke_token(db_session(), api_user(), token_id):
         raise not_found()
+    commit()
+    return "", 204
+
+
+@bp.post("/account/password")
+def change_password_view():
+    """Change one's own password; every session and API token of the user (this one too) ends."""
+    data = json_body({"current_password": str, "new_password": str}, required=("current_password", "new_password"))
+    try:
+        change_password(db_session(), api_user(), data["current_password"], data["new_password"],
+                        data["new_password"])
+    except PasswordRejected as exc:
+        raise invalid(exc.args[1], str(exc)) from None
     commit()
     return "", 204
 

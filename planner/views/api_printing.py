@@ -123,7 +123,7 @@ def approve_print_proof(order_id: int):
     """The orderer approves the proof (optionally naming its sha256); the shop then prints that file."""
     require("print.order")
     order = load_order(order_id)
-    data = json_body({"sha256": str})
+    data = json_body({"sha256": str}) if request.content_length else {}  # the body is optional
     try:
         print_proofs.approve_proof(db_session(), order, api_user(), sha256=data.get("sha256") or "", now=utcnow())
     except ops.PrintOrderError as exc:

@@ -4,11 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from planner import localtime
-from planner.auth import (LoginThrottled, authenticate, end_session, make_device_cookie, read_device_cookie,
-                          start_session)
+from planner.auth import (LoginThrottled, PasswordRejected, authenticate, change_password, end_session,
+                          make_device_cookie, read_device_cookie, start_session)
 from planner.db import utcnow
 from planner.views.common import db_session
 
@@ -66,6 +66,25 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password; every other browser session and every API token ends."""
+    if request.method == "GET":
+        return render_template("pages/auth/password.html", errors={})
+    db, cfg, user = db_session(), current_app.config, current_user._get_current_object()
+    try:
+        change_password(db, user, request.form.get("current_password", ""), request.form.get("new_password", ""),
+                        request.form.get("confirm_password", ""))
+    except PasswordRejected as exc:
+        db.rollback()
+        return render_template("pages/auth/password.html", errors=exc.args[1]), 400
+    session["sid"] = start_session(db, user, now=utcnow(), max_hours=cfg["SESSION_MAX_HOURS"])
+    db.commit()
+    flash("Đã đổi mật khẩu. Các phiên đăng nhập khác và mã API của bạn đã bị huỷ.", "success")
+    return redirect(url_for("plans.index"))
 
 
 def client_address() -> dict:

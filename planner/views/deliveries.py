@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from planner import localtime
 from planner.access import sees_unit
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
@@ -47,9 +48,10 @@ def attention_list(plan_id: int):
                                .order_by(Unit.path)).all()
     return render_template("pages/schedule/attention.html", plan=plan, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // attention.PAGE_SIZE)), flt=flt, args=_filter_args(flt),
-                           villages=villages, channels=sorted({d for d in CHANNEL_LABELS}),
+                           villages=villages, channels=sorted(CHANNEL_LABELS),
                            statuses=[(s.value, DELIVERY_LABELS[s]) for s in ops.ATTENTION],
-                           can_make_up=attention.can_make_up)
+                           can_make_up=attention.can_make_up,
+                           deadlines=attention.upcoming_deadlines(plan, localtime.today(utcnow())))
 
 
 def load_delivery(delivery_id: int) -> Delivery:
@@ -76,8 +78,6 @@ def make_up(delivery_id: int):
     def _do(session):
         made["occ"] = attention.make_up_delivery(session, delivery, user=current_user, now=utcnow(),
                                                  settings=current_app.config)
-
-    from planner import localtime
 
     run_action(_do, (ops.DeliveryError,), lambda: f"Đã xếp lượt phát bù lúc "
                                                  f"{localtime.fmt_datetime(made['occ'].starts_at)}.")
@@ -125,7 +125,7 @@ def bulk(plan_id: int):
                                                user=current_user, now=utcnow())
         skipped, verb = 0, "Đã đánh dấu đã xử lý"
     session.commit()
-    note = f" Bỏ qua {skipped} lượt không phải loa." if skipped else ""
+    note = f" Bỏ qua {skipped} lượt chưa rõ kết quả (cần đối soát trước)." if skipped else ""
     flash(f"{verb} {done} lượt.{note}", "success" if done else "info")
     for error in errors[:10]:
         flash(error, "error")

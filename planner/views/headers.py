@@ -31,8 +31,8 @@ def add_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static" and (request.path.startswith("/api/") or session.get("_user_id")
-                                         or request.path.startswith("/login")):
+    private = request.path.startswith(("/api/", "/login", "/x/"))  # API, login, village links (token in URL)
+    if request.endpoint != "static" and (private or session.get("_user_id")):
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
     return response

@@ -1,10 +1,13 @@
 """One occurrence: why it is there, move / pin / cancel it, confirm its delivery as a logged-in user."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from planner import localtime
 from planner.access import can, sees_unit
 from planner.db import utcnow
 from planner.models import AuditEntry, ConfirmedVia, Occurrence
@@ -12,7 +15,7 @@ from planner.models.delivery import DELIVERY_LABELS
 from planner.operations import delivery as deliveries
 from planner.operations import moves, placement
 from planner.operations.audit import action_label, actor_label
-from planner.operations.calendar import window_span
+from planner.operations.calendar import sessions_with_room, window_span
 from planner.operations.concurrency import StaleEdit, expect_version
 from planner.views.common import db_session, run_action
 from planner.views.plans import load_plan
@@ -40,8 +43,11 @@ def show(occurrence_id: int):
         select(AuditEntry).where(or_((AuditEntry.entity_type == "occurrences") & (AuditEntry.entity_id == occ.id),
                                      (AuditEntry.entity_type == "deliveries") & (AuditEntry.entity_id == occ.delivery.id)))
         .order_by(AuditEntry.at)).all()
+    now = utcnow()
+    free = (sessions_with_room(db_session(), occ, now) if can(current_user, "schedule.edit")
+            and occ.delivery.status.value == "planned" and occ.starts_at > now else [])
     return render_template("pages/schedule/occurrence.html", occ=occ, delivery=occ.delivery, history=history,
-                           is_future=occ.starts_at > utcnow(), undoable=moves.last_change(db_session(), occ),
+                           is_future=occ.starts_at > now, free_sessions=free, undoable=moves.last_change(db_session(), occ),
                            confirm_cancel=request.args.get("confirm") == "cancel",
                            STATE_LABELS={s.value: label for s, label in DELIVERY_LABELS.items()})
 
@@ -57,7 +63,8 @@ def change(occurrence_id: int):
     if action == "cancel" and request.form.get("confirmed") != "yes":
         return redirect(url_for("occurrences.show", occurrence_id=occ.id, confirm="cancel") + "#cancel")
     messages = {"toggle_pin": "Đã cập nhật ghim.", "cancel": "Đã hủy lượt này. Có thể hoàn tác.",
-                "undo": "Đã hoàn tác.", "move": "Đã dời lịch. Có thể hoàn tác."}
+                "undo": "Đã hoàn tác.", "move": "Đã dời lịch. Có thể hoàn tác.",
+                "move_to_session": "Đã dời lịch. Có thể hoàn tác."}
 
     def _change(session):
         now = utcnow()
@@ -68,6 +75,12 @@ def change(occurrence_id: int):
             moves.cancel_occurrence(session, occ, user=current_user, now=now)
         elif action == "undo":
             moves.undo_last_change(session, occ, user=current_user, now=now)
+        elif action == "move_to_session":
+            try:
+                when = dt.datetime.fromisoformat(request.form.get("session", ""))
+            except ValueError:
+                raise placement.PlacementError("Vui lòng chọn một phiên.") from None
+            moves.move_occurrence(session, occ, when, user=current_user, now=now, settings=current_app.config)
         else:
             when = moves.parse_local(request.form.get("day", ""), request.form.get("at", ""))
             moves.move_occurrence(session, occ, when, user=current_user, now=now,
@@ -75,6 +88,30 @@ def change(occurrence_id: int):
 
     run_action(_change, (placement.PlacementError, StaleEdit), messages.get(action, messages["move"]))
     return redirect(url_for("occurrences.show", occurrence_id=occ.id))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/move")
+@login_required
+def move_json(occurrence_id: int):
+    """Drag and drop in the calendar: move into the session starting at `starts_at`; JSON with the outcome."""
+    occ = load_occurrence(occurrence_id)
+    if not can(current_user, "schedule.edit"):
+        abort(403)
+    session = db_session()
+    try:
+        when = dt.datetime.fromisoformat(request.form.get("starts_at", ""))
+        if when.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        return jsonify(ok=False, message="Thời điểm không hợp lệ.")
+    try:
+        moves.move_occurrence(session, occ, when, user=current_user, now=utcnow(), settings=current_app.config)
+    except placement.PlacementError as exc:
+        session.rollback()
+        return jsonify(ok=False, message=str(exc))     # a refusal is an answer, shown next to the calendar
+    session.commit()
+    return jsonify(ok=True, message=f"Đã dời sang {localtime.fmt_datetime(occ.starts_at)} và ghim. "
+                                    "Mở lượt đó để hoàn tác nếu cần.")
 
 
 @bp.post("/occurrences/<int:occurrence_id>/confirm")

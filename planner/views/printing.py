@@ -48,10 +48,11 @@ def new():
     if version is None:
         abort(404)
     load_plan(version.message.plan_id)
-    from planner.printing import PRODUCTS
+    from planner.printing import PRODUCTS, products_for
 
+    fitting = {code: PRODUCTS[code] for code in products_for(version.channel)}
     form = dict(request.form) if request.method == "POST" else {
-        "product": "banner_08x5" if version.channel == "banner" else "leaflet_a5", "quantity": "500"}
+        "product": next(iter(fitting), ""), "quantity": "500"}
     errors = {}
     if request.method == "POST":
         try:
@@ -72,7 +73,7 @@ def new():
                   f"{order.print_shop.name}.", "success")
             return redirect(url_for("printing.show", order_id=order.id))
     return render_template("pages/printing/new.html", version=version, form=form, errors=errors,
-                           products=PRODUCTS, shops=ops.print_shops(session)), (400 if errors else 200)
+                           products=fitting, shops=ops.print_shops(session)), (400 if errors else 200)
 
 
 @bp.get("/print-orders/<int:order_id>")

@@ -14,7 +14,7 @@ from planner.db import utcnow
 from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
 from planner.operations import placement
-from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
+from planner.operations.schedule import ScheduleBusy, ScheduleError, hold_generation_lock, start_schedule
 from planner.views import once
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
@@ -99,21 +99,28 @@ def calendar(plan_id: int):
     session = db_session()
     unit = _unit_arg()
     channel = request.args.get("channel") or _plan_channels(plan)[0]
+    shown = _plan_channels(plan) if channel == cal.ALL_CHANNELS else [channel]
     view = request.args.get("view") if request.args.get("view") in ("month", "day") else "week"
     try:
         anchor = localtime.parse_date(request.args["date"]) if request.args.get("date") else localtime.today(utcnow())
     except ValueError:
         anchor = localtime.today(utcnow())
     first, last = _view_range(view, anchor)
-    targets = cal.targets_in(session, unit, channel)
-    data = cal.target_calendar(session, plan, targets, channel, first, last)
+    status = request.args.get("status") if request.args.get("status") in cal.STATUS_FILTERS else ""
+    message_id = small_int(request.args.get("message"))
+    targets, data = cal.unit_calendar(session, plan, unit, shown, first, last, message_id=message_id,
+                                      statuses=cal.STATUS_FILTERS[status][1] if status else None)
+    nav = {"plan_id": plan.id, "unit": unit.id, "channel": channel,
+           **({"status": status} if status else {}), **({"message": message_id} if message_id else {})}
     from planner.operations.feeds import current_feed_token
 
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
     ical_url = base + url_for("feeds.ical", token=current_feed_token(session, current_app.config["SECRET_KEY"],
                                                                      "u", unit.id))
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
-                           ical_url=ical_url,
+                           ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(), nav=nav,
+                           status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],
+                           message_options=cal.message_options(session, plan, shown),
                            anchor=anchor, first=first, last=last, targets=targets, data=data,
                            days=cal.day_infos(session, plan, channel, first, last),
                            units=cal.unit_options(session, current_user.unit), channels=_plan_channels(plan),
@@ -235,6 +242,7 @@ def emergency(plan_id: int):
                                      once.form_payload(plan_id=plan.id))
                 if claimed.replay:
                     raise once.KeyReused("")
+                hold_generation_lock(session, plan, "loudspeaker", utcnow(), current_app.config)  # not mid-generation
                 outcome = insert_emergency_message(session, message, _unit_arg(), sessions_ahead=int(sessions),
                                                    now=utcnow(), settings=current_app.config, user=current_user)
                 once.complete(claimed, resource="plan", resource_id=plan.id, status=200)

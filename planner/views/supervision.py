@@ -95,15 +95,10 @@ def all_tables(session, plan: Plan, unit: Unit, filters: Filters) -> dict[str, T
     """Every table the dashboard shows, by name (units, indicators, channels, audiences, weeks)."""
     data = drilldown(session, plan, unit, filters, scope_top=current_user.unit)
     summary = plan_dashboard(session, plan, current_user, first=filters.first, last=filters.last, root=unit)
-    cols = ["Kế hoạch", "Đã thực hiện", "Trong đó phát bù", "Bị lỡ/thất bại", "Chưa đến hạn", "Tỷ lệ"]
-
-    def tally(title, first, groups):
-        return Table(title, [first] + cols, [[n, t.planned, t.delivered, t.made_up, t.lost, t.pending, f"{t.rate}%"]
-                                             for n, t in sorted_groups(groups)])
-
     return {"units": tables.unit_table(data), "indicators": tables.indicator_table(data),
-            "channels": tally("Theo kênh", "Kênh", summary.by_channel),
-            "audiences": tally("Theo nhóm đối tượng", "Nhóm đối tượng", summary.by_audience),
+            "channels": tables.tally_table("Theo kênh", "Kênh", summary.by_channel, summary.total),
+            "audiences": tables.tally_table("Theo nhóm đối tượng", "Nhóm đối tượng", summary.by_audience,
+                                            summary.total),
             "weeks": tables.weekly_table(weekly_activity(session, plan, unit, filters))}
 
 

@@ -99,7 +99,7 @@ def schedule_next_week(app, db, target: Target) -> tuple[dt.date, dt.date]:
 
 
 def place_soon(app, db, target: Target) -> Delivery:
-    """An approved loudspeaker message placed in a session that began a few minutes ago: confirmable."""
+    """An approved loudspeaker message whose session started a minute ago (confirmable only from then on)."""
     from planner.operations.placement import place_message
 
     message = next(m for m in db.scalars(select(Message).where(Message.channel == "loudspeaker",
@@ -108,10 +108,9 @@ def place_soon(app, db, target: Target) -> Delivery:
     when = localtime.to_local(utcnow() + dt.timedelta(minutes=30))
     occ = place_message(db, message, target, when.strftime("%d/%m/%Y"), when.strftime("%H:%M"),
                         user=None, now=utcnow(), settings=app.config)
-    # Time passes: the session has begun, so the broadcast may now be confirmed.
-    occ.starts_at -= dt.timedelta(minutes=35)
-    occ.session_starts_at -= dt.timedelta(minutes=35)
-    occ.delivery.due_at -= dt.timedelta(minutes=35)
+    earlier = dt.timedelta(minutes=31)     # placed ahead, as it must be; then the session begins
+    occ.session_starts_at, occ.starts_at = occ.session_starts_at - earlier, occ.starts_at - earlier
+    occ.delivery.due_at = occ.starts_at
     db.commit()
     return occ.delivery
 

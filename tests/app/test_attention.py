@@ -96,3 +96,38 @@ def test_bulk_make_up_of_ticked_items(login, db):
     assert "Đã xếp phát bù 2 lượt" in resp.get_data(as_text=True)
     made = db.scalars(select(Occurrence).where(Occurrence.replaces_delivery_id.in_([d.id for d in items]))).all()
     assert len(made) == 2 and len({m.session_starts_at for m in made}) == 2
+
+
+def test_deadlines_appear_before_they_fall_due(login, db):
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    today = localtime.today(utcnow())
+    plan.details = {**plan.details, "deadlines": [
+        {"what": "Nộp danh sách hộ chưa tích hợp", "due": localtime.fmt_date(today + dt.timedelta(days=5))},
+        {"what": "Đã qua", "due": localtime.fmt_date(today - dt.timedelta(days=1))},
+        {"what": "Còn xa", "due": localtime.fmt_date(today + dt.timedelta(days=90))}]}
+    db.commit()
+    html = login("vanhoa").get(f"/plans/{plan.id}/attention").get_data(as_text=True)
+    assert "Sắp đến hạn" in html and "Nộp danh sách hộ chưa tích hợp" in html and "còn 5 ngày" in html
+    assert "Đã qua" not in html and "Còn xa" not in html
+    yearly = attention.upcoming_deadlines(plan, dt.date(2026, 12, 20))
+    assert all(d.days_left >= 0 for d in yearly)
+    assert attention._due_date("05/01", dt.date(2026, 12, 20), True) == dt.date(2027, 1, 5)
+
+
+def test_a_failed_post_is_posted_again_in_the_pages_next_session_after_the_lead_time(app, login, db):
+    target = db.scalar(select(f.Target).join(f.Unit).where(f.Target.channel == "fanpage",
+                                                           f.Unit.code == "bhxh-trung-tam-truyen-thong"))
+    msg = f.message(db, "bhxh-2728-2023", "fb-1-2-ket-qua")
+    failed = f.occurrence(db, target=target, msg=msg, at=utcnow() - dt.timedelta(hours=3), status=DeliveryStatus.FAILED)
+    unknown = f.occurrence(db, target=target, msg=msg, at=utcnow() - dt.timedelta(hours=4),
+                           status=DeliveryStatus.UNKNOWN)
+    editor = f.user(db, "bientap")
+    made = attention.make_up_delivery(db, failed, user=editor, now=utcnow(), settings=app.config)
+    assert made.target_id == target.id and made.delivery.channel == "fanpage"
+    assert made.starts_at >= utcnow() + dt.timedelta(seconds=app.config["FACEBOOK_MIN_LEAD_SECONDS"] - 5)
+    assert localtime.to_local(made.session_starts_at).time() in (dt.time(11, 30), dt.time(19, 30))
+    assert "Đăng lại" in made.reason
+    import pytest
+
+    with pytest.raises(attention.DeliveryError, match="đối soát trước"):
+        attention.make_up_delivery(db, unknown, user=editor, now=utcnow(), settings=app.config)

@@ -120,3 +120,75 @@ def test_ad_hoc_sessions_and_emergencies_are_labelled_in_calendar_roster_and_occ
     assert "badge-adhoc" in roster and "Phiên đột xuất" in roster
     page = client.get(f"/occurrences/{occ.id}").get_data(as_text=True)
     assert "Phiên đột xuất" in page and "Hoàn tác" in page
+
+
+def test_drag_and_drop_answers_json_with_the_reason(setup, login):
+    db, target, _, occ, _ = setup
+    f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(3, 17),
+                 duration=900)
+    client = login("vanhoa")
+    week = client.get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&date={localtime.fmt_date(_at(2, 5))}")
+    html = week.get_data(as_text=True)
+    assert f'data-move="/occurrences/{occ.id}/move"' in html and "calendar.js" in html
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client.get(f"/occurrences/{occ.id}").get_data(as_text=True))
+    full = client.post(f"/occurrences/{occ.id}/move", data={"starts_at": _at(3, 17).isoformat()},
+                       headers={"X-CSRFToken": token})
+    assert full.get_json()["ok"] is False and "đã đầy" in full.get_json()["message"]
+    done = client.post(f"/occurrences/{occ.id}/move", data={"starts_at": _at(3, 5, 30).isoformat()},
+                       headers={"X-CSRFToken": token})
+    assert done.status_code == 200 and done.get_json()["ok"]
+    db.expire_all()
+    assert occ.session_starts_at == _at(3, 5, 30) and occ.is_pinned
+
+
+def test_the_occurrence_page_offers_only_sessions_with_room(setup, login):
+    db, target, _, occ, _ = setup
+    f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(3, 17),
+                 duration=900)
+    client = login("vanhoa")
+    html = client.get(f"/occurrences/{occ.id}").get_data(as_text=True)
+    assert f'value="{_at(3, 5, 30).isoformat()}"' in html and f'value="{_at(3, 17).isoformat()}"' not in html
+    from tests.conftest import csrf_from
+
+    client.post(f"/occurrences/{occ.id}/change", data={"csrf_token": csrf_from(html), "action": "move_to_session",
+                                                       "session": _at(4, 17).isoformat()})
+    db.expire_all()
+    assert occ.session_starts_at == _at(4, 17)
+
+
+def test_month_cells_name_their_broadcasts_with_an_overflow_count(setup, login):
+    db, target, _, occ, _ = setup
+    for code in ("loa-cao-diem", "loa-dieu-kien-ho-tro", "loa-sau-buoc"):
+        f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", code), at=_at(2, 17), duration=60)
+    day = localtime.fmt_date(_at(2, 5))
+    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}")
+    text = html.get_data(as_text=True)
+    assert text.count('class="month-title"') >= 3 and "+1 tin khác" in text
+    assert 'class="legend-status status-delivered"' in text
+
+
+def test_calendar_filters_by_status_and_message_and_keeps_them_when_paging(setup, login):
+    db, target, msg, occ, _ = setup
+    other = f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem")
+    done = f.occurrence(db, target=target, msg=other, at=_at(2, 17), status=DeliveryStatus.DELIVERED)
+    client = login("vanhoa")
+    base = f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&date={localtime.fmt_date(_at(2, 5))}"
+    delivered = client.get(base + "&status=delivered").get_data(as_text=True)
+    assert f"/occurrences/{done.occurrence_id}\"" in delivered and f"/occurrences/{occ.id}\"" not in delivered
+    assert "status=delivered" in delivered.split('aria-label="Sau"')[0].rsplit("<a", 1)[1]
+    only = client.get(base + f"&message={msg.id}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" in only and f"/occurrences/{done.occurrence_id}\"" not in only
+
+
+def test_one_calendar_shows_every_channel_of_the_plan_coloured_by_channel(setup, login):
+    db, target, _, occ, _ = setup
+    page = db.scalar(select(f.Target).join(f.Unit).where(f.Target.channel == "fanpage",
+                                                         f.Unit.code == "xa-ngoc-lac"))
+    post = f.occurrence(db, target=page, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich"), at=_at(2, 11, 30))
+    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&channel=all"
+                               f"&date={localtime.fmt_date(_at(2, 5))}").get_data(as_text=True)
+    assert "Lịch mọi kênh" in html and 'class="channel-loudspeaker"' in html and 'class="channel-fanpage"' in html
+    assert f"/occurrences/{occ.id}\"" in html and f"/occurrences/{post.occurrence_id}\"" in html
+    assert 'value="all" selected' in html

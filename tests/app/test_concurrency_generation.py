@@ -128,3 +128,25 @@ def test_two_workers_run_a_queued_generation_once(app, demo):
     run = demo.get(ScheduleRun, run_id)
     assert run.status is RunStatus.DONE and run.placed > 0
     assert demo.scalar(select(func.count()).select_from(Occurrence)) == run.placed
+
+
+def test_a_queued_run_that_breaks_is_marked_failed_and_the_queue_goes_on(app, demo, monkeypatch):
+    import planner.operations.schedule as schedule_ops
+
+    app.config["SCHEDULE_INLINE_MAX_TARGETS"] = 10
+    plan_id, unit_id, user_id = _ids(demo)
+    run_id = _generate_in_own_session(app, plan_id, unit_id, user_id)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(schedule_ops, "schedule_plan", broken)
+    session = app.extensions["planner_db"].session()
+    try:
+        assert run_queued_schedules(session, now=utcnow(), settings=app.config) == 1
+    finally:
+        session.close()
+    demo.expire_all()
+    run = demo.get(ScheduleRun, run_id)
+    assert run.status is RunStatus.FAILED and "Lỗi hệ thống" in run.error
+    assert demo.scalar(select(func.count()).select_from(Occurrence)) == 0

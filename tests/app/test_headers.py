@@ -40,3 +40,8 @@ def test_page_templates_have_no_inline_scripts_handlers_or_styles():
         if inline_script or re.search(r"\son[a-z]+=|\sstyle=|<style|javascript:", text):
             offenders.append(path.name)
     assert offenders == []
+
+
+def test_village_links_and_the_login_page_are_not_stored(app, demo):
+    assert app.test_client().get("/x/not-a-token").headers["Cache-Control"] == "no-store"
+    assert app.test_client().get("/login").headers["Cache-Control"] == "no-store"

@@ -152,7 +152,77 @@ def test_api_shows_the_proof_and_its_page_images_and_refuses_approval_by_the_sho
     assert api("inan").post(f"/print-orders/{oid}/approve", json={}).status_code == 403
     approved = vanhoa.post(f"/print-orders/{oid}/approve", json={"sha256": proof["sha256"]}).get_json()
     assert approved["proof"]["status"] == "approved" and approved["proof"]["approved_by"]["username"] == "vanhoa"
-    again = vanhoa.post(f"/print-orders/{oid}/approve", json={})
+    again = vanhoa.client.post(f"/api/v1/print-orders/{oid}/approve", headers=vanhoa.headers)  # no body
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "proof_not_approvable"
     pdf = api("inan").get(f"/print-orders/{oid}/pdf")
     assert pdf.status_code == 200 and pdf.headers["ETag"].strip('"') == proof["sha256"]
+
+
+def test_order_form_offers_only_products_that_fit_the_message(login, db):
+    officer = login("vanhoa")
+    slogan = f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved
+    page = officer.get(f"/print-orders/new?version_id={slogan.id}").get_data(as_text=True)
+    assert 'value="banner_09x6"' in page and 'value="poster_a1"' in page and 'value="leaflet_a5"' not in page
+    leaflet = f.message(db, "ngoc-lac-asxh-2026", "to-roi-6-buoc").approved
+    page = officer.get(f"/print-orders/new?version_id={leaflet.id}").get_data(as_text=True)
+    assert 'value="leaflet_a5"' in page and 'value="banner_09x6"' not in page
+    resp = post_order(officer, db, slogan, product="leaflet_a5")
+    assert resp.status_code == 400 and "Tờ rơi A5 không phù hợp với khẩu hiệu" in resp.get_data(as_text=True)
+    assert db.scalar(select(PrintOrder)) is None
+
+
+def test_a_machine_failure_while_storing_leaves_the_proof_queued_instead_of_cancelling(app, login, db, monkeypatch):
+    from planner import printing
+    from planner.models.printing import ProofStatus
+
+    def no_pdftoppm(*args, **kwargs):
+        raise printing.PrintError("Không tìm thấy pdftoppm (gói poppler-utils).")
+
+    order = place_order(login("vanhoa"), db, f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved,
+                        product="banner_3x1")
+    monkeypatch.setattr(printing, "render_to_png_pages", no_pdftoppm)
+    run_worker(app)
+    db.expire_all()
+    order = db.get(PrintOrder, order.id)
+    assert order.proof_status is ProofStatus.QUEUED and order.status.value == "submitted"
+    monkeypatch.undo()
+    run_worker(app)
+    db.expire_all()
+    assert db.get(PrintOrder, order.id).proof_status is ProofStatus.READY
+
+
+def test_a_newer_approved_version_makes_a_new_order_and_proof_while_the_old_order_keeps_its_file(app, login, db):
+    officer = login("vanhoa")
+    message = f.message(db, "ngoc-lac-asxh-2026", "bang-ron-dinh-danh")
+    old = place_order(officer, db, message.approved, product="banner_3x1")
+    run_worker(app)
+    db.expire_all()
+    old = db.get(PrintOrder, old.id)
+    old_file, old_hash = old.proof_file, old.proof_sha256
+    newer = approved_version(db, "bang-ron-dinh-danh", "ĐỊNH DANH MỨC ĐỘ 2 – TIỆN ÍCH SỐ CHO MỌI NGƯỜI!")
+    page = officer.get(f"/print-orders/{old.id}").get_data(as_text=True)
+    assert f"phiên bản duyệt mới hơn (phiên bản {newer.number})" in page
+    assert f"/print-orders/new?version_id={newer.id}" in page
+    new = place_order(officer, db, newer, product="banner_3x1")
+    run_worker(app)
+    db.expire_all()
+    old, new = db.get(PrintOrder, old.id), db.get(PrintOrder, new.id)
+    assert (old.proof_file, old.proof_sha256) == (old_file, old_hash) and (proof_dir(app) / old_file).is_file()
+    assert new.proof_sha256 != old_hash and new.proof_file.endswith(f"-v{newer.number}-{new.proof_sha256[:12]}.pdf")
+
+
+def test_an_order_already_in_production_before_proofs_stays_with_the_shop_and_gets_its_file(app, login, db):
+    from planner.models import PrintStatus
+    from planner.models.printing import ProofStatus
+
+    order = place_order(login("vanhoa"), db, f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved,
+                        product="banner_3x1")
+    order.status = PrintStatus.ACCEPTED  # as migration 0002 leaves an order the shop had taken: proof queued
+    db.commit()
+    shop = login("inan")
+    assert f"DI-{order.id:05d}" in shop.get("/print-orders").get_data(as_text=True)
+    run_worker(app)
+    db.expire_all()
+    order = db.get(PrintOrder, order.id)
+    assert order.proof_status is ProofStatus.APPROVED and order.status is PrintStatus.ACCEPTED
+    assert shop.get(f"/print-orders/{order.id}.pdf").status_code == 200

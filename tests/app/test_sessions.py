@@ -97,3 +97,34 @@ def test_the_worker_prunes_ended_sessions_expired_tokens_and_old_throttles(app, 
     db.commit()
     assert db.scalars(select(UserSession)).all() == [] and db.scalars(select(ApiToken)).all() == []
     assert db.get(LoginThrottle, "a:1.2.3.4") is None
+
+
+def test_users_change_their_own_password_and_other_sessions_end(app, login):
+    other_browser = login("vanhoa")
+    client = login("vanhoa")
+    token = app.test_client().post(f"{API}/tokens", json={"username": "vanhoa", "password": "pw-test-123"})
+    bearer = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    page = client.get("/account/password").get_data(as_text=True)
+    bad = client.post("/account/password", data={"csrf_token": csrf_from(page), "current_password": "sai",
+                                                 "new_password": "ngan", "confirm_password": "ngan"})
+    assert bad.status_code == 400 and "không đúng" in bad.get_data(as_text=True)
+    ok = client.post("/account/password", data={"csrf_token": csrf_from(page), "current_password": "pw-test-123",
+                                                "new_password": "mat-khau-moi-2026",
+                                                "confirm_password": "mat-khau-moi-2026"})
+    assert ok.status_code == 302 and client.get("/").status_code == 200  # this browser stays logged in
+    assert other_browser.get("/").status_code == 302
+    assert app.test_client().get(f"{API}/plans", headers=bearer).status_code == 401
+
+
+def test_password_change_through_the_api_checks_the_policy_and_revokes_tokens(app, demo):
+    client = app.test_client()
+    token = client.post(f"{API}/tokens", json={"username": "duyet", "password": "pw-test-123"}).get_json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    weak = client.post(f"{API}/account/password", headers=bearer,
+                       json={"current_password": "pw-test-123", "new_password": "duyet12345678"})
+    assert weak.status_code == 400 and "new_password" in weak.get_json()["error"]["fields"]
+    done = client.post(f"{API}/account/password", headers=bearer,
+                       json={"current_password": "pw-test-123", "new_password": "mat-khau-moi-2026"})
+    assert done.status_code == 204
+    assert client.get(f"{API}/plans", headers=bearer).status_code == 401
+    assert client.post(f"{API}/tokens", json={"username": "duyet", "password": "mat-khau-moi-2026"}).status_code == 201

@@ -14,7 +14,7 @@ from planner.models import DueItem, Indicator, Report, ResultSource, Unit
 from planner.operations.indicators import record_result
 from planner.worker import tick
 from tests.app import factories as f
-from tests.app.test_api import api, assert_error, plan_id, unit_id  # noqa: F401 — `api` is a fixture
+from tests.app.test_api import api, assert_error, plan_id  # noqa: F401 — `api` is a fixture
 
 NL = "ngoc-lac-asxh-2026"
 
@@ -128,3 +128,16 @@ def test_report_page_edits_the_draft_and_issues_it(app, login, db):
     assert "Đã ban hành" in html and "01/BC" in html and 'id="narrative-form"' not in html
     report = db.scalar(select(Report))
     assert report.register_no == 1
+
+
+def test_command_line_prints_a_draft_report_for_custom_dates(app, demo, tmp_path):
+    out = tmp_path / "bc.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "--plan", NL, "--unit", "xa-ngoc-lac", "--kind", "custom",
+                                                "--from", "01/03/2026", "--to", "15/04/2026", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "từ 01/03/2026 đến 15/04/2026" in text and "KẾT QUẢ THỰC HIỆN CHỈ TIÊU" in text
+    assert demo.scalar(select(Report)) is None  # a printout, nothing stored
+    bad = app.test_cli_runner().invoke(args=["report", "--plan", NL, "--unit", "xa-ngoc-lac", "--kind", "custom",
+                                             "--from", "31/02/2026", "--to", "15/04/2026", "-o", str(out)])
+    assert bad.exit_code != 0 and "không hợp lệ" in bad.output

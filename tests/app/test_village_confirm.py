@@ -93,3 +93,21 @@ def test_two_emergencies_in_a_village_play_one_after_the_other_and_show_everywhe
     token = make_village_token("test-secret", urgent[0].target_id, today, today + dt.timedelta(days=7))
     phone = app.test_client().get(f"/x/{token}").get_data(as_text=True)
     assert phone.count('confirm-item status-planned emergency') == 2
+
+
+def test_the_printed_roster_marks_emergencies_and_ad_hoc_sessions():
+    import io
+
+    import pypdf
+
+    from planner import printing
+
+    rows = [{"date": "02/03/2026", "weekday": "Thứ Hai", "session": "17:00–17:02", "title": "Cảnh báo bão số 3",
+             "duration": "2:00", "status": "Đã lên lịch", "note": "", "marks": ["Tin khẩn"]},
+            {"date": "02/03/2026", "weekday": "Thứ Hai", "session": "12:00–12:01", "title": "Lịch tiêm chủng",
+             "duration": "1:00", "status": "Đã lên lịch", "note": "", "marks": ["Phiên đột xuất"]}]
+    rendered = printing.render_roster(unit_name="Thôn 7", commune_name="Xã Ngọc Lặc", plan_title="Kế hoạch",
+                                      period_label="02/03/2026", rows=rows, confirm_url="https://x.example/x/1",
+                                      generated_at_label="now")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(rendered.data)).pages)
+    assert "[Tin khẩn]" in text and "[Phiên đột xuất]" in text

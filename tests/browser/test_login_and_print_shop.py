@@ -40,8 +40,10 @@ def test_wrong_password_explains_in_vietnamese_and_keeps_the_username(page, demo
     expect(page.get_by_role("heading", name="Kế hoạch truyền thông")).to_be_visible()
 
 
-def _orders(db):
-    """One order for the demo print shop and one for another shop it must not see."""
+def _other_shops_order(db):
+    """An approved order for another print shop, which the demo shop must not see."""
+    from planner.models.printing import ProofStatus
+
     officer = f.user(db, "vanhoa")
     leaflet = f.message(db, "ngoc-lac-asxh-2026", "to-roi-6-buoc")
     mine = db.scalar(select(Unit).where(Unit.code == "in-ngoc-lac"))
@@ -49,16 +51,47 @@ def _orders(db):
     db.add(other)
     db.flush()
     other.path = f"{mine.parent.path}{other.id}/"
-    ours = create_print_order(db, leaflet.approved, officer, {"product": "leaflet_a5", "quantity": "500",
-                                                               "print_shop_id": str(mine.id)}, now=utcnow())
     theirs = create_print_order(db, leaflet.approved, officer, {"product": "leaflet_a4", "quantity": "200",
                                                                  "print_shop_id": str(other.id)}, now=utcnow())
+    theirs.proof_status = ProofStatus.APPROVED
     db.commit()
-    return ours.id, theirs.id
+    return theirs.id
 
 
-def test_print_shop_sees_only_its_orders_and_downloads_the_pdf(page, demo):
-    ours, theirs = _orders(demo)
+def test_order_proof_approval_download_and_delivery_in_the_browser(app, contexts, demo):
+    """The print shop's whole path: order → proof by the worker → approval → download → accepted →
+    printed → delivered; the shop sees only its own approved orders."""
+    from planner.worker import tick
+
+    theirs = _other_shops_order(demo)
+    officer = contexts.new_page()
+    login_as(officer, "vanhoa")
+    slogan = f.message(demo, "ngoc-lac-asxh-2026", "bang-ron-tich-hop").approved
+    officer.goto(f"/print-orders/new?version_id={slogan.id}")
+    products = officer.get_by_label("Ấn phẩm")
+    assert "Tờ rơi A5" not in products.inner_text()  # a slogan is not a leaflet
+    products.select_option("banner_09x6")
+    officer.get_by_label("Số lượng").fill("42")
+    officer.get_by_label("Cơ sở in", exact=True).select_option(label="Cơ sở in Ngọc Lặc")
+    officer.get_by_role("button", name="Gửi đơn in").click()
+    expect(officer.get_by_role("status")).to_contain_text("bản in thử đang được dựng")
+    expect(officer.locator("#proof")).to_contain_text("Đang dựng bản in thử")
+    ours = int(re.search(r"/print-orders/(\d+)$", officer.url).group(1))
+
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w-browser")
+    officer.reload()
+    expect(officer.locator(".title-row .badge")).to_have_text("Chờ duyệt bản in thử")  # not yet "sent"
+    expect(officer.locator("#proof")).to_contain_text("Mọi phông chữ đã được nhúng")
+    image = officer.get_by_role("img", name="Trang 1 của bản in thử")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.naturalWidth") == 1400  # the stored page image, longest side
+    shot(officer, "52-print-proof")
+    officer.get_by_role("button", name="Duyệt bản in thử và gửi cơ sở in").click()
+    expect(officer.get_by_role("status")).to_contain_text("Đã duyệt bản in thử")
+    expect(officer.locator("#proof")).to_contain_text("cơ sở in nhận đúng tệp này")
+    expect(officer.locator(".title-row .badge")).to_have_text("Đã gửi cơ sở in")
+
+    page = contexts.new_page()
     login_as(page, "inan")
     expect(page).to_have_url(re.compile(r"/print-orders$"))
     top = page.locator("header.topbar nav")
@@ -71,7 +104,7 @@ def test_print_shop_sees_only_its_orders_and_downloads_the_pdf(page, demo):
 
     rows.first.get_by_role("link", name=f"DI-{ours:05d}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"DI-{ours:05d}")
-    pdf_link = page.get_by_role("link", name="Tải tệp in (PDF)")
+    pdf_link = page.get_by_role("link", name="Tải tệp in đã duyệt (PDF)")
     response = page.request.get(pdf_link.get_attribute("href"))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -84,6 +117,9 @@ def test_print_shop_sees_only_its_orders_and_downloads_the_pdf(page, demo):
 
     page.get_by_role("button", name="Nhận đơn").click()
     expect(page.get_by_role("status")).to_contain_text(re.compile(r"đơn in", re.IGNORECASE))  # the wording changes
-    expect(page.get_by_role("button", name="Đã in xong")).to_be_visible()
+    page.get_by_role("button", name="Đã in xong").click()
+    expect(page.get_by_role("button", name="Đã giao hàng")).to_be_visible()
+    page.get_by_role("button", name="Đã giao hàng").click()
+    expect(page.locator(".title-row .badge")).to_have_text("Đã giao")
     assert page.goto(f"/print-orders/{theirs}").status == 404
     assert page.goto(f"/plans/{f.plan(demo, 'ngoc-lac-asxh-2026').id}").status in (403, 404)

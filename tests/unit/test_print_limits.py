@@ -6,7 +6,7 @@ import time
 import pytest
 
 from planner import markup
-from planner import print_documents as docs
+from planner import print_content as content
 from planner import printing
 from planner.markup import MarkupError
 from planner.printing import PrintError
@@ -87,6 +87,13 @@ def test_text_drawn_over_other_text_is_an_error():
 
 
 def test_emoji_is_named_with_a_reason_a_print_shop_understands():
-    message = docs.unprintable_message("Chung tay 🙌 vì an sinh")
+    message = content.unprintable_message("Chung tay 🙌 vì an sinh")
     assert "“🙌” (U+1F64C)" in message and "biểu tượng cảm xúc" in message
-    assert docs.unprintable_message("Tài khoản an sinh – VNeID “đúng” 100%") == ""
+    assert content.unprintable_message("Tài khoản an sinh – VNeID “đúng” 100%") == ""
+
+
+def test_a_cover_whose_lead_cannot_fit_beside_the_qr_is_refused_with_the_reason():
+    body = "<p>" + "Nội dung phần mở đầu khá dài. " * 70 + "</p><h2>Sau</h2><p>x</p>"
+    with pytest.raises(PrintError, match=r"Không dựng được tờ rơi A5 đúng khổ: Trang 1: chữ chồng lên nhau.*"
+                                         r"Hãy rút gọn nội dung"):
+        printing.render_print_product(**leaflet(body_html=body))

@@ -37,6 +37,7 @@ def downgrade() -> None:
     with op.batch_alter_table("print_orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_print_orders_proof_status"))
         batch_op.drop_constraint(batch_op.f("fk_print_orders_proof_approved_by_id_users"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("ck_print_orders_proofstatus"), type_="check")
         for column in ("proof_approved_by_id", "proof_approved_at", "proof_rendered_at", "proof_error",
                        "proof_checks", "proof_pages", "proof_bytes", "proof_sha256", "proof_file", "proof_status"):
             batch_op.drop_column(column)

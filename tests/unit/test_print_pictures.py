@@ -1,0 +1,61 @@
+"""Print products look as reviewed: pages rendered to small PNGs and compared with reviewed references.
+
+Regenerate with PLANNER_UPDATE_GOLDEN=1 after an intended layout change, then LOOK at the new PNGs
+(tests/fixtures/golden/print/png/) before committing them.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from planner import print_content as content
+from planner import printing
+from planner.library import load_library
+from planner.markup import render_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCES = ROOT / "tests" / "fixtures" / "golden" / "print" / "png"
+CASES = [("to-roi-6-buoc", "leaflet_a5"), ("ap-phich-dieu-kien", "poster_a1"),
+         ("bang-ron-tich-hop", "flag_06x2"), ("bang-ron-cao-diem", "banner_09x6")]
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
+
+
+@pytest.fixture(scope="module")
+def messages():
+    return {m.code: m for m in load_library(ROOT / "content_library").messages}
+
+
+def _difference(a, b) -> float:
+    """Share of pixels whose grey level differs by more than a quarter of the range."""
+    from PIL import ImageChops
+
+    diff = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
+    return diff.histogram()[255] / (a.width * a.height)
+
+
+@pytest.mark.parametrize("code, product", CASES)
+def test_product_pages_look_like_the_reviewed_reference(messages, code, product):
+    from PIL import Image
+
+    message = messages[code]
+    body_html = render_markdown(message.body_md)
+    rendered = printing.render_print_product(
+        product=product, width_mm=None, height_mm=None, title=content.public_headline(message), body_html=body_html,
+        channel=content.layout_for(product, message.channel),
+        meta={"issuer": "UBND xã Ngọc Lặc", "plan_number": "45/KH-UBND", "order_number": "DI-00001",
+              "quantity": 500, "qr_url": "https://ngoclac.example.vn/asxh"})
+    pages = printing.render_to_png_pages(rendered.data, scale_to=240)
+    for number, png in enumerate(pages, start=1):
+        path = REFERENCES / f"{code}_{product}_{number}.png"
+        if os.environ.get("PLANNER_UPDATE_GOLDEN") == "1":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+        got = Image.open(io.BytesIO(png)).convert("L")
+        want = Image.open(path).convert("L")
+        assert got.size == want.size
+        assert _difference(got, want) < 0.01, f"page {number} of {code} as {product} differs from {path.name}"
+    assert len(pages) == len(list(REFERENCES.glob(f"{code}_{product}_*.png")))
