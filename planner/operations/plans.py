@@ -75,6 +75,8 @@ def save_plan(session: Session, user: User, doc: dict, *, plan: Plan | None = No
     elif session.scalar(select(Plan.id).where(Plan.code == (doc.get("code") or ""))):
         raise PlanError("Mã kế hoạch đã được dùng.", {"code": f"mã '{doc.get('code')}' đã có kế hoạch khác dùng"})
     rec = check_plan_document(session, doc)
+    if plan is not None:
+        _drop_removed(session, plan, rec)
     saved = import_plan_record(session, rec)
     if plan is None:
         saved.status = status
@@ -83,6 +85,35 @@ def save_plan(session: Session, user: User, doc: dict, *, plan: Plan | None = No
            to_state=saved.status.value, code=saved.code)
     session.flush()
     return saved
+
+
+def _drop_removed(session: Session, plan: Plan, rec) -> None:
+    """Audience groups and indicators taken off the plan go, unless messages or results still use them."""
+    from planner.models.content import version_audiences
+    from planner.models.indicators import Indicator, IndicatorResult
+
+    keep = {a.code for a in rec.audiences}
+    errors = {}
+    for group in [a for a in plan.audiences if a.code not in keep]:
+        used = session.scalar(select(func.count()).select_from(version_audiences)
+                              .where(version_audiences.c.audience_id == group.id)) or \
+            session.scalar(select(func.count()).select_from(Message).where(Message.audience_id == group.id))
+        if used:
+            errors["audiences"] = f"nhóm đối tượng '{group.code}' đang có tin bài nên không bỏ được"
+        else:
+            plan.audiences.remove(group)
+    codes = {item["code"] for item in rec.details.get("indicators") or []}
+    for indicator in session.scalars(select(Indicator).where(Indicator.plan_id == plan.id)):
+        if indicator.code in codes:
+            continue
+        if session.scalar(select(func.count()).select_from(IndicatorResult)
+                          .where(IndicatorResult.indicator_id == indicator.id)):
+            errors["details.indicators"] = f"chỉ tiêu '{indicator.code}' đã có số liệu nên không bỏ được"
+        else:
+            session.delete(indicator)
+    if errors:
+        raise PlanError("Kế hoạch chưa hợp lệ: " + "; ".join(errors.values()), errors)
+    session.flush()
 
 
 def set_status(session: Session, plan: Plan, user: User, status: PlanStatus) -> None:

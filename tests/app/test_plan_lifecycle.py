@@ -150,3 +150,22 @@ def test_a_new_plan_is_a_draft_with_its_audiences(demo):
     assert plan.status is PlanStatus.DRAFT and plan.unit.code == "xa-ngoc-lac"
     assert [a.code for a in plan.audiences] == ["cu-tri"]
     assert plan.details["purposes"] == ["Mọi cử tri biết ngày bầu cử"]
+
+
+def test_editing_drops_unused_audiences_and_indicators_but_refuses_ones_in_use(demo):
+    plan, user = f.plan(demo, NGOC_LAC), f.user(demo, "vanhoa")
+    doc = plan_document(plan)
+    used = doc | {"audiences": doc["audiences"][1:]}                # 'nguoi-dan' has messages
+    with pytest.raises(PlanError, match="nguoi-dan"):
+        save_plan(demo, user, used, plan=plan)
+    demo.rollback()
+    plan = f.plan(demo, NGOC_LAC)
+    doc = plan_document(plan)
+    doc["audiences"].append({"code": "moi", "name": "Nhóm mới"})
+    save_plan(demo, user, doc, plan=plan)
+    doc["audiences"].pop()
+    doc["details"]["indicators"] = doc["details"]["indicators"][:1]
+    save_plan(demo, user, doc, plan=plan)
+    demo.commit()
+    assert "moi" not in [a.code for a in f.plan(demo, NGOC_LAC).audiences]
+    assert [i.code for i in demo.scalars(select(Indicator).where(Indicator.plan_id == plan.id))] == ["tich-hop-asxh"]
