@@ -28,7 +28,7 @@ def plan_document(plan: Plan) -> dict:
         doc["notes"] = plan.details["notes"]
     doc |= {"title": plan.title, "summary": plan.summary, "starts_on": vn_date(plan.starts_on),
             "ends_on": vn_date(plan.ends_on), "period_rule": plan.period_rule.value,
-            "replan_missed": plan.is_replanning_missed,
+            "replan_missed": plan.is_replanning_missed, "status": plan.status.value,
             "audiences": [{"code": a.code, "name": a.name} for a in plan.audiences],
             "themes": list((plan.details or {}).get("themes") or []),
             "channels": list((plan.details or {}).get("channels") or []), "details": details}

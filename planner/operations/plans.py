@@ -69,17 +69,18 @@ def check_plan_document(session: Session, doc: dict) -> object:
 def save_plan(session: Session, user: User, doc: dict, *, plan: Plan | None = None,
               status: PlanStatus = PlanStatus.DRAFT) -> Plan:
     """Create a plan (as a draft) or update `plan` from a plan.yaml-shaped dict; nothing is written if it is bad."""
+    # The life cycle moves only through set_status: a form or document never changes it.
     if plan is not None:
         require_open(plan, "sửa kế hoạch")
-        doc = doc | {"code": plan.code}
+        doc = doc | {"code": plan.code, "status": plan.status.value}
     elif session.scalar(select(Plan.id).where(Plan.code == (doc.get("code") or ""))):
         raise PlanError("Mã kế hoạch đã được dùng.", {"code": f"mã '{doc.get('code')}' đã có kế hoạch khác dùng"})
+    else:
+        doc = doc | {"status": status.value}
     rec = check_plan_document(session, doc)
     if plan is not None:
         _drop_removed(session, plan, rec)
     saved = import_plan_record(session, rec)
-    if plan is None:
-        saved.status = status
     session.flush()
     record(session, user=user, action="plan.update" if plan else "plan.create", entity=saved,
            to_state=saved.status.value, code=saved.code)
@@ -162,7 +163,7 @@ def copy_plan(session: Session, source: Plan, user: User, *, code: str, starts_o
     days = (starts_on - source.starts_on).days
     if session.scalar(select(Plan.id).where(Plan.code == code)):
         raise PlanError("Mã kế hoạch đã được dùng.", {"code": f"mã '{code}' đã có kế hoạch khác dùng"})
-    doc = shift_dates(plan_document(source), days) | {"code": code}
+    doc = shift_dates(plan_document(source), days) | {"code": code, "status": PlanStatus.DRAFT.value}
     messages = []
     for message in plan_messages(session, source):
         if message.versions and message.retired_at is None:
@@ -176,7 +177,6 @@ def copy_plan(session: Session, source: Plan, user: User, *, code: str, starts_o
             raise PlanError(f"Không sao chép được: {exc}", {"code": str(exc)}) from None
     import_library(session, lib, now=now)
     plan = session.scalars(select(Plan).where(Plan.code == code)).one()
-    plan.status = PlanStatus.DRAFT
     _copy_windows(session, source, plan, days)
     record(session, user=user, action="plan.copy", entity=plan, to_state=plan.status, source=source.code,
            shift_days=days)

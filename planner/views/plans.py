@@ -64,6 +64,9 @@ def settings(plan_id: int):
     plan = load_plan(plan_id)
     if not can(current_user, "schedule.edit") or not owns_plan(current_user, plan):
         abort(403)
+    if plan.is_read_only:
+        flash("Kế hoạch đã kết thúc hoặc lưu trữ: chỉ xem, không đổi thiết lập.", "error")
+        return redirect(url_for("plans.show", plan_id=plan.id))
     try:
         expect_version(plan, request.form.get("row_version"), "Thiết lập kế hoạch")
     except StaleEdit as exc:

@@ -169,3 +169,15 @@ def test_editing_drops_unused_audiences_and_indicators_but_refuses_ones_in_use(d
     demo.commit()
     assert "moi" not in [a.code for a in f.plan(demo, NGOC_LAC).audiences]
     assert [i.code for i in demo.scalars(select(Indicator).where(Indicator.plan_id == plan.id))] == ["tich-hop-asxh"]
+
+
+def test_reimporting_the_library_does_not_reopen_a_plan_closed_in_the_app(app, demo):
+    from tests.conftest import ROOT
+
+    plan = f.plan(demo, NGOC_LAC)
+    set_status(demo, plan, f.user(demo, "vanhoa"), PlanStatus.CLOSED)
+    demo.commit()
+    result = app.test_cli_runner().invoke(args=["import", str(ROOT / "content_library"), str(ROOT / "schedules")])
+    assert result.exit_code == 0 and "không có thay đổi" in result.output, result.output
+    demo.expire_all()
+    assert f.plan(demo, NGOC_LAC).status is PlanStatus.CLOSED
