@@ -75,8 +75,6 @@ def _init_db(app: Flask) -> None:
 
 
 def _init_auth(app: Flask) -> None:
-    from planner.models import User
-
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -84,11 +82,11 @@ def _init_auth(app: Flask) -> None:
     login.session_protection = "basic"
 
     @login.user_loader
-    def _load_user(user_id: str):
+    def _load_user(session_id: str):
+        from planner.auth import load_session_user
         from planner.views.common import db_session
 
-        user = db_session().get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        return load_session_user(db_session(), session_id)
 
     app.extensions["csrf"] = CSRFProtect(app)
 

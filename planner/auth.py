@@ -20,6 +20,22 @@ class LoginThrottled(Exception):
     """Too many failed logins recently for this username or address."""
 
 
+def normalize_username(username: str | None) -> str:
+    """Usernames are case-insensitive: stored, compared and looked up in lower case."""
+    return (username or "").strip().lower()
+
+
+def load_session_user(session: Session, session_id: str) -> User | None:
+    """The active user behind a login session's id ("id:epoch"); None once the epoch was raised."""
+    user_id, _, epoch = str(session_id or "").partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None  # sessions from before epochs existed (plain id) are ended too
+    user = session.get(User, int(user_id))
+    if user is None or not user.is_active or int(epoch) != (user.session_epoch or 0):
+        return None
+    return user
+
+
 def hash_password(password: str) -> str:
     """Hash with scrypt (memory-hard), salted."""
     return generate_password_hash(password, method="scrypt")
@@ -28,7 +44,7 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, username: str, password: str, *, remote_addr: str, now: dt.datetime,
                  max_failures: int, window_seconds: int) -> User | None:
     """Return the user if the password matches; record failures; raise LoginThrottled when over the limit."""
-    username = (username or "").strip().lower()
+    username = normalize_username(username)
     since = now - dt.timedelta(seconds=window_seconds)
     by_name = session.scalar(select(func.count()).select_from(LoginAttempt)
                              .where(LoginAttempt.username == username, LoginAttempt.at >= since))

@@ -52,7 +52,7 @@ SCHEMAS: dict[str, dict] = {
     "UnitRef": obj({"id": INT, "code": STR, "name": STR, "kind": STR}),
     "UserRef": obj({"id": INT, "username": STR, "full_name": STR}),
     "User": obj({"id": INT, "username": STR, "full_name": STR, "role": {"enum": [
-        "admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
+        "admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
         "unit": ref("UnitRef")}),
     "TokenRequest": obj({"username": STR, "password": {**STR, "format": "password"}}, ["username", "password"]),
     "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, **stamp("expires_at"), "user": ref("User")},
@@ -255,6 +255,8 @@ def _paths() -> dict:
 
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
+    from planner import openapi_admin
+
     error_body = {"application/json": {"schema": ref("Error")}}
     return {
         "openapi": "3.1.0",
@@ -264,12 +266,13 @@ def build_openapi() -> dict:
                                 "Thời gian: ISO 8601 UTC, kèm trường *_local theo giờ Việt Nam."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports")],
-        "paths": _paths(),
+        "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports", "people",
+                                       "places")],
+        "paths": _paths() | openapi_admin.paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | openapi_admin.SCHEMAS,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

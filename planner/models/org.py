@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -35,9 +35,12 @@ class Unit(Base):
     """An administrative or organisational unit; `path` ("/1/4/9/") makes subtree queries cheap."""
 
     __tablename__ = "units"
+    # Village codes repeat across communes (two communes both have `thon-01`): unique within a parent.
+    # Codes of other units stay unique across the tree (operations/units.py checks that).
+    __table_args__ = (UniqueConstraint("parent_id", "code", name="uq_units_parent_id_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[UnitKind] = mapped_column(enum_type(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
@@ -58,6 +61,7 @@ class Unit(Base):
 
 class Role(enum.Enum):
     ADMIN = "admin"
+    UNIT_ADMIN = "unit_admin"
     PLANNER = "planner"
     EDITOR = "editor"
     APPROVER = "approver"
@@ -67,6 +71,7 @@ class Role(enum.Enum):
 
 ROLE_LABELS = {
     Role.ADMIN: "Quản trị",
+    Role.UNIT_ADMIN: "Quản trị đơn vị",
     Role.PLANNER: "Cán bộ Văn hóa - Xã hội",
     Role.EDITOR: "Biên tập viên",
     Role.APPROVER: "Người duyệt",
@@ -88,6 +93,8 @@ class User(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by a password reset or deactivation: browser sessions carrying an older value end.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship()
 
@@ -101,7 +108,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:epoch": a session stored before the last password reset or deactivation no longer loads.
+        return f"{self.id}:{self.session_epoch or 0}"
 
     @property
     def role_label(self) -> str:

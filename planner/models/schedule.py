@@ -27,6 +27,10 @@ class Target(Base):
     # The platform's id (Facebook page id, Zalo OA id); empty for loudspeakers.
     external_id: Mapped[str] = mapped_column(String(100), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A fanpage / Zalo OA access token entered in the app, Fernet-encrypted (planner/secret_box.py);
+    # the hint is its last 4 characters, the only part ever shown again.
+    token_encrypted: Mapped[str] = mapped_column(Text, default="", server_default="")
+    token_hint: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     unit: Mapped[Unit] = relationship()
 
