@@ -15,12 +15,34 @@ SCHEMAS: dict[str, dict] = {
         "password": {**STR, "format": "password", "minLength": 8}},
         description="POST: mọi trường bắt buộc; PATCH: full_name, role, unit_id (các trường đổi)."),
     "ActiveInput": obj({"is_active": BOOL}, ["is_active"]),
+    "AdminUnit": obj({"id": INT, "code": STR, "name": STR, "kind": STR, "kind_label": STR,
+                      "parent_id": {"type": ["integer", "null"]},
+                      "loudspeakers": {"type": "array", "items": obj({"id": INT, "code": STR, "name": STR,
+                                                                      "is_active": BOOL})}}),
+    "AdminUnitList": listing("AdminUnit"),
+    "UnitInput": obj({
+        "parent_id": INT, "kind": {"enum": ["commune", "village", "department", "agency", "print_shop"]},
+        "code": {**STR, "description": "thôn: duy nhất trong xã; đơn vị khác: duy nhất toàn hệ thống"},
+        "name": STR, "loudspeaker": {**STR, "description": "Tên cụm loa tạo kèm (thôn: mặc định 'Cụm loa <tên>')"}},
+        description="POST: parent_id, kind, code, name bắt buộc; PATCH: name, code, parent_id (chuyển đơn vị)."),
+    "NameInput": obj({"name": STR}, ["name"]),
+    "VillageImportInput": obj({
+        "csv": {**STR, "description": "Nội dung CSV code,name,parent_code (tối đa 500 dòng)"}, "filename": STR,
+        "dry_run": {**BOOL, "default": True, "description": "true: chỉ kiểm tra, không ghi"},
+        "confirm_moves": {**BOOL, "default": False, "description": "Cho phép chuyển thôn sang xã khác"}}, ["csv"]),
+    "VillageImport": obj({
+        "ok": BOOL, "dry_run": BOOL, "counts": {"type": "object", "additionalProperties": INT},
+        "rows": {"type": "array", "items": obj({"line": INT, "code": STR, "name": STR, "parent_code": STR,
+                                                 "action": {"enum": ["created", "updated", "unchanged", "moved"]},
+                                                 "changes": {"type": "array", "items": STR}})},
+        "problems": {"type": "array", "items": obj({"file": STR, "line": {"type": ["integer", "null"]},
+                                                     "column": STR, "reason": STR})}}),
     "PasswordInput": obj({"password": {**STR, "format": "password", "minLength": 8}}, ["password"]),
 }
 
 
 def paths() -> dict:
-    user = _path_param("user_id")
+    user, unit = _path_param("user_id"), _path_param("unit_id")
     manage = "quản trị đơn vị (unit_admin) hoặc quản trị hệ thống"
     return {
         "/users": {
@@ -39,4 +61,20 @@ def paths() -> dict:
             "parameters": [user],
             "post": op("people", "Khóa (is_active = false: hủy phiên đăng nhập và mã API) hoặc mở lại tài khoản",
                        ok=(200, "AdminUser"), body="ActiveInput", errors=(401, 403, 404, 409))},
+        "/units": {
+            "get": op("places", "Cây đơn vị trong phạm vi quản trị", ok=(200, "AdminUnitList"), errors=(401, 403)),
+            "post": op("places", "Thêm xã, thôn, … (thôn có cụm loa kèm theo)", ok=(201, "AdminUnit"),
+                       body="UnitInput", errors=(401, 403))},
+        "/units/{unit_id}": {
+            "parameters": [unit],
+            "get": op("places", "Đơn vị và cụm loa", ok=(200, "AdminUnit")),
+            "patch": op("places", "Đổi tên, mã hoặc chuyển đơn vị (giữ lịch sử)", ok=(200, "AdminUnit"),
+                        body="UnitInput")},
+        "/units/{unit_id}/loudspeakers": {
+            "parameters": [unit],
+            "post": op("places", "Thêm cụm loa", ok=(201, "AdminUnit"), body="NameInput")},
+        "/units/{unit_id}/villages": {
+            "parameters": [unit],
+            "post": op("places", "Nhập CSV thôn (dry_run: xem trước, không ghi)", ok=(200, "VillageImport"),
+                       body="VillageImportInput")},
     }
