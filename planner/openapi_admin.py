@@ -37,6 +37,17 @@ SCHEMAS: dict[str, dict] = {
                                                  "changes": {"type": "array", "items": STR}})},
         "problems": {"type": "array", "items": obj({"file": STR, "line": {"type": ["integer", "null"]},
                                                      "column": STR, "reason": STR})}}),
+    "ChannelAccount": obj({"id": INT, "unit_id": INT, "channel": {"enum": ["fanpage", "zalo"]}, "name": STR,
+                           "external_id": STR, "is_active": BOOL, "has_token": BOOL,
+                           "token_hint": {"type": ["string", "null"], "description": "4 ký tự cuối của mã"}},
+                          description="Mã truy cập không bao giờ được trả về."),
+    "ChannelAccountList": listing("ChannelAccount"),
+    "ChannelAccountInput": obj({
+        "channel": {"enum": ["fanpage", "zalo"]}, "name": STR,
+        "external_id": {**STR, "description": "page id / OA id (5–30 chữ số)"},
+        "token": {**STR, "format": "password", "description": "Lưu mã hóa; để trống khi sửa: giữ mã cũ"},
+        "clear_token": BOOL, "is_active": BOOL},
+        description="POST: channel, name, external_id bắt buộc; PATCH: các trường đổi."),
     "PasswordInput": obj({"password": {**STR, "format": "password", "minLength": 8}}, ["password"]),
 }
 
@@ -73,6 +84,15 @@ def paths() -> dict:
         "/units/{unit_id}/loudspeakers": {
             "parameters": [unit],
             "post": op("places", "Thêm cụm loa", ok=(201, "AdminUnit"), body="NameInput")},
+        "/units/{unit_id}/accounts": {
+            "parameters": [unit],
+            "get": op("places", "Trang Facebook và Zalo OA của đơn vị", ok=(200, "ChannelAccountList")),
+            "post": op("places", "Thêm trang (mã truy cập lưu mã hóa)", ok=(201, "ChannelAccount"),
+                       body="ChannelAccountInput")},
+        "/accounts/{account_id}": {
+            "parameters": [_path_param("account_id")],
+            "patch": op("places", "Sửa trang, thay hoặc xóa mã truy cập", ok=(200, "ChannelAccount"),
+                        body="ChannelAccountInput")},
         "/units/{unit_id}/villages": {
             "parameters": [unit],
             "post": op("places", "Nhập CSV thôn (dry_run: xem trước, không ghi)", ok=(200, "VillageImport"),

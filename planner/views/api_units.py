@@ -1,9 +1,10 @@
 """JSON API: the units tree of my unit (add, rename, move, loudspeaker clusters) and the village CSV import."""
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import current_app, jsonify, url_for
 
 from planner.access import AccessDenied
+from planner.operations import channel_accounts as accounts
 from planner.operations import units as ops
 from planner.operations import villages
 from planner.operations.users import managed_units
@@ -105,3 +106,52 @@ def preview_json(preview, *, dry_run: bool) -> dict:
 
 def _where(problem) -> str:
     return f"dòng {problem.line or '-'}, cột {problem.field}"
+
+
+# --------------------------------------------------------------------------- channel accounts
+
+def account_json(target) -> dict:
+    """A fanpage / Zalo OA; the token itself is never sent back, only whether one is stored and its last 4."""
+    return {"id": target.id, "unit_id": target.unit_id, "channel": target.channel, "name": target.name,
+            "external_id": target.external_id, "is_active": target.is_active,
+            "has_token": bool(target.token_encrypted), "token_hint": target.token_hint or None}
+
+
+ACCOUNT_FIELDS = {"channel": str, "name": str, "external_id": str, "token": str, "is_active": bool,
+                  "clear_token": bool}
+
+
+def _account_call(action):
+    try:
+        return action(db_session())
+    except accounts.AccountError as exc:
+        raise invalid(exc.errors) from None
+
+
+@bp.get("/units/<int:unit_id>/accounts")
+def list_accounts(unit_id: int):
+    unit = _load(unit_id)
+    items = accounts.unit_accounts(db_session(), unit)
+    return jsonify(items=[account_json(t) for t in items], total=len(items))
+
+
+@bp.post("/units/<int:unit_id>/accounts")
+def create_account(unit_id: int):
+    unit = _load(unit_id)
+    data = json_body(ACCOUNT_FIELDS, required=("channel", "name", "external_id"))
+    target = _account_call(lambda s: accounts.create_account(s, api_user(), unit, data, current_app.config))
+    commit()
+    return jsonify(account_json(target)), 201
+
+
+@bp.patch("/accounts/<int:account_id>")
+def update_account(account_id: int):
+    require("unit.manage")
+    try:
+        target = accounts.get_managed_account(db_session(), api_user(), account_id)
+    except AccessDenied:
+        raise not_found() from None
+    data = json_body(ACCOUNT_FIELDS)
+    _account_call(lambda s: accounts.update_account(s, api_user(), target, data, current_app.config))
+    commit()
+    return jsonify(account_json(target))
