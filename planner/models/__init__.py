@@ -3,7 +3,7 @@ from planner.models.audit import AuditEntry
 from planner.models.content import Message, MessageVersion, Priority, VersionStatus
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
-from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowKind
+from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowExemption, WindowKind
 from planner.models.printing import PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportStatus
 from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
@@ -13,6 +13,6 @@ __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
-    "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",
+    "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowExemption", "WindowKind",
     "WorkerHeartbeat",
 ]

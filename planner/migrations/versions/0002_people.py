@@ -43,11 +43,27 @@ def upgrade() -> None:
     with op.batch_alter_table("targets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("token_encrypted", sa.Text(), server_default="", nullable=False))
         batch_op.add_column(sa.Column("token_hint", sa.String(length=8), server_default="", nullable=False))
+    op.create_table(
+        "window_exemptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("window_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_window_exemptions_plan_id_plans"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["window_id"], ["windows.id"], name=op.f("fk_window_exemptions_window_id_windows"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_window_exemptions")),
+        sa.UniqueConstraint("plan_id", "window_id", name=op.f("uq_window_exemptions_plan_id")),
+    )
+    with op.batch_alter_table("window_exemptions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_window_exemptions_plan_id"), ["plan_id"], unique=False)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("PRAGMA foreign_keys=OFF")
+    op.drop_table("window_exemptions")
     with op.batch_alter_table("targets", schema=None) as batch_op:
         batch_op.drop_column("token_hint")
         batch_op.drop_column("token_encrypted")
