@@ -13,6 +13,7 @@ __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportStatus", "Role",
-    "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowExemption", "WindowKind",
+    "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
+    "WindowExemption", "WindowKind",
     "WorkerHeartbeat",
 ]

@@ -230,7 +230,9 @@ def import_paths(session: Session, paths: list, *, now: dt.datetime, confirm_mov
                                  confirm_moves=confirm_moves)
         if not result.ok:
             raise LibraryError(result.problems)
-        summary.counts.update({f"unit.{a}": result.count(a) for a in ("created", "updated", "moved") if result.count(a)})
+        for action in ("created", "updated", "moved"):
+            if result.count(action):
+                summary.counts[f"unit.{action}"] += result.count(action)
     return summary
 
 

@@ -24,6 +24,7 @@ from planner.models import Unit, UnitKind, User
 from planner.operations.audit import record
 from planner.operations.units import DEFAULT_CLUSTER, add_loudspeaker, set_path
 
+ACTION_LABELS = {"created": "Thêm mới", "updated": "Cập nhật", "unchanged": "Không đổi", "moved": "Chuyển xã"}
 MAX_ROWS = 500
 MAX_BYTES = 256 * 1024
 # Columns a reader may add (the authoring work adds households/population); copied when the unit has them.
@@ -43,7 +44,7 @@ class VillageRow:
 
     @property
     def action_label(self) -> str:
-        return {"created": "Thêm mới", "updated": "Cập nhật", "unchanged": "Không đổi", "moved": "Chuyển xã"}[self.action]
+        return ACTION_LABELS[self.action]
 
 
 @dataclass

@@ -85,7 +85,8 @@ def delete_window(session: Session, actor: User, plan: Plan, window: Window) -> 
 
 def set_holiday_exemption(session: Session, actor: User, plan: Plan, window: Window, exempt: bool) -> None:
     """Let the plan air on an automatic holiday (or stop letting it)."""
-    if window.plan_id is not None or not window.code.startswith(HOLIDAY_PREFIX) or window.kind is not WindowKind.BLACKOUT:
+    automatic = window.plan_id is None and window.code.startswith(HOLIDAY_PREFIX)
+    if not automatic or window.kind is not WindowKind.BLACKOUT:
         raise WindowError({"form": "Chỉ miễn được ngày nghỉ lễ tự động."})
     session.execute(delete(WindowExemption).where(WindowExemption.plan_id == plan.id,
                                                   WindowExemption.window_id == window.id))
