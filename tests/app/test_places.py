@@ -210,3 +210,21 @@ def test_units_api_adds_and_renames_with_the_same_checks(app, demo, db):
     dry = client.post(API + f"/units/{commune.id}/villages", headers=headers,
                       json={"csv": "code,name,parent_code\nthon-61,Thôn 61,xa-ngoc-lac\n"})
     assert dry.get_json()["counts"]["created"] == 1 and unit(db, "thon-61") is None
+
+
+def test_one_file_may_list_the_same_village_code_under_two_communes(app, login, db, tmp_path):
+    from planner.library import load_units_csv
+
+    new_commune(login("admin"), db)
+    csv = tmp_path / "huyen.csv"
+    csv.write_text("code,name,parent_code\nthon-01,Thôn 1,xa-ngoc-lac\nthon-01,Thôn 1,xa-minh-son\n"
+                   "thon-01,Thôn 1 lặp,xa-minh-son\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", str(csv)])
+    assert result.exit_code == 1 and "bị trùng" in result.output  # the same commune twice is still an error
+    csv.write_text("code,name,parent_code\nthon-01,Thôn 1,xa-ngoc-lac\nthon-01,Thôn 1,xa-minh-son\n",
+                   encoding="utf-8")
+    assert [(r.parent_code, r.code) for r in load_units_csv(csv, known_unit_codes=frozenset(
+        {"xa-ngoc-lac", "xa-minh-son"}))] == [("xa-ngoc-lac", "thon-01"), ("xa-minh-son", "thon-01")]
+    result = app.test_cli_runner().invoke(args=["import", str(csv)])
+    assert result.exit_code == 0 and "unit.created: 1" in result.output, result.output
+    assert unit(db, "thon-01", "xa-minh-son") is not None
