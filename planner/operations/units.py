@@ -18,6 +18,8 @@ from planner.operations.audit import record
 # Kinds a unit administrator may add below their unit (the country and provinces come from the library).
 ADDABLE_KINDS = (UnitKind.COMMUNE, UnitKind.VILLAGE, UnitKind.DEPARTMENT, UnitKind.AGENCY, UnitKind.PRINT_SHOP)
 DEFAULT_CLUSTER = "Cụm loa {unit_name}"
+# Where a commune and a village may sit (after the 2025 reform: province → commune → village).
+PARENT_KINDS = {UnitKind.COMMUNE: (UnitKind.PROVINCE, UnitKind.COUNTRY), UnitKind.VILLAGE: (UnitKind.COMMUNE,)}
 
 
 class UnitError(Exception):
@@ -79,6 +81,7 @@ def create_unit(session: Session, actor: User, data: dict) -> Unit:
     name = _name(data, errors)
     code = str(data.get("code") or "").strip().lower()
     if kind is not None and "parent_id" not in errors:
+        _check_parent_kind(kind, parent, errors)
         problem = code_problem(session, code, kind, parent)
         if problem:
             errors["code"] = problem
@@ -107,6 +110,8 @@ def update_unit(session: Session, actor: User, unit: Unit, data: dict) -> Unit:
             errors["parent_id"] = "Không thể chuyển một đơn vị vào chính nó hoặc đơn vị cấp dưới của nó."
         elif unit.id == actor.unit_id or not manages_unit(actor, unit.parent or unit):
             errors["parent_id"] = "Bạn không chuyển được đơn vị của chính mình."
+        else:
+            _check_parent_kind(unit.kind, parent, errors)
     code = str(data.get("code") or unit.code).strip().lower()
     if "parent_id" not in errors:
         problem = code_problem(session, code, unit.kind, parent, exclude=unit)
@@ -180,6 +185,15 @@ def _parent(session: Session, actor: User, raw, errors: dict) -> Unit | None:
         errors["parent_id"] = "Chọn đơn vị cấp trên trong phạm vi bạn quản lý."
         return None
     return parent
+
+
+def _check_parent_kind(kind: UnitKind, parent: Unit | None, errors: dict) -> None:
+    allowed = PARENT_KINDS.get(kind)
+    if allowed and parent is not None and parent.kind not in allowed:
+        errors["parent_id"] = (f"{UNIT_KIND_LABELS[kind]} phải thuộc "
+                               + " hoặc ".join(UNIT_KIND_LABELS[k].lower() for k in allowed) + ".")
+    elif parent is not None and parent.kind is UnitKind.VILLAGE:
+        errors["parent_id"] = "Thôn không có đơn vị cấp dưới."
 
 
 def _name(data: dict, errors: dict) -> str:

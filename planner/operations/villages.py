@@ -96,6 +96,9 @@ def preview_villages(session: Session, actor: User | None, data: bytes | str, *,
         if rec.kind != UnitKind.VILLAGE.value:
             preview.problems.append(Problem(name, line, "kind", "tệp thôn chỉ nhận đơn vị loại 'village'"))
             continue
+        if parent.kind is not UnitKind.COMMUNE:
+            preview.problems.append(Problem(name, line, "parent_code", f"'{rec.parent_code}' không phải là một xã"))
+            continue
         values = {k: getattr(rec, k) for k in OPTIONAL_FIELDS if hasattr(rec, k)}
         existing = villages.get((parent.id, rec.code))
         if existing is not None:

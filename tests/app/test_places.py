@@ -63,8 +63,11 @@ def test_village_codes_repeat_across_communes_but_not_within_one(login, db):
     assert count(db, Unit, Unit.code == "thon-01") == 2
     codes = set(db.scalars(select(Target.code).join(Unit).where(Unit.code == "thon-01")))
     assert len(codes) == 2 and "loa-thon-01" in codes
-    clash = add_unit(admin, parent_id=commune.id, kind="commune", code="xa-ngoc-lac", name="Trùng mã")
+    clash = add_unit(admin, parent_id=unit(db, "tinh-thanh-hoa").id, kind="commune", code="xa-ngoc-lac",
+                     name="Trùng mã")
     assert clash.status_code == 400 and "đã dùng cho" in clash.get_data(as_text=True)
+    misplaced = add_unit(admin, parent_id=unit(db, "tinh-thanh-hoa").id, kind="village", code="thon-77", name="X")
+    assert misplaced.status_code == 400 and "Thôn phải thuộc xã" in misplaced.get_data(as_text=True)
 
 
 def test_commune_admin_cannot_touch_units_of_another_commune(app, login, db):
@@ -159,6 +162,10 @@ def test_village_upload_lists_every_error_with_line_and_column(login, db):
     forged = admin.post(f"/admin/units/{commune.id}/villages/import",
                         data={"csrf_token": csrf_from(html), "csv": text, "filename": "x.csv"})
     assert forged.status_code == 400 and count(db, Unit) == before
+    under_department = _dry_run(admin, commune.id, "code,name,parent_code\nthon-53,Thôn 53,xa-ngoc-lac-cong-an\n")
+    assert under_department.status_code == 400
+    assert "<td>2</td><td><code>parent_code</code></td><td>&#39;xa-ngoc-lac-cong-an&#39; không phải là một xã" in \
+        under_department.get_data(as_text=True)
 
 
 def test_upload_that_moves_a_village_to_another_commune_needs_confirmation(app, login, db):
