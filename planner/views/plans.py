@@ -49,8 +49,16 @@ def show(plan_id: int):
     for m in messages:
         for audience_id in m.audience_ids:    # a message for two groups shows in both rows
             matrix.setdefault((audience_id, m.channel), []).append(m)
+    due = []
+    if can(current_user, "report.view"):
+        from planner import localtime
+        from planner.db import utcnow
+        from planner.operations.due_items import due_items_for
+
+        due = due_items_for(db_session(), plan, current_user.unit, today=localtime.today(utcnow()), ahead=7)
+        db_session().commit()  # due items are created from the plan's reporting duties when first needed
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
-                           message_count=len(messages), is_owner=owns_plan(current_user, plan))
+                           message_count=len(messages), is_owner=owns_plan(current_user, plan), due=due)
 
 
 @bp.post("/plans/<int:plan_id>/settings")
