@@ -8,18 +8,20 @@ from planner.models import Plan, Role, Unit, User
 
 # What each role may do; the admin may do everything.
 PERMISSIONS: dict[str, set[Role]] = {
-    "plan.view": {Role.PLANNER, Role.EDITOR, Role.APPROVER, Role.SUPERVISOR},
+    "plan.view": {Role.PLANNER, Role.EDITOR, Role.APPROVER, Role.SUPERVISOR, Role.UNIT_ADMIN},
     # Create, copy, edit, close, archive or delete a plan of one's own unit (or below).
-    "plan.manage": {Role.PLANNER, Role.EDITOR},
+    "plan.manage": {Role.PLANNER, Role.EDITOR, Role.UNIT_ADMIN},
     "message.edit": {Role.PLANNER, Role.EDITOR},
     "message.review": {Role.APPROVER},
     "schedule.edit": {Role.PLANNER, Role.EDITOR},
     "delivery.confirm": {Role.PLANNER, Role.EDITOR},
     "print.order": {Role.PLANNER, Role.EDITOR},
     "print.fulfil": {Role.PRINT_SHOP},
-    "report.view": {Role.SUPERVISOR, Role.PLANNER, Role.EDITOR, Role.APPROVER},
+    "report.view": {Role.SUPERVISOR, Role.PLANNER, Role.EDITOR, Role.APPROVER, Role.UNIT_ADMIN},
     "report.create": {Role.SUPERVISOR, Role.PLANNER, Role.EDITOR},
     "result.record": {Role.PLANNER, Role.EDITOR},
+    # People and places of the user's unit and the units below it (users, units, villages, grids, accounts).
+    "unit.manage": {Role.UNIT_ADMIN},
     "admin": set(),
 }
 
@@ -77,3 +79,31 @@ def owns_plan(user: User, plan: Plan) -> bool:
     content may be scheduled at the user's own targets and printed, but not rewritten or approved.
     """
     return sees_unit(user, plan.unit)
+
+
+def manages_unit(user: User, unit: Unit) -> bool:
+    """True if the user may administer `unit` (its users, children, grids, accounts): admin anywhere,
+    a unit administrator for their own unit and the units below it."""
+    return can(user, "unit.manage") and sees_unit(user, unit)
+
+
+def approving_unit(session: Session, unit: Unit) -> Unit | None:
+    """The nearest unit at or above `unit` that has an active approver: where its messages go for approval."""
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x] or [unit.id]
+    rows = session.execute(select(User.unit_id).where(User.unit_id.in_(ids), User.role == Role.APPROVER,
+                                                      User.is_active.is_(True)).distinct()).scalars().all()
+    for unit_id in reversed(ids):  # nearest first
+        if unit_id in rows:
+            return session.get(Unit, unit_id)
+    return None
+
+
+def may_review(session: Session, user: User, plan: Plan) -> bool:
+    """Approval routes to the nearest unit up the tree (from the plan's unit) that has an approver;
+    only that unit's approvers (and the admin) may approve or send back the plan's messages."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is not Role.APPROVER:
+        return False
+    unit = approving_unit(session, plan.unit)
+    return unit is not None and unit.id == user.unit_id

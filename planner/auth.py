@@ -58,6 +58,11 @@ class LoginResult:
     last_failure_at: dt.datetime | None = None
 
 
+def normalize_username(username: str | None) -> str:
+    """Usernames are case-insensitive: stored, compared and looked up in lower case."""
+    return (username or "").strip().lower()
+
+
 def hash_password(password: str) -> str:
     """Hash with scrypt (memory-hard), salted."""
     return generate_password_hash(password, method="scrypt")
@@ -122,7 +127,7 @@ def authenticate(session: Session, username: str, password: str, *, remote_addr:
     its guesses are counted on their own, so strangers' failures never lock the owner out. `per_address`
     False skips the address-wide counter (the address is a misconfigured proxy's, shared by everyone).
     """
-    username = (username or "").strip().lower()[:64]
+    username = normalize_username(username)[:64]
     per_name, per_addr = policy_from(settings)
     keys = [(f"d:{device}", per_name)] if device else [(f"u:{username}|{remote_addr}", per_name)]
     if not device and per_address:

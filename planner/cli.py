@@ -45,14 +45,15 @@ def db_upgrade():
 
 @click.command("import", help="Nhập thư viện nội dung (content_library/) và lịch (schedules/), hoặc CSV thôn.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--confirm-moves", is_flag=True, help="Cho phép tệp CSV chuyển thôn sang xã khác (giữ lịch sử).")
 @with_appcontext
-def import_cmd(paths):
+def import_cmd(paths, confirm_moves):
     from planner.library import LibraryError
     from planner.operations.importing import import_paths
 
     session = _session()
     try:
-        summary = import_paths(session, list(paths), now=_now())
+        summary = import_paths(session, list(paths), now=_now(), confirm_moves=confirm_moves)
     except LibraryError as exc:
         session.rollback()
         click.echo("Không nhập được; cơ sở dữ liệu không thay đổi:", err=True)

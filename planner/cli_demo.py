@@ -18,6 +18,8 @@ DEMO_USERS = [
     ("vanhoa", "Nguyễn Thị Hoa (Phòng Văn hóa - Xã hội)", "planner", "xa-ngoc-lac"),
     ("bientap", "Trần Minh Biên (Biên tập viên)", "editor", "bhxh-trung-tam-truyen-thong"),
     ("duyet", "Lê Văn Duyệt (Lãnh đạo Trung tâm)", "approver", "bhxh-trung-tam-truyen-thong"),
+    ("duyetxa", "Hoàng Văn Duyệt (Phó Chủ tịch UBND xã Ngọc Lặc)", "approver", "xa-ngoc-lac"),
+    ("quantrixa", "Lò Thị Quản (Quản trị xã Ngọc Lặc)", "unit_admin", "xa-ngoc-lac"),
     ("inan", "Cơ sở in Ngọc Lặc", "print_shop", "in-ngoc-lac"),
     ("giamsat", "Phạm Thu Giám (Giám sát)", "supervisor", "viet-nam"),
 ]
@@ -41,7 +43,8 @@ def users_list():
 @users_cli.command("create", help="Tạo người dùng (hỏi mật khẩu).")
 @click.argument("username")
 @click.option("--name", "full_name", required=True)
-@click.option("--role", type=click.Choice(["admin", "planner", "editor", "approver", "print_shop", "supervisor"]),
+@click.option("--role", type=click.Choice(["admin", "unit_admin", "planner", "editor", "approver", "print_shop",
+                                           "supervisor"]),
               required=True)
 @click.option("--unit", "unit_code", required=True)
 @click.password_option()
@@ -108,10 +111,11 @@ def demo_history_cli():
 
 def _upsert_user(session, username, full_name, role, unit_code, password):
     """Create or update a user; a changed password ends their sessions and API tokens."""
-    from planner.auth import PasswordRejected, check_password_hash, set_password
+    from planner.auth import PasswordRejected, check_password_hash, normalize_username, set_password
     from planner.models import Role, Unit, User
 
-    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    username = normalize_username(username)
+    unit = session.scalars(select(Unit).where(Unit.code == unit_code).order_by(Unit.path)).first()
     if unit is None:
         raise click.ClickException(f"Không có đơn vị mã '{unit_code}'. Hãy nhập thư viện nội dung trước.")
     user = session.scalar(select(User).where(User.username == username))

@@ -64,6 +64,8 @@ DEFAULTS: dict[str, object] = {
     # Facebook scheduling window: minimum lead (seconds) and maximum lead (days).
     "FACEBOOK_MIN_LEAD_SECONDS": 600,
     "FACEBOOK_MAX_LEAD_DAYS": 30,
+    # Fernet key for fanpage / Zalo OA tokens entered in the app (empty: derived from SECRET_KEY via HKDF).
+    "CHANNEL_TOKEN_KEY": "",
     # Zalo OA API base URL and access token (token never logged).
     "ZALO_API_URL": "https://openapi.zalo.me",
     "ZALO_ACCESS_TOKEN": "",
@@ -119,7 +121,7 @@ def _coerce(raw: str, default: object) -> object:
     return raw.strip()  # a stray CR/LF from an env file must not end up inside a token or URL
 
 
-SECRET_KEYS = ("SECRET_KEY", "DEMO_PASSWORD", "ZALO_ACCESS_TOKEN", "FACEBOOK_PAGE_TOKENS")
+SECRET_KEYS = ("SECRET_KEY", "DEMO_PASSWORD", "ZALO_ACCESS_TOKEN", "FACEBOOK_PAGE_TOKENS", "CHANNEL_TOKEN_KEY")
 
 
 def secret_values(cfg: dict) -> list[str]:

@@ -121,7 +121,9 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
     `planned`: they were never sent), so slow platforms cannot make live claims look stale.
     """
     counts = {"delivered": 0, "failed": 0, "unknown": 0, "retry": 0, "rate_limited": 0, "throttled": 0}
-    channel_settings = ChannelSettings(settings)
+    from planner.operations.channel_accounts import with_account_tokens
+
+    channel_settings = ChannelSettings(with_account_tokens(session, settings))  # tokens entered in the app
     lateness = dt.timedelta(seconds=settings["DISPATCH_LATENESS_SECONDS"])
     deadline = time.monotonic() + settings.get("DISPATCH_STALE_SECONDS", 600) / 2
     outcomes = _Outcomes(session)

@@ -143,10 +143,11 @@ VILLAGE_COLUMNS = ("code", "name", "parent_code", "kind", "households", "populat
 
 def _unit(f: Fields, seen: dict, parent_key: str, default_kind: str | None = None) -> UnitRecord:
     code = f.code()
-    f.unique(seen, code)
     name = f.text("name", missing="thiếu tên đơn vị")
     kind = f.choice("kind", UNIT_KINDS, default=default_kind, label="loại đơn vị")
     parent = f.unit(parent_key, required=False) or None
+    # A village's code only has to be unique within its commune (two communes both have thon-01).
+    f.unique(seen, f"{parent}/{code}" if kind == "village" and code else code)
     return UnitRecord(code, name, kind, parent, f.text("duties", required=False),
                       _count(f, "households"), _count(f, "population"))
 
@@ -191,11 +192,15 @@ def _read_units_csv(report: Report, path: Path, file: str, seen: dict) -> list[U
 
 def _parents_first(report: Report, units: list[UnitRecord], seen: dict) -> tuple[UnitRecord, ...]:
     """Order units so each parent comes before its children; report cycles."""
-    by_code = {u.code: u for u in units}
-    placed: dict[str, UnitRecord] = {}
+    by_code = {u.code: u for u in units if u.kind != "village"}  # villages are nobody's parent
+
+    def key(u: UnitRecord):
+        return (u.parent_code, u.code) if u.kind == "village" else u.code
+
+    placed: dict = {}
     for unit in units:
         chain, current = [], unit
-        while current and current.code not in placed and current not in chain:
+        while current and key(current) not in placed and current not in chain:
             chain.append(current)
             current = by_code.get(current.parent_code)
         if current in chain:
@@ -203,7 +208,7 @@ def _parents_first(report: Report, units: list[UnitRecord], seen: dict) -> tuple
             report.add(file, line, "parent", f"đơn vị '{current.code}' nằm trong một vòng lặp cấp trên")
             chain = chain[:chain.index(current)]
         for item in reversed(chain):
-            placed[item.code] = item
+            placed[key(item)] = item
     return tuple(placed.values())
 
 

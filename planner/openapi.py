@@ -60,7 +60,7 @@ SCHEMAS: dict[str, dict] = {
     "UnitRef": obj({"id": INT, "code": STR, "name": STR, "kind": STR}),
     "UserRef": obj({"id": INT, "username": STR, "full_name": STR}),
     "User": obj({"id": INT, "username": STR, "full_name": STR, "role": {"enum": [
-        "admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
+        "admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
         "unit": ref("UnitRef")}),
     "TokenRequest": obj({"username": STR, "password": {**STR, "format": "password"}}, ["username", "password"]),
     "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "id": INT, **stamp("expires_at"),
@@ -346,10 +346,20 @@ def _paths() -> dict:
     }
 
 
+def _merge_paths(*groups: dict) -> dict:
+    """Path items from several areas; two areas may document different methods of one path."""
+    merged: dict = {}
+    for group in groups:
+        for path, item in group.items():
+            merged.setdefault(path, {}).update(item)
+    return merged
+
+
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
     from planner import openapi_supervision as supervision
+    from planner import openapi_admin
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -370,12 +380,12 @@ def build_openapi() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
-                                                 "supervision")],
-        "paths": paths | supervision.paths(),
+                                       "supervision", "people", "places")],
+        "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": schemas | supervision.SCHEMAS,
+            "schemas": schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

@@ -6,7 +6,7 @@ from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Leve
                                        ResultSource)
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
-from planner.models.plans import AudienceGroup, PeriodRule, Plan, PlanStatus, Window, WindowKind
+from planner.models.plans import AudienceGroup, PeriodRule, Plan, PlanStatus, Window, WindowExemption, WindowKind
 from planner.models.printing import PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.security import FeedKey, LoginThrottle, UserSession
@@ -19,6 +19,7 @@ __all__ = [
     "ResultSource", "UserSession",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PlanStatus", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
-    "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window", "WindowKind",
+    "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
+    "WindowExemption", "WindowKind",
     "WorkerHeartbeat",
 ]

@@ -67,6 +67,10 @@ class ResultSource(enum.Enum):
     API = "api"
 
 
+SOURCE_LABELS = {ResultSource.FORM: "Biểu mẫu", ResultSource.PHONE: "Trang của thôn",
+                 ResultSource.UPLOAD: "Tệp tải lên", ResultSource.API: "API"}
+
+
 class IndicatorResult(Base):
     """A figure for one indicator, unit and date; a correction replaces it and keeps it as history."""
 
@@ -90,6 +94,10 @@ class IndicatorResult(Base):
     indicator: Mapped[Indicator] = relationship()
     unit: Mapped[Unit] = relationship()
     entered_by: Mapped[User | None] = relationship()
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS[self.source]
 
 
 class DueItem(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -35,9 +35,12 @@ class Unit(Base):
     """An administrative or organisational unit; `path` ("/1/4/9/") makes subtree queries cheap."""
 
     __tablename__ = "units"
+    # Village codes repeat across communes (two communes both have `thon-01`): unique within a parent.
+    # Codes of other units stay unique across the tree (operations/units.py checks that).
+    __table_args__ = (UniqueConstraint("parent_id", "code", name="uq_units_parent_id_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[UnitKind] = mapped_column(enum_type(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
@@ -61,6 +64,7 @@ class Unit(Base):
 
 class Role(enum.Enum):
     ADMIN = "admin"
+    UNIT_ADMIN = "unit_admin"
     PLANNER = "planner"
     EDITOR = "editor"
     APPROVER = "approver"
@@ -70,6 +74,7 @@ class Role(enum.Enum):
 
 ROLE_LABELS = {
     Role.ADMIN: "Quản trị",
+    Role.UNIT_ADMIN: "Quản trị đơn vị",
     Role.PLANNER: "Cán bộ Văn hóa - Xã hội",
     Role.EDITOR: "Biên tập viên",
     Role.APPROVER: "Người duyệt",

@@ -117,3 +117,17 @@ class Window(Base):
     channels: Mapped[list] = mapped_column(JSON, default=list)
 
     plan: Mapped[Plan | None] = relationship(back_populates="windows")
+
+
+class WindowExemption(Base):
+    """An automatic (plan-less) holiday window that one plan ignores, e.g. to air on the observed day off."""
+
+    __tablename__ = "window_exemptions"
+    __table_args__ = (UniqueConstraint("plan_id", "window_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    window: Mapped[Window] = relationship()

@@ -31,6 +31,10 @@ class Target(Base):
     # `backoff_level` counts consecutive rate-limits (the wait doubles) and resets after a success.
     backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     backoff_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A fanpage / Zalo OA access token entered in the app, Fernet-encrypted (planner/secret_box.py);
+    # the hint is its last 4 characters, the only part ever shown again.
+    token_encrypted: Mapped[str] = mapped_column(Text, default="", server_default="")
+    token_hint: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     unit: Mapped[Unit] = relationship()
 

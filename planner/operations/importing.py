@@ -80,20 +80,39 @@ def _upsert(session: Session, model, key: dict, values: dict) -> tuple[object, b
 
 
 def _import_units(session: Session, records, summary: ImportSummary) -> dict[str, Unit]:
-    units = {u.code: u for u in session.scalars(select(Unit))}
+    # Village codes repeat across communes: a village is found by (parent, code), every other unit by code.
+    existing = list(session.scalars(select(Unit).order_by(Unit.path)))
+    units = {u.code: u for u in existing if u.kind is not UnitKind.VILLAGE}
+    villages = {(u.parent, u.code): u for u in existing if u.kind is UnitKind.VILLAGE}
+    for u in existing:
+        units.setdefault(u.code, u)
     for rec in records:
         parent = units.get(rec.parent_code) if rec.parent_code else None
         values = {"name": rec.name, "kind": UnitKind(rec.kind), "parent": parent, "duties": rec.duties or "",
                   "households": rec.households, "population": rec.population}
-        unit, state = _upsert(session, Unit, {"code": rec.code}, values)
-        units[rec.code] = unit
+        if rec.kind == UnitKind.VILLAGE.value and parent is not None:
+            unit, state = _upsert_village(session, villages, parent, rec.code, values)
+            units.setdefault(rec.code, unit)
+        else:
+            unit, state = _upsert(session, Unit, {"code": rec.code}, values)
+            units[rec.code] = unit
         summary.add("unit", state)
     session.flush()
-    for unit in units.values():
+    for unit in {*units.values(), *villages.values()}:
         path = _path_of(unit)
         if unit.path != path:
             unit.path = path
     return units
+
+
+def _upsert_village(session: Session, villages: dict, parent: Unit, code: str, values: dict):
+    unit = villages.get((parent, code))
+    if unit is None:
+        unit = Unit(code=code, **values)
+        session.add(unit)
+        villages[(parent, code)] = unit
+        return unit, True
+    return unit, (False if _set(unit, **values) else None)
 
 
 def _path_of(unit: Unit) -> str:
@@ -186,15 +205,26 @@ def _import_targets(session: Session, lib, units: dict[str, Unit], summary: Impo
         targets[rec.code] = target
         summary.add("target", state)
     if lib.loudspeaker_per_village:
-        for unit in units.values():
-            if unit.kind is UnitKind.VILLAGE:
-                name = lib.loudspeaker_name_pattern.format(unit_name=unit.name)
-                _, state = _upsert(session, Target, {"code": f"loa-{unit.code}"},
-                                   {"unit_id": unit.id, "channel": "loudspeaker", "name": name})
-                summary.add("target", state)
+        _import_village_loudspeakers(session, lib.loudspeaker_name_pattern, summary)
     session.flush()
     targets |= {t.code: t for t in session.scalars(select(Target)) if t.code not in targets}
     return targets
+
+
+def _import_village_loudspeakers(session: Session, pattern: str, summary: ImportSummary) -> None:
+    """Every village gets its loudspeaker cluster; a cluster already there is kept (renamed to the pattern)."""
+    from planner.operations.units import add_loudspeaker
+
+    have = {t.unit_id: t for t in session.scalars(select(Target).where(Target.channel == "loudspeaker")
+                                                  .order_by(Target.id.desc()))}
+    for unit in session.scalars(select(Unit).where(Unit.kind == UnitKind.VILLAGE).order_by(Unit.id)):
+        name = pattern.format(unit_name=unit.name)
+        target = have.get(unit.id)
+        if target is None:
+            add_loudspeaker(session, unit, name)
+            summary.add("target", True)
+        elif target.code == f"loa-{unit.code}":
+            summary.add("target", False if _set(target, name=name) else None)
 
 
 def _import_grid(session: Session, rec, units, targets, summary: ImportSummary) -> None:
@@ -215,7 +245,7 @@ def _import_window(session: Session, rec, plans: dict[str, Plan], summary: Impor
     summary.add("window", state)
 
 
-def import_paths(session: Session, paths: list, *, now: dt.datetime) -> ImportSummary:
+def import_paths(session: Session, paths: list, *, now: dt.datetime, confirm_moves: bool = False) -> ImportSummary:
     """Import what the paths hold: a content library folder, a schedules folder, or a villages CSV.
 
     Everything is loaded and validated first (raising LibraryError with every problem); only then is
@@ -223,7 +253,8 @@ def import_paths(session: Session, paths: list, *, now: dt.datetime) -> ImportSu
     """
     from pathlib import Path
 
-    from planner.library import Library, load_library, load_units_csv
+    from planner.library import LibraryError, load_library
+    from planner.operations.villages import import_villages
 
     known = existing_unit_codes(session)
     content = [Path(p) for p in paths if Path(p).is_dir() and not _is_schedules(Path(p))]
@@ -235,12 +266,14 @@ def import_paths(session: Session, paths: list, *, now: dt.datetime) -> ImportSu
                            schedules[0] if schedules else None, known_unit_codes=known,
                            known_plan_codes=frozenset(session.scalars(select(Plan.code))))
         summary = import_library(session, lib, now=now)
-        known = existing_unit_codes(session)
-    for csv_path in csvs:
-        units = load_units_csv(csv_path, known_unit_codes=known)
-        lib = Library(units=units, plans=(), messages=(), targets=(), loudspeaker_per_village=True,
-                      loudspeaker_name_pattern="Cụm loa {unit_name}", grids=(), windows=())
-        summary.counts.update(import_library(session, lib, now=now).counts)
+    for csv_path in csvs:  # the same checks as the upload page: villages by (commune, code), moves confirmed
+        result = import_villages(session, None, Path(csv_path).read_bytes(), filename=Path(csv_path).name,
+                                 confirm_moves=confirm_moves)
+        if not result.ok:
+            raise LibraryError(result.problems)
+        for action in ("created", "updated", "moved"):
+            if result.count(action):
+                summary.counts[f"unit.{action}"] += result.count(action)
     return summary
 
 

@@ -12,7 +12,7 @@ from planner.operations.plan_state import not_active_reason
 from planner import localtime, scheduling
 from planner.markup import plain_text
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, RunStatus,
-                            ScheduleRun, SlotGrid, Target, Unit, User, Window)
+                            ScheduleRun, SlotGrid, Target, Unit, User, Window, WindowExemption)
 from planner.operations.audit import record
 from planner.operations.generation_lock import lock_generation
 from planner.operations.post_times import plan_exact_posts, store_exact_posts
@@ -75,9 +75,10 @@ def grid_specs_for(session: Session, targets: list[Target], channel: str) -> dic
 def window_specs(session: Session, plan: Plan, channel: str) -> list:
     """Peak and blackout windows that concern this plan and channel."""
     rows = session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
+    exempt = set(session.scalars(select(WindowExemption.window_id).where(WindowExemption.plan_id == plan.id)))
     return [scheduling.WindowSpec(id=w.id, kind=w.kind.value, starts_on=w.starts_on, ends_on=w.ends_on,
                                   is_yearly=w.is_yearly)
-            for w in rows if not w.channels or channel in w.channels]
+            for w in rows if (not w.channels or channel in w.channels) and w.id not in exempt]
 
 
 def message_duration(message: Message, version, settings: dict) -> int:

@@ -5,7 +5,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from planner.access import owns_plan, visible_plans
+from planner.access import may_review, owns_plan, visible_plans
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
 from planner.public_fields import format_post_at, format_weekdays
@@ -214,7 +214,8 @@ def review_version(message_id: int, version_id: int):
     """Approve, or request changes with a note; the writer of a version may not review it."""
     require("message.review")
     message = load_message(message_id)
-    require_owned(message.plan)
+    if not may_review(db_session(), api_user(), message.plan):
+        raise ApiError(403, "Tin bài này do người duyệt của đơn vị gần nhất có người duyệt xử lý.", code="forbidden")
     version = load_version(message, version_id)
     data = json_body({"decision": str, "note": str}, required=("decision",))
     if data["decision"] not in ("approve", "changes"):

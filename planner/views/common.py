@@ -68,7 +68,11 @@ def register_filters(app) -> None:
     def _inject():
         from planner.channels import CHANNEL_LABELS
 
+        from planner.access import may_review
+
         return {"can": lambda p: current_user.is_authenticated and can(current_user, p),
+                "may_review": lambda plan: current_user.is_authenticated and may_review(db_session(), current_user,
+                                                                                        plan),
                 "CHANNEL_LABELS": CHANNEL_LABELS}
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 
-from planner.access import can, owns_plan
+from planner.access import can, may_review, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
 from planner.markup import render_markdown
@@ -162,7 +162,8 @@ def submit(message_id: int, version_id: int):
 def review(message_id: int, version_id: int):
     message = load_message(message_id)
     require_permission("message.review")
-    require_owned(message.plan)
+    if not may_review(db_session(), current_user, message.plan):
+        abort(403)
     version = _version_of(message, version_id)
     approve = request.form.get("decision") == "approve"
     run_action(lambda s: content.review_version(s, version, current_user, approve=approve,

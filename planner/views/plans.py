@@ -49,10 +49,18 @@ def show(plan_id: int):
     for m in messages:
         for audience_id in m.audience_ids:    # a message for two groups shows in both rows
             matrix.setdefault((audience_id, m.channel), []).append(m)
+    due = []
+    if can(current_user, "report.view"):
+        from planner import localtime
+        from planner.db import utcnow
+        from planner.operations.due_items import due_items_for
+
+        due = due_items_for(db_session(), plan, current_user.unit, today=localtime.today(utcnow()), ahead=7)
+        db_session().commit()  # due items are created from the plan's reporting duties when first needed
     from planner.operations.plans import TRANSITIONS, has_history
 
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
-                           message_count=len(messages), is_owner=owns_plan(current_user, plan),
+                           message_count=len(messages), is_owner=owns_plan(current_user, plan), due=due,
                            allowed_statuses=[s.value for s in TRANSITIONS[plan.status]],
                            has_history=has_history(db_session(), plan))
 

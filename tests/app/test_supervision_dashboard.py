@@ -80,3 +80,13 @@ def test_reporting_duties_become_due_items_with_reminders_and_overdue(demo, db):
     count = db.scalar(select(DueItem.id).order_by(DueItem.id.desc()))
     due_items_for(db, plan, commune, today=dt.date(2026, 5, 29))
     assert db.scalar(select(DueItem.id).order_by(DueItem.id.desc())) == count  # idempotent
+
+
+def test_plan_page_shows_a_report_due_in_seven_days(login, db):
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    due = localtime.today(utcnow()) + dt.timedelta(days=7)
+    plan.details = dict(plan.details, reporting=list(plan.details["reporting"]) + [{
+        "unit": "xa-ngoc-lac-cong-an", "to": "Công an tỉnh", "frequency": "once", "due": localtime.fmt_date(due)}])
+    db.commit()
+    html = login("vanhoa").get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert 'id="plan-due"' in html and "Còn 7 ngày" in html and "Báo cáo gửi Công an tỉnh" in html

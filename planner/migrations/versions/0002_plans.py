@@ -3,14 +3,14 @@
 Existing plans become `active`; no message is retired.
 
 Revision ID: 0002_plans
-Revises: 0002_supervision (the coordinator re-chains 0002_* migrations when merging)
+Revises: 0002_people (the coordinator re-chains 0002_* migrations when merging)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0002_plans"
-down_revision = "0002_supervision"
+down_revision = "0002_people"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,164 @@
+"""JSON API: slot grids per unit with their preview, plan windows and holiday exemptions (same checks as pages)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+
+from planner.access import AccessDenied
+from planner.models import Plan, SlotGrid, Window
+from planner.operations import grids as ops
+from planner.operations import windows as wops
+from planner.operations.units import get_managed_unit
+from planner.views.api import ApiError, api_user, bp, commit, invalid, json_body, not_found, require, stamp
+from planner.views.common import db_session
+
+GRID_FIELDS = {"channel": str, "name": str, "weekdays": str, "start": str, "end": str, "capacity": int,
+               "valid_from": str, "valid_to": str}
+
+
+def grid_json(grid: SlotGrid) -> dict:
+    per = 60 if grid.channel == "loudspeaker" else ops.ONLINE_POST_SECONDS
+    return {"id": grid.id, "code": grid.code, "unit_id": grid.unit_id, "channel": grid.channel, "name": grid.name,
+            "weekdays": ops.fmt_weekdays(grid.weekdays), "start": grid.start_time.strftime("%H:%M"),
+            "end": grid.end_time.strftime("%H:%M"), "capacity": grid.capacity_seconds // per,
+            **stamp("valid_from", grid.valid_from), **stamp("valid_to", grid.valid_to)}
+
+
+def window_json(window: Window, exempt: bool | None = None) -> dict:
+    out = {"id": window.id, "code": window.code, "name": window.name, "kind": window.kind.value,
+           **stamp("starts_on", window.starts_on), **stamp("ends_on", window.ends_on), "is_yearly": window.is_yearly,
+           "channels": list(window.channels or [])}
+    return out if exempt is None else {**out, "exempt": exempt}
+
+
+def _unit(unit_id: int):
+    require("unit.manage")
+    try:
+        return get_managed_unit(db_session(), api_user(), unit_id)
+    except AccessDenied:
+        raise not_found() from None
+
+
+def _grid(grid_id: int) -> SlotGrid:
+    grid = db_session().get(SlotGrid, grid_id)
+    if grid is None or grid.unit_id is None:
+        raise not_found()
+    _unit(grid.unit_id)
+    return grid
+
+
+def _plan(plan_id: int) -> Plan:
+    require("unit.manage")
+    plan = db_session().get(Plan, plan_id)
+    if plan is None or not wops.manages_plan(api_user(), plan):
+        raise not_found()
+    return plan
+
+
+def _call(action):
+    try:
+        return action(db_session())
+    except (ops.GridError, wops.WindowError) as exc:
+        if set(exc.errors) == {"form"}:
+            raise ApiError(409, exc.errors["form"], code="conflict") from None
+        raise invalid(exc.errors) from None
+
+
+@bp.get("/units/<int:unit_id>/grids")
+def list_grids(unit_id: int):
+    unit = _unit(unit_id)
+    channel = request.args.get("channel", "loudspeaker")
+    if channel not in ops.GRID_CHANNELS:
+        raise invalid({"channel": "Kênh không hợp lệ."})
+    session = db_session()
+    source, inherited = ops.inherited_grids(session, unit, channel)
+    return jsonify(channel=channel, own=[grid_json(g) for g in ops.own_grids(session, unit) if g.channel == channel],
+                   inherited_from=None if source is None else {"id": source.id, "code": source.code,
+                                                               "name": source.name},
+                   inherited=[grid_json(g) for g in inherited], preview=ops.preview(session, unit, channel))
+
+
+@bp.post("/units/<int:unit_id>/grids")
+def create_grid(unit_id: int):
+    unit = _unit(unit_id)
+    data = json_body(GRID_FIELDS, required=("channel", "weekdays", "start", "end", "capacity"))
+    grid = _call(lambda s: ops.create_grid(s, api_user(), unit, data))
+    commit()
+    return jsonify(grid_json(grid)), 201
+
+
+@bp.post("/units/<int:unit_id>/grids/copy")
+def copy_grids(unit_id: int):
+    unit = _unit(unit_id)
+    data = json_body({"channel": str}, required=("channel",))
+    grids = _call(lambda s: ops.copy_inherited(s, api_user(), unit, data["channel"]))
+    commit()
+    return jsonify(items=[grid_json(g) for g in grids], total=len(grids)), 201
+
+
+@bp.patch("/grids/<int:grid_id>")
+def update_grid(grid_id: int):
+    grid = _grid(grid_id)
+    current = grid_json(grid)
+    data = json_body(GRID_FIELDS)
+    merged = {**current, "weekdays": current["weekdays"].replace("–", "-"),
+              "valid_from": current["valid_from_local"] or "", "valid_to": current["valid_to_local"] or "", **data}
+    _call(lambda s: ops.update_grid(s, api_user(), grid, merged))
+    commit()
+    return jsonify(grid_json(grid))
+
+
+@bp.delete("/grids/<int:grid_id>")
+def delete_grid(grid_id: int):
+    grid = _grid(grid_id)
+    _call(lambda s: ops.delete_grid(s, api_user(), grid))
+    commit()
+    return "", 204
+
+
+@bp.get("/plans/<int:plan_id>/windows")
+def list_windows(plan_id: int):
+    plan = _plan(plan_id)
+    session = db_session()
+    return jsonify(windows=[window_json(w) for w in wops.plan_windows(session, plan)],
+                   holidays=[window_json(w, exempt) for w, exempt in wops.holidays(session, plan)])
+
+
+@bp.post("/plans/<int:plan_id>/windows")
+def create_window(plan_id: int):
+    plan = _plan(plan_id)
+    data = json_body({"kind": str, "name": str, "starts_on": str, "ends_on": str, "is_yearly": bool},
+                     required=("kind", "name", "starts_on", "ends_on"))
+    channels = (request.get_json(silent=True) or {}).get("channels") or []
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        raise invalid({"channels": "Phải là danh sách mã kênh."})
+    window = _call(lambda s: wops.create_window(s, api_user(), plan, {**data, "channels": channels}))
+    commit()
+    return jsonify(window_json(window)), 201
+
+
+@bp.delete("/plans/<int:plan_id>/windows/<int:window_id>")
+def delete_window(plan_id: int, window_id: int):
+    plan = _plan(plan_id)
+    window = db_session().get(Window, window_id)
+    if window is None or window.plan_id != plan.id:
+        raise not_found()
+    _call(lambda s: wops.delete_window(s, api_user(), plan, window))
+    commit()
+    return "", 204
+
+
+@bp.post("/plans/<int:plan_id>/holidays/<int:window_id>")
+def exempt_holiday(plan_id: int, window_id: int):
+    """{"exempt": true}: this plan airs on that automatic holiday; false: it pauses like every plan."""
+    plan = _plan(plan_id)
+    window = db_session().get(Window, window_id)
+    if window is None:
+        raise not_found()
+    data = json_body({"exempt": bool}, required=("exempt",))
+    _call(lambda s: wops.set_holiday_exemption(s, api_user(), plan, window, data["exempt"]))
+    commit()
+    return jsonify(window_json(window, data["exempt"]))
+
+
+
