@@ -26,11 +26,9 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     from planner.operations.schedule import run_queued_schedules
 
     now = now or utcnow()
+    beat(db, worker_id, now=now)
     session = db.session()
     try:
-        beat = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
-        beat.beat_at, beat.pid = now, os.getpid()
-        session.add(beat)
         prune_expired(session, now=now, settings=settings)
         missed = mark_missed(session, now=now)
         replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
@@ -49,13 +47,22 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
 
 def beat(db: Database, worker_id: str, *, now=None) -> None:
     """Record that this worker process is alive (its own short transaction)."""
+    from sqlalchemy.exc import IntegrityError
+
     now = now or utcnow()
     session = db.session()
     try:
-        row = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
-        row.beat_at, row.pid = now, os.getpid()
-        session.add(row)
-        session.commit()
+        for attempt in (1, 2):  # the heartbeat thread and the tick may both write the first beat
+            row = session.get(WorkerHeartbeat, worker_id) or WorkerHeartbeat(name=worker_id, beat_at=now)
+            row.beat_at, row.pid = now, os.getpid()
+            session.add(row)
+            try:
+                session.commit()
+                return
+            except IntegrityError:
+                session.rollback()
+                if attempt == 2:
+                    raise
     finally:
         session.close()
 

@@ -156,8 +156,3 @@ class MessageVersion(Base):
     def post_times(self) -> list[dt.datetime]:
         """The exact posting times as aware UTC datetimes."""
         return [dt.datetime.fromisoformat(value) for value in self.post_at or []]
-
-    @property
-    def public_headline(self) -> str:
-        """The headline the public sees: the headline, else the title (older content has no headline)."""
-        return self.headline or self.title
