@@ -9,6 +9,8 @@ from planner.models import Plan, Role, Unit, User
 # What each role may do; the admin may do everything.
 PERMISSIONS: dict[str, set[Role]] = {
     "plan.view": {Role.PLANNER, Role.EDITOR, Role.APPROVER, Role.SUPERVISOR, Role.UNIT_ADMIN},
+    # Create, copy, edit, close, archive or delete a plan of one's own unit (or below).
+    "plan.manage": {Role.PLANNER, Role.EDITOR, Role.UNIT_ADMIN},
     "message.edit": {Role.PLANNER, Role.EDITOR},
     "message.review": {Role.APPROVER},
     "schedule.edit": {Role.PLANNER, Role.EDITOR},

@@ -24,7 +24,7 @@ def register_cli(app) -> None:
     from planner.cli_backup import backup_cmd, restore_cmd
     from planner.cli_demo import demo_cli, demo_history_cli, users_cli
 
-    for command in (db_cli, import_cmd, schedule_cmd, render_cmd, report_cmd, worker_cmd, users_cli, demo_cli,
+    for command in (db_cli, import_cmd, export_cmd, schedule_cmd, render_cmd, report_cmd, worker_cmd, users_cli, demo_cli,
                     demo_history_cli, backup_cmd, restore_cmd):
         app.cli.add_command(command)
 
@@ -62,6 +62,23 @@ def import_cmd(paths, confirm_moves):
         sys.exit(1)
     session.commit()
     click.echo("Đã nhập: " + ", ".join(summary.lines()))
+
+
+@click.command("export", help="Xuất một kế hoạch thành thư mục theo định dạng thư viện (đọc lại được bằng planner import).")
+@click.option("--plan", "plan_code", required=True, help="Mã kế hoạch.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_cmd(plan_code, output):
+    from sqlalchemy import select
+
+    from planner.models import Plan
+    from planner.operations.plan_export import export_plan
+
+    plan = _session().scalars(select(Plan).where(Plan.code == plan_code)).first()
+    if plan is None:
+        raise click.ClickException(f"Không có kế hoạch mã '{plan_code}'.")
+    folder = export_plan(_session(), plan, output)
+    click.echo(f"Đã xuất kế hoạch {plan.code} vào {folder}")
 
 
 @click.command("schedule", help="Lập lịch một kế hoạch cho một kênh tại các điểm phát của một đơn vị.")

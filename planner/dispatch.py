@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from planner import backoffs
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown, RateLimited
 from planner.channels.base import ContentItem, TargetInfo, content_item
-from planner.models import AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Target, VersionStatus
+from planner.models import (AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, PlanStatus, Target,
+                            VersionStatus)
 
 log = logging.getLogger(__name__)
 OUTCOME_BATCH = 500
@@ -59,10 +60,17 @@ def reconcile_stale(session: Session, *, now: dt.datetime, stale_s: int) -> int:
     return len(ids)
 
 
+def _of_active_plan():
+    """Only active plans send: a draft has not started, a closed or archived plan is read-only."""
+    return select(Occurrence.id).join(Plan, Occurrence.plan_id == Plan.id).where(
+        Occurrence.id == Delivery.occurrence_id, Plan.status == PlanStatus.ACTIVE).exists()
+
+
 def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
     """Atomically claim up to `limit` due online deliveries for this worker; commits the claim."""
     due = (select(Delivery.id).where(Delivery.status == DeliveryStatus.PLANNED,
-                                     Delivery.channel.in_(online_channels()), Delivery.due_at <= now)
+                                     Delivery.channel.in_(online_channels()), Delivery.due_at <= now,
+                                     _of_active_plan())
            .order_by(Delivery.due_at, Delivery.id).limit(limit))
     if session.scalar(select(Target.id).where(Target.backoff_until > now).limit(1)) is not None:
         due = due.where(~select(Occurrence.id).join(Target, Occurrence.target_id == Target.id)   # pages waiting

@@ -25,6 +25,7 @@ __all__ = [
 
 UNIT_KINDS = ("country", "province", "commune", "village", "agency", "department", "print_shop")
 PERIOD_RULES = ("decree_09", "calendar")
+PLAN_STATUSES = ("draft", "active", "closed", "archived")
 REPORT_FREQUENCIES = ("monthly", "six_monthly", "annual", "once")
 
 
@@ -64,6 +65,8 @@ class PlanRecord:
     channels: tuple[str, ...]
     # Left out of ==/hash so records stay hashable; the importer stores it as JSON.
     details: dict = field(compare=False, hash=False)
+    # None when the file does not say: a new plan is active, an existing one keeps its status.
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,7 @@ def _read_plans(report: Report, root: Path) -> tuple[list[PlanRecord], list[Mess
 
 PLAN_KEYS = {"code", "number", "issuer", "unit", "place", "issued_on", "title", "summary", "starts_on",
              "ends_on", "period_rule", "replan_missed", "audiences", "themes", "channels", "details",
-             "notes"}
+             "notes", "status"}
 
 
 CODE_NAME_KEYS = {"code", "name"}
@@ -274,7 +277,8 @@ def _plan(f: Fields, folder_name: str, seen: dict) -> PlanRecord:
         code, f.text("number"), f.text("issuer"), f.unit(), f.text("place"), f.date("issued_on"),
         f.text("title", missing="thiếu tiêu đề"), f.text("summary", required=False), starts, ends,
         f.choice("period_rule", PERIOD_RULES, default="decree_09", label="quy tắc kỳ báo cáo"),
-        f.flag("replan_missed"), audiences, themes, channels, details)
+        f.flag("replan_missed"), audiences, themes, channels, details,
+        f.choice("status", PLAN_STATUSES, label="trạng thái kế hoạch") if f.has("status") else None)
 
 
 def _code_names(f: Fields, key: str, *, required: bool = False) -> list[tuple[str, str]]:

@@ -35,6 +35,7 @@ class MessageRecord:
     link: str = ""
     weekdays: int = ALL_WEEKDAYS
     post_at: tuple[dt.datetime, ...] = ()
+    retired: bool = False
 
     @property
     def audience_code(self) -> str:
@@ -45,7 +46,7 @@ class MessageRecord:
 
 MESSAGE_KEYS = {"code", "title", "headline", "audience", "audiences", "channel", "theme", "priority", "valid_from",
                 "valid_to", "weekdays", "post_at", "link", "min_per_week", "peak_per_day", "min_gap_hours",
-                "status", "audio_seconds"}
+                "status", "audio_seconds", "retired"}
 
 
 def read_message(report: Report, path: Path, file: str, plan) -> MessageRecord | None:
@@ -76,7 +77,7 @@ def read_message(report: Report, path: Path, file: str, plan) -> MessageRecord |
         f.integer("min_per_week"), f.integer("peak_per_day"), f.integer("min_gap_hours"),
         f.choice("status", STATUSES, default="approved", label="trạng thái"),
         f.integer("audio_seconds", default=None, minimum=1), body, file, headline, _link(f),
-        _weekdays(f), _post_at(f, channel))
+        _weekdays(f), _post_at(f, channel), f.flag("retired"))
 
 
 def _link(f: Fields) -> str:

@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict."""
 from __future__ import annotations
 
+import copy
+
 from planner.channels import CHANNEL_LABELS
 from planner.openapi_calendar import calendar_paths, calendar_schemas
 
@@ -15,7 +17,7 @@ LOCAL_NOTE = "Giờ Việt Nam (Asia/Ho_Chi_Minh)"
 ERROR_CODES = ["bad_request", "validation_failed", "malformed_json", "invalid_input", "invalid_credentials",
                "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "payload_too_large",
                "unsupported_media_type", "unprocessable", "too_many_requests", "internal_error",
-               "service_unavailable"]
+               "service_unavailable", "invalid_transition", "read_only", "plan_conflict", "plan_has_history"]
 
 
 def ref(name: str) -> dict:
@@ -365,6 +367,10 @@ def build_openapi() -> dict:
                                                               {"$ref": "#/components/parameters/offset"}]))
     openapi_schedule.annotate(paths)
     schemas = {**SCHEMAS, **openapi_schedule.SCHEMAS, "TargetPage": page("Target")}
+    from planner import openapi_plans
+
+    schemas["Plan"], schemas["Message"] = copy.deepcopy(schemas["Plan"]), copy.deepcopy(schemas["Message"])
+    openapi_plans.add_to(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "planner API", "version": "1",

@@ -57,6 +57,8 @@ class Message(Base):
     # Separation: at least this many hours between two airings at one target.
     min_gap_hours: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Retired: kept in history and reports, never scheduled, placed or sent again.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": row_version}

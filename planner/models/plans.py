@@ -16,6 +16,20 @@ class PeriodRule(enum.Enum):
     CALENDAR = "calendar"  # calendar months and halves (statistical reports)
 
 
+class PlanStatus(enum.Enum):
+    """Life cycle: a draft is prepared (never scheduled or sent), an active plan runs, a closed one is
+    read-only (still reported); an archived plan is a closed one kept out of the way instead of deleted."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+PLAN_STATUS_LABELS = {PlanStatus.DRAFT: "Dự thảo", PlanStatus.ACTIVE: "Đang thực hiện",
+                      PlanStatus.CLOSED: "Đã kết thúc", PlanStatus.ARCHIVED: "Lưu trữ"}
+
+
 class Plan(Base):
     """A written communication plan (kế hoạch) owned by a unit."""
 
@@ -34,6 +48,8 @@ class Plan(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     period_rule: Mapped[PeriodRule] = mapped_column(enum_type(PeriodRule), default=PeriodRule.DECREE_09)
     is_replanning_missed: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[PlanStatus] = mapped_column(enum_type(PlanStatus), default=PlanStatus.ACTIVE,
+                                               server_default=PlanStatus.ACTIVE.value)
     # Purposes, indicators, funding, themes, channels, duties, deadlines, reporting duties.
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -48,6 +64,19 @@ class Plan(Base):
     windows: Mapped[list[Window]] = relationship(
         back_populates="plan", order_by="Window.starts_on", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is PlanStatus.ACTIVE
+
+    @property
+    def is_read_only(self) -> bool:
+        """Closed and archived plans are read-only everywhere (still reported)."""
+        return self.status in (PlanStatus.CLOSED, PlanStatus.ARCHIVED)
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_STATUS_LABELS[self.status]
 
 
 class AudienceGroup(Base):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from planner.models import AudienceGroup, Message, MessageVersion, Plan, User, VersionStatus
 from planner.operations.audit import record
+from planner.operations.plan_state import message_locked_reason, read_only_reason
 from planner.operations.message_form import (  # noqa: F401 — part of this module's interface
     MAX_BODY, PUBLIC_FIELDS, ContentError, body_problem, validate_message_form)
 from planner.public_fields import link_problem  # noqa: F401 — the pages check links the same way
@@ -15,6 +16,7 @@ from planner.public_fields import link_problem  # noqa: F401 — the pages check
 
 def create_message(session: Session, plan: Plan, user: User, data: dict, *, now: dt.datetime) -> Message:
     """Create a message with its first (draft) version."""
+    _refuse(read_only_reason(plan, "viết tin mới"))
     values = validate_message_form(plan, data)
     message = Message(plan=plan, code=_new_code(values["title"], now), created_at=now)
     _set_message_fields(message, values)
@@ -32,6 +34,7 @@ def edit_message(session: Session, message: Message, user: User, data: dict, *, 
     the public sees or where it goes (PUBLIC_FIELDS) makes a new draft version that needs approval; the
     approved one keeps airing exactly as approved meanwhile. Scheduling rules alone change in place.
     """
+    _refuse(message_locked_reason(message, "sửa tin"))
     values = validate_message_form(message.plan, data)
     latest = message.latest
     if latest.status in (VersionStatus.DRAFT, VersionStatus.CHANGES_REQUESTED):
@@ -53,6 +56,12 @@ def edit_message(session: Session, message: Message, user: User, data: dict, *, 
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
            previous_version=latest.number, changed=changed)
     return version
+
+
+def _refuse(reason: str | None) -> None:
+    """A closed plan or a retired message is read-only: refuse with the reason, as a form-level error."""
+    if reason:
+        raise ContentError({"form": reason})
 
 
 def form_values(message: Message) -> dict:
@@ -145,6 +154,7 @@ def review_version(session: Session, version: MessageVersion, user: User, *, app
 
 
 def _transition(session, version, user, allowed_from, to_state, action, **detail) -> None:
+    _refuse(message_locked_reason(version.message, "gửi duyệt hoặc duyệt tin"))
     if version.status not in allowed_from:
         raise ContentError({"status": f"Không thể chuyển từ trạng thái '{version.status_label}'."})
     if version is not version.message.latest:

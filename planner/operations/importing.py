@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from planner.models import (AudienceGroup, Message, MessageVersion, PeriodRule, Plan, Priority,
+from planner.models import (AudienceGroup, Message, MessageVersion, PeriodRule, Plan, PlanStatus, Priority,
                             SlotGrid, Target, Unit, UnitKind, VersionStatus, Window, WindowKind)
 from planner.models.indicators import Indicator
 from planner.operations.indicators import indicator_values
@@ -29,7 +29,11 @@ class ImportSummary:
         return sum(self.counts.values())
 
     def lines(self) -> list[str]:
-        return [f"{k}: {v}" for k, v in sorted(self.counts.items())] or ["không có thay đổi"]
+        lines = [f"{k}: {v}" for k, v in sorted(self.counts.items())] or ["không có thay đổi"]
+        if self.counts.get("message.retired"):
+            lines.append(f"Đã ngừng dùng {self.counts['message.retired']} tin không còn tệp trong thư viện "
+                         "(vẫn giữ trong lịch sử và báo cáo, không lên lịch nữa).")
+        return lines
 
 
 def existing_unit_codes(session: Session) -> frozenset[str]:
@@ -45,6 +49,7 @@ def import_library(session: Session, lib, *, now: dt.datetime) -> ImportSummary:
     plans |= {p.code: p for p in session.scalars(select(Plan)) if p.code not in plans}
     for rec in lib.messages:
         _import_message(session, rec, plans[rec.plan_code], now, summary)
+    _retire_missing(session, lib, plans, now, summary)
     targets = _import_targets(session, lib, units, summary)
     for rec in lib.grids:
         _import_grid(session, rec, units, targets, summary)
@@ -119,11 +124,31 @@ def _path_of(unit: Unit) -> str:
     return "/" + "/".join(reversed(chain)) + "/"
 
 
+def import_plan_record(session: Session, rec, *, summary: ImportSummary | None = None) -> Plan:
+    """Create or update one plan from a checked PlanRecord (the plan form and copies come through here)."""
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    return _import_plan(session, rec, units, summary or ImportSummary())
+
+
+def _retire_missing(session: Session, lib, plans: dict[str, Plan], now: dt.datetime, summary: ImportSummary) -> None:
+    """Retire the messages of each imported plan whose file is no longer in the library (kept in history)."""
+    present = {(rec.plan_code, rec.code) for rec in lib.messages}
+    for rec in lib.plans:
+        plan = plans[rec.code]
+        for message in session.scalars(select(Message).where(Message.plan_id == plan.id,
+                                                              Message.retired_at.is_(None))):
+            if (rec.code, message.code) not in present:
+                message.retired_at = now
+                summary.counts["message.retired"] += 1
+
+
 def _import_plan(session: Session, rec, units: dict[str, Unit], summary: ImportSummary) -> Plan:
     values = dict(number=rec.number, issuer=rec.issuer, unit=units[rec.unit_code], place=rec.place,
                   issued_on=rec.issued_on, title=rec.title, summary=rec.summary, starts_on=rec.starts_on,
                   ends_on=rec.ends_on, period_rule=PeriodRule(rec.period_rule),
                   is_replanning_missed=rec.replan_missed, details=rec.details)
+    if rec.status is not None:    # a file without `status` leaves a plan's life cycle as the app set it
+        values["status"] = PlanStatus(rec.status)
     plan, state = _upsert(session, Plan, {"code": rec.code}, values)
     summary.add("plan", state)
     session.flush()
@@ -146,6 +171,9 @@ def _import_message(session: Session, rec, plan: Plan, now: dt.datetime, summary
                   priority=Priority(rec.priority), valid_from=rec.valid_from, valid_to=rec.valid_to,
                   min_per_week=rec.min_per_week, peak_per_day=rec.peak_per_day, min_gap_hours=rec.min_gap_hours)
     message, state = _upsert(session, Message, {"plan_id": plan.id, "code": rec.code}, values)
+    if rec.retired != (message.retired_at is not None):    # a file says whether it is retired
+        message.retired_at = now if rec.retired else None
+        state = state if state is not None else False
     session.flush()
     status = VersionStatus(rec.status)
     latest = message.versions[-1] if message.versions else None

@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from planner.operations.plan_state import message_locked_reason, not_active_reason
 from planner import localtime
 from planner.channels import get_channel
 from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, OccurrenceSource, Target, User)
@@ -91,6 +92,9 @@ def place_message(session: Session, message: Message, target: Target, day: str, 
 
 
 def _check_message(message: Message, target: Target) -> None:
+    reason = not_active_reason(message.plan, "lên lịch") or message_locked_reason(message, "lên lịch")
+    if reason:
+        raise PlacementError(reason)
     version = message.approved
     if version is None:
         raise PlacementError("Chỉ lên lịch được tin bài đã duyệt.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from planner.operations.plan_state import message_locked_reason, not_active_reason
 from planner import localtime, scheduling
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, OccurrenceSource, Plan,
                             Target, Unit, User)
@@ -71,6 +72,9 @@ def insert_emergency_message(session: Session, message: Message, unit: Unit, *, 
                              now: dt.datetime, settings: dict, user: User | None) -> RepairOutcome:
     """Put an approved message, as an emergency, into the next session(s) of every target of the unit."""
     version = message.approved
+    reason = not_active_reason(message.plan, "chèn tin khẩn") or message_locked_reason(message, "chèn tin khẩn")
+    if reason:
+        raise ScheduleError(reason)
     if version is None:
         raise ScheduleError("Chỉ chèn được tin bài đã duyệt.")
     if not 1 <= sessions_ahead <= 6:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from planner.operations.plan_state import not_active_reason
 from planner import localtime, scheduling
 from planner.markup import plain_text
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, RunStatus,
@@ -98,7 +99,7 @@ def approved_on(session: Session, plan: Plan, channel: str) -> list[tuple[Messag
     """
     messages = session.scalars(select(Message).where(Message.plan_id == plan.id)
                                .options(selectinload(Message.versions).selectinload(MessageVersion.audiences)))
-    pairs = [(m, m.approved) for m in messages]
+    pairs = [(m, m.approved) for m in messages if m.retired_at is None]    # retired: never scheduled again
     return [(m, v) for m, v in pairs if v is not None and v.channel == channel]
 
 
@@ -123,6 +124,7 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
     Pinned, delivered, past and other plans' occurrences stay and use capacity; this plan's planned,
     unpinned future ones in the range are replaced. The run and its exception report are recorded.
     """
+    _require_active(plan)
     if end < start:
         raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
     if (end - start).days > 366:
@@ -156,6 +158,13 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
            start=start.isoformat(), end=end.isoformat(), placed=placed, removed=len(removable), run=run.id)
     outcome.run = run
     return outcome
+
+
+def _require_active(plan: Plan) -> None:
+    """A draft plan is not scheduled yet; a closed one is read-only (planner/operations/plan_state.py)."""
+    reason = not_active_reason(plan, "lập lịch")
+    if reason:
+        raise ScheduleError(reason)
 
 
 def hold_generation_lock(session: Session, plan: Plan, channel: str, now: dt.datetime, settings: dict,
@@ -237,6 +246,7 @@ def start_schedule(session: Session, plan: Plan, *, unit: Unit, channel: str, st
     Only one generation of a plan × channel runs at a time (whatever the unit): a second request waits
     for the lock briefly, and is refused while a run of the same plan and channel is queued.
     """
+    _require_active(plan)
     if end < start:
         raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
     count = len(targets_in(session, unit, channel))

@@ -45,6 +45,7 @@ def message_body() -> dict:
 def plan_json(plan: Plan, *, detail: bool = False) -> dict:
     out = {"id": plan.id, "code": plan.code, "number": plan.number, "title": plan.title, "issuer": plan.issuer,
            "place": plan.place, "unit": unit_ref(plan.unit), "period_rule": plan.period_rule.value,
+           "status": plan.status.value, "status_label": plan.status_label,
            **stamp("issued_on", plan.issued_on), **stamp("starts_on", plan.starts_on),
            **stamp("ends_on", plan.ends_on)}
     if detail:
@@ -84,7 +85,7 @@ def message_json(message: Message, *, detail: bool = False) -> dict:
            **stamp("valid_to", message.valid_to), "min_per_week": message.min_per_week,
            "peak_per_day": message.peak_per_day, "min_gap_hours": message.min_gap_hours,
            **stamp("created_at", message.created_at), "latest_version": version_json(message.latest),
-           "approved_version_id": approved.id if approved else None}
+           "approved_version_id": approved.id if approved else None, **stamp("retired_at", message.retired_at)}
     if detail:
         out["versions"] = [version_json(v, body=True) for v in message.versions]
     return out
@@ -117,6 +118,8 @@ def content_error(exc: content.ContentError) -> ApiError:
     """A refused transition is a conflict (409); anything else is bad input (400 with fields)."""
     if set(exc.errors) == {"status"}:
         return ApiError(409, exc.errors["status"], code="invalid_transition")
+    if set(exc.errors) == {"form"}:    # a closed plan or a retired message (planner/operations/plan_state.py)
+        return ApiError(409, exc.errors["form"], code="read_only")
     return invalid(exc.errors)
 
 

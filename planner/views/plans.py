@@ -57,8 +57,12 @@ def show(plan_id: int):
 
         due = due_items_for(db_session(), plan, current_user.unit, today=localtime.today(utcnow()), ahead=7)
         db_session().commit()  # due items are created from the plan's reporting duties when first needed
+    from planner.operations.plans import TRANSITIONS, has_history
+
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
-                           message_count=len(messages), is_owner=owns_plan(current_user, plan), due=due)
+                           message_count=len(messages), is_owner=owns_plan(current_user, plan), due=due,
+                           allowed_statuses=[s.value for s in TRANSITIONS[plan.status]],
+                           has_history=has_history(db_session(), plan))
 
 
 @bp.post("/plans/<int:plan_id>/settings")
@@ -68,6 +72,9 @@ def settings(plan_id: int):
     plan = load_plan(plan_id)
     if not can(current_user, "schedule.edit") or not owns_plan(current_user, plan):
         abort(403)
+    if plan.is_read_only:
+        flash("Kế hoạch đã kết thúc hoặc lưu trữ: chỉ xem, không đổi thiết lập.", "error")
+        return redirect(url_for("plans.show", plan_id=plan.id))
     try:
         expect_version(plan, request.form.get("row_version"), "Thiết lập kế hoạch")
     except StaleEdit as exc:

@@ -16,7 +16,7 @@ from planner.views.common import db_session
 FORM_FIELD = "row_version"
 # endpoint → (resource kind, is a write that honours If-Match)
 RESOURCES = {
-    "api.get_plan": ("plan", False),
+    "api.get_plan": ("plan", False), "api.edit_plan": ("plan", True), "api.set_plan_status": ("plan", True),
     "api.get_message": ("message", False), "api.edit_message": ("message", True),
     "api.submit_version": ("message", True), "api.review_version": ("message", True),
     "api.get_print_order": ("order", False), "api.move_print_order": ("order", True),

@@ -64,3 +64,19 @@ def test_demo_history_fills_past_weeks_once(app, demo, db):
     second = runner.invoke(args=["demo-history"])
     assert "đã có lịch sử" in second.output
     assert db.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.starts_at < utcnow())) == past
+
+
+def test_reimport_retires_messages_whose_file_was_deleted_and_says_so(app, db, tmp_path):
+    lib = tmp_path / "content_library"
+    shutil.copytree(ROOT / "content_library", lib)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["import", str(lib), str(ROOT / "schedules")]).exit_code == 0
+    (lib / "plans" / "ngoc-lac-asxh-2026" / "messages" / "loa-loi-ich.md").unlink()
+    result = runner.invoke(args=["import", str(lib), str(ROOT / "schedules")])
+    assert result.exit_code == 0, result.output
+    assert "message.retired: 1" in result.output and "Đã ngừng dùng 1 tin" in result.output
+    gone = db.scalar(select(Message).where(Message.code == "loa-loi-ich"))
+    assert gone is not None and gone.retired_at is not None      # kept in history, not deleted
+    assert db.scalar(select(func.count()).select_from(Message).where(Message.retired_at.is_not(None))) == 1
+    third = runner.invoke(args=["import", str(lib), str(ROOT / "schedules")])
+    assert "không có thay đổi" in third.output
