@@ -30,7 +30,10 @@ class FanpageChannel(Channel):
     def validate(self, item: ContentItem) -> list[str]:
         """Non-empty, and no longer than a Page post may be."""
         problems = require_text(item, "Nội dung bài đăng")
-        length = len(self.render(item))
+        try:
+            length = len(self.render(item))
+        except ChannelError as exc:      # beyond the Markdown limits: nothing can be sent
+            return problems + [exc.message]
         if length > MAX_POST_CHARS:
             problems.append(
                 f"Bài đăng dài {length:,} ký tự, vượt giới hạn {MAX_POST_CHARS:,} ký tự của Facebook."

@@ -13,7 +13,7 @@ import re
 from html import escape
 from html.parser import HTMLParser
 
-from planner.markup import render_markdown
+from planner.markup import MarkupError, render_markdown
 
 # "#Word" at the start of a line (no space after the hash) is a hashtag, never a heading.
 _HASHTAG_LINE = re.compile(r"^(\s{0,3})#(?=[^\s#])", re.MULTILINE)
@@ -21,8 +21,17 @@ _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table"
 
 
 def markdown_to_post(body_md: str) -> str:
-    """The post text of a Markdown body (see the module docstring for the rules)."""
-    html = render_markdown(_HASHTAG_LINE.sub(r"\1\\#", body_md or ""))
+    """The post text of a Markdown body (see the module docstring for the rules).
+
+    A body beyond the Markdown limits raises ChannelError: a post must never go out as the notice
+    a page shows in its place.
+    """
+    from planner.channels.base import ChannelError
+
+    try:
+        html = render_markdown(_HASHTAG_LINE.sub(r"\1\\#", body_md or ""), strict=True)
+    except MarkupError as exc:
+        raise ChannelError("content_too_large", f"Nội dung bài đăng không gửi được: {exc}") from None
     writer = _PostWriter()
     writer.feed(html)
     writer.close()

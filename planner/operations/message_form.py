@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from planner.markup import markdown_problems
+
 from planner.channels import CHANNEL_LABELS, get_channel
 from planner.localtime import parse_date
 from planner.models import Plan, Priority
@@ -32,7 +34,8 @@ def body_problem(body: str) -> str | None:
         return f"Nội dung dài quá {MAX_BODY:,} ký tự.".replace(",", ".")
     if body.count("[") > MAX_BRACKETS or body.count("(") > MAX_BRACKETS * 2:
         return "Nội dung có quá nhiều dấu ngoặc; vui lòng kiểm tra lại văn bản."
-    return None
+    problems = markdown_problems(body)     # the limits every page, post and PDF renders within
+    return problems[0] if problems else None
 
 
 def validate_message_form(plan: Plan, data: dict) -> dict:

@@ -112,7 +112,9 @@ def place_message_at(session: Session, message: Message, target: Target, when: d
     session_start, capacity = _session_for(session, target, when)
     offset = _check_capacity(session, target, session_start, capacity, duration)
     _check_daily_quota(session, target, when, settings)
-    starts_at = session_start + dt.timedelta(seconds=offset) if capacity is not None else when
+    # A broadcast airs in its session's running order; an online post goes out at the time chosen.
+    in_order = capacity is not None and not get_channel(target.channel).is_online
+    starts_at = session_start + dt.timedelta(seconds=offset) if in_order else when
     occ = Occurrence(plan_id=message.plan_id, message_version_id=version.id, target_id=target.id,
                      session_starts_at=session_start, starts_at=starts_at, duration_seconds=duration,
                      is_pinned=True, source=OccurrenceSource.MANUAL, created_at=now,

@@ -197,8 +197,17 @@ def test_unreadable_4xx_answer_is_a_definite_failure(fake, status, retryable):
 
 
 def test_fanpage_rejects_overlong_posts():
-    item = ContentItem(title="T", body_md="x" * 63_300, plain_text="x" * 63_300, html="")
+    item = ContentItem(title="T", body_md="", plain_text="x" * 63_300, html="")
     assert "63,206" in REGISTRY["fanpage"].validate(item)[0]
+
+
+def test_a_body_beyond_the_markdown_limits_is_refused_never_sent_as_a_notice(fake):
+    item = ContentItem(title="T", body_md="x" * 63_300, plain_text="x" * 63_300, html="")
+    assert "20.000" in REGISTRY["fanpage"].validate(item)[0] or "20,000" in REGISTRY["fanpage"].validate(item)[0]
+    with pytest.raises(ChannelError) as caught:
+        REGISTRY["fanpage"].deliver(item, PAGE, settings_for(fake.url), now=NOW)
+    assert caught.value.code == "content_too_large" and not caught.value.retryable
+    assert fake.posts == []
 
 
 # -- zalo ------------------------------------------------------------------------------------
