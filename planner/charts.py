@@ -9,7 +9,7 @@ FONT = 'font-family="Planner Sans, Liberation Sans, Arial, sans-serif" font-size
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" style="max-width: 100%; height: auto" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" class="chart">'
+            f'height="{height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" class="chart">'
             f'<title>{escape(title)}</title>' + "".join(body) + "</svg>")
 
 
