@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from planner.models import AudienceGroup, Message, MessageVersion, Plan, User, VersionStatus
+from planner.operations import notify_events
 from planner.operations.audit import record
 from planner.operations.message_form import (  # noqa: F401 — part of this module's interface
     MAX_BODY, PUBLIC_FIELDS, ContentError, body_problem, validate_message_form)
@@ -128,6 +129,7 @@ def submit_version(session: Session, version: MessageVersion, user: User, *, now
     _transition(session, version, user, {VersionStatus.DRAFT, VersionStatus.CHANGES_REQUESTED},
                 VersionStatus.SUBMITTED, "message.submit")
     version.submitted_at = now
+    notify_events.message_submitted(session, version, user, now=now)
 
 
 def review_version(session: Session, version: MessageVersion, user: User, *, approve: bool, note: str,
@@ -142,6 +144,7 @@ def review_version(session: Session, version: MessageVersion, user: User, *, app
     _transition(session, version, user, {VersionStatus.SUBMITTED}, target,
                 "message.approve" if approve else "message.request_changes", note=note)
     version.reviewed_by_id, version.reviewed_at, version.review_note = user.id, now, note
+    notify_events.message_reviewed(session, version, user, approved=approve, note=note, now=now)
 
 
 def _transition(session, version, user, allowed_from, to_state, action, **detail) -> None:
