@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from planner.models import Notification, OutboxMail, Role, Unit, User
-from planner.models.notifications import NOTIFICATION_KINDS  # noqa: F401 — part of the interface
+from planner.models.notifications import NOTIFICATION_KINDS
 
 OFFICER_ROLES = (Role.PLANNER, Role.EDITOR)
 PAGE_SIZE = 30
@@ -108,3 +108,11 @@ def set_email_preferences(session: Session, user: User, email: str, kinds) -> di
     user.email, user.email_kinds = email, [k for k in NOTIFICATION_KINDS if k in kinds]
     session.flush()
     return {}
+
+
+def give_demo_addresses(session: Session, usernames) -> None:
+    """Demo users without an address get `<username>@demo.planner.local` and every kind (mail goes to the sink)."""
+    for user in session.scalars(select(User).where(User.username.in_(list(usernames)))):
+        if not user.email:
+            user.email, user.email_kinds = f"{user.username}@demo.planner.local", list(NOTIFICATION_KINDS)
+    session.flush()
