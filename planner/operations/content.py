@@ -95,6 +95,15 @@ def changes_since_approved(version: MessageVersion) -> list[str]:
     return [FIELD_LABELS[name] for name in PUBLIC_FIELDS if before[name] != after[name]]
 
 
+def open_change_request(message: Message) -> MessageVersion | None:
+    """The latest version if an approver sent it back and it has not been approved since (edited, resubmitted
+    or not): the approver's note stays in view until the next approval."""
+    latest = message.latest
+    if latest.reviewed_at is not None and latest.review_note and latest.status is not VersionStatus.APPROVED:
+        return latest
+    return None
+
+
 def _public(values: dict) -> dict:
     return {**{name: values.get(name) for name in PUBLIC_FIELDS},
             "audience_ids": sorted(a.id for a in values["audiences"])}

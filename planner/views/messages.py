@@ -142,7 +142,8 @@ def show(message_id: int):
     return render_template("pages/messages/show.html", message=message, version=version,
                            html=render_markdown(version.body_md, heading_offset=1), targets=targets,
                            weekdays=format_weekdays(version.weekdays), post_at=format_post_at(version.post_times),
-                           changes=content.changes_since_approved(version))
+                           changes=content.changes_since_approved(version),
+                           change_request=content.open_change_request(message))
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")

@@ -113,3 +113,21 @@ def test_email_preference_queues_mail_only_for_the_chosen_kinds(api, login, demo
     assert [m.to_address for m in mails] == ["duyet@example.vn"] and "Tin cần duyệt" in mails[0].body
     assert mails[0].sent_at is None      # never sent in the request: the worker sends it
     assert_error(api("duyet").put("/account/notifications", json={"email": "a@b.vn", "kinds": ["x"]}), 400, "kinds")
+
+
+def test_the_send_back_note_stays_on_the_message_page_until_the_next_approval(api, login, demo):
+    client, mid, vid = _new_message(api, demo)
+    client.post(f"/messages/{mid}/versions/{vid}/submit")
+    api("duyet").post(f"/messages/{mid}/versions/{vid}/review", json={"decision": "changes",
+                                                                      "note": "Ghi rõ hạn chót"})
+    page = login("bientap")
+    assert "Ghi rõ hạn chót" in page.get(f"/messages/{mid}").get_data(as_text=True)
+    edited = client.patch(f"/messages/{mid}", json={"body_md": "Nội dung, hạn chót 15/4."})
+    assert edited.status_code == 200 and edited.get_json()["latest_version"]["status"] == "draft"
+    assert "Ghi rõ hạn chót" in page.get(f"/messages/{mid}").get_data(as_text=True)   # edited: still shown
+    client.post(f"/messages/{mid}/versions/{vid}/submit")
+    assert "Ghi rõ hạn chót" in page.get(f"/messages/{mid}").get_data(as_text=True)   # resubmitted: still shown
+    assert client.get(f"/messages/{mid}").get_json()["change_request"]["note"] == "Ghi rõ hạn chót"
+    api("duyet").post(f"/messages/{mid}/versions/{vid}/review", json={"decision": "approve"})
+    assert "Ghi rõ hạn chót" not in page.get(f"/messages/{mid}").get_data(as_text=True)
+    assert client.get(f"/messages/{mid}").get_json()["change_request"] is None
