@@ -58,7 +58,7 @@ def test_a_report_due_within_seven_days_is_told_once_to_its_units_officers(app, 
     assert notify_events.reports_due(demo, now=utcnow(), sync=False) == 0
 
 
-def test_emergency_insertion_tells_the_communes_officers(app, demo):
+def test_emergency_insertion_tells_the_communes_officers_and_alerts_the_village_phone_page(app, demo):
     from planner.operations.repairs import insert_emergency_message
     from planner.operations.schedule import schedule_plan
 
@@ -71,6 +71,13 @@ def test_emergency_insertion_tells_the_communes_officers(app, demo):
     demo.commit()
     texts = _texts(demo, "vanhoa", "emergency")
     assert outcome.placed == 1 and len(texts) == 1 and "Thôn" in texts[0] and "1 lượt" in texts[0]
+    from planner.models import Occurrence, OccurrenceSource
+    from planner.operations.delivery import make_village_token
+
+    urgent = demo.scalar(select(Occurrence).where(Occurrence.source == OccurrenceSource.EMERGENCY))
+    token = make_village_token("test-secret", urgent.target_id, today, today + dt.timedelta(days=7))
+    phone = app.test_client().get(f"/x/{token}").get_data(as_text=True)   # the village head's phone page
+    assert "data-emergency-alert" in phone and f"“{urgent.version.title}” lúc" in phone
 
 
 def test_print_order_events_go_to_the_orderer_and_to_the_shop_once_it_can_see_the_order(app, login, db,
