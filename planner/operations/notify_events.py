@@ -5,6 +5,7 @@ import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from planner import localtime
@@ -114,7 +115,11 @@ def reports_due(session: Session, *, now: dt.datetime, sync: bool = True) -> int
 
     today = localtime.today(now)
     for plan in [] if not sync else session.scalars(select(Plan).where(or_(Plan.ends_on.is_(None), Plan.ends_on >= today - dt.timedelta(days=60)))):
-        sync_due_items(session, plan, today=today)
+        try:
+            with session.begin_nested():   # a dashboard creating the same items at once: theirs stand
+                sync_due_items(session, plan, today=today)
+        except IntegrityError:
+            pass
     made = 0
     for item in session.scalars(select(DueItem).where(
             DueItem.done_at.is_(None), DueItem.reminded_at.is_(None), DueItem.due_on >= today,
