@@ -26,7 +26,8 @@ def message_submitted(session: Session, version: MessageVersion, by: User, *, no
     unit = approving_unit(session, plan.unit)
     approvers = users_of(session, [unit.id], (Role.APPROVER,)) if unit else []
     notify(session, approvers, "message.submitted",
-           f"{by.full_name} gửi duyệt tin bài \"{version.title}\" (kế hoạch {plan.code}, phiên bản {version.number}).",
+           f"{by.full_name} gửi duyệt tin bài \"{version.title}\" (kế hoạch {plan.number or plan.code}, "
+           f"phiên bản {version.number}).",
            f"/messages/{version.message_id}", now=now, skip=by)
 
 
@@ -45,10 +46,12 @@ def print_order_event(session: Session, order: PrintOrder, event: str, *, now: d
     """Tell the orderer (proof ready or failed, printed, delivered) or the shop (a proof approved = a new order)."""
     title = order.version.title
     label = f"Đơn in #{order.id} ({title}, {order.quantity} bản)"
+    to_shop = event in ("proof_approved", "cancelled")
+    shop = users_of(session, [order.print_shop_id], (Role.PRINT_SHOP,)) if to_shop else []
     if event == "proof_approved":
-        people, text = users_of(session, [order.print_shop_id], (Role.PRINT_SHOP,)), f"{label}: đơn mới đã sẵn sàng để in."
+        people, text = shop, f"{label}: đơn mới đã sẵn sàng để in."
     elif event == "cancelled":
-        people, text = users_of(session, [order.print_shop_id], (Role.PRINT_SHOP,)), f"{label}: đơn đã bị hủy."
+        people, text = shop, f"{label}: đơn đã bị hủy."
     else:
         people = [order.created_by] if order.created_by else officers_for(session, order.unit)
         text = {"proof_ready": f"{label}: bản in thử đã sẵn sàng, mời xem và duyệt.",
@@ -93,7 +96,8 @@ def delivery_problems(session: Session, *, now: dt.datetime, limit: int = 5000) 
         plan = session.get(Plan, plan_id)
         if officer_unit:
             made += len(notify(session, users_of(session, [officer_unit], (Role.PLANNER, Role.EDITOR)),
-                               "delivery.problem", f"Kế hoạch {plan.code}: " + ", ".join(parts) + " cần xử lý.",
+                               "delivery.problem",
+                               f"Kế hoạch {plan.number or plan.code}: " + ", ".join(parts) + " cần xử lý.",
                                f"/plans/{plan_id}/attention", now=now))
     ids = [row.id for row in rows]
     for i in range(0, len(ids), 500):
@@ -114,7 +118,8 @@ def reports_due(session: Session, *, now: dt.datetime, sync: bool = True) -> int
     from planner.operations.due_items import sync_due_items
 
     today = localtime.today(now)
-    for plan in [] if not sync else session.scalars(select(Plan).where(or_(Plan.ends_on.is_(None), Plan.ends_on >= today - dt.timedelta(days=60)))):
+    recent = or_(Plan.ends_on.is_(None), Plan.ends_on >= today - dt.timedelta(days=60))
+    for plan in session.scalars(select(Plan).where(recent)) if sync else []:
         try:
             with session.begin_nested():   # a dashboard creating the same items at once: theirs stand
                 sync_due_items(session, plan, today=today)
