@@ -29,6 +29,7 @@ OUTSIDE_SECRETS = {
                           "không còn dùng được)",
     "PLANNER_FACEBOOK_PAGE_TOKENS": "mã truy cập các trang Facebook",
     "PLANNER_ZALO_ACCESS_TOKEN": "mã truy cập Zalo OA",
+    "PLANNER_SMTP_PASSWORD": "mật khẩu máy chủ thư gửi thông báo",
     "PLANNER_DATABASE_URL": "địa chỉ và mật khẩu cơ sở dữ liệu",
 }
 

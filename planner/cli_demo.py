@@ -89,6 +89,9 @@ def users_demo():
     password = current_app.config["DEMO_PASSWORD"]
     for username, name, role, unit in DEMO_USERS:
         _upsert_user(session, username, name, role, unit, password)
+    from planner.operations.notifications import give_demo_addresses
+
+    give_demo_addresses(session, [u[0] for u in DEMO_USERS])
     session.commit()
     click.echo("Người dùng mẫu: " + ", ".join(u[0] for u in DEMO_USERS))
 
@@ -144,8 +147,11 @@ def _default_signals() -> None:
 @click.command("demo", help="Chạy bản demo: ứng dụng web + worker + máy chủ giả lập Facebook/Zalo. Ctrl-C để dừng.")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
 @click.option("--fake-port", type=int, default=5099)
-def demo_cli(port, fake_port):
+@click.option("--mail-port", type=int, default=5098, help="Trang xem thư đã gửi (hộp thư giả lập).")
+def demo_cli(port, fake_port, mail_port):
     env = dict(os.environ)
+    env.setdefault("PLANNER_SMTP_HOST", "127.0.0.1")  # notification e-mails go to the local sink, never out
+    env.setdefault("PLANNER_SMTP_PORT", "8025")
     fake_url = f"http://127.0.0.1:{fake_port}"
     env.setdefault("PLANNER_FACEBOOK_GRAPH_URL", fake_url)
     env.setdefault("PLANNER_ZALO_API_URL", fake_url)
@@ -163,6 +169,7 @@ def demo_cli(port, fake_port):
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _interrupt)
     commands = [[py, "-m", "planner.fake_platforms", "--port", str(fake_port)],
+                [py, "-m", "planner.mail_sink", "--smtp-port", env["PLANNER_SMTP_PORT"], "--http-port", str(mail_port)],
                 [py, "-m", "planner.cli", "worker"],
                 [py, "-m", "planner.cli", "run", "--port", str(port), "--host", "127.0.0.1", "--no-reload"]]
     procs = [subprocess.Popen(command, env=env, preexec_fn=_default_signals) for command in commands]
@@ -170,7 +177,8 @@ def demo_cli(port, fake_port):
     click.echo("Đăng nhập mẫu (mật khẩu: biến PLANNER_DEMO_PASSWORD, mặc định 'planner-demo'):")
     for username, name, role, unit in DEMO_USERS:
         click.echo(f"  {username:8} — {name}")
-    click.echo(f"Máy chủ giả lập Facebook/Zalo: {fake_url}/__posts\nNhấn Ctrl-C để dừng.\n")
+    click.echo(f"Máy chủ giả lập Facebook/Zalo: {fake_url}/__posts")
+    click.echo(f"Thư thông báo đã gửi (hộp thư giả lập): http://127.0.0.1:{mail_port}/\nNhấn Ctrl-C để dừng.\n")
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -90,6 +90,20 @@ DEFAULTS: dict[str, object] = {
     "PRINT_DIR": "print_proofs",
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
+    # Outgoing e-mail for notifications (sent only by the worker, from the outbox). Empty host: no e-mail.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    # SMTP password; never logged.
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "planner@localhost",
+    # Upgrade the SMTP connection with STARTTLS before logging in (set to 1 for a real mail server).
+    "SMTP_STARTTLS": False,
+    # SMTP connection timeout, seconds.
+    "SMTP_TIMEOUT_SECONDS": 10,
+    # An e-mail that cannot be sent is tried again after this many seconds (doubling), at most this many times.
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_MAX_ATTEMPTS": 8,
     # Number of reverse proxies in front of planner whose X-Forwarded-* headers are trusted (0: none).
     # Set it behind nginx so login throttling sees the real client address, not the proxy's.
     "PROXY_HOPS": 0,
@@ -121,7 +135,7 @@ def _coerce(raw: str, default: object) -> object:
     return raw.strip()  # a stray CR/LF from an env file must not end up inside a token or URL
 
 
-SECRET_KEYS = ("SECRET_KEY", "DEMO_PASSWORD", "ZALO_ACCESS_TOKEN", "FACEBOOK_PAGE_TOKENS", "CHANNEL_TOKEN_KEY")
+SECRET_KEYS = ("SECRET_KEY", "DEMO_PASSWORD", "SMTP_PASSWORD", "ZALO_ACCESS_TOKEN", "FACEBOOK_PAGE_TOKENS", "CHANNEL_TOKEN_KEY")
 
 
 def secret_values(cfg: dict) -> list[str]:

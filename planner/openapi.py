@@ -113,6 +113,8 @@ SCHEMAS: dict[str, dict] = {
                     "min_per_week": INT, "peak_per_day": INT, "min_gap_hours": INT, **stamp("created_at"),
                     "latest_version": ref("Version"), "approved_version_id": NULL_INT}),
     "MessageDetail": {"allOf": [ref("Message"), obj({"versions": {"type": "array", "items": ref("Version")},
+                                                     "change_request": {"oneOf": [ref("ChangeRequest"),
+                                                                                  {"type": "null"}]},
                                                      "saved_version_id": {**INT, "description": "Sau PUT/PATCH"}})]},
     "MessageInput": obj({
         "title": {**STR, "maxLength": 300}, "body_md": {**STR, "description": "Markdown, tối đa 60.000 ký tự"},
@@ -359,7 +361,7 @@ def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
     from planner import openapi_supervision as supervision
-    from planner import openapi_admin
+    from planner import openapi_admin, openapi_notify
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -380,12 +382,12 @@ def build_openapi() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
-                                       "supervision", "people", "places")],
-        "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths()),
+                                       "supervision", "people", "places", "notifications")],
+        "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS,
+            "schemas": schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

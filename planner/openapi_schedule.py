@@ -15,7 +15,10 @@ IDEMPOTENCY_KEY = {
 
 SCHEMAS = {
     "Target": obj({"id": INT, "code": STR, "name": STR, "channel": {"enum": CHANNELS}, "channel_label": STR,
-                   "is_online": BOOL, "unit": ref("UnitRef")}),
+                   "is_online": BOOL, "unit": ref("UnitRef"),
+                   "daily_quota": {"type": "array", "description": "Chỉ Zalo OA: 7 ngày tới, số tin đã đặt/tối đa mỗi ngày",
+                                   "items": obj({"date": {"type": ["string", "null"], "format": "date"},
+                                                 "date_local": STR, "used": INT, "limit": INT})}}),
     "PostInput": obj({"target_id": {**INT, "description": "Trang/kênh trực tuyến trong phạm vi (GET /targets)"},
                       "at": {**STR, "format": "date-time",
                              "description": "ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam"}},

@@ -39,10 +39,29 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
         runs = run_queued_schedules(session, now=now, settings=settings)
         proofs = render_queued_proofs(session, now=now, directory=Path(instance_path) / settings["PRINT_DIR"])
+        notices = tell_people(session, settings, now=now)
         return {"missed": missed, "replaced": replaced, **counts, "reports": reports,
-                "schedule_runs": runs, "print_proofs": proofs}
+                "schedule_runs": runs, "print_proofs": proofs, **notices}
     finally:
         session.close()
+
+
+_DUE_SYNCED_ON: dict[int, object] = {}
+
+
+def tell_people(session, settings: dict, *, now) -> dict:
+    """Notify officers of this tick's failed/unknown/missed deliveries and of reports due soon; send e-mails."""
+    from planner import mailer
+    from planner.operations import notify_events
+
+    from planner.localtime import today
+
+    problems = notify_events.delivery_problems(session, now=now)
+    sync = _DUE_SYNCED_ON.get(id(session.bind)) != today(now)  # creating due items: once a day is enough
+    due = notify_events.reports_due(session, now=now, sync=sync)
+    _DUE_SYNCED_ON[id(session.bind)] = today(now)
+    session.commit()
+    return {"notified": problems + due, **mailer.send_outbox(session, settings, now=now)}
 
 
 def beat(db: Database, worker_id: str, *, now=None) -> None:

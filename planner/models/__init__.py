@@ -5,6 +5,7 @@ from planner.models.content import Message, MessageVersion, Priority, VersionSta
 from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Level, Measure,
                                        ResultSource)
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
+from planner.models.notifications import Notification, OutboxMail
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, PlanStatus, Window, WindowExemption, WindowKind
 from planner.models.printing import PrintOrder, PrintStatus
@@ -17,7 +18,7 @@ __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession",
-    "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
+    "LoginAttempt", "Message", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PlanStatus", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
     "WindowExemption", "WindowKind",

@@ -74,6 +74,8 @@ class Delivery(Base):
     handled_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Last time the worker asked the platform whether this `unknown` post exists (automatic reconciliation).
     checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the unit's officers were told this one failed / went unknown / was missed (one notice per tick and unit).
+    problem_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")

@@ -116,6 +116,7 @@ class DueItem(Base):
     period_end: Mapped[dt.date | None] = mapped_column(Date)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # owners notified 7 days ahead
 
     plan: Mapped[Plan] = relationship()
     unit: Mapped[Unit] = relationship()

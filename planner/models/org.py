@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -96,6 +96,9 @@ class User(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where notifications are e-mailed ("" = none) and which kinds (NOTIFICATION_KINDS keys; empty = none).
+    email: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    email_kinds: Mapped[list | None] = mapped_column(JSON, default=list)
 
     unit: Mapped[Unit] = relationship()
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from planner.models import AudienceGroup, Message, MessageVersion, Plan, User, VersionStatus
+from planner.operations import notify_events
 from planner.operations.audit import record
 from planner.operations.plan_state import message_locked_reason, read_only_reason
 from planner.operations.message_form import (  # noqa: F401 — part of this module's interface
@@ -103,6 +104,15 @@ def changes_since_approved(version: MessageVersion) -> list[str]:
     return [FIELD_LABELS[name] for name in PUBLIC_FIELDS if before[name] != after[name]]
 
 
+def open_change_request(message: Message) -> MessageVersion | None:
+    """The latest version if an approver sent it back and it has not been approved since (edited, resubmitted
+    or not): the approver's note stays in view until the next approval."""
+    latest = message.latest
+    if latest.reviewed_at is not None and latest.review_note and latest.status is not VersionStatus.APPROVED:
+        return latest
+    return None
+
+
 def _public(values: dict) -> dict:
     return {**{name: values.get(name) for name in PUBLIC_FIELDS},
             "audience_ids": sorted(a.id for a in values["audiences"])}
@@ -137,6 +147,7 @@ def submit_version(session: Session, version: MessageVersion, user: User, *, now
     _transition(session, version, user, {VersionStatus.DRAFT, VersionStatus.CHANGES_REQUESTED},
                 VersionStatus.SUBMITTED, "message.submit")
     version.submitted_at = now
+    notify_events.message_submitted(session, version, user, now=now)
 
 
 def review_version(session: Session, version: MessageVersion, user: User, *, approve: bool, note: str,
@@ -151,6 +162,7 @@ def review_version(session: Session, version: MessageVersion, user: User, *, app
     _transition(session, version, user, {VersionStatus.SUBMITTED}, target,
                 "message.approve" if approve else "message.request_changes", note=note)
     version.reviewed_by_id, version.reviewed_at, version.review_note = user.id, now, note
+    notify_events.message_reviewed(session, version, user, approved=approve, note=note, now=now)
 
 
 def _transition(session, version, user, allowed_from, to_state, action, **detail) -> None:

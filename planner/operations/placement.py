@@ -72,16 +72,32 @@ def _check_daily_quota(session: Session, target: Target, when: dt.datetime, sett
     """Zalo OA: each follower may receive at most ZALO_MAX_BROADCASTS_PER_DAY broadcasts a day."""
     if target.channel != "zalo":
         return
-    lo, hi = localtime.local_day_bounds(localtime.to_local(when).date())
-    count = session.scalar(select(func.count()).select_from(Occurrence)
-                           .join(Delivery, Delivery.occurrence_id == Occurrence.id)
-                           .where(Occurrence.target_id == target.id, Occurrence.starts_at >= lo,
-                                  Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED,
-                                  Occurrence.id != (exclude_id or 0)))
+    count = _broadcasts_on(session, target, localtime.to_local(when).date(), exclude_id)
     limit = settings["ZALO_MAX_BROADCASTS_PER_DAY"]
     if count >= limit:
         raise PlacementError(f"Zalo OA chỉ cho gửi tối đa {limit} tin/ngày tới mỗi người theo dõi; "
                              f"ngày {localtime.fmt_date(when)} đã đủ.")
+
+
+def _broadcasts_on(session: Session, target: Target, day: dt.date, exclude_id: int | None = None) -> int:
+    lo, hi = localtime.local_day_bounds(day)
+    return session.scalar(select(func.count()).select_from(Occurrence)
+                          .join(Delivery, Delivery.occurrence_id == Occurrence.id)
+                          .where(Occurrence.target_id == target.id, Occurrence.starts_at >= lo,
+                                 Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED,
+                                 Occurrence.id != (exclude_id or 0))) or 0
+
+
+def daily_quota(session: Session, target: Target, *, today: dt.date, settings: dict, days: int = 7) -> list[dict]:
+    """Zalo OA: broadcasts used and allowed on each of the next `days` days (shown before scheduling); [] otherwise."""
+    if target.channel != "zalo":
+        return []
+    limit = settings["ZALO_MAX_BROADCASTS_PER_DAY"]
+    out = []
+    for n in range(days):
+        day = today + dt.timedelta(days=n)
+        out.append({"date": day, "used": _broadcasts_on(session, target, day), "limit": limit})
+    return out
 
 
 def place_message(session: Session, message: Message, target: Target, day: str, at: str, *, user: User,

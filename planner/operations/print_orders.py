@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from planner.markup import render_markdown
 from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
+from planner.operations import notify_events
 from planner.operations.audit import record
 
 PRINT_CHANNELS = {"leaflet", "banner", "poster"}
@@ -142,6 +143,11 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
     order.status, order.updated_at = target, now
     session.flush()
     record(session, user=user, action="print_order.status", entity=order, from_state=old, to_state=target)
+    if target is PrintStatus.CANCELLED:
+        if order.proof_status is ProofStatus.APPROVED:  # only a shop that saw the order hears it is off
+            notify_events.print_order_event(session, order, "cancelled", now=now, by=user)
+    else:
+        notify_events.print_order_event(session, order, target.value, now=now, by=user)
 
 
 def render_order(order: PrintOrder):

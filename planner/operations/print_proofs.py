@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from planner.models import PrintOrder, PrintStatus, Role, User
 from planner.models.printing import ProofStatus
+from planner.operations import notify_events
 from planner.operations.audit import record
 from planner.operations.print_orders import PrintOrderError, render_order
 
@@ -109,6 +110,8 @@ def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path,
         order.updated_at = now
         record(session, user=None, action="print_order.proof", entity=order, from_state=old,
                to_state=order.proof_status, error=order.proof_error)
+        if not in_production:
+            notify_events.print_order_event(session, order, f"proof_{order.proof_status.value}", now=now)
         session.commit()
         done += 1
     return done
@@ -133,3 +136,4 @@ def approve_proof(session: Session, order: PrintOrder, user: User, *, sha256: st
     session.flush()
     record(session, user=user, action="print_order.approve_proof", entity=order, from_state=ProofStatus.READY,
            to_state=ProofStatus.APPROVED, sha256=order.proof_sha256)
+    notify_events.print_order_event(session, order, "proof_approved", now=now, by=user)

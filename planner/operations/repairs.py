@@ -12,6 +12,7 @@ from planner.operations.plan_state import message_locked_reason, not_active_reas
 from planner import localtime, scheduling
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, OccurrenceSource, Plan,
                             Target, Unit, User)
+from planner.operations import notify_events
 from planner.operations.audit import record
 from planner.operations.schedule import ScheduleError, grid_specs_for, message_duration, targets_in, window_specs
 
@@ -96,6 +97,7 @@ def insert_emergency_message(session: Session, message: Message, unit: Unit, *, 
                                 f"{localtime.fmt_datetime(now)}: phát trước các tin khác của phiên.")
     record(session, user=user, action="schedule.emergency", entity=message, unit=unit.code, placed=outcome.placed,
            moved=len(outcome.moved), dropped=len(outcome.dropped))
+    notify_events.emergency_inserted(session, unit, version, outcome.placed, user, now=now)
     return outcome
 
 

@@ -88,6 +88,10 @@ def message_json(message: Message, *, detail: bool = False) -> dict:
            "approved_version_id": approved.id if approved else None, **stamp("retired_at", message.retired_at)}
     if detail:
         out["versions"] = [version_json(v, body=True) for v in message.versions]
+        pending = content.open_change_request(message)   # the approver's note, in view until the next approval
+        out["change_request"] = None if pending is None else {
+            "version_id": pending.id, "note": pending.review_note, "reviewed_by": user_ref(pending.reviewed_by),
+            **stamp("reviewed_at", pending.reviewed_at)}
     return out
 
 

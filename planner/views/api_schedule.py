@@ -145,9 +145,16 @@ def confirm_delivery(delivery_id: int):
 # --------------------------------------------------------------------------- targets and scheduled posts
 
 def target_json(target: Target) -> dict:
-    return {"id": target.id, "code": target.code, "name": target.name, "channel": target.channel,
-            "channel_label": CHANNEL_LABELS.get(target.channel, target.channel),
-            "is_online": get_channel(target.channel).is_online, "unit": unit_ref(target.unit)}
+    out = {"id": target.id, "code": target.code, "name": target.name, "channel": target.channel,
+           "channel_label": CHANNEL_LABELS.get(target.channel, target.channel),
+           "is_online": get_channel(target.channel).is_online, "unit": unit_ref(target.unit)}
+    if target.channel == "zalo":   # the OA's daily broadcast quota, before anyone schedules
+        from planner.operations.placement import daily_quota
+
+        out["daily_quota"] = [{**stamp("date", q["date"]), "used": q["used"], "limit": q["limit"]}
+                              for q in daily_quota(db_session(), target, today=localtime.today(utcnow()),
+                                                   settings=current_app.config)]
+    return out
 
 
 @bp.get("/targets")

@@ -1,10 +1,11 @@
 """Message pages: write with live preview, versions, submit and review."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 
+from planner import localtime
 from planner.access import can, may_review, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
@@ -142,7 +143,8 @@ def show(message_id: int):
     return render_template("pages/messages/show.html", message=message, version=version,
                            html=render_markdown(version.body_md, heading_offset=1), targets=targets,
                            weekdays=format_weekdays(version.weekdays), post_at=format_post_at(version.post_times),
-                           changes=content.changes_since_approved(version))
+                           changes=content.changes_since_approved(version), quotas=_quotas(session, targets),
+                           change_request=content.open_change_request(message))
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")
@@ -170,6 +172,14 @@ def review(message_id: int, version_id: int):
                                                 note=request.form.get("note", ""), now=utcnow()),
                (content.ContentError,), "Đã duyệt." if approve else "Đã yêu cầu sửa.")
     return redirect(url_for("messages.show", message_id=message.id))
+
+
+def _quotas(session, targets) -> dict:
+    """Zalo OA targets: the daily broadcast quota of the next 7 days, shown before scheduling."""
+    from planner.operations.placement import daily_quota
+
+    today = localtime.today(utcnow())
+    return {t.id: q for t in targets if (q := daily_quota(session, t, today=today, settings=current_app.config))}
 
 
 def _version_of(message: Message, version_id: int) -> MessageVersion:

@@ -1,0 +1,67 @@
+"""JSON API: the caller's own notifications (paged, `unread` filter), marking them read, e-mail preferences."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from planner.db import utcnow
+from planner.operations import notifications as ops
+from planner.views.api import ApiError, api_user, bp, commit, invalid, not_found, paged, query_int, stamp
+from planner.views.common import db_session
+
+
+def notification_json(item) -> dict:
+    return {"id": item.id, "kind": item.kind, "text": item.text, "link": item.link, "is_read": item.read_at is not None,
+            **stamp("created_at", item.created_at), **stamp("read_at", item.read_at)}
+
+
+@bp.get("/notifications")
+def list_notifications():
+    limit, offset = query_int("limit", default=ops.PAGE_SIZE, low=1, high=200), query_int("offset", default=0)
+    unread = request.args.get("unread", "")
+    if unread not in ("", "0", "1", "true", "false"):
+        raise invalid({"unread": "Phải là 1/true hoặc 0/false."})
+    rows, total = ops.inbox(db_session(), api_user(), limit=limit, offset=offset,
+                            unread_only=unread in ("1", "true"))
+    response = paged([notification_json(n) for n in rows], total, limit, offset)
+    response.headers["X-Unread-Count"] = str(ops.unread_count(db_session(), api_user()))
+    return response
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def read_notification(notification_id: int):
+    item = ops.mark_read(db_session(), api_user(), notification_id, now=utcnow())
+    if item is None:
+        raise not_found()
+    commit()
+    return jsonify(notification_json(item))
+
+
+@bp.post("/notifications/read-all")
+def read_all_notifications():
+    count = ops.mark_all_read(db_session(), api_user(), now=utcnow())
+    commit()
+    return jsonify(marked=count, unread=0)
+
+
+@bp.get("/account/notifications")
+def get_notification_settings():
+    user = api_user()
+    return jsonify(email=user.email, kinds=list(user.email_kinds or []), available=dict(ops.NOTIFICATION_KINDS))
+
+
+@bp.put("/account/notifications")
+def put_notification_settings():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "Nội dung JSON phải là một đối tượng.", code="malformed_json")
+    email, kinds = data.get("email", ""), data.get("kinds", [])
+    if not isinstance(email, str):
+        raise invalid({"email": "Phải là một chuỗi."})
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise invalid({"kinds": "Phải là một danh sách chuỗi."})
+    errors = ops.set_email_preferences(db_session(), api_user(), email, kinds)
+    if errors:
+        db_session().rollback()
+        raise invalid(errors)
+    commit()
+    return get_notification_settings()
