@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict."""
 from __future__ import annotations
 
+from copy import deepcopy
+
 from planner.channels import CHANNEL_LABELS
 from planner.openapi_calendar import calendar_paths, calendar_schemas
 
@@ -357,7 +359,7 @@ def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
     from planner import openapi_supervision as supervision
-    from planner import openapi_admin
+    from planner import openapi_admin, openapi_printing
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -365,6 +367,9 @@ def build_openapi() -> dict:
                                                               {"$ref": "#/components/parameters/offset"}]))
     openapi_schedule.annotate(paths)
     schemas = {**SCHEMAS, **openapi_schedule.SCHEMAS, "TargetPage": page("Target")}
+    schemas["PrintOrder"], schemas["PrintOrderInput"] = deepcopy(SCHEMAS["PrintOrder"]), deepcopy(
+        SCHEMAS["PrintOrderInput"])    # annotated below; the module-level originals stay as they are
+    openapi_printing.annotate(schemas, paths, op=op, path_param=_path_param, obj=obj, ref=ref, stamp=stamp)
     return {
         "openapi": "3.1.0",
         "info": {"title": "planner API", "version": "1",

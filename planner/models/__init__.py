@@ -7,7 +7,7 @@ from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Leve
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, WindowExemption, WindowKind
-from planner.models.printing import PrintOrder, PrintStatus
+from planner.models.printing import PrintDistribution, PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.security import FeedKey, LoginThrottle, UserSession
 from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
@@ -18,7 +18,7 @@ __all__ = [
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
-    "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
+    "Plan", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
     "WindowExemption", "WindowKind",
     "WorkerHeartbeat",

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 from planner.markup import render_markdown
 from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
+from planner.localtime import today
 from planner.operations.audit import record
+from planner.operations.print_distribution import distribute_order, undelivered
+from planner.print_ticket import parse_ticket
 
 PRINT_CHANNELS = {"leaflet", "banner", "poster"}
 
@@ -57,6 +60,8 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
     for_unit = _for_unit(session, user, data.get("for_unit_id"), errors)
+    ticket, ticket_errors = parse_ticket(product if product in PRODUCTS else "custom", data, today=today(now))
+    errors = {**ticket_errors, **errors}
     if not errors:
         problem = order_content_problem(version)
         if problem:
@@ -67,9 +72,10 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
                        quantity=int(quantity), print_shop=shop, unit_id=user.unit_id, created_by=user,
                        for_unit_id=for_unit.id if for_unit else None,
                        note=(data.get("note") or "").strip()[:2000], status=PrintStatus.SUBMITTED,
-                       created_at=now, updated_at=now)
+                       created_at=now, updated_at=now, **ticket)
     session.add(order)
     session.flush()
+    distribute_order(session, order)
     record(session, user=user, action="print_order.create", entity=order, to_state=order.status)
     return order
 
@@ -138,6 +144,10 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
         raise PrintOrderError({"status": "Bạn không thể thực hiện bước này."})
     if target is PrintStatus.ACCEPTED and order.proof_status is not ProofStatus.APPROVED:
         raise PrintOrderError({"status": "Bản in thử chưa được đơn vị đặt in duyệt."})
+    waiting = undelivered(order) if target is PrintStatus.DELIVERED else []
+    if waiting:
+        raise PrintOrderError({"status": f"Còn {len(waiting)} thôn chưa nhận hàng (ví dụ {waiting[0].unit.name}); "
+                                         "hãy ghi nhận từng thôn."})
     old = order.status
     order.status, order.updated_at = target, now
     session.flush()
