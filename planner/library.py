@@ -64,6 +64,13 @@ class PlanRecord:
     channels: tuple[str, ...]
     # Left out of ==/hash so records stay hashable; the importer stores it as JSON.
     details: dict = field(compare=False, hash=False)
+    # Decree 30/2020 header and signer of the plan unit's reports (all optional).
+    governing_body: str = ""
+    issuing_body: str = ""
+    issuer_abbreviation: str = ""
+    signer_authority: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -240,9 +247,11 @@ def _read_plans(report: Report, root: Path) -> tuple[list[PlanRecord], list[Mess
     return plans, messages
 
 
+REPORT_HEADER_KEYS = ("governing_body", "issuing_body", "issuer_abbreviation", "signer_authority", "signer_title",
+                      "signer_name")
 PLAN_KEYS = {"code", "number", "issuer", "unit", "place", "issued_on", "title", "summary", "starts_on",
              "ends_on", "period_rule", "replan_missed", "audiences", "themes", "channels", "details",
-             "notes"}
+             "notes", *REPORT_HEADER_KEYS}
 
 
 CODE_NAME_KEYS = {"code", "name"}
@@ -274,7 +283,17 @@ def _plan(f: Fields, folder_name: str, seen: dict) -> PlanRecord:
         code, f.text("number"), f.text("issuer"), f.unit(), f.text("place"), f.date("issued_on"),
         f.text("title", missing="thiếu tiêu đề"), f.text("summary", required=False), starts, ends,
         f.choice("period_rule", PERIOD_RULES, default="decree_09", label="quy tắc kỳ báo cáo"),
-        f.flag("replan_missed"), audiences, themes, channels, details)
+        f.flag("replan_missed"), audiences, themes, channels, details, **_report_header(f))
+
+
+def _report_header(f: Fields) -> dict[str, str]:
+    """The optional Decree 30 header and signer texts, each within its column's length."""
+    limits = {"issuer_abbreviation": 20, "signer_authority": 100}
+    values = {key: f.text(key, required=False) for key in REPORT_HEADER_KEYS}
+    for key, value in values.items():
+        if len(value) > limits.get(key, 200):
+            f.problem(key, f"dài tối đa {limits.get(key, 200)} ký tự")
+    return values
 
 
 def _code_names(f: Fields, key: str, *, required: bool = False) -> list[tuple[str, str]]:

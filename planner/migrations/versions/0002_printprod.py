@@ -1,4 +1,4 @@
-"""print orders carry a job ticket (paper, colours, finishing, delivery) and a distribution over villages
+"""print orders carry a job ticket and a distribution over villages; plans name their reports' header and signer
 
 Revision ID: 0002_printprod
 Revises: 0001
@@ -11,6 +11,10 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+# Decree 30/2020 header and signer of a plan's reports.
+PLAN_TEXT = (("governing_body", 200), ("issuing_body", 200), ("issuer_abbreviation", 20),
+             ("signer_authority", 100), ("signer_title", 200), ("signer_name", 200))
+
 
 def upgrade() -> None:
     with op.batch_alter_table("print_orders", schema=None) as batch_op:
@@ -21,6 +25,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("delivery_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("delivery_address", sa.String(length=300), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("contact", sa.String(length=300), nullable=False, server_default=""))
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        for name, length in PLAN_TEXT:
+            batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=""))
     op.create_table(
         "print_distributions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,6 +52,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        for name, _ in reversed(PLAN_TEXT):
+            batch_op.drop_column(name)
     with op.batch_alter_table("print_distributions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_print_distributions_unit_id"))
         batch_op.drop_index(batch_op.f("ix_print_distributions_order_id"))
