@@ -61,7 +61,7 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
     for_unit = _for_unit(session, user, data.get("for_unit_id"), errors)
     ticket, ticket_errors = parse_ticket(product if product in PRODUCTS else "custom", data, today=today(now))
-    errors = {**ticket_errors, **errors}
+    errors = {**ticket_errors, **_unprintable_fields({**ticket, "note": data.get("note") or ""}), **errors}
     if not errors:
         problem = order_content_problem(version)
         if problem:
@@ -96,6 +96,20 @@ def order_content_problem(version: MessageVersion) -> str:
     if version.channel == "banner" and not html_text(body_html):
         return "Khẩu hiệu trống: nội dung đã duyệt của băng rôn không có chữ nào."
     return unprintable_message(public_headline(version) + "\n" + html_text(body_html))
+
+
+def _unprintable_fields(values: dict) -> dict[str, str]:
+    """Texts printed on the job ticket that the bundled fonts cannot draw (an emoji in the contact, say)."""
+    import html
+
+    from planner.print_documents import unsupported_characters
+
+    errors = {}
+    for field in ("delivery_address", "contact", "note"):
+        missing = unsupported_characters(html.escape(str(values.get(field) or "")))
+        if missing:
+            errors[field] = f"Phiếu in không in được ký tự “{missing[0]}”; hãy bỏ hoặc thay ký tự đó."
+    return errors
 
 
 def _for_unit(session: Session, user: User, value, errors: dict[str, str]) -> Unit | None:

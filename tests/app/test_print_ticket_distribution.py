@@ -131,3 +131,12 @@ def test_order_is_delivered_only_when_every_village_has_received_its_copies(app,
     assert again.status_code == 409
     body = shop.post(f"/print-orders/{oid}/villages/{villages[-1]}/delivered", json={}).get_json()
     assert body["status"] == "delivered" and all(v["delivered"] for v in body["distribution"]["villages"])
+
+
+def test_an_emoji_in_the_contact_is_refused_at_ordering_since_the_ticket_could_not_print_it(api, db):
+    version = f.message(db, "ngoc-lac-asxh-2026", "bang-ron-cao-diem").approved
+    resp = api("vanhoa").post("/print-orders", json={
+        "version_id": version.id, "product": "banner_09x6", "quantity": 10, "print_shop_id": _shop_id(db),
+        "contact": "Chị Lan 📞 0912"})
+    assert resp.status_code == 400 and "📞" in resp.get_json()["error"]["fields"]["contact"]
+    assert db.scalar(select(PrintOrder)) is None
