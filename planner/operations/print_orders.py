@@ -8,7 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
-from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
+from planner.models import (MessageVersion, PrintDistribution, PrintOrder, PrintStatus, Role, Unit, UnitKind, User,
+                            VersionStatus)
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.localtime import today
 from planner.operations.audit import record
@@ -134,7 +135,8 @@ def _mm(value) -> float | None:
 def visible_orders(user: User):
     """Orders a user may see: a print shop only its own; others those of their unit scope."""
     stmt = (select(PrintOrder).order_by(PrintOrder.created_at.desc())
-            .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop)))
+            .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop),
+                     selectinload(PrintOrder.distribution).selectinload(PrintDistribution.unit)))
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before

@@ -133,5 +133,6 @@ def test_order_proof_approval_download_and_delivery_in_the_browser(app, contexts
         buttons.first.click()
     expect(page.locator(".title-row .badge")).to_have_text("Đã giao")
     expect(page.locator("#distribution")).not_to_contain_text("Chưa giao")
+    shot(page, "53-print-delivered-per-village")
     assert page.goto(f"/print-orders/{theirs}").status == 404
     assert page.goto(f"/plans/{f.plan(demo, 'ngoc-lac-asxh-2026').id}").status in (403, 404)
