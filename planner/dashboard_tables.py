@@ -42,7 +42,8 @@ TALLY_COLUMNS = ["Kế hoạch", "Đã thực hiện", "Trong đó phát bù", "
 
 
 def tally_row(name: str, t) -> list:
-    return [name, t.planned, t.delivered, t.made_up, t.lost, t.pending, f"{t.rate}%"]
+    due = t.delivered + t.lost   # nothing due yet: no rate to show, not "0%"
+    return [name, t.planned, t.delivered, t.made_up, t.lost, t.pending, f"{t.rate}%" if due else "–"]
 
 
 def tally_table(title: str, first_col: str, groups: dict, total=None) -> Table:
@@ -69,7 +70,7 @@ def row_cells(row: Row, shown: list[int] | None = None) -> list:
     for n, fig in enumerate(row.figures):
         if shown is not None and n not in shown:
             continue
-        cells += [figure_text(fig), f"{round(100 * fig.progress)}%" if fig.is_applicable else "", trend_text(fig)]
+        cells += [figure_text(fig), progress_text(fig) if fig.is_applicable else "", trend_text(fig)]
     return cells
 
 
@@ -89,6 +90,11 @@ def unit_table(data: Drilldown) -> Table:
                  [row_cells(r, shown) for r in data.rows], ["Tổng cộng"] + row_cells(data.root, shown)[1:])
 
 
+def progress_text(fig) -> str:
+    """'55%' of the target, or '–' when nothing has been reported (no result is not 0 %)."""
+    return "–" if fig.value is None else f"{round(100 * fig.progress)}%"
+
+
 def indicator_table(data: Drilldown) -> Table:
     """Each indicator at the unit drilled into: target, baseline, result, percentage of target, deadline."""
     rows = []
@@ -96,7 +102,7 @@ def indicator_table(data: Drilldown) -> Table:
         ind = fig.indicator
         rows.append([ind.name, "Tỷ lệ" if ind.is_percentage else "Số lượng", target_text(fig),
                      "" if ind.baseline is None else _n(ind.baseline), figure_text(fig) or "—",
-                     f"{round(100 * fig.progress)}%", localtime.fmt_date(ind.deadline), ind.recorded_by])
+                     progress_text(fig), localtime.fmt_date(ind.deadline), ind.recorded_by])
     return Table("Chỉ tiêu", ["Chỉ tiêu", "Cách đo", "Chỉ tiêu đặt ra", "Ban đầu", "Kết quả", "Đạt so với chỉ tiêu",
                               "Hạn", "Người ghi nhận"], rows)
 

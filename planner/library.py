@@ -67,6 +67,13 @@ class PlanRecord:
     details: dict = field(compare=False, hash=False)
     # None when the file does not say: a new plan is active, an existing one keeps its status.
     status: str | None = None
+    # Decree 30/2020 header and signer of the plan unit's reports (all optional).
+    governing_body: str = ""
+    issuing_body: str = ""
+    issuer_abbreviation: str = ""
+    signer_authority: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,9 +250,11 @@ def _read_plans(report: Report, root: Path) -> tuple[list[PlanRecord], list[Mess
     return plans, messages
 
 
+REPORT_HEADER_KEYS = ("governing_body", "issuing_body", "issuer_abbreviation", "signer_authority", "signer_title",
+                      "signer_name")
 PLAN_KEYS = {"code", "number", "issuer", "unit", "place", "issued_on", "title", "summary", "starts_on",
              "ends_on", "period_rule", "replan_missed", "audiences", "themes", "channels", "details",
-             "notes", "status"}
+             "notes", "status", *REPORT_HEADER_KEYS}
 
 
 CODE_NAME_KEYS = {"code", "name"}
@@ -278,7 +287,18 @@ def _plan(f: Fields, folder_name: str, seen: dict) -> PlanRecord:
         f.text("title", missing="thiếu tiêu đề"), f.text("summary", required=False), starts, ends,
         f.choice("period_rule", PERIOD_RULES, default="decree_09", label="quy tắc kỳ báo cáo"),
         f.flag("replan_missed"), audiences, themes, channels, details,
-        f.choice("status", PLAN_STATUSES, label="trạng thái kế hoạch") if f.has("status") else None)
+        f.choice("status", PLAN_STATUSES, label="trạng thái kế hoạch") if f.has("status") else None,
+        **_report_header(f))
+
+
+def _report_header(f: Fields) -> dict[str, str]:
+    """The optional Decree 30 header and signer texts, each within its column's length."""
+    limits = {"issuer_abbreviation": 20, "signer_authority": 100}
+    values = {key: f.text(key, required=False) for key in REPORT_HEADER_KEYS}
+    for key, value in values.items():
+        if len(value) > limits.get(key, 200):
+            f.problem(key, f"dài tối đa {limits.get(key, 200)} ký tự")
+    return values
 
 
 def _code_names(f: Fields, key: str, *, required: bool = False) -> list[tuple[str, str]]:

@@ -361,7 +361,7 @@ def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
     from planner import openapi_supervision as supervision
-    from planner import openapi_admin, openapi_notify
+    from planner import openapi_admin, openapi_notify, openapi_printing
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -373,6 +373,9 @@ def build_openapi() -> dict:
 
     schemas["Plan"], schemas["Message"] = copy.deepcopy(schemas["Plan"]), copy.deepcopy(schemas["Message"])
     openapi_plans.add_to(paths, schemas)
+    schemas["PrintOrder"], schemas["PrintOrderInput"] = copy.deepcopy(SCHEMAS["PrintOrder"]), copy.deepcopy(
+        SCHEMAS["PrintOrderInput"])    # annotated below; the module-level originals stay as they are
+    openapi_printing.annotate(schemas, paths, op=op, path_param=_path_param, obj=obj, ref=ref, stamp=stamp)
     return {
         "openapi": "3.1.0",
         "info": {"title": "planner API", "version": "1",

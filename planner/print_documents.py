@@ -250,7 +250,7 @@ def _cell(value) -> dict:
 
 def report_context(doc: dict) -> dict:
     """Validate a report document and shape it for print/report.html."""
-    required = ("agency", "number", "place", "date", "subject", "signer_title", "signer_name")
+    required = ("agency", "number", "place", "date", "subject", "signer_name")
     missing = [key for key in required if not doc.get(key)]
     if missing:
         raise PrintError("Báo cáo thiếu thông tin bắt buộc: " + ", ".join(missing) + ".")
@@ -272,9 +272,10 @@ def report_context(doc: dict) -> dict:
     # The body ends with "./.": on the last paragraph, or alone after a closing table.
     last = sections[-1]["paragraphs"] if sections else intro
     closing_inline = bool(last) and not (sections and (sections[-1]["tables"] or sections[-1]["charts"]))
+    ending = ""   # the last paragraph, printed inside the block that holds "Nơi nhận" and the signature
     if closing_inline:
-        text = last[-1].rstrip()
-        last[-1] = text + ("/." if text.endswith(".") else "./.")
+        text = last.pop().rstrip()
+        ending = text + ("/." if text.endswith(".") else "./.")
     return {
         "parent_agency": (doc.get("parent_agency") or "").upper(),
         "agency": doc["agency"].upper(),
@@ -286,9 +287,10 @@ def report_context(doc: dict) -> dict:
         "intro_paragraphs": intro,
         "sections": sections,
         "closing_inline": closing_inline,
+        "ending": ending,
         "recipients": _recipient_lines(list(doc.get("recipients") or [])),
         "signer_prefix": (doc.get("signer_prefix") or "").upper(),
-        "signer_title": doc["signer_title"].upper(),
+        "signer_title": (doc.get("signer_title") or "").upper(),
         "signer_name": doc["signer_name"],
     }
 

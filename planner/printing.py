@@ -290,3 +290,11 @@ def render_to_png_pages(pdf: bytes, dpi: int = 50, *, scale_to: int | None = Non
         return [path.read_bytes() for path in sorted(Path(tmp).glob("page-*.png"),
                                                     key=lambda p: int(p.stem.rsplit("-", 1)[1]))]
 
+
+
+def render_job_ticket(ctx: dict) -> RenderedPdf:
+    """An order's job ticket (A4, first page) followed by one delivery note per village to sign."""
+    html = render_template("print/job_ticket.html", **ctx, pdf_title=f"Phiếu in {ctx['number']}",
+                           pdf_author=ctx["ordering_unit"], pdf_subject=ctx["title"], pdf_keywords=ctx["number"])
+    data, pages = html_to_pdf(html)
+    return RenderedPdf(data, pages, 1, (210.0, 297.0), f"phieu-in_{ctx['number'].lower()}.pdf")

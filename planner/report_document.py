@@ -12,6 +12,31 @@ from planner.reports import Dashboard, plan_dashboard, print_summary
 from planner.supervision import Drilldown, Filters, drilldown, progress_series
 from planner.tables import Table
 
+def issuer_of(plan, unit) -> dict:
+    """Decree 30 header, number suffix, place and signer of a report `unit` issues under `plan`.
+
+    The plan unit's own reports take the plan's fields (governing and issuing body, abbreviation,
+    signer); a unit below it is named under its parent, its place being its name without the kind.
+    """
+    own = unit.id == plan.unit_id
+    parent = unit.parent.name if unit.parent else ""
+    abbreviation = plan.issuer_abbreviation if own else ""
+    return {"parent_agency": (plan.governing_body or parent) if own else parent,
+            "agency": (plan.issuing_body or unit.name) if own else unit.name,
+            "suffix": f"BC-{abbreviation}" if abbreviation else "BC",
+            "place": plan.place if own else _place_name(unit.name),
+            "signer_prefix": plan.signer_authority if own else "",
+            "signer_title": plan.signer_title if own else "", "signer_name": plan.signer_name if own else ""}
+
+
+def _place_name(name: str) -> str:
+    """'Xã Ngọc Lặc' → 'Ngọc Lặc': the date line names a place, not an organisation."""
+    for kind in ("Ủy ban nhân dân ", "UBND ", "Xã ", "Phường ", "Thị trấn ", "Tỉnh ", "Thành phố ", "Thôn "):
+        if name.lower().startswith(kind.lower()):
+            return name[len(kind):]
+    return name
+
+
 def plan_reference(plan) -> str:
     """'Kế hoạch số 2728/KH-BHXH', or 'Kế hoạch <title>' for a plan without a number."""
     if any(ch.isdigit() for ch in plan.number):
@@ -48,7 +73,8 @@ def draft_narrative(data: Dashboard, drill: Drilldown, unit_name: str) -> str:
     t = data.total
     lines = [f"Trong kỳ báo cáo, {unit_name} đã lên lịch {t.planned} lượt tuyên truyền; đã thực hiện {t.delivered} "
              f"lượt (trong đó {t.made_up} lượt phát bù), {t.lost} lượt bị lỡ hoặc không thực hiện được, {t.pending} "
-             f"lượt chưa đến hạn. Tỷ lệ thực hiện trên số lượt đã đến hạn đạt {t.rate}%."]
+             "lượt chưa đến hạn. " + (f"Tỷ lệ thực hiện trên số lượt đã đến hạn đạt {t.rate}%." if t.delivered + t.lost
+                                       else "Chưa có lượt nào đến hạn trong kỳ.")]
     for fig in drill.root.figures:
         if fig.measure is not None:
             lines.append(f"Chỉ tiêu “{fig.indicator.name}”: đạt {dt_tables.figure_text(fig)}, bằng "
@@ -140,15 +166,16 @@ def build_document(session: Session, report: Report) -> dict:
             "Kế hoạch không có chỉ tiêu đo được."], "tables": tables[4:],
          "charts": outcome_charts(session, report, drill)},
     ]
-    parent = unit.parent.name if unit.parent else ""
+    issuer = issuer_of(plan, unit)
     return {
-        "parent_agency": parent, "agency": unit.name, "number": report.number or "…/BC",
-        "place": plan.place if unit.id == plan.unit_id else unit.name.replace("Xã ", "").replace("Tỉnh ", ""),
+        "parent_agency": issuer["parent_agency"], "agency": issuer["agency"],
+        "number": report.number or f"…/{issuer['suffix']}", "place": issuer["place"],
         "date": localtime.today(report.issued_at or report.created_at),
         "title": "BÁO CÁO" if report.is_issued else "BÁO CÁO (DỰ THẢO)",
         "subject": f"Kết quả thực hiện {plan_reference(plan)} {period_label(report)}",
         "period_label": period_label(report), "intro_paragraphs": intro, "sections": sections,
         "recipients": [f"{plan.issuer} (để b/c)", "Lưu: VT."],
-        "signer_prefix": "", "signer_title": report.signer_title or "THỦ TRƯỞNG ĐƠN VỊ",
-        "signer_name": report.signer_name,
+        "signer_prefix": issuer["signer_prefix"],
+        "signer_title": report.signer_title or issuer["signer_title"],
+        "signer_name": report.signer_name or issuer["signer_name"],
     }

@@ -173,7 +173,10 @@ def print_summary(session: Session, plan: Plan, root: Unit, first: dt.date, last
             .where(PrintOrder.status == PrintStatus.DELIVERED, delivered.c.at >= lo, delivered.c.at < hi)
             .group_by(PrintOrder.product)):
         agg[product][2] += qty or 0
-    return [[p, str(a[0]), _num(a[1]), _num(a[2])] for p, a in sorted(agg.items())]
+    from planner.print_documents import PRODUCTS   # human names: "Băng rôn 0,9 × 6 m", not "banner_09x6"
+
+    named = sorted((PRODUCTS[p].label if p in PRODUCTS else p, a) for p, a in agg.items())
+    return [[label, str(a[0]), _num(a[1]), _num(a[2])] for label, a in named]
 
 
 def _orders_in_scope(plan: Plan, root: Unit):

@@ -8,7 +8,7 @@ from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.notifications import Notification, OutboxMail
 from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, User
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, PlanStatus, Window, WindowExemption, WindowKind
-from planner.models.printing import PrintOrder, PrintStatus
+from planner.models.printing import PrintDistribution, PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.security import FeedKey, LoginThrottle, UserSession
 from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
@@ -19,7 +19,7 @@ __all__ = [
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession",
     "LoginAttempt", "Message", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
-    "Plan", "PlanStatus", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
+    "Plan", "PlanStatus", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
     "WindowExemption", "WindowKind",
     "WorkerHeartbeat",

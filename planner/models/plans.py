@@ -41,6 +41,13 @@ class Plan(Base):
     issuer: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     place: Mapped[str] = mapped_column(String(100))
+    # Decree 30/2020 header and signature of the plan unit's reports (planner/report_document.py).
+    governing_body: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    issuing_body: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    issuer_abbreviation: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    signer_authority: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    signer_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     issued_on: Mapped[dt.date | None] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, default="")

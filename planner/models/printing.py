@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -86,6 +86,14 @@ class PrintOrder(Base):
     proof_rendered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     proof_approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     proof_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The job ticket (planner/print_ticket.py fills product defaults): paper, colours, finishing, delivery.
+    paper: Mapped[str] = mapped_column(String(32), default="couche", server_default="couche")
+    paper_gsm: Mapped[int] = mapped_column(default=150, server_default="150")
+    colours: Mapped[str] = mapped_column(String(8), default="4/0", server_default="4/0")
+    finishing: Mapped[str] = mapped_column(String(200), default="", server_default="")  # codes, comma-separated
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
+    delivery_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": row_version}
@@ -95,6 +103,8 @@ class PrintOrder(Base):
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     proof_approved_by: Mapped[User | None] = relationship(foreign_keys=[proof_approved_by_id])
+    distribution: Mapped[list[PrintDistribution]] = relationship(
+        back_populates="order", order_by="PrintDistribution.position", cascade="all, delete-orphan")
 
     @property
     def status_label(self) -> str:
@@ -123,3 +133,24 @@ class PrintOrder(Base):
 
         product = PRODUCTS.get(self.product)
         return product.label if product else self.product
+
+
+class PrintDistribution(Base):
+    """One village's share of an order: how many copies, and when the print shop delivered them."""
+
+    __tablename__ = "print_distributions"
+    __table_args__ = (UniqueConstraint("order_id", "unit_id", name="uq_print_distributions_order_id_unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("print_orders.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    quantity: Mapped[int] = mapped_column()
+    households: Mapped[int | None] = mapped_column()  # as known when the order was placed
+    is_by_households: Mapped[bool] = mapped_column(default=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    order: Mapped[PrintOrder] = relationship(back_populates="distribution")
+    unit: Mapped[Unit] = relationship()
+    delivered_by: Mapped[User | None] = relationship()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from planner.models import (AudienceGroup, Message, MessageVersion, PeriodRule, Plan, PlanStatus, Priority,
                             SlotGrid, Target, Unit, UnitKind, VersionStatus, Window, WindowKind)
+from planner.library import REPORT_HEADER_KEYS
 from planner.models.indicators import Indicator
 from planner.operations.indicators import indicator_values
 
@@ -146,7 +147,8 @@ def _import_plan(session: Session, rec, units: dict[str, Unit], summary: ImportS
     values = dict(number=rec.number, issuer=rec.issuer, unit=units[rec.unit_code], place=rec.place,
                   issued_on=rec.issued_on, title=rec.title, summary=rec.summary, starts_on=rec.starts_on,
                   ends_on=rec.ends_on, period_rule=PeriodRule(rec.period_rule),
-                  is_replanning_missed=rec.replan_missed, details=rec.details)
+                  is_replanning_missed=rec.replan_missed, details=rec.details,
+                  **{key: getattr(rec, key) for key in REPORT_HEADER_KEYS})
     if rec.status is not None:    # a file without `status` leaves a plan's life cycle as the app set it
         values["status"] = PlanStatus(rec.status)
     plan, state = _upsert(session, Plan, {"code": rec.code}, values)

@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from planner.library import REPORT_HEADER_KEYS
 from planner.library_schedules import format_weekdays
 from planner.library_writer import vn_date, write_bundle
 from planner.models import Message, MessageVersion, Plan, Unit, VersionStatus
@@ -29,6 +30,7 @@ def plan_document(plan: Plan) -> dict:
     doc |= {"title": plan.title, "summary": plan.summary, "starts_on": vn_date(plan.starts_on),
             "ends_on": vn_date(plan.ends_on), "period_rule": plan.period_rule.value,
             "replan_missed": plan.is_replanning_missed, "status": plan.status.value,
+            **{key: getattr(plan, key) for key in REPORT_HEADER_KEYS},
             "audiences": [{"code": a.code, "name": a.name} for a in plan.audiences],
             "themes": list((plan.details or {}).get("themes") or []),
             "channels": list((plan.details or {}).get("channels") or []), "details": details}

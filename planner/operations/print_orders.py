@@ -8,10 +8,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
-from planner.models import MessageVersion, PrintOrder, PrintStatus, Role, Unit, UnitKind, User, VersionStatus
+from planner.models import (MessageVersion, PrintDistribution, PrintOrder, PrintStatus, Role, Unit, UnitKind, User,
+                            VersionStatus)
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.operations import notify_events
+from planner.localtime import today
 from planner.operations.audit import record
+from planner.operations.print_distribution import distribute_order, undelivered
+from planner.print_ticket import parse_ticket
 
 PRINT_CHANNELS = {"leaflet", "banner", "poster"}
 
@@ -58,6 +62,8 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
     if shop is None or shop.kind is not UnitKind.PRINT_SHOP:
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
     for_unit = _for_unit(session, user, data.get("for_unit_id"), errors)
+    ticket, ticket_errors = parse_ticket(product if product in PRODUCTS else "custom", data, today=today(now))
+    errors = {**ticket_errors, **_unprintable_fields({**ticket, "note": data.get("note") or ""}), **errors}
     if not errors:
         problem = order_content_problem(version)
         if problem:
@@ -68,9 +74,10 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
                        quantity=int(quantity), print_shop=shop, unit_id=user.unit_id, created_by=user,
                        for_unit_id=for_unit.id if for_unit else None,
                        note=(data.get("note") or "").strip()[:2000], status=PrintStatus.SUBMITTED,
-                       created_at=now, updated_at=now)
+                       created_at=now, updated_at=now, **ticket)
     session.add(order)
     session.flush()
+    distribute_order(session, order)
     record(session, user=user, action="print_order.create", entity=order, to_state=order.status)
     return order
 
@@ -91,6 +98,20 @@ def order_content_problem(version: MessageVersion) -> str:
     if version.channel == "banner" and not html_text(body_html):
         return "Khẩu hiệu trống: nội dung đã duyệt của băng rôn không có chữ nào."
     return unprintable_message(public_headline(version) + "\n" + html_text(body_html))
+
+
+def _unprintable_fields(values: dict) -> dict[str, str]:
+    """Texts printed on the job ticket that the bundled fonts cannot draw (an emoji in the contact, say)."""
+    import html
+
+    from planner.print_documents import unsupported_characters
+
+    errors = {}
+    for field in ("delivery_address", "contact", "note"):
+        missing = unsupported_characters(html.escape(str(values.get(field) or "")))
+        if missing:
+            errors[field] = f"Phiếu in không in được ký tự “{missing[0]}”; hãy bỏ hoặc thay ký tự đó."
+    return errors
 
 
 def _for_unit(session: Session, user: User, value, errors: dict[str, str]) -> Unit | None:
@@ -115,7 +136,8 @@ def _mm(value) -> float | None:
 def visible_orders(user: User):
     """Orders a user may see: a print shop only its own; others those of their unit scope."""
     stmt = (select(PrintOrder).order_by(PrintOrder.created_at.desc())
-            .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop)))
+            .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop),
+                     selectinload(PrintOrder.distribution).selectinload(PrintDistribution.unit)))
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before
@@ -139,6 +161,10 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
         raise PrintOrderError({"status": "Bạn không thể thực hiện bước này."})
     if target is PrintStatus.ACCEPTED and order.proof_status is not ProofStatus.APPROVED:
         raise PrintOrderError({"status": "Bản in thử chưa được đơn vị đặt in duyệt."})
+    waiting = undelivered(order) if target is PrintStatus.DELIVERED else []
+    if waiting:
+        raise PrintOrderError({"status": f"Còn {len(waiting)} thôn chưa nhận hàng (ví dụ {waiting[0].unit.name}); "
+                                         "hãy ghi nhận từng thôn."})
     old = order.status
     order.status, order.updated_at = target, now
     session.flush()

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from planner import localtime
 from planner.models import DueItem, Plan, Report, ReportKind, ReportPurpose, ReportStatus, Unit, User
 from planner.operations.audit import record
-from planner.report_document import build_document, draft_narrative, figures, period_label, plan_reference
+from planner.report_document import (build_document, draft_narrative, figures, issuer_of, period_label,
+                                     plan_reference)
 from planner.reports import report_period
 
 __all__ = ["ReportError", "build_document", "correct_report", "issue_report", "period_label", "plan_reference",
@@ -82,14 +83,18 @@ def request_report(session: Session, plan: Plan, unit: Unit, user: User, data: d
             purpose = ReportPurpose(data.get("purpose"))
         except ValueError:
             errors["purpose"] = "Loại báo cáo không hợp lệ."
-    signer = (data.get("signer_name") or "").strip()
+    issuer = issuer_of(plan, unit)    # the plan's Decree 30 signer and number suffix unless the form says otherwise
+    signer = (data.get("signer_name") or "").strip() or issuer["signer_name"]
     if not signer:
         errors["signer_name"] = "Vui lòng nhập người ký."
+    if not ((data.get("signer_title") or "").strip() or issuer["signer_title"]):
+        errors["signer_title"] = "Vui lòng nhập chức vụ người ký (ví dụ: PHÓ CHỦ TỊCH)."
     if errors:
         raise ReportError(errors)
     report = Report(plan=plan, unit=unit, kind=kind, purpose=purpose or DEFAULT_PURPOSE[kind], year=year, month=month,
-                    period_start=start, period_end=end, number=(data.get("number") or "").strip()[:60],
-                    signer_name=signer[:200], signer_title=(data.get("signer_title") or "").strip()[:200],
+                    period_start=start, period_end=end,
+                    number=((data.get("number") or "").strip() or f"…/{issuer['suffix']}")[:60], signer_name=signer[:200],
+                    signer_title=((data.get("signer_title") or "").strip() or issuer["signer_title"])[:200],
                     requested_by=user, status=ReportStatus.QUEUED, created_at=now)
     session.add(report)
     session.flush()
@@ -126,7 +131,7 @@ def issue_report(session: Session, report: Report, user: User, *, now: dt.dateti
     year = localtime.today(now).year
     last = session.scalar(select(func.max(Report.register_no)).where(Report.unit_id == report.unit_id,
                                                                      Report.register_year == year)) or 0
-    suffix = report.number.split("/", 1)[1] if "/" in report.number else "BC"
+    suffix = report.number.split("/", 1)[1] if "/" in report.number else issuer_of(report.plan, report.unit)["suffix"]
     report.register_year, report.register_no = year, last + 1
     report.number = f"{last + 1:02d}/{suffix}"[:64]
     report.issued_at, report.issued_by_id = now, user.id

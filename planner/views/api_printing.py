@@ -28,7 +28,32 @@ def order_json(order: PrintOrder) -> dict:
             "status_label": order.status_label,
             "next_statuses": sorted(s.value for s in PRINT_TRANSITIONS[order.status]), "note": order.note,
             **stamp("created_at", order.created_at), **stamp("updated_at", order.updated_at),
-            "pdf_url": url_for("api.print_order_pdf", order_id=order.id), "proof": proof_json(order)}
+            "pdf_url": url_for("api.print_order_pdf", order_id=order.id), "proof": proof_json(order),
+            "ticket": ticket_json(order), "distribution": distribution_json(order),
+            "ticket_pdf_url": url_for("api.print_order_ticket_pdf", order_id=order.id)}
+
+
+def ticket_json(order: PrintOrder) -> dict:
+    """The job ticket: product, finished size, quantity, paper, colours, sides, finishing, delivery, contact."""
+    from planner.print_ticket import COLOURS, PAPERS, sides
+
+    return {"product_label": order.product_label, "finished_size_mm": [order.width_mm, order.height_mm],
+            "quantity": order.quantity, "paper": order.paper, "paper_label": PAPERS.get(order.paper, order.paper),
+            "paper_gsm": order.paper_gsm, "colours": order.colours,
+            "colours_label": COLOURS.get(order.colours, order.colours), "sides": sides(order.colours),
+            "finishing": [c for c in order.finishing.split(",") if c],
+            "delivery_date": order.delivery_date.isoformat() if order.delivery_date else None,
+            "delivery_address": order.delivery_address, "contact": order.contact}
+
+
+def distribution_json(order: PrintOrder) -> dict:
+    """Copies per village (by households, or equal shares when some are unknown) and who has received them."""
+    from planner.operations.print_distribution import is_by_households
+
+    return {"by_households": is_by_households(order), "villages": [
+        {"unit": unit_ref(d.unit), "quantity": d.quantity, "households": d.households,
+         "delivered": d.delivered_at is not None, **stamp("delivered_at", d.delivered_at)}
+        for d in order.distribution]}
 
 
 def proof_json(order: PrintOrder) -> dict:
@@ -78,8 +103,14 @@ def create_print_order():
     """Order prints of an approved leaflet/banner/poster version from a print shop."""
     require("print.order")
     data = json_body({"version_id": int, "product": str, "width_mm": float, "height_mm": float, "quantity": int,
-                      "for_unit_id": int,
+                      "for_unit_id": int, "paper": str, "paper_gsm": int, "colours": str, "delivery_date": str,
+                      "delivery_address": str, "contact": str,
                       "print_shop_id": int, "note": str}, required=("version_id",))
+    finishing = (request.get_json(silent=True) or {}).get("finishing")
+    if finishing is not None:
+        if not isinstance(finishing, list) or not all(isinstance(c, str) for c in finishing):
+            raise invalid({"finishing": "Phải là danh sách mã gia công (chuỗi)."})
+        data["finishing"] = finishing
     session = db_session()
     version = session.get(MessageVersion, int(data["version_id"]))
     if version is None:
@@ -151,3 +182,27 @@ def print_order_proof_page(order_id: int, page: int):
     if response is None:
         raise not_found()
     return response
+
+
+@bp.post("/print-orders/<int:order_id>/villages/<int:unit_id>/delivered")
+def deliver_print_village(order_id: int, unit_id: int):
+    """The print shop handed this village its copies; when every village has them the order is delivered."""
+    from planner.operations.print_distribution import DistributionError, mark_delivered
+
+    require("print.fulfil")
+    order = load_order(order_id)
+    try:
+        mark_delivered(db_session(), order, unit_id, api_user(), now=utcnow())
+    except DistributionError as exc:
+        raise ApiError(409, str(exc), code="not_deliverable") from None
+    commit()
+    return jsonify(order_json(order))
+
+
+@bp.get("/print-orders/<int:order_id>/ticket.pdf")
+def print_order_ticket_pdf(order_id: int):
+    """The job ticket and one delivery note per village, as one PDF."""
+    from planner.views.printing import ticket_pdf_response
+
+    require(*PRINT_ROLES)
+    return ticket_pdf_response(load_order(order_id))

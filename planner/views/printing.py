@@ -11,6 +11,7 @@ from planner.db import utcnow
 from planner.models import MessageVersion, PrintOrder
 from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, ProofStatus
 from planner.operations import print_orders as ops
+from planner.operations import print_distribution as distribution
 from planner.operations import print_proofs
 from planner.operations.concurrency import StaleEdit, expect_version
 from planner.views import once
@@ -53,6 +54,8 @@ def new():
     fitting = {code: PRODUCTS[code] for code in products_for(version.channel)}
     form = dict(request.form) if request.method == "POST" else {
         "product": next(iter(fitting), ""), "quantity": "500"}
+    if request.method == "POST":    # boxes left unticked: the product's usual finishing
+        form["finishing"] = request.form.getlist("finishing") or None
     errors = {}
     if request.method == "POST":
         try:
@@ -72,8 +75,12 @@ def new():
             flash(f"Đã tạo đơn in {order.number}: bản in thử đang được dựng; hãy xem và duyệt để gửi tới "
                   f"{order.print_shop.name}.", "success")
             return redirect(url_for("printing.show", order_id=order.id))
+    from planner import print_ticket
+
     return render_template("pages/printing/new.html", version=version, form=form, errors=errors,
-                           products=fitting, shops=ops.print_shops(session)), (400 if errors else 200)
+                           products=fitting, shops=ops.print_shops(session), ticket=print_ticket,
+                           defaults={code: print_ticket.ticket_defaults(code) for code in fitting}
+                           ), (400 if errors else 200)
 
 
 @bp.get("/print-orders/<int:order_id>")
@@ -81,7 +88,37 @@ def new():
 def show(order_id: int):
     order = load_order(order_id)
     return render_template("pages/printing/show.html", order=order, next_states=[
-        (s.value, PRINT_STATUS_LABELS[s]) for s in PRINT_TRANSITIONS[order.status]])
+        (s.value, PRINT_STATUS_LABELS[s]) for s in PRINT_TRANSITIONS[order.status]],
+        ticket=distribution.ticket_context(db_session(), order))
+
+
+def ticket_pdf_response(order: PrintOrder):
+    """The job ticket with its delivery notes as a PDF download (one small A4 document)."""
+    from planner.printing import PrintError, render_job_ticket
+
+    try:
+        rendered = render_job_ticket(distribution.ticket_context(db_session(), order))
+    except PrintError as exc:
+        abort(422, str(exc))
+    response = current_app.response_class(rendered.data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response
+
+
+@bp.get("/print-orders/<int:order_id>/ticket.pdf")
+@login_required
+def ticket_pdf(order_id: int):
+    return ticket_pdf_response(load_order(order_id))
+
+
+@bp.post("/print-orders/<int:order_id>/villages/<int:unit_id>/delivered")
+@login_required
+def deliver_village(order_id: int, unit_id: int):
+    require_permission("print.fulfil")
+    order = load_order(order_id)
+    run_action(lambda s: distribution.mark_delivered(s, order, unit_id, current_user, now=utcnow()),
+               (distribution.DistributionError,), lambda: f"Đơn in: {order.status_label}.")
+    return redirect(url_for("printing.show", order_id=order.id) + "#distribution")
 
 
 def proof_directory() -> Path:

@@ -44,9 +44,15 @@ def test_print_shop_receives_order_downloads_pdf_and_reports_progress(app, login
     trim = reader.pages[0].trimbox
     assert abs(float(trim.width) - 148 / 25.4 * 72) < 1 and abs(float(trim.height) - 210 / 25.4 * 72) < 1
     assert "Tài khoản hưởng an sinh xã hội" in "".join(p.extract_text() for p in reader.pages)
-    for status in ("accepted", "printed", "delivered"):
+    for status in ("accepted", "printed"):
         csrf = csrf_from(shop.get(f"/print-orders/{order.id}").get_data(as_text=True))
         shop.post(f"/print-orders/{order.id}/status", data={"csrf_token": csrf, "status": status})
+    db.expire_all()
+    villages = [d.unit_id for d in db.get(PrintOrder, order.id).distribution]
+    assert villages, "the commune's order is split over its villages"
+    for unit_id in villages:    # delivered village by village; the order follows the last one
+        csrf = csrf_from(shop.get(f"/print-orders/{order.id}").get_data(as_text=True))
+        shop.post(f"/print-orders/{order.id}/villages/{unit_id}/delivered", data={"csrf_token": csrf})
     db.expire_all()
     assert db.get(PrintOrder, order.id).status is PrintStatus.DELIVERED
 

@@ -77,8 +77,8 @@ def test_print_orders_count_as_delivered_in_the_period_they_were_delivered(demo,
     _deliver(db, order, localtime.local_datetime(dt.date(2026, 4, 3), dt.time(9)))
     march = print_summary(db, plan, commune, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     april = print_summary(db, plan, commune, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
-    assert march == [["leaflet_a5", "1", "100", "0"]]
-    assert april == [["leaflet_a5", "0", "0", "100"]]
+    assert march == [["Tờ rơi A5", "1", "100", "0"]]
+    assert april == [["Tờ rơi A5", "0", "0", "100"]]
 
 
 def test_an_order_placed_by_the_province_for_a_commune_counts_for_that_commune(demo, db):
@@ -88,7 +88,7 @@ def test_an_order_placed_by_the_province_for_a_commune_counts_for_that_commune(d
            quantity=500)
     _order(db, placed=localtime.local_datetime(dt.date(2026, 4, 2), dt.time(9)), unit=province, quantity=7)
     rows = print_summary(db, plan, commune, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
-    assert rows == [["leaflet_a5", "1", "500", "0"]]
+    assert rows == [["Tờ rơi A5", "1", "500", "0"]]  # the human name, not the code
 
 
 def test_vietnamese_order_puts_d_bar_after_d_and_thon_2_before_thon_10():

@@ -73,6 +73,7 @@ def test_order_proof_approval_download_and_delivery_in_the_browser(app, contexts
     products.select_option("banner_09x6")
     officer.get_by_label("Số lượng").fill("42")
     officer.get_by_label("Cơ sở in", exact=True).select_option(label="Cơ sở in Ngọc Lặc")
+    officer.get_by_label("Người liên hệ, điện thoại").fill("Chị Lan, 0912 345 678")
     officer.get_by_role("button", name="Gửi đơn in").click()
     expect(officer.get_by_role("status")).to_contain_text("bản in thử đang được dựng")
     expect(officer.locator("#proof")).to_contain_text("Đang dựng bản in thử")
@@ -118,8 +119,20 @@ def test_order_proof_approval_download_and_delivery_in_the_browser(app, contexts
     page.get_by_role("button", name="Nhận đơn").click()
     expect(page.get_by_role("status")).to_contain_text(re.compile(r"đơn in", re.IGNORECASE))  # the wording changes
     page.get_by_role("button", name="Đã in xong").click()
-    expect(page.get_by_role("button", name="Đã giao hàng")).to_be_visible()
-    page.get_by_role("button", name="Đã giao hàng").click()
+    expect(page.locator("#job-ticket")).to_contain_text("Bạt hiflex, 440 g/m²")
+    expect(page.locator("#job-ticket")).to_contain_text("Chị Lan, 0912 345 678")
+    ticket = page.request.get(page.get_by_role("link", name="Tải phiếu in và phiếu giao nhận (PDF)").get_attribute("href"))
+    assert ticket.status == 200 and ticket.body().startswith(b"%PDF")
+    expect(page.get_by_role("button", name="Đã giao hàng")).to_have_count(0)  # village by village instead
+    buttons = page.locator("#distribution").get_by_role("button", name="Đã giao thôn này")
+    villages = buttons.count()
+    assert villages > 1
+    for left in range(villages, 0, -1):     # each village head signs; the order follows the last one
+        expect(buttons).to_have_count(left)
+        expect(page.locator(".title-row .badge")).to_have_text("Đã in")
+        buttons.first.click()
     expect(page.locator(".title-row .badge")).to_have_text("Đã giao")
+    expect(page.locator("#distribution")).not_to_contain_text("Chưa giao")
+    shot(page, "53-print-delivered-per-village")
     assert page.goto(f"/print-orders/{theirs}").status == 404
     assert page.goto(f"/plans/{f.plan(demo, 'ngoc-lac-asxh-2026').id}").status in (403, 404)

@@ -191,10 +191,14 @@ def test_slogan_keeps_its_approved_case_on_at_most_two_lines_that_fit_the_banner
 
 
 def test_report_context_closes_the_body_and_formats_recipients():
-    ctx = docs.report_context(report_doc())
-    assert ctx["sections"][-1]["paragraphs"][-1].endswith("tài khoản./.")
+    doc = report_doc()
+    before = list(doc["sections"][-1]["paragraphs"])
+    ctx = docs.report_context(doc)
+    # the last paragraph moves into the block with "Nơi nhận" and the signature, closed with "./."
+    assert ctx["ending"].endswith("tài khoản./.") and ctx["sections"][-1]["paragraphs"] == before[:-1]
     assert ctx["recipients"] == ["- UBND huyện Ngọc Lặc (b/c);", "- Công an huyện;", "- Lưu: VT, VHXH."]
     assert ctx["agency"] == "UBND XÃ NGỌC LẶC" and ctx["signer_title"] == "CHỦ TỊCH"
+    assert "THỦ TRƯỞNG" not in str(docs.report_context({**report_doc(), "signer_title": ""}))
     with pytest.raises(PrintError, match="thiếu thông tin bắt buộc: number"):
         docs.report_context({**report_doc(), "number": ""})
 

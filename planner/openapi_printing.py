@@ -1,0 +1,40 @@
+"""OpenAPI of the print order's job ticket, its distribution over villages and the per-village delivery."""
+from __future__ import annotations
+
+from planner.print_ticket import COLOURS, FINISHING, PAPERS
+
+
+def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> None:
+    """Add the ticket fields to PrintOrder/PrintOrderInput and the ticket PDF and delivery paths."""
+    str_, int_ = {"type": "string"}, {"type": "integer"}
+    ticket_input = {
+        "paper": {"enum": list(PAPERS), "description": "Mặc định theo ấn phẩm (băng rôn: hiflex; tờ rơi: couche)"},
+        "paper_gsm": {**int_, "minimum": 40, "maximum": 1000, "description": "Định lượng g/m²"},
+        "colours": {"enum": list(COLOURS), "description": "4/0 một mặt màu, 4/4 hai mặt màu"},
+        "finishing": {"type": "array", "items": {"enum": list(FINISHING)},
+                      "description": "Gia công; bỏ trống: theo mặc định của ấn phẩm"},
+        "delivery_date": {**str_, "description": "dd/mm/yyyy hoặc yyyy-mm-dd, không ở trong quá khứ"},
+        "delivery_address": {**str_, "maxLength": 300}, "contact": {**str_, "maxLength": 300}}
+    schemas["PrintOrderInput"]["properties"].update(ticket_input)
+    schemas["PrintTicket"] = obj({
+        "product_label": str_, "finished_size_mm": {"type": "array", "items": int_}, "quantity": int_,
+        "paper": str_, "paper_label": str_, "paper_gsm": int_, "colours": str_, "colours_label": str_,
+        "sides": int_, "finishing": {"type": "array", "items": str_},
+        "delivery_date": {"type": ["string", "null"], "format": "date"}, "delivery_address": str_, "contact": str_})
+    schemas["PrintDistribution"] = obj({
+        "by_households": {"type": "boolean", "description": "false: chia đều vì thiếu số hộ của một số thôn"},
+        "villages": {"type": "array", "items": obj({
+            "unit": ref("UnitRef"), "quantity": int_, "households": {"type": ["integer", "null"]},
+            "delivered": {"type": "boolean"}, **stamp("delivered_at")})}})
+    schemas["PrintOrder"]["properties"].update({"ticket": ref("PrintTicket"),
+                                                "distribution": ref("PrintDistribution"), "ticket_pdf_url": str_})
+    order = path_param("order_id")
+    paths["/print-orders/{order_id}/ticket.pdf"] = {
+        "parameters": [order],
+        "get": op("printing", "Phiếu yêu cầu in (trang đầu) và phiếu giao nhận cho từng thôn (trưởng thôn ký)",
+                  ok=(200, None), pdf=True, errors=(401, 403, 404))}
+    deliver = op("printing", "Cơ sở in ghi nhận đã giao cho một thôn; giao đủ mọi thôn thì đơn thành 'đã giao'",
+                 ok=(200, "PrintOrder"), body="EmptyInput", errors=(401, 403, 404, 409))
+    deliver["requestBody"]["required"] = False
+    paths["/print-orders/{order_id}/villages/{unit_id}/delivered"] = {
+        "parameters": [order, path_param("unit_id")], "post": deliver}
