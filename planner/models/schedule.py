@@ -72,7 +72,9 @@ class Occurrence(Base):
     """A message version placed in a session at a target; pinned ones survive regeneration."""
 
     __tablename__ = "occurrences"
-    __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),)
+    # (plan_id, starts_at, id): the API list's filter and key order, so a page is an index range scan.
+    __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),
+                      Index("ix_occurrences_plan_starts", "plan_id", "starts_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
