@@ -95,7 +95,7 @@ def fetch_page(session, stmt, columns: list, page: PageRequest, *, descending: b
     total = None
     if page.count:
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    ordered = stmt.order_by(*[c.desc() if descending else c for c in columns])
+    ordered = stmt.order_by(None).order_by(*[c.desc() if descending else c for c in columns])
     if page.after is not None:
         ordered = ordered.where(after_key(columns, page.after, descending=descending))
     elif page.offset:

@@ -18,6 +18,7 @@ from planner.operations.schedule import ScheduleBusy, ScheduleError, hold_genera
 from planner.views import once
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
+from planner.views.pager import page_of
 from planner.views.plans import load_plan
 
 bp = Blueprint("schedule", __name__)
@@ -177,11 +178,11 @@ def place(message_id: int):
 def runs(plan_id: int):
     plan = load_plan(plan_id)
     session = db_session()
-    rows = session.scalars(select(ScheduleRun).join(Unit, Unit.id == ScheduleRun.unit_id)
-                           .where(ScheduleRun.plan_id == plan.id,
-                                  Unit.path.startswith(current_user.unit.path, autoescape=True))
-                           .order_by(ScheduleRun.id.desc()).limit(100)).all()
-    return render_template("pages/schedule/runs.html", plan=plan, runs=rows)
+    rows, pager = page_of(session, select(ScheduleRun).join(Unit, Unit.id == ScheduleRun.unit_id)
+                          .where(ScheduleRun.plan_id == plan.id,
+                                 Unit.path.startswith(current_user.unit.path, autoescape=True)),
+                          ScheduleRun.id.desc())
+    return render_template("pages/schedule/runs.html", plan=plan, runs=rows, pager=pager)
 
 
 @bp.get("/plans/<int:plan_id>/schedule/runs/<int:run_id>")

@@ -97,3 +97,32 @@ def test_messages_page_by_cursor(api, demo):
     assert everything["next_cursor"] is None and everything["total"] == len(everything["items"]) > 2
     walked = _walk(client, f"/plans/{plan}/messages?limit=2")
     assert [m["id"] for m in walked] == [m["id"] for m in everything["items"]]
+
+
+def _orders(db, count: int) -> list[int]:
+    from sqlalchemy import select
+
+    from planner.models import MessageVersion, PrintOrder, Unit, UnitKind, VersionStatus
+
+    version = db.scalars(select(MessageVersion).where(MessageVersion.status == VersionStatus.APPROVED)).first()
+    shop = db.scalar(select(Unit).where(Unit.kind == UnitKind.PRINT_SHOP))
+    vanhoa = f.user(db, "vanhoa")
+    rows = [PrintOrder(message_version_id=version.id, product="leaflet_a5", width_mm=148, height_mm=210,
+                       quantity=10 + i, print_shop_id=shop.id, unit_id=vanhoa.unit_id, created_by_id=vanhoa.id)
+            for i in range(count)]
+    db.add_all(rows)
+    db.commit()
+    return [r.id for r in rows]
+
+
+def test_the_print_order_page_shows_fifty_a_page_newest_first(login, demo):
+    ids = _orders(demo, 55)
+    client = login("vanhoa")
+    first = client.get("/print-orders").get_data(as_text=True)
+    assert first.count('href="/print-orders/') - first.count('href="/print-orders/new') == 50
+    assert f"DI-{max(ids):05d}" in first and f"DI-{min(ids):05d}" not in first and "Trang 1/2" in first
+    second = client.get("/print-orders?page=2").get_data(as_text=True)
+    assert f"DI-{min(ids):05d}" in second and f"DI-{max(ids):05d}" not in second and "Trang 2/2" in second
+    assert "Trang 2/2" in client.get("/print-orders?page=99").get_data(as_text=True)  # clamped to the last page
+    body = client.get("/print-orders?page=abc")
+    assert body.status_code == 200 and "Trang 1/2" in body.get_data(as_text=True)
