@@ -29,6 +29,11 @@ DEFAULTS: dict[str, object] = {
     "API_TOKEN_HOURS": 24,
     # Days an iCal link stays valid; the calendar page always shows a fresh one, "Đổi liên kết" voids old ones.
     "ICAL_LINK_DAYS": 365,
+    # The window an iCal feed covers (days back and ahead of today) and the most targets one feed may cover
+    # (a village or a commune; a district's or province's feed would be thousands of events).
+    "ICAL_PAST_DAYS": 56,
+    "ICAL_FUTURE_DAYS": 182,
+    "ICAL_MAX_TARGETS": 200,
     # Seconds a web request waits for a database lock (SQLite busy timeout, PostgreSQL lock_timeout)
     # before it answers 503; reads are retried. The worker waits longer (30 s).
     "DATABASE_BUSY_TIMEOUT_SECONDS": 5.0,
