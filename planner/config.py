@@ -51,6 +51,11 @@ DEFAULTS: dict[str, object] = {
     "DISPATCH_LATENESS_SECONDS": 3600,
     # Units with more targets than this are scheduled by the worker (with a progress page), not in the request.
     "SCHEDULE_INLINE_MAX_TARGETS": 300,
+    # A calendar of a unit with more targets than this shows one row per child unit with counts per day
+    # (drill down to the villages) instead of every target's sessions; its unit picker lists villages only
+    # up to CALENDAR_PICKER_MAX_UNITS units.
+    "CALENDAR_MAX_TARGETS": 60,
+    "CALENDAR_PICKER_MAX_UNITS": 300,
     # How long a generation waits for another one of the same plan and channel before saying it is busy, seconds.
     "SCHEDULE_LOCK_WAIT_SECONDS": 5,
     # One-time keys of create requests (forms, Idempotency-Key header) are remembered this many hours.
