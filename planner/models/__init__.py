@@ -10,13 +10,13 @@ from planner.models.plans import AudienceGroup, PeriodRule, Plan, Window, Window
 from planner.models.printing import PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.security import FeedKey, LoginThrottle, UserSession
-from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
-                                     WorkerHeartbeat)
+from planner.models.schedule import (Occurrence, OccurrenceSource, PlacementReason, RunStatus, ScheduleRun,
+                                     SlotGrid, Target, WorkerHeartbeat)
 
 __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
-    "ResultSource", "UserSession",
+    "ResultSource", "UserSession", "PlacementReason",
     "LoginAttempt", "Message", "MessageVersion", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
