@@ -71,3 +71,16 @@ def test_a_unit_with_more_targets_than_allowed_gets_no_feed_but_a_reason(app, de
     app.config["ICAL_MAX_TARGETS"] = 10
     refused = app.test_client().get(url)
     assert refused.status_code == 422 and "xã hoặc một thôn" in refused.get_data(as_text=True)
+
+
+def test_long_vietnamese_titles_with_commas_survive_folding_and_escaping():
+    from planner.operations.feeds import _line
+
+    text = ("[Tin khẩn] Đề án 06, tích hợp; tài khoản \\ ASXH\nTrên VNeID – đăng ký sớm ở Thôn Đồng Tâm, "
+            "xã Ngọc Lặc (loa)")
+    line = _line("SUMMARY", text)
+    assert all(len(part.encode()) <= 75 for part in line.split("\r\n"))
+    doc = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:x", "BEGIN:VEVENT", "UID:1",
+                        "DTSTAMP:20260101T000000Z", "DTSTART:20260101T000000Z", line, "END:VEVENT",
+                        "END:VCALENDAR"]) + "\r\n"
+    assert str(Calendar.from_ical(doc.encode()).walk("VEVENT")[0]["summary"]) == text
