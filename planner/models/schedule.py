@@ -84,17 +84,18 @@ class Occurrence(Base):
     """A message version placed in a session at a target; pinned ones survive regeneration."""
 
     __tablename__ = "occurrences"
-    # (plan_id, starts_at, id): the API list's filter and key order, so a page is an index range scan.
+    # (plan_id, starts_at) serves the API list's filter and key order (a page is an index range scan) and every
+    # plan-and-period query; it replaces the single plan_id and starts_at indexes (≈45 B less per placement).
     __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),
-                      Index("ix_occurrences_plan_starts", "plan_id", "starts_at", "id"))
+                      Index("ix_occurrences_plan_starts", "plan_id", "starts_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     message_version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
     # Start of the session (slot) it is placed in, and its position-derived start inside it.
     session_starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     duration_seconds: Mapped[int] = mapped_column()
     is_pinned: Mapped[bool] = mapped_column(default=False)
     # An extra session outside the slot grid ("phiên đột xuất"), chosen explicitly; labelled wherever shown.
