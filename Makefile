@@ -42,6 +42,7 @@ bench: install
 	$(PY) bench/schedule.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/calendar_page.py
+	$(PY) bench/pages.py --small
 	$(PY) bench/print.py
 
 clean:

@@ -44,11 +44,30 @@ def _figures(persist_s: float, raw_s: float) -> dict:
 def _sqlite(columns, reasons, target_ids, versions, now) -> dict:
     with storage.sqlite_engine(name="placements.db") as engine:
         storage.seed(engine, target_ids=target_ids, versions=versions)
+        before = _sqlite_bytes(engine)
         persist_s = _time_insert_placements(engine, columns, reasons, now)
+        stored = _sqlite_bytes(engine) - before
     with storage.sqlite_engine(name="raw.db") as engine:
         storage.seed(engine, target_ids=target_ids, versions=versions)
-        raw_s = _raw_sqlite(engine, columns, reasons, now)
-    return _figures(persist_s, raw_s)
+        raw_s = _raw_sqlite(engine, columns, _interned(engine, reasons), now)
+    return _figures(persist_s, raw_s) | {"bytes_per_placement": round(stored / len(reasons)),
+                                         "distinct_explanations": len(set(reasons))}
+
+
+def _sqlite_bytes(engine) -> int:
+    """The database file's size (occurrences, deliveries, their indexes and the shared texts)."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("PRAGMA page_count").scalar() * conn.exec_driver_sql("PRAGMA page_size").scalar()
+
+
+def _interned(engine, reasons) -> list[int]:
+    """The raw baseline writes the same reason ids (texts interned before its clock starts)."""
+    from planner.operations.bulk import intern_reasons
+
+    with Session(engine) as session:
+        ids = intern_reasons(session, reasons)
+        session.commit()
+    return ids
 
 
 def _postgresql(url, columns, reasons, target_ids, versions, now) -> dict:
@@ -59,7 +78,7 @@ def _postgresql(url, columns, reasons, target_ids, versions, now) -> dict:
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE deliveries, occurrences RESTART IDENTITY"))
         _checkpoint(engine)
-        raw_s = _raw_postgresql(engine, columns, reasons, now)
+        raw_s = _raw_postgresql(engine, columns, _interned(engine, reasons), now)
     return _figures(persist_s, raw_s)
 
 
@@ -90,7 +109,7 @@ def _raw_rows(columns, reasons, part, fmt, now_s, first_id):
     ss, off = columns["session_start"], columns["offset_s"]
     ids = range(first_id, first_id + len(part))
     occurrences = [(oid, storage.PLAN_ID, columns["message_id"][i], columns["target_id"][i], fmt(ss[i]),
-                    fmt(ss[i] + off[i]), columns["duration_s"][i], False, "auto", reasons[i], now_s)
+                    fmt(ss[i] + off[i]), columns["duration_s"][i], False, "auto", "", reasons[i], now_s)
                    for oid, i in zip(ids, part)]
     deliveries = [(row[0], CHANNEL, row[5], "planned", "", "", "", "", "", now_s) for row in occurrences]
     return occurrences, deliveries
@@ -112,8 +131,8 @@ def _raw_sqlite(engine, columns, reasons, now) -> float:
     """sqlite3 executemany of prebuilt tuples, one transaction, on the engine's own (pragma'd) connection."""
     fmt = _cached(lambda e: dt.datetime.fromtimestamp(e, UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
     now_s = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    occ_sql = f"INSERT INTO occurrences ({', '.join(OCCURRENCE_COLUMNS)}) VALUES ({', '.join('?' * 11)})"
-    del_sql = f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) VALUES ({', '.join('?' * 10)})"
+    occ_sql = f"INSERT INTO occurrences ({', '.join(OCCURRENCE_COLUMNS)}) VALUES ({', '.join('?' * len(OCCURRENCE_COLUMNS))})"
+    del_sql = f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})"
     proxy = engine.raw_connection()
     conn, elapsed = proxy.driver_connection, 0.0
     try:

@@ -29,6 +29,11 @@ DEFAULTS: dict[str, object] = {
     "API_TOKEN_HOURS": 24,
     # Days an iCal link stays valid; the calendar page always shows a fresh one, "Đổi liên kết" voids old ones.
     "ICAL_LINK_DAYS": 365,
+    # The window an iCal feed covers (days back and ahead of today) and the most targets one feed may cover
+    # (a village or a commune; a district's or province's feed would be thousands of events).
+    "ICAL_PAST_DAYS": 56,
+    "ICAL_FUTURE_DAYS": 182,
+    "ICAL_MAX_TARGETS": 200,
     # Seconds a web request waits for a database lock (SQLite busy timeout, PostgreSQL lock_timeout)
     # before it answers 503; reads are retried. The worker waits longer (30 s).
     "DATABASE_BUSY_TIMEOUT_SECONDS": 5.0,
@@ -46,6 +51,11 @@ DEFAULTS: dict[str, object] = {
     "DISPATCH_LATENESS_SECONDS": 3600,
     # Units with more targets than this are scheduled by the worker (with a progress page), not in the request.
     "SCHEDULE_INLINE_MAX_TARGETS": 300,
+    # A calendar of a unit with more targets than this shows one row per child unit with counts per day
+    # (drill down to the villages) instead of every target's sessions; its unit picker lists villages only
+    # up to CALENDAR_PICKER_MAX_UNITS units.
+    "CALENDAR_MAX_TARGETS": 60,
+    "CALENDAR_PICKER_MAX_UNITS": 300,
     # How long a generation waits for another one of the same plan and channel before saying it is busy, seconds.
     "SCHEDULE_LOCK_WAIT_SECONDS": 5,
     # One-time keys of create requests (forms, Idempotency-Key header) are remembered this many hours.

@@ -47,6 +47,15 @@ def page(item: str) -> dict:
                ["items", "total", "limit", "offset"])
 
 
+def cursor_page(item: str) -> dict:
+    """A list paged by key: follow `next_cursor` (null on the last page); `total` only with count=true."""
+    return obj({"items": {"type": "array", "items": ref(item)}, "limit": INT, "offset": INT,
+                "next_cursor": {"type": ["string", "null"],
+                                "description": "Giá trị cho tham số cursor để lấy trang sau; null ở trang cuối"},
+                "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
+               ["items", "limit", "offset", "next_cursor"])
+
+
 def listing(item: str) -> dict:
     return obj({"items": {"type": "array", "items": ref(item)}, "total": INT}, ["items", "total"])
 
@@ -190,8 +199,8 @@ SCHEMAS: dict[str, dict] = {
                         "month": {**INT, "minimum": 1, "maximum": 12, "description": "Bắt buộc khi kind = monthly"},
                         "unit_id": {**INT, "description": "Mặc định: đơn vị của người dùng"}, "number": STR,
                         "signer_name": STR, "signer_title": STR}, ["kind", "year", "signer_name"]),
-    "PlanPage": page("Plan"), "OccurrencePage": page("Occurrence"), "PrintOrderPage": page("PrintOrder"),
-    "MessageList": listing("Message"), "ReportList": listing("Report"),
+    "PlanPage": page("Plan"), "OccurrencePage": cursor_page("Occurrence"),
+    "PrintOrderPage": cursor_page("PrintOrder"), "MessageList": cursor_page("Message"), "ReportList": listing("Report"),
 }
 SCHEMAS.update(calendar_schemas(obj, ref, STR, INT, BOOL))
 
@@ -209,7 +218,13 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
 
 PARAMS = {
     "limit": {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": 1000, "default": 100}},
-    "offset": {"name": "offset", "in": "query", "schema": {**INT, "minimum": 0, "default": 0}},
+    "offset": {"name": "offset", "in": "query", "schema": {**INT, "minimum": 0, "default": 0},
+               "description": "Phân trang kiểu cũ (chậm với danh sách lớn); dùng cursor thay thế"},
+    "cursor": {"name": "cursor", "in": "query", "schema": STR,
+               "description": "next_cursor của trang trước: trang sau theo khoá sắp xếp (không dùng cùng offset); "
+                              "cursor hỏng → 400 invalid_cursor"},
+    "count": {"name": "count", "in": "query", "schema": {"type": "boolean", "default": False},
+              "description": "true: trả thêm total (đếm toàn bộ, tốn thời gian với danh sách lớn)"},
 }
 
 
@@ -255,11 +270,12 @@ def _png(operation: dict) -> dict:
 
 def _paths() -> dict:
     paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
+    keyed = [*paging, {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}]
     dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
     occurrence_filters = [
         _query("plan", INT, "Mã kế hoạch"), _query("unit", INT, "Đơn vị (gồm các đơn vị cấp dưới)"),
         _query("target", INT, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
-        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"), *paging]
+        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"), *keyed]
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {
@@ -284,7 +300,7 @@ def _paths() -> dict:
         "/plans/{plan_id}/messages": {
             "parameters": [plan],
             "get": op("messages", "Tin bài của kế hoạch", ok=(200, "MessageList"),
-                      params=[_query("channel", {"enum": CHANNELS}, "Kênh")], errors=(400, 401, 403, 404)),
+                      params=[_query("channel", {"enum": CHANNELS}, "Kênh"), *keyed], errors=(400, 401, 403, 404)),
             "post": op("messages", "Viết tin bài (phiên bản nháp 1)", ok=(201, "MessageDetail"), body="MessageInput")},
         "/messages/{message_id}": {
             "parameters": [message],
@@ -314,7 +330,7 @@ def _paths() -> dict:
                        ok=(200, "Delivery"), body="ReconcileInput", errors=(400, 401, 403, 404, 409))},
         "/print-orders": {
             "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),
-                      params=[_query("status", STR, "Trạng thái"), *paging], errors=(400, 401, 403)),
+                      params=[_query("status", STR, "Trạng thái"), *keyed], errors=(400, 401, 403)),
             "post": op("printing", "Đặt in nội dung đã duyệt", ok=(201, "PrintOrder"), body="PrintOrderInput",
                        errors=(401, 403, 404))},
         "/print-orders/{order_id}": {"parameters": [order],

@@ -16,8 +16,10 @@ def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
         "HandledInput": obj({"reason": {**STR, "description": "Vì sao lượt này không còn cần xử lý"}}, ["reason"]),
         "UndoResult": {"allOf": [ref("Occurrence"), obj({"undone": {"enum": ["move", "cancel"]}})]},
         "AttentionItem": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence"), "can_make_up": BOOL})]},
-        "AttentionPage": obj({"items": {"type": "array", "items": ref("AttentionItem")}, "total": INT, "limit": INT,
-                              "offset": INT}, ["items", "total", "limit", "offset"]),
+        "AttentionPage": obj({"items": {"type": "array", "items": ref("AttentionItem")}, "limit": INT, "offset": INT,
+                              "next_cursor": {"type": ["string", "null"]},
+                              "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
+                             ["items", "limit", "offset", "next_cursor"]),
     }
 
 
@@ -53,5 +55,6 @@ def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
                 query("channel", {"enum": CHANNELS}, "Kênh"),
                 query("status", {"enum": ["unknown", "expired", "failed", "missed"]}, "Tình trạng"),
                 query("village", INT, "Thôn (mã đơn vị)"),
-                {"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}])},
+                {"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"},
+                {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}])},
     }

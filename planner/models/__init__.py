@@ -11,13 +11,13 @@ from planner.models.plans import AudienceGroup, PeriodRule, Plan, PlanStatus, Wi
 from planner.models.printing import PrintDistribution, PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
 from planner.models.security import FeedKey, LoginThrottle, UserSession
-from planner.models.schedule import (Occurrence, OccurrenceSource, RunStatus, ScheduleRun, SlotGrid, Target,
-                                     WorkerHeartbeat)
+from planner.models.schedule import (Occurrence, OccurrenceSource, PlacementReason, RunStatus, ScheduleRun,
+                                     SlotGrid, Target, WorkerHeartbeat)
 
 __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
-    "ResultSource", "UserSession",
+    "ResultSource", "UserSession", "PlacementReason",
     "LoginAttempt", "Message", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PlanStatus", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",

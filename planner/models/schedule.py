@@ -62,6 +62,18 @@ class SlotGrid(Base):
     target: Mapped[Target | None] = relationship()
 
 
+class PlacementReason(Base):
+    """One distinct explanation text ("Vì sao tin này ở đây?"), stored once and shared by every generated
+    placement that has it (a province half-year: ~75 k texts for 2.2 M placements)."""
+
+    __tablename__ = "placement_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the text, hex: the unique key new texts are looked up and inserted by.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
 class OccurrenceSource(enum.Enum):
     AUTO = "auto"
     MANUAL = "manual"
@@ -72,22 +84,27 @@ class Occurrence(Base):
     """A message version placed in a session at a target; pinned ones survive regeneration."""
 
     __tablename__ = "occurrences"
-    __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),)
+    # (plan_id, starts_at) serves the API list's filter and key order (a page is an index range scan) and every
+    # plan-and-period query; it replaces the single plan_id and starts_at indexes (≈45 B less per placement).
+    __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),
+                      Index("ix_occurrences_plan_starts", "plan_id", "starts_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     message_version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
     # Start of the session (slot) it is placed in, and its position-derived start inside it.
     session_starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     duration_seconds: Mapped[int] = mapped_column()
     is_pinned: Mapped[bool] = mapped_column(default=False)
     # An extra session outside the slot grid ("phiên đột xuất"), chosen explicitly; labelled wherever shown.
     is_ad_hoc: Mapped[bool] = mapped_column(default=False, server_default=false())
     source: Mapped[OccurrenceSource] = mapped_column(enum_type(OccurrenceSource), default=OccurrenceSource.AUTO)
-    # Why the engine put it here (or who placed it by hand), for "why is this message here?".
+    # Who placed or moved it by hand and why (empty for generated placements, whose explanation is shared
+    # through `reason_id`); `explanation` is what "Vì sao tin này ở đây?" shows.
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_id: Mapped[int | None] = mapped_column(ForeignKey("placement_reasons.id"))
     # The missed delivery this occurrence makes up for (its own confirmation, if late, cancels this one).
     # A plain indexed id, not a foreign key: deliveries already point at occurrences (no FK cycle).
     replaces_delivery_id: Mapped[int | None] = mapped_column(index=True)
@@ -99,7 +116,14 @@ class Occurrence(Base):
     plan: Mapped[Plan] = relationship()
     version: Mapped[MessageVersion] = relationship()
     target: Mapped[Target] = relationship()
+    reason_text: Mapped[PlacementReason | None] = relationship()
     delivery: Mapped["Delivery"] = relationship(back_populates="occurrence", uselist=False)  # noqa: F821
+
+
+    @property
+    def explanation(self) -> str:
+        """Why it is here: a person's move or placement if any, else the engine's shared explanation."""
+        return self.reason or (self.reason_text.text if self.reason_text else "")
 
 
 class RunStatus(enum.Enum):

@@ -48,15 +48,23 @@ def open_items_query(plan: Plan, scope: Unit, flt: AttentionFilter):
     return stmt
 
 
+# Newest first; the key API cursors page by (sorted and limited in SQL, never in Python).
+SORT_KEY = (Delivery.due_at, Delivery.id)
+
+
+def open_items_loading(plan: Plan, scope: Unit, flt: AttentionFilter):
+    """The open items query with what a list row shows loaded alongside."""
+    return open_items_query(plan, scope, flt).options(
+        selectinload(Delivery.occurrence).selectinload(Occurrence.version),
+        selectinload(Delivery.occurrence).selectinload(Occurrence.target))
+
+
 def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, *, limit: int = PAGE_SIZE,
                offset: int = 0) -> tuple[list[Delivery], int]:
     """One page of open items, newest first, and how many there are in all."""
-    stmt = open_items_query(plan, scope, flt)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.options(selectinload(Delivery.occurrence).selectinload(Occurrence.version),
-                                        selectinload(Delivery.occurrence).selectinload(Occurrence.target))
-                           .order_by(Delivery.due_at.desc(), Delivery.id.desc())
-                           .limit(limit).offset(offset)).all()
+    stmt = open_items_loading(plan, scope, flt)
+    total = session.scalar(select(func.count()).select_from(open_items_query(plan, scope, flt).subquery())) or 0
+    rows = session.scalars(stmt.order_by(*[c.desc() for c in SORT_KEY]).limit(limit).offset(offset)).all()
     return list(rows), total
 
 

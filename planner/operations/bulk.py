@@ -8,19 +8,23 @@ Rows read back through the ORM exactly as if the ORM had written them (tests/app
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from itertools import count, repeat
 from operator import add
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from planner.models import Delivery, DeliveryStatus, Occurrence, OccurrenceSource
+from planner.models import Delivery, DeliveryStatus, Occurrence, OccurrenceSource, PlacementReason
 
+# `reason` stays '' for generated rows: their explanation is the shared text behind `reason_id`.
 OCCURRENCE_COLUMNS = ("id", "plan_id", "message_version_id", "target_id", "session_starts_at", "starts_at",
-                      "duration_seconds", "is_pinned", "source", "reason", "created_at")
+                      "duration_seconds", "is_pinned", "source", "reason", "reason_id", "created_at")
 # Columns without a server default are written explicitly ('' for text, NULL stays out).
 DELIVERY_COLUMNS = ("occurrence_id", "channel", "due_at", "status", "claimed_by", "confirmed_by_name", "reason",
                     "external_id", "error", "updated_at")
+UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 PG_BATCH = 100_000
 CORE_BATCH = 5_000
 UTC = dt.timezone.utc
@@ -35,6 +39,7 @@ def insert_placements(session: Session, *, plan_id: int, channel: str, columns: 
     if not total:
         return 0
     session.flush()     # rows the caller added (plan, versions) must exist before the driver writes
+    reasons = intern_reasons(session, reasons)
     connection = session.connection()
     dialect = connection.dialect
     raw = connection.connection.driver_connection
@@ -47,6 +52,33 @@ def insert_placements(session: Session, *, plan_id: int, channel: str, columns: 
     return total
 
 
+def intern_reasons(session: Session, texts: list[str]) -> list[int]:
+    """The placement_reasons id of each text (inserting the texts not stored yet), aligned with `texts`.
+
+    The core shares one string object per distinct explanation, so the mapping hashes each text once.
+    A text another generation inserted meanwhile is simply found (ON CONFLICT DO NOTHING, then read).
+    """
+    digests = {text: hashlib.sha256(text.encode()).hexdigest() for text in set(texts)}
+    by_digest: dict[str, int] = {}
+    wanted = list(digests.values())
+    for i in range(0, len(wanted), 500):
+        by_digest.update(session.execute(select(PlacementReason.digest, PlacementReason.id)
+                                         .where(PlacementReason.digest.in_(wanted[i:i + 500]))).all())
+    missing = [{"digest": d, "text": t} for t, d in digests.items() if d not in by_digest]
+    if missing:
+        upsert = UPSERTS.get(session.get_bind().dialect.name)
+        stmt = (upsert(PlacementReason).on_conflict_do_nothing(index_elements=["digest"]) if upsert
+                else insert(PlacementReason))
+        for i in range(0, len(missing), CORE_BATCH):
+            session.execute(stmt, missing[i:i + CORE_BATCH])
+        for i in range(0, len(missing), 500):
+            chunk = [m["digest"] for m in missing[i:i + 500]]
+            by_digest.update(session.execute(select(PlacementReason.digest, PlacementReason.id)
+                                             .where(PlacementReason.digest.in_(chunk))).all())
+    ids = {text: by_digest[d] for text, d in digests.items()}
+    return list(map(ids.__getitem__, texts))
+
+
 class _Rows:
     """The placements in session-time order, as lazy per-column iterators with times already formatted.
 
@@ -54,7 +86,7 @@ class _Rows:
     time indexes (starts_at, deliveries' status+due_at) local, which halves SQLite's write time.
     """
 
-    def __init__(self, columns: dict, reasons: list[str], fmt):
+    def __init__(self, columns: dict, reasons: list[int], fmt):
         self.columns, self.reasons = columns, reasons
         starts = columns["session_start"]
         self.order = sorted(range(len(reasons)), key=starts.__getitem__)    # stable: target order kept per session
@@ -73,8 +105,8 @@ class _Rows:
         cols, pick = self.columns, self.pick
         return zip(ids, repeat(plan_id), pick(cols["message_id"], part), pick(cols["target_id"], part),
                    map(self.times.__getitem__, pick(cols["session_start"], part)), self.starts_at(part),
-                   pick(cols["duration_s"], part), repeat(pinned), repeat(source), pick(self.reasons, part),
-                   repeat(now_s))
+                   pick(cols["duration_s"], part), repeat(pinned), repeat(source), repeat(""),
+                   pick(self.reasons, part), repeat(now_s))
 
     def deliveries(self, part, ids, channel, now_s, status):
         """Delivery tuples in DELIVERY_COLUMNS order: one planned delivery per occurrence, due at its start."""
@@ -153,7 +185,7 @@ def _insert_core(session: Session, plan_id, channel, columns, reasons, now) -> N
         rows.append({"plan_id": plan_id, "message_version_id": mid, "target_id": tid,
                      "session_starts_at": session_start, "starts_at": session_start + dt.timedelta(seconds=off),
                      "duration_seconds": dur, "is_pinned": False, "source": OccurrenceSource.AUTO,
-                     "reason": why, "created_at": now})
+                     "reason": "", "reason_id": why, "created_at": now})
     for i in range(0, len(rows), CORE_BATCH):
         chunk = rows[i:i + CORE_BATCH]
         ids = session.scalars(insert(Occurrence).returning(Occurrence.id, sort_by_parameter_order=True),

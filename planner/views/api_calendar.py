@@ -12,9 +12,10 @@ from planner.models import Occurrence
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
-from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
+from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found,
                                query_int, require)
 from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
+from planner.views import paging
 from planner.views.common import db_session
 
 
@@ -145,7 +146,9 @@ def list_attention(plan_id: int):
     if fields:
         raise invalid(fields, "Bộ lọc không hợp lệ.")
     flt = attention.AttentionFilter(channel, status, query_int("village", low=1))
-    limit, offset = query_int("limit", default=50, low=1, high=500), query_int("offset", default=0)
-    rows, total = attention.open_items(db_session(), plan, api_user().unit, flt, limit=limit, offset=offset)
-    return paged([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence, with_delivery=False),
-                                      "can_make_up": attention.can_make_up(d)} for d in rows], total, limit, offset)
+    page = paging.page_request((dt.datetime, int), default=attention.PAGE_SIZE, high=500)
+    rows, next_cursor, total = paging.fetch_page(db_session(), attention.open_items_loading(plan, api_user().unit, flt),
+                                                 list(attention.SORT_KEY), page, descending=True)
+    return paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence, with_delivery=False),
+                                                     "can_make_up": attention.can_make_up(d)} for d in rows],
+                                page, next_cursor, total)

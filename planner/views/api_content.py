@@ -15,6 +15,7 @@ from planner.models.content import PRIORITY_LABELS
 from planner.operations import content
 from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
+from planner.views import paging
 from planner.views.common import db_session
 
 MESSAGE_FIELDS = {"title": str, "body_md": str, "headline": str, "link": str, "audience_id": int, "channel": str,
@@ -153,10 +154,11 @@ def list_messages(plan_id: int):
         if channel not in CHANNEL_LABELS:
             raise invalid({"channel": "Kênh không hợp lệ."})
         stmt = stmt.where(Message.channel == channel)
-    messages = db_session().scalars(stmt.options(selectinload(Message.versions).selectinload(MessageVersion.audiences),
-                                                 selectinload(Message.audience))
-                                    .order_by(Message.channel, Message.id)).all()
-    return jsonify(items=[message_json(m) for m in messages], total=len(messages))
+    stmt = stmt.options(selectinload(Message.versions).selectinload(MessageVersion.audiences),
+                        selectinload(Message.audience))
+    page = paging.page_request((str, int))
+    messages, next_cursor, total = paging.fetch_page(db_session(), stmt, [Message.channel, Message.id], page)
+    return paging.page_response([message_json(m) for m in messages], page, next_cursor, total)
 
 
 @bp.post("/plans/<int:plan_id>/messages")

@@ -11,7 +11,7 @@ from planner.operations import print_orders as ops
 from planner.operations import print_proofs
 from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
-from planner.views import once
+from planner.views import once, paging
 from planner.views.common import db_session
 from planner.views.printing import stored_proof
 
@@ -91,11 +91,9 @@ def list_print_orders():
         if status not in {s.value for s in PrintStatus}:
             raise invalid({"status": "Trạng thái không hợp lệ."})
         stmt = stmt.where(PrintOrder.status == PrintStatus(status))
-    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
-    session = db_session()
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    orders = session.scalars(stmt.order_by(PrintOrder.id.desc()).limit(limit).offset(offset)).all()
-    return paged([order_json(o) for o in orders], total, limit, offset)
+    page = paging.page_request((int,))
+    orders, next_cursor, total = paging.fetch_page(db_session(), stmt, [PrintOrder.id], page, descending=True)
+    return paging.page_response([order_json(o) for o in orders], page, next_cursor, total)
 
 
 @bp.post("/print-orders")

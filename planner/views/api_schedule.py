@@ -16,7 +16,7 @@ from planner.models import ConfirmedVia, Delivery, Occurrence, Plan, RunStatus, 
 from planner.operations import delivery as ops
 from planner.operations import placement
 from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
-from planner.views import once
+from planner.views import once, paging
 from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
                                query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
@@ -69,7 +69,9 @@ def _in_scope(session, model, object_id: int, unit_of):
 
 @bp.get("/occurrences")
 def list_occurrences():
-    """Occurrences of visible plans at targets within the user's units; filters plan, unit, target, dates, channel."""
+    """Occurrences of visible plans at targets within the user's units; filters plan, unit, target, dates, channel.
+
+    Ordered by start time; `cursor` (from `next_cursor`) pages by key, `count=true` adds the total."""
     require("plan.view")
     session, user = db_session(), api_user()
     fields: dict[str, str] = {}
@@ -80,7 +82,7 @@ def list_occurrences():
     if channel and channel not in CHANNEL_LABELS:
         fields["channel"] = "Kênh không hợp lệ."
     ids = {name: query_int(name, low=1) for name in ("plan", "unit", "target")}
-    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    page = paging.page_request((dt.datetime, int))
     if fields:
         raise invalid(fields, "Bộ lọc không hợp lệ.")
     plan_ids = visible_plans(user).with_only_columns(Plan.id).order_by(None)
@@ -99,11 +101,10 @@ def list_occurrences():
         stmt = stmt.where(Occurrence.starts_at >= localtime.local_day_bounds(first)[0])
     if last:
         stmt = stmt.where(Occurrence.starts_at < localtime.local_day_bounds(last)[1])
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.options(selectinload(Occurrence.version), selectinload(Occurrence.delivery),
-                                        selectinload(Occurrence.target).selectinload(Target.unit))
-                           .order_by(Occurrence.starts_at, Occurrence.id).limit(limit).offset(offset)).all()
-    return paged([occurrence_json(o) for o in rows], total, limit, offset)
+    stmt = stmt.options(selectinload(Occurrence.version), selectinload(Occurrence.delivery),
+                        selectinload(Occurrence.target).selectinload(Target.unit))
+    rows, next_cursor, total = paging.fetch_page(session, stmt, [Occurrence.starts_at, Occurrence.id], page)
+    return paging.page_response([occurrence_json(o) for o in rows], page, next_cursor, total)
 
 
 def load_delivery(delivery_id: int) -> Delivery:

@@ -3,6 +3,7 @@ POST /plans/<id>/ical/rotate: void the unit's old links."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from werkzeug.http import http_date
 from flask_login import current_user, login_required
 
 from planner.access import sees_unit
@@ -22,9 +23,30 @@ def ical(token: str):
         title, target_ids = feeds.feed_targets(session, kind, object_id)
     except feeds.FeedError:
         abort(404)
-    body = feeds.build_ical(session, title, target_ids, now=utcnow(), host=request.host.split(":")[0])
-    return current_app.response_class(body, mimetype="text/calendar", headers={
-        "Content-Disposition": 'inline; filename="lich-truyen-thong.ics"', "Cache-Control": "private, max-age=300"})
+    if len(target_ids) > cfg["ICAL_MAX_TARGETS"]:
+        return current_app.response_class(
+            f"Lịch iCal chỉ dành cho một xã hoặc một thôn ({len(target_ids)} điểm phát là quá nhiều; "
+            f"tối đa {cfg['ICAL_MAX_TARGETS']}). Hãy chọn đơn vị nhỏ hơn trên trang lịch.\n",
+            status=422, mimetype="text/plain")
+    now = utcnow()
+    window = feeds.feed_window(session, target_ids, now=now, past_days=cfg["ICAL_PAST_DAYS"],
+                               future_days=cfg["ICAL_FUTURE_DAYS"])
+    headers = {"ETag": window.etag, "Last-Modified": http_date(window.last_modified),
+               "Cache-Control": "private, max-age=300",
+               "Content-Disposition": 'inline; filename="lich-truyen-thong.ics"'}
+    if _not_modified(window):
+        return current_app.response_class(status=304, headers=headers)
+    body = feeds.build_ical(session, title, target_ids, now=now, lo=window.lo, hi=window.hi,
+                            host=request.host.split(":")[0])
+    return current_app.response_class(body, mimetype="text/calendar", headers=headers)
+
+
+def _not_modified(window: feeds.FeedWindow) -> bool:
+    """If-None-Match decides when sent (RFC 9110); else If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(window.etag.removeprefix("W/").strip('"'))
+    since = request.if_modified_since
+    return since is not None and window.last_modified <= since
 
 
 @bp.post("/plans/<int:plan_id>/ical/rotate")

@@ -16,6 +16,7 @@ from planner.operations import print_proofs
 from planner.operations.concurrency import StaleEdit, expect_version
 from planner.views import once
 from planner.views.common import db_session, require_permission, run_action, small_int
+from planner.views.pager import page_of
 from planner.views.plans import load_plan
 
 bp = Blueprint("printing", __name__)
@@ -36,8 +37,8 @@ def load_order(order_id: int) -> PrintOrder:
 def index():
     if not (can(current_user, "print.order") or can(current_user, "print.fulfil")):
         abort(403)
-    orders = db_session().scalars(ops.visible_orders(current_user)).all()
-    return render_template("pages/printing/index.html", orders=orders)
+    orders, pager = page_of(db_session(), ops.visible_orders(current_user), PrintOrder.id.desc())
+    return render_template("pages/printing/index.html", orders=orders, pager=pager)
 
 
 @bp.route("/print-orders/new", methods=["GET", "POST"])

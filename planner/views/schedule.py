@@ -13,11 +13,13 @@ from planner.access import sees_unit
 from planner.db import utcnow
 from planner.models import ScheduleRun, Target, Unit
 from planner.operations import calendar as cal
+from planner.operations import calendar_counts as counts
 from planner.operations import placement
 from planner.operations.schedule import ScheduleBusy, ScheduleError, hold_generation_lock, start_schedule
 from planner.views import once
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.messages import load_message
+from planner.views.pager import page_of
 from planner.views.plans import load_plan
 
 bp = Blueprint("schedule", __name__)
@@ -108,8 +110,15 @@ def calendar(plan_id: int):
     first, last = _view_range(view, anchor)
     status = request.args.get("status") if request.args.get("status") in cal.STATUS_FILTERS else ""
     message_id = small_int(request.args.get("message"))
-    targets, data = cal.unit_calendar(session, plan, unit, shown, first, last, message_id=message_id,
-                                      statuses=cal.STATUS_FILTERS[status][1] if status else None)
+    statuses = cal.STATUS_FILTERS[status][1] if status else None
+    targets, data, unit_rows = [], {}, None
+    cfg = current_app.config
+    if counts.count_targets(session, unit, shown) > cfg["CALENDAR_MAX_TARGETS"]:
+        unit_rows = counts.child_unit_counts(session, plan, unit, shown, first, last, statuses=statuses,
+                                             message_id=message_id)
+    else:
+        targets, data = cal.unit_calendar(session, plan, unit, shown, first, last, message_id=message_id,
+                                          statuses=statuses)
     nav = {"plan_id": plan.id, "unit": unit.id, "channel": channel,
            **({"status": status} if status else {}), **({"message": message_id} if message_id else {})}
     from planner.operations.feeds import current_feed_token
@@ -121,9 +130,11 @@ def calendar(plan_id: int):
                            ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(), nav=nav,
                            status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],
                            message_options=cal.message_options(session, plan, shown),
-                           anchor=anchor, first=first, last=last, targets=targets, data=data,
+                           anchor=anchor, first=first, last=last, targets=targets, data=data, unit_rows=unit_rows,
                            days=cal.day_infos(session, plan, channel, first, last),
-                           units=cal.unit_options(session, current_user.unit), channels=_plan_channels(plan),
+                           units=counts.picker_units(session, current_user.unit, unit,
+                                                     limit=cfg["CALENDAR_PICKER_MAX_UNITS"]),
+                           channels=_plan_channels(plan),
                            prev_date=first - dt.timedelta(days=1), next_date=last + dt.timedelta(days=1))
 
 
@@ -177,11 +188,11 @@ def place(message_id: int):
 def runs(plan_id: int):
     plan = load_plan(plan_id)
     session = db_session()
-    rows = session.scalars(select(ScheduleRun).join(Unit, Unit.id == ScheduleRun.unit_id)
-                           .where(ScheduleRun.plan_id == plan.id,
-                                  Unit.path.startswith(current_user.unit.path, autoescape=True))
-                           .order_by(ScheduleRun.id.desc()).limit(100)).all()
-    return render_template("pages/schedule/runs.html", plan=plan, runs=rows)
+    rows, pager = page_of(session, select(ScheduleRun).join(Unit, Unit.id == ScheduleRun.unit_id)
+                          .where(ScheduleRun.plan_id == plan.id,
+                                 Unit.path.startswith(current_user.unit.path, autoescape=True)),
+                          ScheduleRun.id.desc())
+    return render_template("pages/schedule/runs.html", plan=plan, runs=rows, pager=pager)
 
 
 @bp.get("/plans/<int:plan_id>/schedule/runs/<int:run_id>")

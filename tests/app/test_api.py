@@ -194,9 +194,9 @@ def test_users_see_only_plans_in_their_scope(api, demo):
     assert_error(bientap.get(f"/plans/{ngoc_lac}"), 404)
     bhxh_message = demo.scalar(select(Message.id).where(Message.plan_id == bhxh))
     assert_error(vanhoa.get(f"/messages/{bhxh_message}"), 404)
-    messages = bientap.get(f"/plans/{bhxh}/messages").get_json()
+    messages = bientap.get(f"/plans/{bhxh}/messages?count=true").get_json()
     assert messages["total"] > 0 and all(m["plan_id"] == bhxh for m in messages["items"])
-    assert bientap.get(f"/plans/{bhxh}/messages?channel=fanpage").get_json()["total"] > 0
+    assert bientap.get(f"/plans/{bhxh}/messages?channel=fanpage&count=true").get_json()["total"] > 0
 
 
 def proof_approved(app, client, order_id: int) -> dict:
@@ -225,7 +225,7 @@ def test_print_shop_sees_only_its_own_orders_and_no_plans(app, api, demo):
     for order_id in ids:
         proof_approved(app, vanhoa, order_id)
     inan = api("inan")
-    listed = inan.get("/print-orders").get_json()
+    listed = inan.get("/print-orders?count=true").get_json()
     assert [o["id"] for o in listed["items"]] == [ids[0]] and listed["total"] == 1
     assert inan.get(f"/print-orders/{ids[0]}").status_code == 200
     assert_error(inan.get(f"/print-orders/{ids[1]}"), 404)
@@ -311,7 +311,7 @@ def test_bad_inputs_are_refused_with_field_messages(api, demo, village):
     assert_error(vanhoa.post("/print-orders", json={**order, "quantity": 5, "product": "tờ to"}), 400, "product")
     assert_error(vanhoa.post("/print-orders", json={"quantity": 5}), 400, "version_id")
     count = demo.scalar(select(func.count()).select_from(Message).where(Message.plan_id == ngoc_lac))
-    assert vanhoa.get(f"/plans/{ngoc_lac}/messages").get_json()["total"] == count  # nothing was created
+    assert vanhoa.get(f"/plans/{ngoc_lac}/messages?count=true").get_json()["total"] == count  # nothing was created
 
 
 # --------------------------------------------------------------------------- schedule and deliveries
@@ -320,7 +320,7 @@ def test_occurrences_are_listed_with_filters_and_paging(app, api, demo, village)
     first, last = schedule_next_week(app, demo, village)
     ngoc_lac = plan_id(demo, "ngoc-lac-asxh-2026")
     vanhoa = api("vanhoa")
-    query = f"/occurrences?plan={ngoc_lac}&target={village.id}"
+    query = f"/occurrences?plan={ngoc_lac}&target={village.id}&count=true"
     body = vanhoa.get(query).get_json()
     assert body["total"] > 0 and body["limit"] == 100
     item = body["items"][0]
@@ -336,13 +336,13 @@ def test_occurrences_are_listed_with_filters_and_paging(app, api, demo, village)
     assert all(i["starts_at_local"].startswith(f"{busy:%d/%m/%Y}") for i in day["items"])
     assert vanhoa.get(f"{query}&from={last + dt.timedelta(days=1):%d/%m/%Y}").get_json()["total"] == 0
     assert vanhoa.get(f"{query}&channel=fanpage").get_json()["total"] == 0
-    in_village = vanhoa.get(f"/occurrences?unit={unit_id(demo, 'thon-01')}&limit=1000").get_json()
+    in_village = vanhoa.get(f"/occurrences?unit={unit_id(demo, 'thon-01')}&limit=1000&count=true").get_json()
     assert in_village["total"] >= body["total"]  # the library may add the village's own loudspeakers
     assert {i["target"]["unit"]["code"] for i in in_village["items"]} == {"thon-01"}
     page = vanhoa.get(f"{query}&limit=2&offset=1").get_json()
     assert [i["id"] for i in page["items"]] == [i["id"] for i in body["items"][1:3]]
     bientap = api("bientap")
-    assert bientap.get("/occurrences").get_json()["total"] == 0
+    assert bientap.get("/occurrences?count=true").get_json()["total"] == 0
     assert_error(bientap.get(f"/occurrences?target={village.id}"), 404)
     assert_error(bientap.get(f"/occurrences?plan={ngoc_lac}"), 404)
     assert api("giamsat").get(query).get_json()["total"] == body["total"]

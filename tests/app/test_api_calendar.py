@@ -79,7 +79,7 @@ def test_make_up_and_handled_on_deliveries(api, demo):
     failed = f.occurrence(demo, target=target, msg=msg, at=at - dt.timedelta(days=1), status=DeliveryStatus.FAILED)
     client = api("vanhoa")
     plan = missed.occurrence.plan_id
-    listed = client.get(f"/plans/{plan}/attention?village={target.unit_id}").get_json()
+    listed = client.get(f"/plans/{plan}/attention?village={target.unit_id}&count=true").get_json()
     assert listed["total"] == 2 and all(i["can_make_up"] for i in listed["items"])
     made = client.post(f"/deliveries/{missed.id}/make-up")
     assert made.status_code == 201 and made.get_json()["target"]["id"] == target.id
@@ -87,7 +87,7 @@ def test_make_up_and_handled_on_deliveries(api, demo):
     assert_error(client.post(f"/deliveries/{failed.id}/handled", json={"reason": ""}), 400, "reason")
     done = client.post(f"/deliveries/{failed.id}/handled", json={"reason": "Đã phát bằng xe loa"})
     assert done.status_code == 200 and done.get_json()["handled_reason"] == "Đã phát bằng xe loa"
-    assert client.get(f"/plans/{plan}/attention?village={target.unit_id}").get_json()["total"] == 0
+    assert client.get(f"/plans/{plan}/attention?village={target.unit_id}&count=true").get_json()["total"] == 0
     assert_error(client.get(f"/plans/{plan}/attention?status=planned"), 400, "status")
 
 

@@ -72,7 +72,7 @@ def _read(session, plan_id):
                                   .where(Occurrence.plan_id == plan_id)
                                   .order_by(Occurrence.target_id, Occurrence.starts_at)):
         out.append((occ.plan_id, occ.message_version_id, occ.target_id, occ.session_starts_at, occ.starts_at,
-                    occ.duration_seconds, occ.is_pinned, occ.source, occ.reason, occ.created_at,
+                    occ.duration_seconds, occ.is_pinned, occ.source, occ.explanation, occ.created_at,
                     d.channel, d.due_at, d.status, d.claimed_by, d.claimed_at, d.finished_at, d.confirmed_by_id,
                     d.confirmed_by_name, d.confirmed_via, d.reason, d.external_id, d.error, d.updated_at))
     return out
@@ -99,11 +99,11 @@ def test_fast_path_stores_the_same_values_as_sqlalchemy_core(app, db, world):
     plan, versions, targets = world
     columns = _columns(versions, targets)
     insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=columns, reasons=REASONS, now=NOW)
-    bulk._insert_core(db, plan.id, "loudspeaker", columns, REASONS, NOW)
+    bulk._insert_core(db, plan.id, "loudspeaker", columns, bulk.intern_reasons(db, REASONS), NOW)
     db.commit()
     raw = db.execute(text(
         "SELECT o.plan_id, o.message_version_id, o.target_id, o.session_starts_at, o.starts_at, o.duration_seconds,"
-        " o.is_pinned, o.source, o.reason, o.created_at, d.channel, d.due_at, d.status, d.claimed_by,"
+        " o.is_pinned, o.source, o.reason, o.reason_id, o.created_at, d.channel, d.due_at, d.status, d.claimed_by,"
         " d.claimed_at, d.confirmed_by_name, d.reason, d.external_id, d.error, d.updated_at"
         " FROM occurrences o JOIN deliveries d ON d.occurrence_id = o.id ORDER BY o.id")).all()
     assert len(raw) == 8 and sorted(raw[:4]) == sorted(raw[4:])

@@ -31,7 +31,7 @@ def test_each_placement_explains_why_it_is_there(login, db):
     assert "Vì sao tin này ở đây?" in html
     from markupsafe import escape
 
-    assert occ.reason and str(escape(occ.reason)) in html
+    assert occ.explanation and str(escape(occ.explanation)) in html
 
 
 def test_large_units_are_scheduled_by_the_worker_with_a_progress_page(app, login, db):

@@ -116,13 +116,13 @@ def test_officer_generates_reads_the_day_and_moves_an_item(app, contexts, demo):
     why = page.locator("#why")
     expect(why.get_by_role("heading", name="Vì sao tin này ở đây?")).to_be_visible()
     occ = demo.get(Occurrence, occ_id)
-    expect(why).to_contain_text(occ.reason)
+    expect(why).to_contain_text(occ.explanation)
     look(page, "89-occurrence")
 
     phone = contexts.new_page(phone=True)
     login_as(phone, "vanhoa")
     phone.goto(f"/occurrences/{occ_id}")
-    expect(phone.locator("#why")).to_contain_text(occ.reason)
+    expect(phone.locator("#why")).to_contain_text(occ.explanation)
     assert phone.viewport_size == PHONE
     look(phone, "90-phone-occurrence")
     phone.goto(f"/plans/{plan.id}/calendar?view=day&date={localtime.fmt_date(first_day)}")

@@ -1,0 +1,253 @@
+"""Benchmark: the pages and lists of a province under 4 concurrent clients against a real server; prints JSON.
+
+Run: python bench/pages.py [--small] [--pg URL] [--seconds S] [--requests N]   (or PLANNER_BENCH_PG_URL)
+
+Builds the data set in a fresh database (tmp SQLite, or a private PostgreSQL schema with --pg): the real
+library, then extra communes with villages under Tỉnh Thanh Hóa (full: 100 × 40 = 4,000 villages beside
+Ngọc Lặc's 42; --small: 4 × 20), the plan's loudspeaker schedule for all of them (full: 8 weeks back to 8
+ahead; --small: 2 weeks each way) and a share of past broadcasts missed. Then it starts the app in its own
+process (werkzeug, threaded, 127.0.0.1) and 4 client threads request each page or list N times in all
+(default 40; at most S seconds per page, default 60), logged in (pages) or with a bearer token (API).
+Per page: p50/p95/max ms, the response size, status codes; and the server's peak and current RSS.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import contextlib  # noqa: E402
+import datetime as dt  # noqa: E402
+import http.cookiejar  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time as clock  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+
+import storage  # noqa: E402
+from sqlalchemy import select, update  # noqa: E402
+
+from planner.db import Base, utcnow  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-pages-password"
+SECRET = "bench-pages-secret"
+CLIENTS = 4
+PLAN, PROVINCE, COMMUNE = "ngoc-lac-asxh-2026", "tinh-thanh-hoa", "xa-ngoc-lac"
+
+
+def build(url: str, instance: str, *, communes: int, villages: int, days: int) -> dict:
+    """The province data set; returns the ids the pages need."""
+    from planner import create_app
+    from planner.models import Delivery, DeliveryStatus, Plan, Target, Unit, UnitKind
+    from planner.operations.importing import import_paths
+    from planner.operations.schedule import schedule_plan
+
+    os.environ["PLANNER_INSTANCE_PATH"] = instance
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DEMO_PASSWORD": PASSWORD})
+    db = app.extensions["planner_db"]
+    Base.metadata.create_all(db.engine)
+    with db.session() as session:
+        import_paths(session, [ROOT / "content_library", ROOT / "schedules"], now=utcnow())
+        session.commit()
+    assert app.test_cli_runner().invoke(args=["users", "demo"]).exit_code == 0
+    today = dt.date.today()
+    with db.session() as session:
+        province = session.scalar(select(Unit).where(Unit.code == PROVINCE))
+        for c in range(communes):
+            commune = Unit(code=f"bench-xa-{c:03d}", name=f"Xã Thử {c + 1}", kind=UnitKind.COMMUNE,
+                           parent_id=province.id, path="")
+            session.add(commune)
+            session.flush()
+            commune.path = f"{province.path}{commune.id}/"
+            for v in range(villages):
+                village = Unit(code=f"thon-{v + 1:02d}", name=f"Thôn {v + 1}", kind=UnitKind.VILLAGE,
+                               parent_id=commune.id, path="")
+                session.add(village)
+                session.flush()
+                village.path = f"{commune.path}{village.id}/"
+                session.add(Target(code=f"loa-bench-{c}-{v}", unit_id=village.id, channel="loudspeaker",
+                                   name=f"Loa Thôn {v + 1}, Xã Thử {c + 1}"))
+        session.commit()
+        plan = session.scalar(select(Plan).where(Plan.code == PLAN))
+        began = clock.perf_counter()
+        outcome = schedule_plan(session, plan, unit=province, channel="loudspeaker",
+                                start=today - dt.timedelta(days=days), end=today + dt.timedelta(days=days),
+                                now=utcnow() - dt.timedelta(days=days + 1), settings=app.config)
+        session.commit()
+        generate_s = clock.perf_counter() - began
+        session.execute(update(Delivery).where(Delivery.due_at < utcnow(), Delivery.id % 7 == 0)
+                        .values(status=DeliveryStatus.MISSED))
+        session.execute(update(Delivery).where(Delivery.due_at < utcnow(), Delivery.id % 7 != 0)
+                        .values(status=DeliveryStatus.DELIVERED))
+        session.commit()
+        commune = session.scalar(select(Unit).where(Unit.code == COMMUNE))
+        ids = {"plan": plan.id, "province": province.id, "commune": commune.id,
+               "targets": outcome.targets, "placements": outcome.placed, "generate_seconds": round(generate_s, 1)}
+    db.engine.dispose()
+    return ids
+
+
+SERVER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from werkzeug.serving import run_simple
+from planner import create_app
+app = create_app({{"DATABASE_URL": {url!r}, "SECRET_KEY": {secret!r}}})
+run_simple("127.0.0.1", {port}, app, threaded=True)
+"""
+
+
+def start_server(url: str, instance: str) -> tuple[subprocess.Popen, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, PLANNER_INSTANCE_PATH=instance)
+    proc = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT), url=url, secret=SECRET, port=port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return proc, port
+        clock.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def rss_mb(pid: int) -> dict:
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"peak_rss_mb": round(int(fields["VmHWM"].split()[0]) / 1024, 1),
+            "rss_mb": round(int(fields["VmRSS"].split()[0]) / 1024, 1)}
+
+
+class Client:
+    """One browser-like client: a cookie jar (logged in) and a bearer token for the API."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = self.opener.open(base + "/login").read().decode()
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": csrf}).encode()
+        self.opener.open(base + "/login", data=form)
+        request = urllib.request.Request(base + "/api/v1/tokens", method="POST", headers={
+            "Content-Type": "application/json"}, data=json.dumps({"username": username, "password": PASSWORD}).encode())
+        self.token = json.loads(urllib.request.urlopen(request).read())["token"]
+
+    def get(self, path: str) -> tuple[int, int, float]:
+        headers = {"Authorization": f"Bearer {self.token}"} if path.startswith("/api/") else {}
+        began = clock.perf_counter()
+        try:
+            resp = self.opener.open(urllib.request.Request(self.base + path, headers=headers), timeout=120)
+            status, size = resp.status, len(resp.read())
+        except urllib.error.HTTPError as exc:
+            status, size = exc.code, len(exc.read())
+        return status, size, (clock.perf_counter() - began) * 1000
+
+
+def measure_page(clients: list[Client], path: str, requests: int, seconds: float) -> dict:
+    """`requests` GETs of `path` shared by the client threads, stopping after `seconds`."""
+    clients[0].get(path)  # warm-up
+    results, lock, deadline = [], threading.Lock(), clock.monotonic() + seconds
+    todo = iter(range(requests))
+
+    def work(client):
+        while clock.monotonic() < deadline:
+            with lock:
+                if next(todo, None) is None:
+                    return
+            outcome = client.get(path)
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    times = sorted(r[2] for r in results)
+    return {"requests": len(times), "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1), "max_ms": round(times[-1], 1),
+            "bytes": max(r[1] for r in results), "statuses": sorted({r[0] for r in results})}
+
+
+def pages(ids: dict, cursor: str | None) -> dict[str, tuple[str, str]]:
+    """name → (user, path) of every page and list measured."""
+    from planner.operations.feeds import make_feed_token
+
+    plan, province, commune = ids["plan"], ids["province"], ids["commune"]
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    cal = f"/plans/{plan}/calendar?channel=loudspeaker&date={monday:%d/%m/%Y}"
+    out = {
+        "province_calendar_week": ("giamsat", f"{cal}&unit={province}&view=week"),
+        "province_calendar_month": ("giamsat", f"{cal}&unit={province}&view=month"),
+        "commune_calendar_week": ("vanhoa", f"{cal}&unit={commune}&view=week"),
+        "commune_calendar_month": ("vanhoa", f"{cal}&unit={commune}&view=month"),
+        "commune_ical": ("vanhoa", f"/ical/{make_feed_token(SECRET, 'u', commune)}.ics"),
+        "api_occurrences_first_page": ("giamsat", f"/api/v1/occurrences?plan={plan}&limit=100"),
+        "api_occurrences_count": ("giamsat", f"/api/v1/occurrences?plan={plan}&limit=100&count=true"),
+        "attention_page": ("vanhoa", f"/plans/{plan}/attention"),
+        "api_attention": ("vanhoa", f"/api/v1/plans/{plan}/attention"),
+        "print_orders_page": ("vanhoa", "/print-orders"),
+        "api_print_orders": ("vanhoa", "/api/v1/print-orders"),
+        "runs_page": ("vanhoa", f"/plans/{plan}/schedule/runs"),
+    }
+    if cursor:
+        out["api_occurrences_cursor_page"] = ("giamsat", f"/api/v1/occurrences?plan={plan}&limit=100&cursor={cursor}")
+    return out
+
+
+def measure(url: str, instance: str, *, small: bool, requests: int, seconds: float) -> dict:
+    shape = dict(communes=4, villages=20, days=14) if small else dict(communes=100, villages=40, days=56)
+    ids = build(url, instance, **shape)
+    proc, port = start_server(url, instance)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        users = {name: [Client(base, name) for _ in range(CLIENTS)] for name in ("giamsat", "vanhoa")}
+        first = json.loads(users["giamsat"][0].opener.open(urllib.request.Request(
+            f"{base}/api/v1/occurrences?plan={ids['plan']}&limit=100",
+            headers={"Authorization": f"Bearer {users['giamsat'][0].token}"})).read())
+        # A page deep in the list: follow cursors 20 pages in.
+        cursor = first["next_cursor"]
+        for _ in range(19):
+            if not cursor:
+                break
+            cursor = json.loads(users["giamsat"][0].opener.open(urllib.request.Request(
+                f"{base}/api/v1/occurrences?plan={ids['plan']}&limit=100&cursor={cursor}",
+                headers={"Authorization": f"Bearer {users['giamsat'][0].token}"})).read())["next_cursor"]
+        figures = {"data": {**shape, **ids}, "pages": {}}
+        for name, (user, path) in pages(ids, cursor).items():
+            figures["pages"][name] = measure_page(users[user], path, requests, seconds)
+        figures["server"] = rss_mb(proc.pid)
+        return figures
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> dict:
+    small = "--small" in sys.argv
+    requests = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 40
+    seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 60.0
+    figures = {"mode": "small" if small else "full", "clients": CLIENTS}
+    with tempfile.TemporaryDirectory() as tmp:
+        figures["sqlite"] = measure(f"sqlite:///{tmp}/pages.db", tmp, small=small, requests=requests,
+                                    seconds=seconds)
+    pg_url = storage.pg_url_from(sys.argv)
+    if pg_url:
+        with storage.pg_schema(pg_url) as url, tempfile.TemporaryDirectory() as tmp:
+            figures["postgresql"] = measure(str(url), tmp, small=small, requests=requests, seconds=seconds)
+    return figures
+
+
+if __name__ == "__main__":
+    with contextlib.redirect_stdout(sys.stderr):    # stdout carries the JSON only
+        result = main()
+    print(json.dumps(result))

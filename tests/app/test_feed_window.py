@@ -1,0 +1,86 @@
+"""iCal feeds at scale: a bounded window (8 weeks back, 26 ahead by default), ETag/Last-Modified with 304,
+emergencies and ad hoc sessions named in the event, and no feed for a unit with too many targets."""
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from planner.db import utcnow
+from planner.models import DeliveryStatus, Occurrence, OccurrenceSource, Unit
+from planner.operations.feeds import make_feed_token
+from tests.app import factories as f
+
+
+def _feed(db, days: list[int]):
+    target = f.village_target(db, "thon-07")
+    msg = f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    made = [f.occurrence(db, target=target, msg=msg, at=utcnow() + dt.timedelta(days=d)) for d in days]
+    return f"/ical/{make_feed_token('test-secret', 't', target.id)}.ics", made
+
+
+def _uids(resp) -> set[str]:
+    return {str(e["uid"]) for e in Calendar.from_ical(resp.data).walk("VEVENT")}
+
+
+def test_the_feed_covers_eight_weeks_back_and_twenty_six_ahead(app, demo, db):
+    url, made = _feed(db, [-70, -50, 0, 170, 190])
+    uids = _uids(app.test_client().get(url))
+    inside = {f"occurrence-{d.occurrence_id}@localhost" for d in made[1:4]}
+    assert uids == inside  # -70 days and +190 days are outside the window
+    app.config["ICAL_FUTURE_DAYS"] = 200
+    assert len(_uids(app.test_client().get(url))) == 4
+
+
+def test_an_unchanged_feed_answers_304_and_a_change_makes_a_new_etag(app, demo, db):
+    url, made = _feed(db, [1, 2])
+    client = app.test_client()
+    first = client.get(url)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert first.status_code == 200 and etag and modified
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.data and again.headers["ETag"] == etag
+    assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    made[0].status = DeliveryStatus.CANCELLED
+    db.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag and len(_uids(changed)) == 1
+    occ = db.get(Occurrence, made[1].occurrence_id)
+    occ.starts_at += dt.timedelta(minutes=5)  # a move changes the row version
+    db.commit()
+    assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
+
+
+def test_emergencies_and_ad_hoc_sessions_are_named_in_the_event(app, demo, db):
+    url, made = _feed(db, [1, 2, 3])
+    first, second = (db.get(Occurrence, d.occurrence_id) for d in made[:2])
+    first.source, second.is_ad_hoc = OccurrenceSource.EMERGENCY, True
+    db.commit()
+    events = {str(e["uid"]): str(e["summary"]) for e in Calendar.from_ical(app.test_client().get(url).data)
+              .walk("VEVENT")}
+    assert events[f"occurrence-{first.id}@localhost"].startswith("[Tin khẩn] ")
+    assert events[f"occurrence-{second.id}@localhost"].startswith("[Phiên đột xuất] ")
+    assert not events[f"occurrence-{made[2].occurrence_id}@localhost"].startswith("[")
+
+
+def test_a_unit_with_more_targets_than_allowed_gets_no_feed_but_a_reason(app, demo, db):
+    commune = db.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+    url = f"/ical/{make_feed_token('test-secret', 'u', commune.id)}.ics"
+    assert app.test_client().get(url).status_code == 200
+    app.config["ICAL_MAX_TARGETS"] = 10
+    refused = app.test_client().get(url)
+    assert refused.status_code == 422 and "xã hoặc một thôn" in refused.get_data(as_text=True)
+
+
+def test_long_vietnamese_titles_with_commas_survive_folding_and_escaping():
+    from planner.operations.feeds import _line
+
+    text = ("[Tin khẩn] Đề án 06, tích hợp; tài khoản \\ ASXH\nTrên VNeID – đăng ký sớm ở Thôn Đồng Tâm, "
+            "xã Ngọc Lặc (loa)")
+    line = _line("SUMMARY", text)
+    assert all(len(part.encode()) <= 75 for part in line.split("\r\n"))
+    doc = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:x", "BEGIN:VEVENT", "UID:1",
+                        "DTSTAMP:20260101T000000Z", "DTSTART:20260101T000000Z", line, "END:VEVENT",
+                        "END:VCALENDAR"]) + "\r\n"
+    assert str(Calendar.from_ical(doc.encode()).walk("VEVENT")[0]["summary"]) == text
