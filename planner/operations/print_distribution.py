@@ -61,6 +61,9 @@ def mark_delivered(session: Session, order: PrintOrder, village_id: int, user: U
         order.status, order.updated_at = PrintStatus.DELIVERED, now
         record(session, user=user, action="print_order.status", entity=order, from_state=PrintStatus.PRINTED,
                to_state=PrintStatus.DELIVERED)
+        from planner.operations import notify_events    # the orderer hears of it as of any status change
+
+        notify_events.print_order_event(session, order, PrintStatus.DELIVERED.value, now=now, by=user)
     session.flush()
     return row
 

@@ -98,10 +98,13 @@ def test_print_order_events_go_to_the_orderer_and_to_the_shop_once_it_can_see_th
     order = db.get(PrintOrder, order.id)
     print_proofs.approve_proof(db, order, vanhoa, now=utcnow())
     assert "đơn mới đã sẵn sàng để in" in _texts(db, "inan", "print_order")[-1]
+    from planner.operations.print_distribution import mark_delivered
     from planner.operations.print_orders import move_order
 
-    for status in ("accepted", "printed", "delivered"):
+    for status in ("accepted", "printed"):
         move_order(db, order, shop, status, now=utcnow())
+    for share in list(order.distribution):   # delivered village by village; the last one delivers the order
+        mark_delivered(db, order, share.unit_id, shop, now=utcnow())
     db.commit()
     assert len(_texts(db, "vanhoa", "print_order")) == 4 and "đã giao" in _texts(db, "vanhoa")[-1].lower()
     assert len(_texts(db, "inan", "print_order")) == 1   # nobody hears of their own steps
