@@ -1,13 +1,16 @@
 """Issue 6 "Done when", in the browser only: the administrator adds a commune that did not exist, uploads its
-villages (dry run, then confirmed), gives it its own golden hours six days a week, a fanpage, a print shop and
-its officer, approver and print-shop users; the officer creates the plan (several audiences, a peak window
-starting on a public holiday), writes a loudspeaker message for two audiences kept off some weekdays, a fanpage
-post at exact times and a banner slogan; the commune's approver approves them; the officer schedules the plan,
-sees a correct calendar and orders the banner, whose proof shows the slogan."""
+villages (dry run, then confirmed), gives it its own golden hours six days a week (previewed), a fanpage, a print
+shop and its officer, approver and print-shop users; the officer creates the plan (several audiences; the
+administrator adds a peak window starting on a public holiday), writes a loudspeaker message for two audiences
+kept off some weekdays, a fanpage post at exact times and a banner slogan; the commune's approver approves
+them; the officer schedules the plan, sees a correct calendar and orders the banner, whose proof shows the
+slogan; the print shop receives the order."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+import holidays
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -162,6 +165,7 @@ def test_a_new_commune_runs_its_whole_campaign_in_the_browser(app, contexts, dem
 
     today = localtime.today(utcnow())
     holiday = _next_holiday(today)
+    days_off = set(holidays.VN(years=(holiday.year - 1, holiday.year)))  # as schedules/windows.yaml expands them
     start, first, last = today + dt.timedelta(days=1), holiday - dt.timedelta(days=5), holiday + dt.timedelta(days=8)
     admin = contexts.new_page()
     login_as(admin, "admin")
@@ -212,6 +216,20 @@ def test_a_new_commune_runs_its_whole_campaign_in_the_browser(app, contexts, dem
     week = officer.locator("table.calendar.week")
     expect(week).to_be_visible()
     assert week.locator("tbody tr").count() == 3
+    # The officer's week with the holiday: that day is marked and silent, the peak days are marked, and only
+    # Monday, Wednesday and Friday carry broadcasts.
+    officer.goto(re.sub(r"([?&]date=)[^&]*", "", officer.url) + "&date=" + localtime.fmt_date(holiday))
+    heads = week.locator("thead th")
+    expect(heads.nth(1 + holiday.weekday())).to_have_class(re.compile(r"\bblackout\b"))
+    for n in range(holiday.weekday() + 1, 7):
+        expect(heads.nth(1 + n)).to_have_class(re.compile(r"\bpeak\b"))
+    monday = holiday - dt.timedelta(days=holiday.weekday())
+    for n in range(7):
+        airs = week.locator(f"tbody tr td:nth-of-type({n + 1}) a.occ")
+        if n in (0, 2, 4) and monday + dt.timedelta(days=n) not in days_off:
+            expect(airs.first).to_be_visible()
+        else:
+            expect(airs).to_have_count(0)
     shot(officer, "63-new-commune-calendar")
     outcome = _schedule(officer, plan_url, "Fanpage Facebook", start, start + dt.timedelta(days=13))
     expect(outcome).to_contain_text("Đã xếp 2 lượt cho 1 điểm phát")
@@ -225,10 +243,10 @@ def test_a_new_commune_runs_its_whole_campaign_in_the_browser(app, contexts, dem
     for at in loud:
         assert dt.time(6, 0) <= at.time() < dt.time(6, 20) or dt.time(17, 30) <= at.time() < dt.time(17, 50), at
         assert at.weekday() in (0, 2, 4), at
-        assert at.date() != holiday, at
+        assert at.date() != holiday and at.date() not in days_off, at
     # The peak (from the day after the holiday): every village airs it on each allowed peak day.
     for day in (holiday + dt.timedelta(days=n) for n in range(1, 7)):
-        if day.weekday() in (0, 2, 4):
+        if day.weekday() in (0, 2, 4) and day not in days_off:
             assert len({o.target_id for o in occurrences if o.target.channel == "loudspeaker"
                         and localtime.to_local(o.starts_at).date() == day}) == 3, day
     online = sorted(localtime.to_local(o.starts_at).replace(tzinfo=None) for o in occurrences
@@ -249,3 +267,12 @@ def test_a_new_commune_runs_its_whole_campaign_in_the_browser(app, contexts, dem
     pdf = officer.request.get(officer.locator("#order-pdf").get_attribute("href"))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
     assert SLOGAN.upper() in " ".join(text.split()).upper()
+    officer.get_by_role("button", name="Duyệt bản in thử và gửi cơ sở in").click()
+    expect(officer.get_by_role("status")).to_contain_text("Đã duyệt bản in thử")
+
+    # The commune's print shop sees the approved order (and only the print-shop pages).
+    shop = contexts.new_page()
+    login_as(shop, "in.minhson", PASSWORD)
+    expect(shop).to_have_url(re.compile(r"/print-orders$"))
+    expect(shop.locator("#orders tbody tr")).to_have_count(1)
+    expect(shop.locator("#orders")).to_contain_text("Băng rôn: khẩu hiệu tích hợp")
