@@ -176,8 +176,8 @@ def test_a_new_commune_runs_its_whole_campaign_in_the_browser(app, contexts, dem
     plan_url = _create_plan(officer, start, holiday + dt.timedelta(days=60))
 
     # The peak window starts on the public holiday: the holiday itself stays silent on the loudspeakers.
-    admin.goto(f"/admin/units/{commune}/grids")
-    admin.get_by_role("link", name="05/KH-UBND · Tuyên truyền tích hợp tài khoản an sinh xã hội").click()
+    admin.goto(plan_url)
+    admin.get_by_role("link", name="Đợt cao điểm, ngày tạm dừng, ngày lễ của kế hoạch").click()
     form = admin.locator("#add-window")
     form.get_by_label("Loại").select_option(value="peak")
     form.get_by_label("Tên").fill("Cao điểm đầu năm")
