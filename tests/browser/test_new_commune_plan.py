@@ -233,6 +233,11 @@ def test_a_new_commune_runs_its_whole_campaign_in_the_browser(app, contexts, dem
     shot(officer, "63-new-commune-calendar")
     outcome = _schedule(officer, plan_url, "Fanpage Facebook", start, start + dt.timedelta(days=13))
     expect(outcome).to_contain_text("Đã xếp 2 lượt cho 1 điểm phát")
+    outcome.get_by_role("link", name="Xem lịch").click()
+    for post in posts:
+        officer.goto(re.sub(r"([?&]date=)[^&]*", "", officer.url) + "&date=" + localtime.fmt_date(post.date()))
+        expect(week.locator(f"tbody td:nth-of-type({post.weekday() + 1}) a.occ[title*='· {post:%H:%M} ·']")).to_have_text(
+            re.compile("Fanpage: hướng dẫn tích hợp"))
 
     demo.expire_all()
     plan = demo.scalar(select(Plan).where(Plan.code == "xa-minh-son-asxh"))
