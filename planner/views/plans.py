@@ -58,11 +58,13 @@ def show(plan_id: int):
         due = due_items_for(db_session(), plan, current_user.unit, today=localtime.today(utcnow()), ahead=7)
         db_session().commit()  # due items are created from the plan's reporting duties when first needed
     from planner.operations.plans import TRANSITIONS, has_history
+    from planner.operations.windows import manages_plan
 
     return render_template("pages/plans/show.html", plan=plan, channels=channels, matrix=matrix,
                            message_count=len(messages), is_owner=owns_plan(current_user, plan), due=due,
                            allowed_statuses=[s.value for s in TRANSITIONS[plan.status]],
-                           has_history=has_history(db_session(), plan))
+                           has_history=has_history(db_session(), plan),
+                           manages_windows=can(current_user, "unit.manage") and manages_plan(current_user, plan))
 
 
 @bp.post("/plans/<int:plan_id>/settings")

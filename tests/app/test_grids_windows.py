@@ -121,3 +121,14 @@ def test_grids_and_windows_api_use_the_same_checks(app, demo, db):
                        json={"exempt": True}).status_code == 409
     other = f.plan(db, "bhxh-2728-2023")
     assert client.get(f"/api/v1/plans/{other.id}/windows", headers=headers).status_code == 404
+
+
+def test_plan_page_links_its_windows_only_for_who_may_edit_them(login, db):
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    other = f.plan(db, "bhxh-2728-2023")
+    link = f'href="/admin/plans/{plan.id}/windows"'
+    admin = login("quantrixa")
+    assert link in admin.get(f"/plans/{plan.id}").get_data(as_text=True)
+    province_page = admin.get(f"/plans/{other.id}")
+    assert province_page.status_code in (200, 404) and "/windows" not in province_page.get_data(as_text=True)
+    assert link not in login("vanhoa").get(f"/plans/{plan.id}").get_data(as_text=True)

@@ -109,7 +109,8 @@ def test_demo_launcher_in_the_background_stops_with_its_children_on_sigterm(env)
                              "--fake-port", str(_free_port())], env=env, cwd=ROOT, preexec_fn=ignore_sigint,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        children = wait_for(lambda: len(_children(proc.pid)) == 3 and _children(proc.pid))
+        # fake platforms, mail sink, worker, web server
+        children = wait_for(lambda: len(_children(proc.pid)) == 4 and _children(proc.pid))
         wait_for(lambda: beats(env["PLANNER_DATABASE_URL"]))  # the worker is up
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
