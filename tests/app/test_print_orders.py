@@ -226,3 +226,9 @@ def test_an_order_already_in_production_before_proofs_stays_with_the_shop_and_ge
     order = db.get(PrintOrder, order.id)
     assert order.proof_status is ProofStatus.APPROVED and order.status is PrintStatus.ACCEPTED
     assert shop.get(f"/print-orders/{order.id}.pdf").status_code == 200
+
+
+def test_message_page_with_a_body_beyond_the_markdown_limits_opens_with_a_notice(login, db):
+    version = approved_version(db, "to-roi-6-buoc", "> " * 150 + "sâu")
+    resp = login("vanhoa").get(f"/messages/{version.message_id}")
+    assert resp.status_code == 200 and "Không hiển thị được nội dung" in resp.get_data(as_text=True)
