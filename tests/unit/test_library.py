@@ -471,3 +471,14 @@ def test_schedules_alone_load_against_known_units_and_plans(tmp_path):
     with pytest.raises(LibraryError) as info:
         load_library(tmp_path / "no-content", SCHEDULES, known_unit_codes=known)
     assert any(p.reason == f"không có kế hoạch mã '{NL}'" for p in info.value.problems)
+
+
+def test_library_writer_imports_neither_flask_nor_sqlalchemy_and_shifts_only_full_dates():
+    code = "import sys, planner.library_writer; print('flask' in sys.modules, 'sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
+    assert out.split() == ["False", "False"]
+    from planner.library_writer import shift_dates
+
+    doc = {"due": "31/03/2026", "yearly": "10/10", "post_at": ["05/04/2026 19:30"], "note": "đến 15/4/2026"}
+    assert shift_dates(doc, 366) == {"due": "01/04/2027", "yearly": "10/10", "post_at": ["06/04/2027 19:30"],
+                                     "note": "đến 15/4/2026"}
