@@ -14,6 +14,7 @@ from planner.models.printing import PRINT_STATUS_LABELS, PRINT_TRANSITIONS, Proo
 from planner.operations import notify_events
 from planner.localtime import today
 from planner.operations.audit import record
+from planner.operations.plan_state import message_locked_reason, not_active_reason
 from planner.operations.print_distribution import distribute_order, undelivered
 from planner.print_ticket import parse_ticket
 
@@ -43,6 +44,9 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
         errors["form"] = "Chỉ đặt in được nội dung đã duyệt."
     if version.channel not in PRINT_CHANNELS:    # the channel it was approved for
         errors["form"] = "Tin bài này không thuộc kênh ấn phẩm in."
+    locked = message_locked_reason(version.message, "đặt in") or not_active_reason(version.message.plan, "đặt in")
+    if locked:                                   # retired, or a plan that is a draft, closed or archived
+        errors["form"] = locked
     product = data.get("product") or ""
     size = None
     if product not in PRODUCTS:

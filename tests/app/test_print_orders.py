@@ -232,3 +232,20 @@ def test_message_page_with_a_body_beyond_the_markdown_limits_opens_with_a_notice
     version = approved_version(db, "to-roi-6-buoc", "> " * 150 + "sâu")
     resp = login("vanhoa").get(f"/messages/{version.message_id}")
     assert resp.status_code == 200 and "Không hiển thị được nội dung" in resp.get_data(as_text=True)
+
+
+def test_no_print_order_from_a_retired_message_or_a_closed_plan(login, db):
+    from planner.db import utcnow
+    from planner.models import PlanStatus
+
+    message = f.message(db, "ngoc-lac-asxh-2026", "bang-ron-tich-hop")
+    message.retired_at = utcnow()
+    db.commit()
+    resp = post_order(login("vanhoa"), db, message.approved)
+    assert resp.status_code == 400 and "ngừng dùng" in resp.get_data(as_text=True)
+    message.retired_at = None
+    message.plan.status = PlanStatus.CLOSED
+    db.commit()
+    resp = post_order(login("vanhoa"), db, message.approved)
+    assert resp.status_code == 400 and "chỉ xem" in resp.get_data(as_text=True)
+    assert db.scalar(select(PrintOrder)) is None
