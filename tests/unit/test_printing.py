@@ -120,18 +120,10 @@ def page_text(rendered, page: int) -> str:
 
 
 def embedded_font_problems(pdf: pypdf.PdfReader) -> list[str]:
-    """Names of fonts without an embedded font program (FontFile/FontFile2/FontFile3)."""
-    problems = []
-    for page in pdf.pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
-            font = font.get_object()
-            descendants = font.get("/DescendantFonts")
-            target = descendants[0].get_object() if descendants else font
-            descriptor = target.get("/FontDescriptor")
-            descriptor = descriptor.get_object() if descriptor else {}
-            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
-                problems.append(str(font.get("/BaseFont")))
-    return problems
+    """Names of fonts without an embedded font program: the preflight's own check."""
+    from planner.print_preflight import fonts_not_embedded
+
+    return fonts_not_embedded(pdf)
 
 
 # --- pure layout -----------------------------------------------------------------------------
