@@ -207,7 +207,7 @@ def _qr_data_uri(url: str, dark: str = "#000000") -> str:
 
 
 PRODUCT_FITS = {"leaflet": (1.0, 0.92, 0.85, 0.78), "poster": (1.0, 0.88, 0.76, 0.65, 0.55), "banner": (1.0,),
-                "trifold": (1.0, 0.9, 0.8)}
+                "trifold": (1.0, 0.9, 0.8, 0.72)}
 MAX_PAGES = {"leaflet": 2, "poster": 1, "banner": 1, "trifold": 2}
 
 
@@ -236,7 +236,7 @@ def trifold_context(ctx: dict, fit: float) -> dict:
     qr_url = ctx["meta"].get("qr_url")
     lead, rest = content.split_lead(ctx["body_html"], ctx["title"])
     # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
-    return {"base_pt": round(9.5 * fit, 2), "margin": 8.0, "outside": docs.TRIFOLD_OUTSIDE,
+    return {"base_pt": round(11 * fit, 2), "margin": 8.0, "outside": docs.TRIFOLD_OUTSIDE,
             "inside": docs.TRIFOLD_INSIDE, "folds": docs.trifold_folds(), "lead": Markup(lead),
             "rest": Markup(rest), "qr": _qr_data_uri(qr_url) if qr_url else ""}
 
