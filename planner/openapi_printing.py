@@ -24,7 +24,8 @@ def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> 
         "product_label": str_, "finished_size_mm": {"type": "array", "items": int_}, "quantity": int_,
         "paper": str_, "paper_label": str_, "paper_gsm": int_, "colours": str_, "colours_label": str_,
         "sides": int_, "finishing": {"type": "array", "items": str_},
-        "finishing_labels": {"type": "array", "items": str_, "description": "'Xén', 'May viền 3 cm', 'Khoen mỗi 50 cm'"},
+        "finishing_labels": {"type": "array", "items": str_,
+                             "description": "'Xén', 'Gấp 3 (cuộn)', 'May viền 3 cm', 'Khoen mỗi 50 cm'"},
         "hem_cm": int_, "grommet_every_cm": int_,
         "print_size_mm": {"type": "array", "items": int_, "description": "khổ in: thành phẩm cộng viền may"},
         "delivery_date": {"type": ["string", "null"], "format": "date"}, "delivery_address": str_, "contact": str_})
