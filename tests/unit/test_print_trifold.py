@@ -110,7 +110,7 @@ def test_trifold_is_two_a4_landscape_spreads_with_3mm_bleed_and_a_slug(trifold):
 
 
 @needs_poppler
-def test_trifold_cover_carries_the_headline_and_the_back_panel_the_qr(messages, trifold, tmp_path):
+def test_trifold_cover_carries_the_headline_and_lead_and_the_back_panel_the_qr(messages, trifold, tmp_path):
     outside, inside = words(trifold.data, tmp_path)
     headline = content.public_headline(messages["to-roi-6-buoc"])
     heading = set(headline.split())  # printed as approved: "VNeID" keeps its case
@@ -121,9 +121,12 @@ def test_trifold_cover_carries_the_headline_and_the_back_panel_the_qr(messages, 
     assert headline_boxes and all(197 + 3 <= w[0] and w[2] <= 297 - 3 for w in headline_boxes)
     caption = [w for w in outside if w[4] in {"Quét", "mã"}]
     assert caption and all(97 <= w[0] and w[2] <= 197 for w in caption)  # on the back panel
-    # The body flows over the inside spread, beginning with the lead, inside the trim's safe area.
+    lead = [w for w in outside if w[4] in {"Điều", "kiện", "định", "danh"}]  # the opening section
+    assert lead and all(197 + 3 <= w[0] and w[2] <= 297 - 3 for w in lead)
+    # The rest of the body flows over the inside spread, inside the trim's safe area.
     text = " ".join(w[4] for w in inside)
-    assert "Điều kiện" in text and "Bước 6:" in text
+    assert "Các bước thực hiện" in text and "Bước 6:" in text and "Cần hỗ trợ?" in text
+    assert "Điều kiện" not in text
     assert all(3 <= w[0] and w[2] <= 297 - 3 and 3 <= w[1] and w[3] <= 210 - 3 for w in inside)
 
 

@@ -207,8 +207,8 @@ def test_importing_printing_loads_neither_weasyprint_nor_flask():
 GOLDEN_CASES = {
     "leaflet_a5.html": lambda: printing.print_product_html(**leaflet()),
     "banner_1x6.html": lambda: printing.print_product_html(**banner("banner_1x6")),
-    "leaflet_trifold_a4.html": lambda: printing.print_product_html(**leaflet(product="leaflet_trifold_a4",
-                                                                             width_mm=None, height_mm=None)),
+    "leaflet_trifold_a4.html": lambda: printing.print_product_html(**leaflet(
+        product="leaflet_trifold_a4", channel="trifold", width_mm=None, height_mm=None)),
     "report.html": lambda: printing.report_html(report_doc()),
     "roster.html": lambda: printing.roster_html(**ROSTER),
 }
