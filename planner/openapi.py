@@ -183,7 +183,8 @@ SCHEMAS: dict[str, dict] = {
     "ProofApprovalInput": obj({"sha256": {**STR, "description": "SHA-256 của bản in thử đã xem (tùy chọn)"}}),
     "PrintOrderInput": obj({
         "version_id": {**INT, "description": "Phiên bản đã duyệt của tin bài kênh leaflet/banner/poster"},
-        "product": {**STR, "description": "leaflet_a5, leaflet_a4, poster_a1, poster_a0, banner_08x5, …, custom"},
+        "product": {**STR, "description": "leaflet_a5, leaflet_a4, leaflet_trifold_a4, poster_a2, poster_a1, "
+                                          "poster_a0, banner_08x5, …, custom"},
         "width_mm": {"type": "number"}, "height_mm": {"type": "number"},
         "quantity": {**INT, "minimum": 1, "maximum": 999999}, "print_shop_id": INT, "note": STR},
         ["version_id", "product", "quantity", "print_shop_id"]),

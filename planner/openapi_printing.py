@@ -1,7 +1,7 @@
 """OpenAPI of the print order's job ticket, its distribution over villages and the per-village delivery."""
 from __future__ import annotations
 
-from planner.print_ticket import COLOURS, FINISHING, PAPERS
+from planner.print_ticket import COLOURS, FINISHING, GROMMET_MAX_CM, GROMMET_MIN_CM, HEM_CHOICES_CM, PAPERS
 
 
 def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> None:
@@ -14,12 +14,20 @@ def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> 
         "finishing": {"type": "array", "items": {"enum": list(FINISHING)},
                       "description": "Gia công; bỏ trống: theo mặc định của ấn phẩm"},
         "delivery_date": {**str_, "description": "dd/mm/yyyy hoặc yyyy-mm-dd, không ở trong quá khứ"},
-        "delivery_address": {**str_, "maxLength": 300}, "contact": {**str_, "maxLength": 300}}
+        "delivery_address": {**str_, "maxLength": 300}, "contact": {**str_, "maxLength": 300},
+        "hem_cm": {"enum": list(HEM_CHOICES_CM), "description": "Viền may (cm) cộng thêm mỗi cạnh của khổ thành "
+                   "phẩm; chỉ băng rôn, cờ phướn (sản phẩm khác: 422 finishing_not_offered)"},
+        "grommet_every_cm": {**int_, "description": f"Khoen mỗi N cm (0: không; {GROMMET_MIN_CM}–{GROMMET_MAX_CM}); "
+                             "chỉ băng rôn, cờ phướn (sản phẩm khác: 422 finishing_not_offered)"}}
     schemas["PrintOrderInput"]["properties"].update(ticket_input)
     schemas["PrintTicket"] = obj({
         "product_label": str_, "finished_size_mm": {"type": "array", "items": int_}, "quantity": int_,
         "paper": str_, "paper_label": str_, "paper_gsm": int_, "colours": str_, "colours_label": str_,
         "sides": int_, "finishing": {"type": "array", "items": str_},
+        "finishing_labels": {"type": "array", "items": str_,
+                             "description": "'Xén', 'Gấp 3 (cuộn)', 'May viền 3 cm', 'Khoen mỗi 50 cm'"},
+        "hem_cm": int_, "grommet_every_cm": int_,
+        "print_size_mm": {"type": "array", "items": int_, "description": "khổ in: thành phẩm cộng viền may"},
         "delivery_date": {"type": ["string", "null"], "format": "date"}, "delivery_address": str_, "contact": str_})
     schemas["PrintDistribution"] = obj({
         "by_households": {"type": "boolean", "description": "false: chia đều vì thiếu số hộ của một số thôn"},
@@ -28,6 +36,7 @@ def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> 
             "delivered": {"type": "boolean"}, **stamp("delivered_at")})}})
     schemas["PrintOrder"]["properties"].update({"ticket": ref("PrintTicket"),
                                                 "distribution": ref("PrintDistribution"), "ticket_pdf_url": str_})
+    paths["/print-orders"]["post"]["responses"]["422"] = {"$ref": "#/components/responses/Unprocessable"}
     order = path_param("order_id")
     paths["/print-orders/{order_id}/ticket.pdf"] = {
         "parameters": [order],

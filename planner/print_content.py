@@ -14,10 +14,10 @@ from planner.print_documents import PRODUCTS, PrintError, unsupported_characters
 # Which products fit a message of each print channel: a slogan becomes a banner, flag or poster; a leaflet
 # text a leaflet or poster; a poster text a poster. "custom" takes the message's own layout.
 FITTING_PRODUCTS: dict[str, tuple[str, ...]] = {
-    "banner": ("banner_08x5", "banner_09x6", "banner_1x6", "banner_3x1", "flag_06x2", "poster_a1", "poster_a0",
-               "custom"),
-    "leaflet": ("leaflet_a5", "leaflet_a4", "poster_a1", "poster_a0"),
-    "poster": ("poster_a1", "poster_a0", "custom"),
+    "banner": ("banner_08x5", "banner_09x6", "banner_1x6", "banner_3x1", "flag_06x2", "poster_a2", "poster_a1",
+               "poster_a0", "custom"),
+    "leaflet": ("leaflet_a5", "leaflet_a4", "leaflet_trifold_a4", "poster_a2", "poster_a1", "poster_a0"),
+    "poster": ("poster_a2", "poster_a1", "poster_a0", "custom"),
 }
 CHANNEL_NAMES = {"banner": "khẩu hiệu", "leaflet": "nội dung tờ rơi", "poster": "nội dung áp phích"}
 
@@ -40,10 +40,12 @@ def layout_for(product: str, channel: str) -> str:
     """The layout that prints a message of `channel` as `product`.
 
     A slogan keeps the banner layout at any size (a poster of a slogan is the slogan, big); a leaflet text
-    printed as a poster uses the poster layout; "custom" keeps the message's own layout.
+    printed as a poster uses the poster layout, as the tri-fold its own; "custom" keeps the message's own layout.
     """
     if channel == "banner" or product == "custom":
         return channel
+    if product == "leaflet_trifold_a4":
+        return "trifold"
     return "poster" if product.startswith("poster") else "leaflet" if product.startswith("leaflet") else channel
 
 

@@ -15,11 +15,14 @@ from pathlib import Path
 
 FONTS_DIR = Path(__file__).resolve().parent / "static" / "fonts"
 BLEED_MM = 3.0
+# The slug: a white margin outside the bleed (page mm, also at 1:10) that holds the crop, fold and
+# registration marks and the scale label, so no mark ever lands on the printed area.
+SLUG_MM = 10.0
 MAX_PAGE_SIDE_MM = 5080.0  # 200 in: many PDF readers and RIPs reject larger pages
-CHANNELS = ("leaflet", "banner", "poster")
+CHANNELS = ("leaflet", "banner", "poster", "trifold")  # the print layouts (print/<layout>.html)
 CUSTOM_MIN_MM, CUSTOM_MAX_MM = 50, 20000
 META_KEYS = ("plan_title", "plan_number", "issuer", "order_number", "quantity", "qr_url",
-             "text_color", "background_color")  # the optional `meta` of a print product
+             "text_color", "background_color", "hem_cm", "grommet_every_cm")  # the optional `meta` of a print product
 SLOGAN_FONT = "LiberationSans-Bold.ttf"
 SLOGAN_LINE_HEIGHT = 1.15  # em; Liberation Sans ascent + descent is 1.117 em, Vietnamese capitals included
 _NUMBER_RE = re.compile(r"[\d\s.,%+\-–/]+")
@@ -40,6 +43,8 @@ class PrintProduct:
 PRODUCTS: dict[str, PrintProduct] = {p.code: p for p in (
     PrintProduct("leaflet_a5", "Tờ rơi A5", 148, 210),
     PrintProduct("leaflet_a4", "Tờ rơi A4", 210, 297),
+    PrintProduct("leaflet_trifold_a4", "Tờ rơi gấp 3 A4", 297, 210),  # roll fold, panels 97/100/100 mm
+    PrintProduct("poster_a2", "Áp phích A2", 420, 594),
     PrintProduct("poster_a1", "Áp phích A1", 594, 841),
     PrintProduct("poster_a0", "Áp phích A0", 841, 1189),
     PrintProduct("banner_08x5", "Băng rôn 0,8 × 5 m", 5000, 800),
@@ -49,6 +54,22 @@ PRODUCTS: dict[str, PrintProduct] = {p.code: p for p in (
     PrintProduct("flag_06x2", "Cờ phướn 0,6 × 2 m", 600, 2000),
     PrintProduct("custom", "Khổ tùy chỉnh", 0, 0),  # size given with the order
 )}
+
+
+# The A4 tri-fold leaflet is a roll fold (gấp cuốn): the sheet is folded twice in the same direction,
+# the end panel rolling inside. That inner panel must be narrower (97 mm) or it buckles against the
+# fold. Seen from the outside (page 1), left to right: the flap that folds in (97), the back (100) and
+# the cover (100). The inside (page 2) is the back of the same sheet turned over sideways, so the
+# order mirrors: behind the cover (100), behind the back (100), the flap's inside (97). The folds sit
+# at 97 and 197 mm on the outside and at 100 and 200 mm on the inside (the same two creases).
+TRIFOLD_OUTSIDE = (("flap", 0.0, 97.0), ("back", 97.0, 100.0), ("cover", 197.0, 100.0))  # (panel, x, width)
+TRIFOLD_INSIDE = (("inside_1", 0.0, 100.0), ("inside_2", 100.0, 100.0), ("inside_3", 200.0, 97.0))
+
+
+def trifold_folds() -> dict[str, list[float]]:
+    """The fold lines (mm from the left trim) of each spread of the tri-fold leaflet."""
+    return {side: [x for _, x, _ in panels[1:]]
+            for side, panels in (("outside", TRIFOLD_OUTSIDE), ("inside", TRIFOLD_INSIDE))}
 
 
 def product_size(product: str, width_mm: float | None, height_mm: float | None) -> tuple[float, float]:
@@ -73,8 +94,13 @@ def product_size(product: str, width_mm: float | None, height_mm: float | None) 
 
 
 def page_scale(width_mm: float, height_mm: float) -> int:
-    """1, or 10 when a side plus bleed passes 5080 mm: the file is then drawn at 1:10."""
-    return 1 if max(width_mm, height_mm) + 2 * BLEED_MM <= MAX_PAGE_SIDE_MM else 10
+    """1, or 10 when a side plus bleed and slug passes 5080 mm: the file is then drawn at 1:10."""
+    return 1 if max(width_mm, height_mm) + 2 * (BLEED_MM + SLUG_MM) <= MAX_PAGE_SIDE_MM else 10
+
+
+def format_thousands(value: float) -> str:
+    """A whole number of mm with a (no-break) space between thousands: 6000 → '6 000'."""
+    return f"{round(value):,}".replace(",", "\u00a0")
 
 
 def format_document_date(place: str, date: dt.date) -> str:
@@ -175,27 +201,40 @@ def fit_slogan(text: str, width_mm: float, height_mm: float) -> tuple[list[str],
 
 def product_context(*, product: str, width_mm, height_mm, title: str, body_html: str, channel: str,
                     meta: dict) -> dict:
-    """Validated sizes, labels, PDF metadata and file name shared by every print product."""
-    width, height = product_size(product, width_mm, height_mm)
+    """Validated sizes, labels, PDF metadata and file name shared by every print product.
+
+    `finished` is the ordered size; `trim` is what the shop cuts: the finished size plus a sewn hem
+    (meta `hem_cm`) on every side. The page is trim + bleed + slug; marks and labels go in the slug.
+    """
+    finished = product_size(product, width_mm, height_mm)
     if channel not in CHANNELS:
         raise PrintError(f"Loại ấn phẩm không hợp lệ: {channel!r} (leaflet, poster hoặc banner).")
     title = (title or "").strip()
     if not title:
         raise PrintError("Ấn phẩm in cần có tiêu đề.")
+    hem = 10.0 * float(meta.get("hem_cm") or 0)
+    width, height = finished[0] + 2 * hem, finished[1] + 2 * hem
     scale = page_scale(width, height)
-    size_cm = f"{format_cm(width)} × {format_cm(height)} cm"
+    size_cm = f"{format_cm(finished[0])} × {format_cm(finished[1])} cm"
     label = PRODUCTS[product].label if product != "custom" else f"Khổ {size_cm}"
     scale_label = "Tỷ lệ 1:10" if scale == 10 else ""
     order, quantity = meta.get("order_number"), meta.get("quantity")
-    keywords = [f"Khổ thành phẩm {format_mm(width)} × {format_mm(height)} mm",
+    keywords = [f"Khổ thành phẩm {format_mm(finished[0])} × {format_mm(finished[1])} mm",
+                f"viền may {format_cm(hem)} cm (khổ xén {format_mm(width)} × {format_mm(height)} mm)" if hem else "",
                 f"tràn lề {format_mm(BLEED_MM / scale).replace('.', ',')} mm", scale_label,
                 f"đơn in số {order}" if order else "", f"số lượng {format_count(quantity)}" if quantity else ""]
     name_parts = [f"don-{slugify(str(order), 20)}" if order else "", slugify(title, 50), product,
-                  f"{format_mm(width)}x{format_mm(height)}mm", "ti-le-1-10" if scale == 10 else ""]
+                  f"{format_mm(finished[0])}x{format_mm(finished[1])}mm", "ti-le-1-10" if scale == 10 else ""]
     return {
         "product": product, "label": label, "channel": channel, "title": title, "body_html": body_html or "",
-        "trim": (width, height), "scale": scale, "scale_label": scale_label, "size_cm": size_cm,
-        "page_w": width / scale, "page_h": height / scale, "bleed": BLEED_MM / scale,
+        "finished": finished, "trim": (width, height), "hem": hem / scale, "scale": scale,
+        "scale_label": scale_label, "size_cm": size_cm,
+        "slug_label": (f"Tỷ lệ 1:10 — kích thước thật {format_thousands(finished[0])} × "
+                       f"{format_thousands(finished[1])} mm" + (f", kể cả viền {format_thousands(width)} × "
+                                                              f"{format_thousands(height)} mm" if hem else "")
+                       if scale == 10 else ""),
+        "page_w": width / scale, "page_h": height / scale, "bleed": BLEED_MM / scale, "slug": SLUG_MM,
+        "page_bleed": BLEED_MM / scale + SLUG_MM,
         "meta": {**{key: "" for key in META_KEYS}, **meta, "quantity": format_count(quantity) if quantity else ""},
         "plan": " ".join(str(v) for v in (meta.get("plan_number"), meta.get("plan_title")) if v),
         "pdf_title": f"{label} – {title}" + (f" ({scale_label})" if scale_label else ""),
@@ -206,17 +245,39 @@ def product_context(*, product: str, width_mm, height_mm, title: str, body_html:
     }
 
 
-def banner_layout(slogan: str, page_w: float, page_h: float, meta: dict) -> dict:
-    """Slogan lines, font size and position (page mm) and the two colours of a banner."""
-    lines, size = fit_slogan(slogan, page_w, page_h)
+def grommet_positions(length_mm: float, every_mm: float) -> list[float]:
+    """Grommet centres along one edge (mm from its start): both ends, then evenly, no gap over `every_mm`."""
+    if every_mm <= 0 or length_mm <= 0:
+        return []
+    gaps = max(1, math.ceil(length_mm / every_mm - 1e-9))
+    return [length_mm * i / gaps for i in range(gaps + 1)]
+
+
+def banner_layout(slogan: str, ctx: dict) -> dict:
+    """Slogan lines, font size and position (page mm, inside the finished area), the two colours of a
+    banner, and its grommet marks: centres in the hem band (which folds back), ticks in the slug."""
+    meta = ctx["meta"]
+    hem, scale = ctx["hem"], ctx["scale"]
+    fin_w, fin_h = ctx["finished"][0] / scale, ctx["finished"][1] / scale
+    lines, size = fit_slogan(slogan, fin_w, fin_h)
     colors = {"text_color": meta.get("text_color") or "#FFCD00",  # yellow on red: convention
               "background_color": meta.get("background_color") or "#DA251D"}
     for value in colors.values():
         if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
             raise PrintError(f"Mã màu không hợp lệ: {value!r} (dạng #RRGGBB).")
     block = len(lines) * size * SLOGAN_LINE_HEIGHT
-    return {"lines": lines, "font_size": size, "line_height": SLOGAN_LINE_HEIGHT,
-            "top": (page_h - block) / 2, **colors}
+    every = 10.0 * float(meta.get("grommet_every_cm") or 0) / scale
+    # A grommet goes through the middle of the folded hem: on the flat file that point lies at hem/2
+    # from the cut edge, on the band that folds back (so the circle never shows on the finished face).
+    inset = hem / 2 if hem else 0.0
+    span_w, span_h = ctx["page_w"] - 2 * inset, ctx["page_h"] - 2 * inset
+    xs = [round(inset + x, 3) for x in grommet_positions(span_w, every)]
+    ys = [round(inset + y, 3) for y in grommet_positions(span_h, every)]
+    centres = sorted({(x, y) for x in xs for y in (ys[0], ys[-1])} | {(x, y) for y in ys for x in (xs[0], xs[-1])})
+    return {"lines": lines, "font_size": size, "line_height": SLOGAN_LINE_HEIGHT, "fin_w": fin_w, "fin_h": fin_h,
+            "top": (fin_h - block) / 2, "grommet_xs": xs, "grommet_ys": ys,
+            "grommets": centres if hem else [],  # without a hem, only the ticks in the slug show where
+            "grommet_d": max(1.0, 12.0 / scale), **colors}
 
 
 @functools.lru_cache(maxsize=1)

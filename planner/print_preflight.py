@@ -52,7 +52,13 @@ def _line_rects(box, found: list) -> None:
                           max(p[3] for p in parts), _text_of(box).strip()))
         return
     for child in getattr(box, "children", None) or ():
-        _line_rects(child, found)
+        if not _is_slug(child):  # marks and the scale label belong outside the trim
+            _line_rects(child, found)
+
+
+def _is_slug(box) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and "slug" in (element.get("class") or "").split()
 
 
 def _excerpt(text: str) -> str:

@@ -18,14 +18,19 @@ PAPERS = {
 COLOURS = {"4/0": "4/0 – in màu một mặt", "4/4": "4/4 – in màu hai mặt", "1/0": "1/0 – in đen một mặt",
            "1/1": "1/1 – in đen hai mặt"}
 FINISHING = {
-    "trim": "Xén thành phẩm",
+    "trim": "Xén",
     "fold_half": "Gấp đôi",
-    "fold_roll": "Gấp 3 (gấp cuốn)",
+    "fold_roll": "Gấp 3 (cuộn)",
     "hems": "May/dán viền",
     "grommets": "Đóng khoen (ô-dê)",
     "pole_pocket": "May ống luồn cán",
 }
 MAX_TEXT = 300
+# Banner options on the order: a sewn hem (added on every side of the finished size) and grommets.
+HEM_CHOICES_CM = (0, 2, 3, 4, 5)
+GROMMET_MIN_CM, GROMMET_MAX_CM = 20, 200
+GROMMET_CHOICES_CM = (30, 50, 75, 100)  # offered on the form; the API takes any spacing of 20–200 cm
+OPTIONS_NOT_OFFERED = "Viền may và khoen chỉ dành cho băng rôn và cờ phướn."
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ def ticket_defaults(product: str) -> TicketDefaults:
         return TicketDefaults("silk", 90, "4/0", ("hems", "pole_pocket"))
     if product.startswith("poster"):
         return TicketDefaults("couche", 150, "4/0", ("trim",))
+    if product == "leaflet_trifold_a4":
+        return TicketDefaults("couche", 150, "4/4", ("trim", "fold_roll"))
     if product.startswith("leaflet"):
         return TicketDefaults("couche", 150, "4/4", ("trim",))
     return TicketDefaults("couche", 150, "4/0", ("trim",))
@@ -79,6 +86,51 @@ def parse_ticket(product: str, data: dict, *, today: dt.date) -> tuple[dict, dic
             "delivery_date": delivery_date, "delivery_address": address, "contact": contact}, errors
 
 
+def takes_banner_options(product: str, channel: str) -> bool:
+    """Hems and grommets are offered for banners and flags (and a custom-size slogan), nothing else."""
+    return product.startswith(("banner", "flag")) or (product == "custom" and channel == "banner")
+
+
+def parse_banner_options(product: str, channel: str, data: dict) -> tuple[dict, dict[str, str]]:
+    """`hem_cm` and `grommet_every_cm` (0 = none) from a form or JSON body; (values, errors by field).
+
+    Either one on a product that is not a banner or flag is refused with OPTIONS_NOT_OFFERED.
+    """
+    errors: dict[str, str] = {}
+    hem = _whole(data.get("hem_cm"))
+    if hem not in HEM_CHOICES_CM:
+        errors["hem_cm"] = "Viền may phải là " + ", ".join(map(str, HEM_CHOICES_CM[:-1])) + \
+            f" hoặc {HEM_CHOICES_CM[-1]} cm."
+        hem = 0
+    every = _whole(data.get("grommet_every_cm"))
+    if every is None or (every and not GROMMET_MIN_CM <= every <= GROMMET_MAX_CM):
+        errors["grommet_every_cm"] = (f"Khoảng cách khoen phải từ {GROMMET_MIN_CM} đến {GROMMET_MAX_CM} cm "
+                                      "(0: không đóng khoen).")
+        every = 0
+    if (hem or every) and not takes_banner_options(product, channel):
+        errors["hem_cm" if hem else "grommet_every_cm"] = OPTIONS_NOT_OFFERED
+    return {"hem_cm": hem, "grommet_every_cm": every}, errors
+
+
+def with_banner_options(finishing: str, hem_cm: int, grommet_every_cm: int) -> str:
+    """The finishing codes with 'hems'/'grommets' added when the order asks for them."""
+    codes = [c for c in finishing.split(",") if c]
+    extra = [code for code, value in (("hems", hem_cm), ("grommets", grommet_every_cm)) if value]
+    return ",".join(c for c in FINISHING if c in codes or c in extra)
+
+
+def _whole(value) -> int | None:
+    """0 for nothing given, the number for digits (or an int), None for anything else."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"\d{1,4}", text) else None
+
+
 def _finishing(value, default: tuple[str, ...], errors: dict[str, str]) -> list[str]:
     if value is None:
         return list(default)
@@ -108,9 +160,11 @@ def _date(value, today: dt.date, errors: dict[str, str]) -> dt.date | None:
     return date
 
 
-def finishing_labels(codes: str) -> list[str]:
-    """'hems,grommets' → ['May/dán viền', 'Đóng khoen (ô-dê)']."""
-    return [FINISHING.get(c, c) for c in codes.split(",") if c]
+def finishing_labels(codes: str, hem_cm: int = 0, grommet_every_cm: int = 0) -> list[str]:
+    """'trim,hems,grommets' → ['Xén', 'May viền 3 cm', 'Khoen mỗi 50 cm'] (sizes when the order gives them)."""
+    sized = {"hems": f"May viền {hem_cm} cm" if hem_cm else "",
+             "grommets": f"Khoen mỗi {grommet_every_cm} cm" if grommet_every_cm else ""}
+    return [sized.get(c) or FINISHING.get(c, c) for c in codes.split(",") if c]
 
 
 def split_by_households(quantity: int, villages: list[tuple[int, int | None]]) -> tuple[list[tuple[int, int]], bool]:

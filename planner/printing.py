@@ -133,12 +133,32 @@ def _check_problems(messages, refused, fonts) -> None:
                          f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
 
 
-def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None) -> tuple[bytes, int]:
+def _bleed_box_finisher(bleed_mm: float):
+    """A write_pdf finisher that sets each page's BleedBox to TrimBox + bleed_mm.
+
+    Print products add a slug (for marks) outside the bleed, so the CSS `bleed` is bleed + slug and
+    WeasyPrint would put the BleedBox up to 10 pt out; the shop must see exactly the 3 mm bleed.
+    """
+    import pydyf
+
+    def finish(document, pdf):
+        delta = bleed_mm * 72 / 25.4
+        for obj in pdf.objects:
+            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+                x0, y0, x1, y1 = (float(v) for v in obj["TrimBox"])
+                obj["BleedBox"] = pydyf.Array([min(x0, x1) - delta, min(y0, y1) - delta,
+                                               max(x0, x1) + delta, max(y0, y1) + delta])
+    return finish
+
+
+def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None,
+                bleed_mm: float | None = None) -> tuple[bytes, int]:
     """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
 
     With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
     raises PrintError too, before any PDF is written. With `max_pages`, a longer layout raises
-    LayoutError at once (no PDF is written for a size that will be retried smaller).
+    LayoutError at once (no PDF is written for a size that will be retried smaller). With `bleed_mm`,
+    the BleedBox is the TrimBox plus that much (the page itself may be larger: the slug).
     """
     missing = docs.unsupported_characters(html)
     if missing:
@@ -162,7 +182,7 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
                 if problems:
                     more = f" (và {len(problems) - 2} chỗ khác)" if len(problems) > 2 else ""
                     raise LayoutError(" ".join(problems[:2]) + more, pages=len(document.pages))
-            data = document.write_pdf()
+            data = document.write_pdf(finisher=_bleed_box_finisher(bleed_mm) if bleed_mm else None)
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)
@@ -186,8 +206,9 @@ def _qr_data_uri(url: str, dark: str = "#000000") -> str:
     return segno.make(url, error="m").svg_data_uri(scale=1, border=4, dark=dark)
 
 
-PRODUCT_FITS = {"leaflet": (1.0, 0.92, 0.85, 0.78), "poster": (1.0, 0.88, 0.76, 0.65, 0.55), "banner": (1.0,)}
-MAX_PAGES = {"leaflet": 2, "poster": 1, "banner": 1}
+PRODUCT_FITS = {"leaflet": (1.0, 0.92, 0.85, 0.78), "poster": (1.0, 0.88, 0.76, 0.65, 0.55), "banner": (1.0,),
+                "trifold": (1.0, 0.9, 0.8, 0.72)}
+MAX_PAGES = {"leaflet": 2, "poster": 1, "banner": 1, "trifold": 2}
 
 
 def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
@@ -195,8 +216,9 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
     ctx = docs.product_context(**kwargs)
     if ctx["channel"] == "banner":
         # A banner prints its approved body (the slogan), never the title.
-        ctx.update(docs.banner_layout(content.slogan_text(ctx["body_html"]), ctx["page_w"], ctx["page_h"],
-                                      ctx["meta"]))
+        ctx.update(docs.banner_layout(content.slogan_text(ctx["body_html"]), ctx))
+    elif ctx["channel"] == "trifold":
+        ctx.update(trifold_context(ctx, fit))
     else:
         # Type and margins follow the sheet: 10.5 pt on A5, ×4 on A1.
         k = min(ctx["page_w"] / 148, ctx["page_h"] / 210)
@@ -207,6 +229,16 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
         qr_url = ctx["meta"].get("qr_url")
         ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
     return render_template(f"print/{ctx['channel']}.html", **ctx)
+
+
+def trifold_context(ctx: dict, fit: float) -> dict:
+    """Panels, type size, lead/body and QR of the A4 tri-fold leaflet (print/trifold.html)."""
+    qr_url = ctx["meta"].get("qr_url")
+    lead, rest = content.split_lead(ctx["body_html"], ctx["title"])
+    # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
+    return {"base_pt": round(11 * fit, 2), "margin": 8.0, "outside": docs.TRIFOLD_OUTSIDE,
+            "inside": docs.TRIFOLD_INSIDE, "folds": docs.trifold_folds(), "lead": Markup(lead),
+            "rest": Markup(rest), "qr": _qr_data_uri(qr_url) if qr_url else ""}
 
 
 def render_print_product(*, product: str, width_mm: float, height_mm: float, title: str, body_html: str,
@@ -220,7 +252,7 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
     for fit in PRODUCT_FITS[channel]:  # smaller type until it fits the pages and the safe area
         try:
             data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"],
-                                      max_pages=limit)
+                                      max_pages=limit, bleed_mm=ctx["bleed"])
         except LayoutError as exc:
             layout_error, pages = exc, exc.pages
             continue

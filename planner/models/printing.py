@@ -91,6 +91,9 @@ class PrintOrder(Base):
     paper_gsm: Mapped[int] = mapped_column(default=150, server_default="150")
     colours: Mapped[str] = mapped_column(String(8), default="4/0", server_default="4/0")
     finishing: Mapped[str] = mapped_column(String(200), default="", server_default="")  # codes, comma-separated
+    # Banner/flag options: a sewn hem added on every side of the finished size, grommets every N cm (0: none).
+    hem_cm: Mapped[int] = mapped_column(default=0, server_default="0")
+    grommet_every_cm: Mapped[int] = mapped_column(default=0, server_default="0")
     delivery_date: Mapped[dt.date | None] = mapped_column(Date)
     delivery_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
     contact: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -85,11 +85,14 @@ def ticket_context(session: Session, order: PrintOrder) -> dict:
     return {
         "number": order.number, "plan_number": plan.number, "plan_title": plan.title,
         "title": public_headline(order.version), "product_label": order.product_label,
-        "size_label": f"{format_mm(order.width_mm)} × {format_mm(order.height_mm)} mm",
+        "size_label": f"{format_mm(order.width_mm)} × {format_mm(order.height_mm)} mm" + (
+            f"; khổ in kể cả viền may {order.hem_cm} cm mỗi cạnh {format_mm(order.width_mm + 20 * order.hem_cm)} × "
+            f"{format_mm(order.height_mm + 20 * order.hem_cm)} mm" if order.hem_cm else ""),
         "quantity": format_count(order.quantity), "paper_label": PAPERS.get(order.paper, order.paper),
         "paper_gsm": order.paper_gsm, "colours_label": COLOURS.get(order.colours, order.colours),
         "sides": "Một mặt" if sides(order.colours) == 1 else "Hai mặt",
-        "finishing": finishing_labels(order.finishing), "delivery_date": fmt_date(order.delivery_date),
+        "finishing": finishing_labels(order.finishing, order.hem_cm, order.grommet_every_cm),
+        "delivery_date": fmt_date(order.delivery_date),
         "delivery_address": order.delivery_address, "contact": order.contact,
         "orderer": order.created_by.full_name if order.created_by else "",
         "ordering_unit": order.unit.name, "receiving_unit": receiving_unit(order, session).name,

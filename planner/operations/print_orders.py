@@ -16,7 +16,7 @@ from planner.localtime import today
 from planner.operations.audit import record
 from planner.operations.plan_state import message_locked_reason, not_active_reason
 from planner.operations.print_distribution import distribute_order, undelivered
-from planner.print_ticket import parse_ticket
+from planner.print_ticket import parse_banner_options, parse_ticket, with_banner_options
 
 PRINT_CHANNELS = {"leaflet", "banner", "poster"}
 
@@ -67,7 +67,10 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
         errors["print_shop_id"] = "Vui lòng chọn cơ sở in."
     for_unit = _for_unit(session, user, data.get("for_unit_id"), errors)
     ticket, ticket_errors = parse_ticket(product if product in PRODUCTS else "custom", data, today=today(now))
-    errors = {**ticket_errors, **_unprintable_fields({**ticket, "note": data.get("note") or ""}), **errors}
+    options, option_errors = parse_banner_options(product, version.channel, data)  # hems, grommets
+    ticket["finishing"] = with_banner_options(ticket["finishing"], **options)
+    errors = {**ticket_errors, **option_errors, **_unprintable_fields({**ticket, "note": data.get("note") or ""}),
+              **errors}
     if not errors:
         problem = order_content_problem(version)
         if problem:
@@ -78,7 +81,7 @@ def create_print_order(session: Session, version: MessageVersion, user: User, da
                        quantity=int(quantity), print_shop=shop, unit_id=user.unit_id, created_by=user,
                        for_unit_id=for_unit.id if for_unit else None,
                        note=(data.get("note") or "").strip()[:2000], status=PrintStatus.SUBMITTED,
-                       created_at=now, updated_at=now, **ticket)
+                       created_at=now, updated_at=now, **ticket, **options)
     session.add(order)
     session.flush()
     distribute_order(session, order)
@@ -201,4 +204,5 @@ def render_order(order: PrintOrder):
         channel=layout_for(order.product, version.channel),
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
-              "qr_url": qr_link(version, body_html)})
+              "qr_url": qr_link(version, body_html), "hem_cm": order.hem_cm,
+              "grommet_every_cm": order.grommet_every_cm})

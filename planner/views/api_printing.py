@@ -35,13 +35,16 @@ def order_json(order: PrintOrder) -> dict:
 
 def ticket_json(order: PrintOrder) -> dict:
     """The job ticket: product, finished size, quantity, paper, colours, sides, finishing, delivery, contact."""
-    from planner.print_ticket import COLOURS, PAPERS, sides
+    from planner.print_ticket import COLOURS, PAPERS, finishing_labels, sides
 
     return {"product_label": order.product_label, "finished_size_mm": [order.width_mm, order.height_mm],
             "quantity": order.quantity, "paper": order.paper, "paper_label": PAPERS.get(order.paper, order.paper),
             "paper_gsm": order.paper_gsm, "colours": order.colours,
             "colours_label": COLOURS.get(order.colours, order.colours), "sides": sides(order.colours),
             "finishing": [c for c in order.finishing.split(",") if c],
+            "finishing_labels": finishing_labels(order.finishing, order.hem_cm, order.grommet_every_cm),
+            "hem_cm": order.hem_cm, "grommet_every_cm": order.grommet_every_cm,
+            "print_size_mm": [order.width_mm + 20 * order.hem_cm, order.height_mm + 20 * order.hem_cm],
             "delivery_date": order.delivery_date.isoformat() if order.delivery_date else None,
             "delivery_address": order.delivery_address, "contact": order.contact}
 
@@ -77,8 +80,12 @@ def load_order(order_id: int) -> PrintOrder:
 
 
 def _order_error(exc: ops.PrintOrderError) -> ApiError:
+    from planner.print_ticket import OPTIONS_NOT_OFFERED
+
     if set(exc.errors) == {"status"}:
         return ApiError(409, exc.errors["status"], code="invalid_transition")
+    if OPTIONS_NOT_OFFERED in exc.errors.values():  # hems or grommets on a leaflet or poster
+        return ApiError(422, OPTIONS_NOT_OFFERED, code="finishing_not_offered", fields=exc.errors)
     return invalid(exc.errors)
 
 
@@ -102,7 +109,7 @@ def create_print_order():
     require("print.order")
     data = json_body({"version_id": int, "product": str, "width_mm": float, "height_mm": float, "quantity": int,
                       "for_unit_id": int, "paper": str, "paper_gsm": int, "colours": str, "delivery_date": str,
-                      "delivery_address": str, "contact": str,
+                      "delivery_address": str, "contact": str, "hem_cm": int, "grommet_every_cm": int,
                       "print_shop_id": int, "note": str}, required=("version_id",))
     finishing = (request.get_json(silent=True) or {}).get("finishing")
     if finishing is not None:

@@ -124,11 +124,14 @@ def test_empty_slogan_is_refused():
 def test_products_fit_their_message():
     assert set(content.products_for("banner")) >= {"banner_08x5", "flag_06x2", "poster_a1"}
     assert not any(p.startswith("leaflet") for p in content.products_for("banner"))
-    assert set(content.products_for("leaflet")) == {"leaflet_a5", "leaflet_a4", "poster_a1", "poster_a0"}
+    assert set(content.products_for("leaflet")) == {"leaflet_a5", "leaflet_a4", "leaflet_trifold_a4", "poster_a2",
+                                                    "poster_a1", "poster_a0"}
     assert not any(p.startswith(("banner", "flag", "leaflet")) for p in content.products_for("poster"))
     assert content.product_fit_problem("leaflet_a5", "banner").startswith("Tờ rơi A5 không phù hợp với khẩu hiệu")
     assert content.layout_for("poster_a1", "leaflet") == "poster" and content.layout_for("poster_a1", "banner") == "banner"
     assert content.layout_for("custom", "poster") == "poster" and content.layout_for("leaflet_a4", "leaflet") == "leaflet"
+    assert content.layout_for("leaflet_trifold_a4", "leaflet") == "trifold"
+    assert content.layout_for("poster_a2", "leaflet") == "poster" and "poster_a2" in content.products_for("banner")
 
 
 def test_a_slogan_printed_as_a_poster_is_the_slogan_fitted_to_the_sheet(library_messages):

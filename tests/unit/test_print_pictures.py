@@ -20,7 +20,10 @@ from planner.markup import render_markdown
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCES = ROOT / "tests" / "fixtures" / "golden" / "print" / "png"
 CASES = [("to-roi-6-buoc", "leaflet_a5"), ("ap-phich-dieu-kien", "poster_a1"),
-         ("bang-ron-tich-hop", "flag_06x2"), ("bang-ron-cao-diem", "banner_09x6")]
+         ("bang-ron-tich-hop", "flag_06x2"), ("bang-ron-cao-diem", "banner_09x6"),
+         ("to-roi-6-buoc", "leaflet_trifold_a4"), ("ap-phich-dieu-kien", "poster_a2"),
+         ("bang-ron-cao-diem", "banner_3x1-hem5-khoen50")]
+OPTIONS = {"hem5": {"hem_cm": 5}, "khoen50": {"grommet_every_cm": 50}}  # a case's product-option suffixes
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
 
 
@@ -43,11 +46,13 @@ def test_product_pages_look_like_the_reviewed_reference(messages, code, product)
 
     message = messages[code]
     body_html = render_markdown(message.body_md)
+    code_of_product, *options = product.split("-")
     rendered = printing.render_print_product(
-        product=product, width_mm=None, height_mm=None, title=content.public_headline(message), body_html=body_html,
-        channel=content.layout_for(product, message.channel),
+        product=code_of_product, width_mm=None, height_mm=None, title=content.public_headline(message),
+        body_html=body_html, channel=content.layout_for(code_of_product, message.channel),
         meta={"issuer": "UBND xã Ngọc Lặc", "plan_number": "45/KH-UBND", "order_number": "DI-00001",
-              "quantity": 500, "qr_url": "https://ngoclac.example.vn/asxh"})
+              "quantity": 500, "qr_url": "https://ngoclac.example.vn/asxh",
+              **{k: v for option in options for k, v in OPTIONS[option].items()}})
     pages = printing.render_to_png_pages(rendered.data, scale_to=240)
     for number, png in enumerate(pages, start=1):
         path = REFERENCES / f"{code}_{product}_{number}.png"

@@ -5,7 +5,8 @@ import datetime as dt
 import subprocess
 import sys
 
-from planner.print_ticket import parse_ticket, split_by_households, ticket_defaults
+from planner.print_ticket import (OPTIONS_NOT_OFFERED, finishing_labels, parse_banner_options, parse_ticket,
+                                  split_by_households, ticket_defaults, with_banner_options)
 
 TODAY = dt.date(2026, 4, 1)
 
@@ -58,6 +59,29 @@ def test_parse_ticket_rejects_unknown_paper_colours_finishing_and_a_past_date():
 def test_parse_ticket_rejects_an_impossible_date():
     _, errors = parse_ticket("leaflet_a5", {"delivery_date": "31/02/2026"}, today=TODAY)
     assert "dd/mm/yyyy" in errors["delivery_date"]
+
+
+def test_banner_options_are_read_for_banners_and_flags_and_refused_elsewhere():
+    assert parse_banner_options("banner_09x6", "banner", {"hem_cm": "3", "grommet_every_cm": 50}) == (
+        {"hem_cm": 3, "grommet_every_cm": 50}, {})
+    assert parse_banner_options("flag_06x2", "banner", {}) == ({"hem_cm": 0, "grommet_every_cm": 0}, {})
+    assert parse_banner_options("custom", "banner", {"hem_cm": 2})[1] == {}           # a custom-size slogan
+    for product, channel in (("leaflet_trifold_a4", "leaflet"), ("poster_a2", "banner"), ("custom", "poster")):
+        assert parse_banner_options(product, channel, {"grommet_every_cm": 50})[1] == {
+            "grommet_every_cm": OPTIONS_NOT_OFFERED}
+    values, errors = parse_banner_options("banner_09x6", "banner", {"hem_cm": 6, "grommet_every_cm": 201})
+    assert values == {"hem_cm": 0, "grommet_every_cm": 0} and set(errors) == {"hem_cm", "grommet_every_cm"}
+    assert set(parse_banner_options("banner_09x6", "banner", {"hem_cm": True, "grommet_every_cm": "-5"})[1]) == {
+        "hem_cm", "grommet_every_cm"}
+
+
+def test_finishing_names_the_hem_and_grommet_sizes_and_the_roll_fold():
+    codes = with_banner_options("trim", 3, 50)
+    assert codes == "trim,hems,grommets"
+    assert finishing_labels(codes, 3, 50) == ["Xén", "May viền 3 cm", "Khoen mỗi 50 cm"]
+    assert finishing_labels("hems,grommets") == ["May/dán viền", "Đóng khoen (ô-dê)"]  # no sizes given
+    assert ticket_defaults("leaflet_trifold_a4").finishing == ("trim", "fold_roll")
+    assert finishing_labels("trim,fold_roll") == ["Xén", "Gấp 3 (cuộn)"]
 
 
 def test_print_ticket_imports_neither_flask_nor_sqlalchemy():

@@ -165,10 +165,10 @@ def test_unknown_product_and_size_mismatch_are_refused():
         printing.product_size("leaflet_a5", 210, 297)
 
 
-def test_scale_switches_to_1_10_only_when_a_side_plus_bleed_passes_5080_mm():
+def test_scale_switches_to_1_10_only_when_a_side_plus_bleed_and_slug_passes_5080_mm():
     assert printing.page_scale(5000, 800) == 1
-    assert printing.page_scale(5074, 800) == 1
-    assert printing.page_scale(5075, 800) == 10
+    assert printing.page_scale(5054, 800) == 1  # + 2 × (3 mm bleed + 10 mm slug) = 5080
+    assert printing.page_scale(5055, 800) == 10
     assert printing.page_scale(900, 6000) == 10
 
 
@@ -207,6 +207,8 @@ def test_importing_printing_loads_neither_weasyprint_nor_flask():
 GOLDEN_CASES = {
     "leaflet_a5.html": lambda: printing.print_product_html(**leaflet()),
     "banner_1x6.html": lambda: printing.print_product_html(**banner("banner_1x6")),
+    "leaflet_trifold_a4.html": lambda: printing.print_product_html(**leaflet(
+        product="leaflet_trifold_a4", channel="trifold", width_mm=None, height_mm=None)),
     "report.html": lambda: printing.report_html(report_doc()),
     "roster.html": lambda: printing.roster_html(**ROSTER),
 }
@@ -267,12 +269,13 @@ def test_leaflet_render_logs_no_weasyprint_warnings(caplog):
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 
-def test_banner_5000mm_fits_at_full_scale_with_bleed_under_5080mm():
+def test_banner_5000mm_fits_at_full_scale_with_bleed_and_slug_under_5080mm():
     rendered = printing.render_print_product(**banner("banner_08x5"))
     assert rendered.scale == 1 and rendered.pages == 1
     page = reader(rendered).pages[0]
     width_mm = float(page.mediabox.width) / PT_PER_MM
-    assert width_mm == pytest.approx(5006, abs=0.5) and width_mm <= 5080
+    assert width_mm == pytest.approx(5000 + 2 * (3 + 10), abs=0.5) and width_mm <= 5080
+    assert float(page.bleedbox.width) / PT_PER_MM == pytest.approx(5006, abs=0.2)
     assert float(page.trimbox.width) / PT_PER_MM == pytest.approx(5000, abs=0.2)
     assert "TOÀN DÂN LIÊN KẾT" in page.extract_text()
 
@@ -285,9 +288,11 @@ def test_banner_6000mm_renders_at_1_10_with_scaled_bleed_and_says_so():
     page = pdf.pages[0]
     assert float(page.trimbox.width) / PT_PER_MM == pytest.approx(600, abs=0.2)
     assert float(page.trimbox.height) / PT_PER_MM == pytest.approx(100, abs=0.2)
-    # The bleed scales with the drawing: 0.3 mm at 1:10 is 3 mm once enlarged ×10.
-    assert float(page.mediabox.width) / PT_PER_MM == pytest.approx(600.6, abs=0.05)
-    assert "Tỷ lệ 1:10" in pdf.metadata.title and "Tỷ lệ 1:10" in page.extract_text()
+    # The bleed scales with the drawing: 0.3 mm at 1:10 is 3 mm once enlarged ×10; the slug (10 mm) does not.
+    assert float(page.bleedbox.width) / PT_PER_MM == pytest.approx(600.6, abs=0.05)
+    assert float(page.mediabox.width) / PT_PER_MM == pytest.approx(620.6, abs=0.05)
+    assert "Tỷ lệ 1:10" in pdf.metadata.title
+    assert "Tỷ lệ 1:10 — kích thước thật 6\u00a0000 × 1\u00a0000 mm" in page.extract_text()
 
 
 def test_custom_20m_banner_is_drawn_at_1_10():
@@ -301,8 +306,10 @@ def test_banner_background_runs_into_the_bleed():
     from PIL import Image
 
     rendered = printing.render_print_product(**banner("banner_3x1"))
-    image = Image.open(io.BytesIO(printing.render_to_png_pages(rendered.data, dpi=3)[0])).convert("RGB")
-    assert image.getpixel((0, 0)) == (0xDA, 0x25, 0x1D)  # the corner lies in the bleed
+    image = Image.open(io.BytesIO(printing.render_to_png_pages(rendered.data, dpi=25.4)[0])).convert("RGB")
+    # 1 px = 1 mm: the slug (10 mm) is white, the bleed (3 mm) and the trim are the banner's red.
+    assert image.getpixel((4, 4)) == (255, 255, 255)
+    assert image.getpixel((11, 11)) == (0xDA, 0x25, 0x1D) == image.getpixel((image.width - 12, image.height - 12))
 
 
 def test_invalid_banner_colour_and_channel_are_refused():
