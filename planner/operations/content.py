@@ -54,8 +54,8 @@ def edit_message(session: Session, message: Message, user: User, data: dict, *, 
     version = _new_version(message, values, number=latest.number + 1, user=user, now=now)
     from planner.operations.images import copy_images
 
-    copy_images(latest, version)     # the pictures are public content too: the new draft keeps them
     session.add(version)
+    copy_images(latest, version)     # the pictures are public content too: the new draft keeps them
     session.flush()
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
            previous_version=latest.number, changed=changed)

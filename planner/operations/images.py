@@ -105,8 +105,8 @@ def _working_version(session: Session, message: Message, user: User, *, now: dt.
                  "post_at", "audio_seconds"):
         setattr(version, name, getattr(latest, name))
     version.audiences = list(latest.audiences)
-    copy_images(latest, version)
     session.add(version)
+    copy_images(latest, version)
     session.flush()
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
            previous_version=latest.number, changed=["images"])
