@@ -42,6 +42,7 @@ class FakePlatforms:
         self._articles: dict[str, dict] = {}  # Zalo create token → recorded article
         self._counts: dict[str, int] = {}
         self._fail: tuple[int, str] | None = None
+        self._fail_after = 0
         self._hang: float = 0.0
         self._zalo_error: tuple[int, str | None] | None = None
         self._raw: tuple[int, str] | None = None
@@ -94,10 +95,11 @@ class FakePlatforms:
             return [dict(p) for p in self._posts]
 
     # -- behaviour switches (each applies to the next matching request only) ----------------
-    def fail_next(self, code: int, message: str = "Fake Graph error") -> None:
-        """The next Graph call answers HTTP 400 with `{"error": {"code", "message", …}}`."""
+    def fail_next(self, code: int, message: str = "Fake Graph error", *, after: int = 0) -> None:
+        """The next Graph post or photo upload (after `after` that succeed) answers HTTP 400 with
+        `{"error": {"code", "message", …}}` (a throttling code also gets HTTP 400, as Graph does)."""
         with self._lock:
-            self._fail = (int(code), message)
+            self._fail, self._fail_after = (int(code), message), int(after)
 
     def hang_next(self, seconds: float) -> None:
         """The next call (either platform) is accepted, then answered only after `seconds`."""
@@ -170,6 +172,9 @@ class FakePlatforms:
     # -- behaviour (called from handler threads) --------------------------------------------
     def _take(self, name: str):
         with self._lock:
+            if name == "_fail" and self._fail_after > 0:
+                self._fail_after -= 1
+                return None
             value = getattr(self, name)
             setattr(self, name, 0.0 if name == "_hang" else None)
             return value

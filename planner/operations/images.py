@@ -18,7 +18,7 @@ from planner.models import Message, MessageImage, MessageVersion, User, VersionS
 from planner.operations.audit import record
 from planner.operations.message_form import ContentError
 from planner.operations.plan_state import message_locked_reason
-from planner.post_images import MAX_IMAGES, ImageProblem, alt_problem, clean_image
+from planner.post_images import MAX_IMAGES, CleanImage, ImageProblem, alt_problem, clean_image
 
 
 def image_path(directory: str | Path, image: MessageImage) -> Path:
@@ -54,7 +54,7 @@ def add_image(session: Session, message: Message, user: User, raw: bytes, alt: s
     if errors:
         raise ContentError(errors)
     version = _working_version(session, message, user, now=now)
-    _store(Path(directory), f"{clean.sha256}.{clean.ext}", clean.data)
+    store_file(directory, clean)
     image = MessageImage(sha256=clean.sha256, mime=clean.mime, size_bytes=len(clean.data), width=clean.width,
                          height=clean.height, alt_text=" ".join(alt.split()), created_at=now,
                          position=max((i.position for i in version.images), default=0) + 1)
@@ -113,12 +113,14 @@ def _working_version(session: Session, message: Message, user: User, *, now: dt.
     return version
 
 
-def _store(directory: Path, name: str, data: bytes) -> None:
-    """Write the file once (0600, atomically); the same content is the same name, so an existing file is kept."""
+def store_file(directory: str | Path, clean: CleanImage) -> Path:
+    """Write a cleaned image once (0600, atomically) as `<sha256>.<ext>`; the same content is the same name,
+    so an existing file is kept (and shared by every version that uses it)."""
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = directory / name
+    path, data = directory / f"{clean.sha256}.{clean.ext}", clean.data
     if path.exists():
-        return
+        return path
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")    # mkstemp creates it 0600
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -127,6 +129,7 @@ def _store(directory: Path, name: str, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def _refuse(reason: str | None) -> None:
