@@ -99,14 +99,15 @@ def _working_version(session: Session, message: Message, user: User, *, now: dt.
     if latest.status in (VersionStatus.DRAFT, VersionStatus.CHANGES_REQUESTED):
         latest.status = VersionStatus.DRAFT
         return latest
-    version = MessageVersion(message=message, number=latest.number + 1, status=VersionStatus.DRAFT,
-                             created_by_id=user.id if user else None, created_at=now)
-    for name in ("title", "body_md", "headline", "link", "channel", "valid_from", "valid_to", "weekdays",
-                 "post_at", "audio_seconds"):
-        setattr(version, name, getattr(latest, name))
-    version.audiences = list(latest.audiences)
-    session.add(version)
-    copy_images(latest, version)
+    with session.no_autoflush:      # the new version is complete before anything is written
+        version = MessageVersion(message=message, number=latest.number + 1, status=VersionStatus.DRAFT,
+                                 created_by_id=user.id if user else None, created_at=now)
+        for name in ("title", "body_md", "headline", "link", "channel", "valid_from", "valid_to", "weekdays",
+                     "post_at", "audio_seconds"):
+            setattr(version, name, getattr(latest, name))
+        version.audiences = list(latest.audiences)
+        session.add(version)
+        copy_images(latest, version)
     session.flush()
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
            previous_version=latest.number, changed=["images"])
