@@ -122,6 +122,7 @@ class Channel(ABC):
     code: str = ""
     label: str = ""
     kind: str = ""  # one of KINDS
+    posts_images: bool = False  # True when `deliver` posts the item's pictures with the text
 
     @property
     def is_online(self) -> bool:

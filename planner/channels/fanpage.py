@@ -48,6 +48,7 @@ class FanpageChannel(Channel):
         """Title, a blank line, the plain text, and the link on its own line if any."""
         return post_text(item)
 
+    posts_images = True
     keeps_progress = True  # dispatch hands back, in `progress`, the photos uploaded by an earlier try
 
     def deliver(self, item: ContentItem, target: TargetInfo, settings: ChannelSettings, *,

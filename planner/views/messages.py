@@ -123,9 +123,13 @@ def preview():
     from planner.channels import content_item
 
     pictures = _preview_images()
+    if pictures and not adapter.posts_images:    # shown only where they are really posted
+        result["problems"].append(f"Kênh {adapter.label} không đăng kèm ảnh; {len(pictures)} ảnh của tin sẽ không "
+                                  "được gửi (ảnh chỉ dùng cho Fanpage Facebook).")
+        pictures = []
     item = content_item(request.form.get("title", ""), text, headline=request.form.get("headline"),
                         link=request.form.get("link"), images=tuple(p for p, _ in pictures))
-    result["problems"] = adapter.validate(item)
+    result["problems"] += adapter.validate(item)
     if adapter.is_online:  # an online post is previewed as exactly the text the platform will receive
         result["post"] = adapter.render(item)
         result.update(post_extras(channel, item, [url for _, url in pictures]))

@@ -182,3 +182,13 @@ def test_api_refuses_a_fifth_picture_and_other_units_cannot_see_them(app, login,
     doc = client.get("/api/v1/openapi.json").get_json()
     assert "multipart/form-data" in doc["paths"]["/messages/{message_id}/images"]["post"]["requestBody"]["content"]
     assert "422" in doc["paths"]["/messages/{message_id}/images"]["post"]["responses"]
+
+
+def test_a_channel_that_posts_no_pictures_says_so_in_the_preview_instead_of_showing_them(login, db):
+    editor, message = _draft(login, db)
+    _upload(editor, message.id, picture())
+    csrf = csrf_from(editor.get(f"/messages/{message.id}/edit").get_data(as_text=True))
+    preview = editor.post("/messages/preview", data={
+        "csrf_token": csrf, "title": "Tra cứu", "body_md": "Tra cứu.", "channel": "zalo",
+        "message_id": str(message.id)}).get_json()
+    assert preview["images"] == [] and any("không đăng kèm ảnh" in p for p in preview["problems"])
