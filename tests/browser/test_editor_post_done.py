@@ -31,7 +31,7 @@ from planner.mail_sink import MailSink
 from planner.models import Delivery, DeliveryStatus, Message, Target
 from planner.worker import tell_people, tick
 from tests.app import factories as f
-from tests.browser.conftest import login_as, shot
+from tests.browser.conftest import login_as, look, shot
 
 PAGE_ID = "100000000000001"      # the demo's "fanpage-bhxh-vn"
 BURST_PAGE = "100000000000002"
@@ -82,6 +82,7 @@ def _write_with_picture(contexts) -> tuple[object, str, str]:
     editor.get_by_role("button", name="Thêm ảnh").click()
     expect(editor.get_by_role("status")).to_contain_text("Đã thêm ảnh")
     expect(editor.get_by_role("img", name="Người dân tra cứu BHXH trên điện thoại")).to_be_visible()
+    look(editor, "79-message-with-picture")                           # labelled fields, alt text, no overflow
 
     editor.get_by_role("link", name="Sửa", exact=True).click()
     post = editor.locator("#preview .post-preview")
