@@ -44,6 +44,8 @@ def _configure(app: Flask, overrides: dict) -> None:
     _private_database(cfg["DATABASE_URL"])
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    # Absolute, so the worker and the views find images wherever they run from.
+    cfg["IMAGE_DIR"] = str(Path(app.instance_path) / cfg.get("IMAGE_DIR", "post_images"))
     app.config.update(cfg)
     app.json.ensure_ascii = False  # send Vietnamese as UTF-8, not \uXXXX escapes
     app.config.update(

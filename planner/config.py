@@ -98,6 +98,8 @@ DEFAULTS: dict[str, object] = {
     "REPORT_DIR": "reports",
     # Where approved print proofs (PDF and page images) are kept (relative to the instance folder).
     "PRINT_DIR": "print_proofs",
+    # Where message images are kept, one file per SHA-256, 0600 (relative to the instance folder, or absolute).
+    "IMAGE_DIR": "post_images",
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
     # Outgoing e-mail for notifications (sent only by the worker, from the outbox). Empty host: no e-mail.

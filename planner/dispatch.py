@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from planner import backoffs
 from planner.channels import REGISTRY, ChannelError, ChannelSettings, OutcomeUnknown, RateLimited
-from planner.channels.base import ContentItem, TargetInfo, content_item
+from planner.channels.base import ContentItem, PostImage, TargetInfo, content_item
 from planner.models import (AuditEntry, Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, PlanStatus, Target,
                             VersionStatus)
 
@@ -128,8 +128,9 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
     deadline = time.monotonic() + settings.get("DISPATCH_STALE_SECONDS", 600) / 2
     outcomes = _Outcomes(session)
     backoff = backoffs.Backoffs(settings, now)
-    items: dict[int, ContentItem] = {}
     rows = _claimed_rows(session, ids)
+    items: dict[int, ContentItem] = {}
+    pictures = images_of(session, {r.version_id for r in rows}, settings.get("IMAGE_DIR", ""))
     skipped = []
     try:
         for done, row in enumerate(rows):
@@ -139,7 +140,8 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
             if backoff.is_waiting(row):     # rate-limited earlier in this batch: never call it again now
                 skipped.append(row)
                 continue
-            item = items.get(row.version_id) or items.setdefault(row.version_id, content_of(row))
+            item = items.get(row.version_id) or items.setdefault(
+                row.version_id, content_of(row, images=pictures.get(row.version_id, ())))
             outcome = _deliver_one(row, item, channel_settings, now, late=now - row.due_at > lateness)
             counts[outcome["outcome"]] += 1
             backoff.note(row, outcome)
@@ -175,7 +177,8 @@ def _claimed_rows(session: Session, ids: list[int]) -> list:
     rows = []
     for i in range(0, len(ids), ID_CHUNK):
         rows.extend(session.execute(
-            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by, *version_columns(),
+            select(Delivery.id, Delivery.channel, Delivery.due_at, Delivery.claimed_by, Delivery.platform_state,
+                   *version_columns(),
                    Target.name.label("target_name"),
                    Target.external_id.label("target_external_id"), Target.id.label("target_id"),
                    Target.backoff_level)
@@ -194,10 +197,29 @@ def version_columns() -> list:
             MessageVersion.channel.label("approved_channel"), MessageVersion.status.label("version_status")]
 
 
-def content_of(row) -> ContentItem:
+def content_of(row, images: tuple = ()) -> ContentItem:
     """A version as channels see it (same as the preview); callers render it once per version."""
     return content_item(row.title, row.body_md, headline=row.headline, link=row.link,
-                        audio_seconds=row.audio_seconds)
+                        audio_seconds=row.audio_seconds, images=images)
+
+
+def images_of(session: Session, version_ids: set[int], directory: str) -> dict[int, tuple[PostImage, ...]]:
+    """The pictures of these versions with their bytes (a missing file gives empty bytes: the channel refuses)."""
+    from planner.models import MessageImage
+    from planner.operations.images import image_path
+
+    found: dict[int, list[PostImage]] = {}
+    if not version_ids:
+        return {}
+    for image in session.scalars(select(MessageImage).where(MessageImage.version_id.in_(version_ids))
+                                 .order_by(MessageImage.version_id, MessageImage.position)):
+        try:
+            data = image_path(directory, image).read_bytes() if directory else b""
+        except OSError:
+            data = b""
+        found.setdefault(image.version_id, []).append(PostImage(image.sha256, image.mime, image.alt_text, data))
+    session.commit()
+    return {version_id: tuple(images) for version_id, images in found.items()}
 
 
 def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.datetime, *, late: bool) -> dict:
@@ -207,8 +229,11 @@ def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.date
         # Only what was approved, where it was approved for, ever leaves the building.
         return {"outcome": "failed", "status": DeliveryStatus.FAILED, "external_id": "",
                 "error": "Phiên bản này chưa được duyệt cho kênh này; cần duyệt lại trước khi đăng."}
+    channel = REGISTRY[row.channel]
+    progress = dict(row.platform_state or {}) if getattr(channel, "keeps_progress", False) else None
+    extra = {} if progress is None else {"progress": progress}
     try:
-        receipt = REGISTRY[row.channel].deliver(item, target, settings, now=now, reference=row.id)
+        receipt = channel.deliver(item, target, settings, now=now, reference=row.id, **extra)
     except OutcomeUnknown as exc:
         result = {"outcome": "unknown", "status": DeliveryStatus.UNKNOWN, "error": str(exc), "external_id": ""}
     except RateLimited as exc:  # nothing was published: back to due, and the page waits (backoffs.py)
@@ -226,6 +251,8 @@ def _deliver_one(row, item: ContentItem, settings: ChannelSettings, now: dt.date
     else:
         result = {"outcome": "delivered", "status": DeliveryStatus.DELIVERED, "error": "",
                   "external_id": receipt.external_id}
+    # What the platform now holds for this post (photos uploaded before a failed call), kept for the retry.
+    result["platform_state"] = progress or row.platform_state
     log.info("delivery %s via %s: %s", row.id, row.channel, result["outcome"])
     return result
 
@@ -239,7 +266,8 @@ class _Outcomes:
     def add(self, row, outcome: dict, now: dt.datetime) -> None:
         self.rows.append({"b_id": row.id, "b_worker": row.claimed_by, "b_status": outcome["status"],
                           "b_error": outcome["error"], "b_external_id": outcome["external_id"],
-                          "b_finished_at": None if outcome["outcome"] == "retry" else now, "b_now": now})
+                          "b_finished_at": None if outcome["outcome"] == "retry" else now, "b_now": now,
+                          "b_state": outcome.get("platform_state")})
         if len(self.rows) >= OUTCOME_BATCH or time.monotonic() - self.since >= OUTCOME_SECONDS:
             self.flush()
 
@@ -257,7 +285,7 @@ class _Outcomes:
                                     | ((table.c.status == DeliveryStatus.UNKNOWN) & (table.c.error == STALE_ERROR)))
                 .values(status=bindparam("b_status"), error=bindparam("b_error"),
                         external_id=bindparam("b_external_id"), finished_at=bindparam("b_finished_at"),
-                        updated_at=bindparam("b_now")), self.rows)
+                        platform_state=bindparam("b_state"), updated_at=bindparam("b_now")), self.rows)
             _audit(self.session, [{"entity_id": r["b_id"], "from_state": DeliveryStatus.DISPATCHED.value,
                                    "to_state": r["b_status"].value,
                                    "detail": {"external_id": r["b_external_id"], "error": r["b_error"]}}

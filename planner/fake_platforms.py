@@ -10,6 +10,7 @@ calls the worker uses to reconcile unknown outcomes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import threading
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 _FEED = re.compile(r"^/v\d+(?:\.\d+)?/([^/]+)/feed/?$")
+_PHOTOS = re.compile(r"^/v\d+(?:\.\d+)?/([^/]+)/photos/?$")
 _ZALO = re.compile(r"^/v2\.0/article/(create|verify)/?$")
 _ZALO_LIST = re.compile(r"^/v2\.0/article/getslice/?$")
 
@@ -40,12 +42,14 @@ class FakePlatforms:
         self._articles: dict[str, dict] = {}  # Zalo create token → recorded article
         self._counts: dict[str, int] = {}
         self._fail: tuple[int, str] | None = None
+        self._fail_after = 0
         self._hang: float = 0.0
         self._zalo_error: tuple[int, str | None] | None = None
         self._raw: tuple[int, str] | None = None
         self._limited: dict[str, dict] = {}   # page id (or "zalo") → how it answers while rate-limited
         self._requests: dict[str, int] = {}   # page id (or "zalo") → requests received
         self._oa_articles: list[dict] = []    # Zalo articles created (listed by getslice)
+        self._photos: dict[str, dict] = {}   # unpublished photo id → page, sha256 (attached by feed posts)
         self._listing_fails = False
         self._delay = 0.0                     # seconds every POST takes (a slow platform mid-burst)
         self.clock = lambda: datetime.now(timezone.utc)  # tests may move "now" for created_time
@@ -91,10 +95,11 @@ class FakePlatforms:
             return [dict(p) for p in self._posts]
 
     # -- behaviour switches (each applies to the next matching request only) ----------------
-    def fail_next(self, code: int, message: str = "Fake Graph error") -> None:
-        """The next Graph call answers HTTP 400 with `{"error": {"code", "message", …}}`."""
+    def fail_next(self, code: int, message: str = "Fake Graph error", *, after: int = 0) -> None:
+        """The next Graph post or photo upload (after `after` that succeed) answers HTTP 400 with
+        `{"error": {"code", "message", …}}` (a throttling code also gets HTTP 400, as Graph does)."""
         with self._lock:
-            self._fail = (int(code), message)
+            self._fail, self._fail_after = (int(code), message), int(after)
 
     def hang_next(self, seconds: float) -> None:
         """The next call (either platform) is accepted, then answered only after `seconds`."""
@@ -160,12 +165,16 @@ class FakePlatforms:
             self._limited.clear()
             self._requests.clear()
             self._oa_articles.clear()
+            self._photos.clear()
             self._fail, self._hang, self._zalo_error, self._raw = None, 0.0, None, None
             self._listing_fails, self._delay = False, 0.0
 
     # -- behaviour (called from handler threads) --------------------------------------------
     def _take(self, name: str):
         with self._lock:
+            if name == "_fail" and self._fail_after > 0:
+                self._fail_after -= 1
+                return None
             value = getattr(self, name)
             setattr(self, name, 0.0 if name == "_hang" else None)
             return value
@@ -238,14 +247,53 @@ class FakePlatforms:
         published = form.get("published", "true").lower() != "false"
         if not published and not form.get("scheduled_publish_time"):
             return 400, _graph_error(100, "(#100) Unpublished posts must have a scheduled time")
+        media = [form[k] for k in sorted((k for k in form if k.startswith("attached_media[")),
+                                         key=lambda k: int(re.sub(r"\D", "", k) or 0))]
+        images = []
+        for raw in media:
+            try:
+                photo = self._photos.get(str(json.loads(raw).get("media_fbid")))
+            except (ValueError, AttributeError):
+                photo = None
+            if photo is None or photo["page_id"] != page_id:
+                return 400, _graph_error(100, "(#100) attached_media: unknown or foreign photo id")
+            images.append(photo["sha256"])
         post_id = self._next_id(page_id)
         self._record({
             "platform": "facebook", "id": post_id, "page_id": page_id, "token_given": True,
-            "message": form.get("message", ""), "link": form.get("link", ""),
-            "published": published,
+            "message": form.get("message", ""), "link": "" if images else form.get("link", ""),
+            "published": published, "images": images,
             "scheduled_publish_time": form.get("scheduled_publish_time"),
         })
         return 200, {"id": post_id}
+
+    def graph_photo(self, page_id: str, form: dict[str, str], files: dict[str, bytes]) -> tuple[int, dict]:
+        """Answer `POST /{version}/{page_id}/photos` (multipart `source`): published → a page post whose
+        text is the `caption` (listed by the feed, as Facebook does); `published=false` → a photo to attach."""
+        limited = self._count(page_id)
+        if limited:
+            return limited["status"], _graph_error(limited["code"], "(#32) Page request limit reached")
+        failure = self._take("_fail")
+        if failure:
+            return 400, _graph_error(*failure)
+        if not form.get("access_token"):
+            return 400, _graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        data = files.get("source") or b""
+        if not data:
+            return 400, _graph_error(324, "(#324) Requires upload file")
+        sha = hashlib.sha256(data).hexdigest()
+        photo_id = self._next_id(f"photo_{page_id}")
+        published = form.get("published", "true").lower() != "false"
+        scheduled = form.get("scheduled_publish_time")
+        if not published and not scheduled:
+            with self._lock:
+                self._photos[photo_id] = {"page_id": page_id, "sha256": sha, "bytes": len(data)}
+            return 200, {"id": photo_id}
+        post_id = self._next_id(page_id)
+        self._record({"platform": "facebook", "id": post_id, "photo_id": photo_id, "page_id": page_id,
+                      "token_given": True, "message": form.get("caption", ""), "link": "",
+                      "published": published, "images": [sha], "scheduled_publish_time": scheduled})
+        return 200, {"id": photo_id, "post_id": post_id}
 
     def zalo_article(self, action: str, token: str, payload: dict) -> tuple[int, dict]:
         """Answer `POST /v2.0/article/{create,verify}` like Zalo OA does (HTTP 200 always).
@@ -288,6 +336,27 @@ class FakePlatforms:
             "body": payload.get("body", []),
         })
         return 200, {"error": 0, "message": "Success", "data": {"id": article_id}}
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Text fields and files of a multipart/form-data body (stdlib `email` parser)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    if not content_type.startswith("multipart/form-data"):
+        return {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}, {}
+    message = BytesParser(policy=policy.HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    form, files = {}, {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[name] = payload
+        else:
+            form[name] = payload.decode("utf-8")
+    return form, files
 
 
 def _graph_error(code: int, message: str) -> dict:
@@ -333,6 +402,11 @@ class _Handler(BaseHTTPRequestHandler):
             form.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()})
             key = match.group(1)
             status, body = fake.graph_feed(key, form)
+        elif match := _PHOTOS.match(parts.path):
+            key = match.group(1)
+            form, files = _multipart(self.headers.get("Content-Type", ""), raw)
+            form.update({k: v[-1] for k, v in parse_qs(parts.query).items()})
+            status, body = fake.graph_photo(key, form, files)
         elif match := _ZALO.match(parts.path):
             key = "zalo"
             try:

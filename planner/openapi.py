@@ -108,6 +108,8 @@ SCHEMAS: dict[str, dict] = {
                     "changes_since_approved": {"type": "array", "items": STR,
                                                "description": "Những gì phiên bản này đổi so với bản đã duyệt"},
                     "status": {"enum": ["draft", "submitted", "approved", "changes_requested"]},
+                    "images": {"type": "array", "items": ref("MessageImage"),
+                               "description": "Ảnh đăng kèm (một phần nội dung đã duyệt)"},
                     "status_label": STR, "audio_seconds": NULL_INT, "created_by": nullable("UserRef"),
                     **stamp("created_at"), **stamp("submitted_at"), "reviewed_by": nullable("UserRef"),
                     **stamp("reviewed_at"), "review_note": STR,
@@ -378,7 +380,7 @@ def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
     from planner import openapi_supervision as supervision
-    from planner import openapi_admin, openapi_notify, openapi_printing
+    from planner import openapi_admin, openapi_images, openapi_notify, openapi_printing
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -403,11 +405,13 @@ def build_openapi() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
                                        "supervision", "people", "places", "notifications")],
-        "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths()),
+        "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths(),
+                              openapi_images.paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS,
+            "schemas": schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
+            | openapi_images.SCHEMAS,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

@@ -49,7 +49,8 @@ def paths(path_param, query, paging) -> dict:
         "/messages/{message_id}/posts": {
             "parameters": [message],
             "post": op("schedule", "Lên lịch đăng bản đã duyệt lên một trang (ghim; đúng khung thời gian của nền "
-                                   "tảng); Idempotency-Key: gửi lại không tạo bài trùng",
+                                   "tảng: sớm hơn 10 phút hoặc xa hơn 30 ngày là 422 outside_window); "
+                                   "Idempotency-Key: gửi lại không tạo bài trùng",
                        ok=(201, "Occurrence"), body="PostInput", params=key, errors=(401, 403, 404, 409, 422))},
         "/plans/{plan_id}/schedule-runs": {
             "parameters": [plan],

@@ -23,7 +23,7 @@ online channel also needs an endpoint in ``planner/fake_platforms.py`` for that 
 from __future__ import annotations
 
 from planner.channels.base import (  # re-exported: the interface in one import
-    KINDS, Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, RateLimited, Receipt,
+    KINDS, Channel, ChannelError, ChannelSettings, ContentItem, OutcomeUnknown, PostImage, RateLimited, Receipt,
     TargetInfo, content_item, post_text,
 )
 from planner.channels.fanpage import FanpageChannel
@@ -66,5 +66,5 @@ def get_channel(code: str) -> Channel:
 
 __all__ = [
     "CHANNEL_LABELS", "KINDS", "REGISTRY", "Channel", "ChannelError", "ChannelSettings",
-    "ContentItem", "OutcomeUnknown", "RateLimited", "Receipt", "TargetInfo", "content_item", "get_channel", "post_text",
+    "ContentItem", "OutcomeUnknown", "PostImage", "RateLimited", "Receipt", "TargetInfo", "content_item", "get_channel", "post_text",
 ]

@@ -13,6 +13,16 @@ KINDS = ("broadcast", "online", "print", "manual")
 
 
 @dataclass(frozen=True)
+class PostImage:
+    """A picture posted with the text: its SHA-256, content type, description and (when sending) bytes."""
+
+    sha256: str
+    mime: str
+    alt: str = ""
+    data: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
 class ContentItem:
     """One message version as a channel sees it; `html` is already sanitised."""
 
@@ -23,14 +33,15 @@ class ContentItem:
     audio_seconds: int | None = None
     link: str = ""
     headline: str = ""  # the public first line of a post; the title when empty
+    images: tuple[PostImage, ...] = ()  # in order; online channels that take pictures post them
 
 
 def content_item(title: str, body_md: str, *, headline: str | None = "", link: str | None = "",
-                 audio_seconds: int | None = None) -> ContentItem:
+                 audio_seconds: int | None = None, images: tuple[PostImage, ...] = ()) -> ContentItem:
     """A message version as channels see it, built the same way for the preview and for sending."""
     return ContentItem(title=title or "", body_md=body_md or "", plain_text=plain_text(body_md or ""),
                        html=render_markdown(body_md or ""), audio_seconds=audio_seconds,
-                       link=(link or "").strip(), headline=(headline or "").strip())
+                       link=(link or "").strip(), headline=(headline or "").strip(), images=tuple(images))
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ class Channel(ABC):
     code: str = ""
     label: str = ""
     kind: str = ""  # one of KINDS
+    posts_images: bool = False  # True when `deliver` posts the item's pictures with the text
 
     @property
     def is_online(self) -> bool:

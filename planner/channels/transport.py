@@ -77,6 +77,23 @@ def request(method: str, url: str, data: bytes | None, headers: dict[str, str], 
     return HttpAnswer(response.status, _json_object(raw), kept)
 
 
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its Content-Type: `fields` as text, `files` as name → (filename,
+    content type, bytes). The boundary is random, so no field or file can contain it by accident."""
+    import secrets
+
+    boundary = "planner-" + secrets.token_hex(16)
+    chunks = []
+    for name, value in fields.items():
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                      + str(value).encode("utf-8") + b"\r\n")
+    for name, (filename, kind, data) in files.items():
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                      f"Content-Type: {kind}\r\n\r\n".encode() + data + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
 def _connection(parts, timeout: float) -> http.client.HTTPConnection:
     if parts.scheme == "https":
         return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,

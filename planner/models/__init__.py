@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per area; imported here so metadata is complete."""
 from planner.models.audit import AuditEntry
 from planner.models.concurrency import GenerationLock, IdempotencyKey
-from planner.models.content import Message, MessageVersion, Priority, VersionStatus
+from planner.models.content import Message, MessageImage, MessageVersion, Priority, VersionStatus
 from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Level, Measure,
                                        ResultSource)
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
@@ -18,7 +18,7 @@ __all__ = [
     "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession", "PlacementReason",
-    "LoginAttempt", "Message", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
+    "LoginAttempt", "Message", "MessageImage", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PlanStatus", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
     "WindowExemption", "WindowKind",

@@ -147,6 +147,9 @@ class MessageVersion(Base):
                                                           order_by="AudienceGroup.position")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    # Pictures posted with the text (online channels); part of what was approved.
+    images: Mapped[list[MessageImage]] = relationship(back_populates="version", order_by="MessageImage.position",
+                                                      cascade="all, delete-orphan")
 
     @property
     def status_label(self) -> str:
@@ -156,3 +159,33 @@ class MessageVersion(Base):
     def post_times(self) -> list[dt.datetime]:
         """The exact posting times as aware UTC datetimes."""
         return [dt.datetime.fromisoformat(value) for value in self.post_at or []]
+
+
+class MessageImage(Base):
+    """A picture of a message version, stored once on disk under its SHA-256 (`planner/operations/images.py`).
+
+    Public content like the body: a version's images are what was approved; adding or removing one
+    after submission makes a new draft version. The file is the re-encoded upload (no metadata).
+    """
+
+    __tablename__ = "message_images"
+    __table_args__ = (UniqueConstraint("version_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column()
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    # Vietnamese description for people who cannot see the picture (required).
+    alt_text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    version: Mapped[MessageVersion] = relationship(back_populates="images")
+
+    @property
+    def ext(self) -> str:
+        """The file extension of its content type."""
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(self.mime, "bin")

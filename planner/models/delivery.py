@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -76,6 +76,9 @@ class Delivery(Base):
     checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When the unit's officers were told this one failed / went unknown / was missed (one notice per tick and unit).
     problem_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What the platform already holds for a post not yet published (Facebook: unpublished photo ids by
+    # SHA-256), so a retry attaches them instead of uploading again.
+    platform_state: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="delivery")

@@ -52,7 +52,10 @@ def edit_message(session: Session, message: Message, user: User, data: dict, *, 
         record(session, user=user, action="message.edit_rules", entity=latest, to_state=latest.status)
         return latest
     version = _new_version(message, values, number=latest.number + 1, user=user, now=now)
+    from planner.operations.images import copy_images
+
     session.add(version)
+    copy_images(latest, version)     # the pictures are public content too: the new draft keeps them
     session.flush()
     record(session, user=user, action="message.new_version", entity=version, to_state=version.status,
            previous_version=latest.number, changed=changed)
@@ -100,8 +103,11 @@ def changes_since_approved(version: MessageVersion) -> list[str]:
     approved = version.message.approved
     if approved is None or approved is version:
         return []
+    from planner.operations.images import image_keys
+
     before, after = public_values(approved), public_values(version)
-    return [FIELD_LABELS[name] for name in PUBLIC_FIELDS if before[name] != after[name]]
+    changed = [FIELD_LABELS[name] for name in PUBLIC_FIELDS if before[name] != after[name]]
+    return changed + (["ảnh"] if image_keys(approved) != image_keys(version) else [])
 
 
 def open_change_request(message: Message) -> MessageVersion | None:

@@ -18,6 +18,11 @@ class PlacementError(ValueError):
     """The placement is not allowed (Vietnamese message)."""
 
 
+class OutsideWindow(PlacementError):
+    """An online post asked for a time Facebook would not schedule: sooner than FACEBOOK_MIN_LEAD_SECONDS
+    (10 minutes) or further than FACEBOOK_MAX_LEAD_DAYS (30 days) ahead. Refused when scheduling, never held."""
+
+
 def _parse_when(day: str, at: str) -> dt.datetime:
     try:
         local_day = localtime.parse_date(day)
@@ -46,9 +51,9 @@ def _check_time(target: Target, when: dt.datetime, now: dt.datetime, settings: d
         lead = (when - now).total_seconds()
         if lead < settings["FACEBOOK_MIN_LEAD_SECONDS"]:
             minutes = settings["FACEBOOK_MIN_LEAD_SECONDS"] // 60
-            raise PlacementError(f"Bài đăng trực tuyến phải được lên lịch trước ít nhất {minutes} phút.")
+            raise OutsideWindow(f"Bài đăng trực tuyến phải được lên lịch trước ít nhất {minutes} phút.")
         if lead > settings["FACEBOOK_MAX_LEAD_DAYS"] * 86400:
-            raise PlacementError(f"Chỉ lên lịch trước tối đa {settings['FACEBOOK_MAX_LEAD_DAYS']} ngày.")
+            raise OutsideWindow(f"Chỉ lên lịch trước tối đa {settings['FACEBOOK_MAX_LEAD_DAYS']} ngày.")
 
 
 def _check_capacity(session: Session, target: Target, session_start: dt.datetime, capacity: int | None,

@@ -9,12 +9,12 @@ from planner.views.errors import ERROR_TEXT  # noqa: F401 (re-exported)
 def register_views(app: Flask) -> None:
     """Register every blueprint, filters and the error pages."""
     from planner.views import (admin_accounts, admin_schedules, admin_units, admin_users, admin_villages, api,
-                               auth, confirm, deliveries, feeds, health, messages, notifications, occurrences,
+                               auth, confirm, deliveries, feeds, health, message_images, messages, notifications, occurrences,
                                plan_admin, plans, printing,
                                reports, results, roster, schedule, supervision)
     from planner.views.common import register_filters
 
-    for module in (auth, plans, plan_admin, messages, schedule, occurrences, deliveries, roster, confirm, feeds, printing,
+    for module in (auth, plans, plan_admin, messages, message_images, schedule, occurrences, deliveries, roster, confirm, feeds, printing,
                    reports, supervision, results, health, admin_users, admin_units, admin_villages,
                    admin_accounts, admin_schedules, notifications, api):
         app.register_blueprint(module.bp)

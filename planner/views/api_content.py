@@ -70,6 +70,9 @@ def version_json(version: MessageVersion, *, body: bool = False) -> dict:
            "created_by": user_ref(version.created_by), **stamp("created_at", version.created_at),
            **stamp("submitted_at", version.submitted_at), "reviewed_by": user_ref(version.reviewed_by),
            **stamp("reviewed_at", version.reviewed_at), "review_note": version.review_note}
+    from planner.views.api_images import images_json
+
+    out["images"] = images_json(version)
     if body:
         out.update(body_md=version.body_md, body_html=render_markdown(version.body_md))
     return out
@@ -155,6 +158,7 @@ def list_messages(plan_id: int):
             raise invalid({"channel": "Kênh không hợp lệ."})
         stmt = stmt.where(Message.channel == channel)
     stmt = stmt.options(selectinload(Message.versions).selectinload(MessageVersion.audiences),
+                        selectinload(Message.versions).selectinload(MessageVersion.images),
                         selectinload(Message.audience))
     page = paging.page_request((str, int))
     messages, next_cursor, total = paging.fetch_page(db_session(), stmt, [Message.channel, Message.id], page)

@@ -209,6 +209,8 @@ def schedule_post(message_id: int):
     try:
         occ = placement.place_message_at(session, message, target, when, user=api_user(), now=utcnow(),
                                          settings=current_app.config)
+    except placement.OutsideWindow as exc:      # Facebook's scheduling window: 10 minutes to 30 days ahead
+        raise ApiError(422, str(exc), code="outside_window") from None
     except placement.PlacementError as exc:
         raise ApiError(409, str(exc), code="cannot_schedule") from None
     return once.api_created(claimed, resource="occurrence", resource_id=occ.id, body=occurrence_json(occ),

@@ -10,6 +10,7 @@ from planner.access import can, may_review, owns_plan
 from planner.channels import get_channel
 from planner.db import utcnow
 from planner.markup import render_markdown
+from planner.post_images import MAX_IMAGES
 from planner.public_fields import format_post_at, format_weekdays
 from planner.models import Message, MessageVersion
 from planner.operations import content
@@ -121,12 +122,46 @@ def preview():
         return jsonify(result)
     from planner.channels import content_item
 
+    pictures = _preview_images()
+    if pictures and not adapter.posts_images:    # shown only where they are really posted
+        result["problems"].append(f"Kênh {adapter.label} không đăng kèm ảnh; {len(pictures)} ảnh của tin sẽ không "
+                                  "được gửi (ảnh chỉ dùng cho Fanpage Facebook).")
+        pictures = []
     item = content_item(request.form.get("title", ""), text, headline=request.form.get("headline"),
-                        link=request.form.get("link"))
-    result["problems"] = adapter.validate(item)
+                        link=request.form.get("link"), images=tuple(p for p, _ in pictures))
+    result["problems"] += adapter.validate(item)
     if adapter.is_online:  # an online post is previewed as exactly the text the platform will receive
         result["post"] = adapter.render(item)
+        result.update(post_extras(channel, item, [url for _, url in pictures]))
     return jsonify(result)
+
+
+def _preview_images() -> list:
+    """The pictures of the message being edited (its working version), as (PostImage, url) pairs."""
+    from planner.channels import PostImage
+
+    raw = request.form.get("message_id", "")
+    if not raw.isdigit():
+        return []
+    message = load_message(small_int(raw) or 0)
+    return [(PostImage(i.sha256, i.mime, i.alt_text), url_for("message_images.serve", message_id=message.id,
+                                                               image_id=i.id)) for i in message.latest.images]
+
+
+def post_extras(channel: str, item, urls: list[str]) -> dict:
+    """What the post shows beside its text: its pictures, and Facebook's link card (drawn by Facebook from the
+    link; we never fetch the URL, so the card shows the domain and the headline) — none when there are pictures."""
+    from urllib.parse import urlsplit
+
+    out: dict = {"images": [{"url": url, "alt": image.alt} for image, url in zip(item.images, urls)]}
+    if channel == "fanpage" and item.link and content.link_problem(item.link) is None:
+        if item.images:
+            out["link_note"] = ("Bài có ảnh nên Facebook không hiện thẻ liên kết; liên kết nằm ở cuối nội dung "
+                                "bài đăng.")
+        else:
+            out["card"] = {"domain": (urlsplit(item.link).hostname or "").removeprefix("www."),
+                           "title": item.headline or item.title, "url": item.link}
+    return out
 
 
 @bp.get("/messages/<int:message_id>")
@@ -144,7 +179,7 @@ def show(message_id: int):
                            html=render_markdown(version.body_md, heading_offset=1), targets=targets,
                            weekdays=format_weekdays(version.weekdays), post_at=format_post_at(version.post_times),
                            changes=content.changes_since_approved(version), quotas=_quotas(session, targets),
-                           change_request=content.open_change_request(message))
+                           change_request=content.open_change_request(message), max_images=MAX_IMAGES)
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/submit")

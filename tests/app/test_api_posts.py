@@ -62,9 +62,10 @@ def test_post_without_key_follows_the_pages_checks(api, demo):
     editor = api("bientap")
     url = f"/messages/{fanpage_message_id(demo)}/posts"
     too_soon = editor.post(url, json={"target_id": fanpage_id(demo), "at": in_hours(0.05)})
-    assert too_soon.status_code == 409 and "ít nhất 10 phút" in too_soon.get_json()["error"]["message"]
+    assert too_soon.status_code == 422 and "ít nhất 10 phút" in too_soon.get_json()["error"]["message"]
     too_far = editor.post(url, json={"target_id": fanpage_id(demo), "at": in_hours(24 * 40)})
-    assert too_far.status_code == 409
+    assert too_far.status_code == 422 and too_far.get_json()["error"]["code"] == "outside_window"
+    assert "30 ngày" in too_far.get_json()["error"]["message"]
     assert editor.post(url, json={"target_id": fanpage_id(demo), "at": "mai"}).status_code == 400
     village = f.village_target(demo)
     assert editor.post(url, json={"target_id": village.id, "at": in_hours(3)}).status_code == 404   # out of scope
