@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0003_images"
-down_revision = "0002_scale"
+down_revision = "0003_trifold"
 branch_labels = None
 depends_on = None
 
