@@ -80,13 +80,13 @@ def seed(db: Database, posts: int, pages: list[str]) -> list[int]:
         return sorted(s.scalars(select(Delivery.id)))
 
 
-def worker_env(url: str, fake: FakePlatforms, pages: list[str], instance: str, batch: int) -> dict:
+def worker_env(url: str, fake: FakePlatforms, pages: list[str], instance: str, batch: int, stale: int) -> dict:
     """The worker's settings: a short stale time and reconciliation grace so killed claims settle in seconds."""
     return {**os.environ, "PYTHONPATH": str(ROOT), "PLANNER_DATABASE_URL": url, "PLANNER_SECRET_KEY": "kill",
             "PLANNER_INSTANCE_PATH": instance, "PLANNER_WORKER_INTERVAL_SECONDS": "1",
             "PLANNER_FACEBOOK_GRAPH_URL": fake.url,
             "PLANNER_FACEBOOK_PAGE_TOKENS": json.dumps({p: f"tok-{p}" for p in pages}),
-            "PLANNER_DISPATCH_BATCH_SIZE": str(batch), "PLANNER_DISPATCH_STALE_SECONDS": "6",
+            "PLANNER_DISPATCH_BATCH_SIZE": str(batch), "PLANNER_DISPATCH_STALE_SECONDS": str(stale),
             "PLANNER_RECONCILE_GRACE_SECONDS": "1", "PLANNER_RECONCILE_INTERVAL_SECONDS": "2",
             "PLANNER_CHANNEL_TIMEOUT_SECONDS": "5"}
 
@@ -150,7 +150,7 @@ def finish(db: Database, env: dict, total: int, *, timeout: float) -> int:
 
 
 def run(url: str, *, posts: int = 1000, kills: int = 20, pages: int = 5, delay: float = 0.02, batch: int = 100,
-        seed_value: int | None = None, timeout: float = 600) -> dict:
+        stale: int = 6, seed_value: int | None = None, timeout: float = 600) -> dict:
     """The whole harness on the database at `url`; the figures (see the module docstring)."""
     rng = random.Random(seed_value)
     page_ids = [str(111 * (i + 1)) for i in range(pages)]
@@ -161,13 +161,13 @@ def run(url: str, *, posts: int = 1000, kills: int = 20, pages: int = 5, delay: 
         ids = seed(db, posts, page_ids)
         fake.slow_down(delay)
         with tempfile.TemporaryDirectory() as instance:
-            env = worker_env(url, fake, page_ids, instance, batch)
+            env = worker_env(url, fake, page_ids, instance, batch, stale)
             rounds = [kill_round(db, fake, env, rng, timeout=timeout / (kills + 1)) for _ in range(kills)]
             exit_code = finish(db, env, len(ids), timeout=timeout)
         seen = Counter(m for p in fake.posts for m in find_markers(p["message"]))
         final = statuses(db)
         return {"engine": db.engine.dialect.name, "posts": posts, "pages": pages, "kills": kills,
-                "platform_delay_s": delay, "batch": batch,
+                "platform_delay_s": delay, "batch": batch, "stale_s": stale,
                 "posted_before_last_worker": sum(r["posted_in_life"] for r in rounds),
                 "in_flight_at_kills": [r["in_flight"] for r in rounds],
                 "in_flight_total": sum(r["in_flight"] for r in rounds),
