@@ -10,6 +10,9 @@ import os
 import signal
 import socket
 import threading
+import time
+
+from sqlalchemy.exc import OperationalError
 
 from planner.db import Database, utcnow
 from planner.models import WorkerHeartbeat
@@ -96,6 +99,11 @@ def install_redaction(settings: dict) -> None:
         handler.addFilter(redact)
 
 
+def _is_busy(exc) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return "database is locked" in text or "database is busy" in text
+
+
 class _Job:
     """One scheduled job: skipped once stopping, and `idle` tells when its current run has ended."""
 
@@ -111,6 +119,11 @@ class _Job:
                 result = self.run()
                 if any(result.values()):
                     log.info("worker %s: %s", self.name, result)
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    log.exception("worker %s failed", self.name)
+                else:   # SQLite: another job holds the one write lock (or moved the snapshot); next interval
+                    log.warning("worker %s: database busy, retried at the next interval", self.name)
             except Exception:  # noqa: BLE001 — keep ticking; the next run retries from the database
                 log.exception("worker %s failed", self.name)
 
@@ -124,8 +137,25 @@ class _Job:
 
 # Seconds each job may take to end after SIGTERM. Dispatch stops handing posts over at once and gives
 # back the claims it has not used, so its wait is only the call in flight; a generation cut short is
-# rolled back with its transaction and stays queued for the next worker.
-STOP_WAIT_SECONDS = {"dispatch": 60.0, "housekeeping": 15.0, "long-work": 3.0}
+# rolled back with its transaction and stays queued for the next worker. On SQLite a generation still
+# running holds the one write lock, so the other jobs cannot end either: they get BLOCKED_WAIT_SECONDS
+# (what they had claimed and not recorded is reconciled like after a crash).
+STOP_WAIT_SECONDS = {"long-work": 3.0, "dispatch": 60.0, "housekeeping": 15.0}
+BLOCKED_WAIT_SECONDS = 2.0
+
+
+def _wait_for_jobs(jobs: list[_Job], engine_name: str) -> list[str]:
+    """Names of the jobs still running once their stop waits are over (long work first)."""
+    stuck: list[str] = []
+    blocked_until = None
+    for job in sorted(jobs, key=lambda j: list(STOP_WAIT_SECONDS).index(j.name)):
+        wait = STOP_WAIT_SECONDS[job.name]
+        if engine_name == "sqlite" and "long-work" in stuck:    # all blocked behind it: one short wait for all
+            blocked_until = blocked_until or time.monotonic() + BLOCKED_WAIT_SECONDS
+            wait = max(0.0, blocked_until - time.monotonic())
+        if not job.wait_idle(wait):
+            stuck.append(job.name)
+    return stuck
 
 
 def worker_jobs(db: Database, settings: dict, *, instance_path: str, worker_id: str,
@@ -136,6 +166,17 @@ def worker_jobs(db: Database, settings: dict, *, instance_path: str, worker_id: 
         _Job("long-work", lambda: long_work_tick(db, settings, instance_path=instance_path, stop=stop), stop),
         _Job("housekeeping", lambda: housekeeping_tick(db, settings), stop),
     ]
+
+
+def _forget_quickly(url: str, worker_id: str) -> None:
+    """forget_beat while a job may hold SQLite's write lock: wait a second at most, else let it age out."""
+    quick = Database(url, busy_timeout=1.0)
+    try:
+        forget_beat(quick, worker_id)
+    except Exception:  # noqa: BLE001 — /healthz shows the worker down after WORKER_STALE_SECONDS anyway
+        log.warning("worker %s: heartbeat not removed (database busy)", worker_id)
+    finally:
+        quick.engine.dispose()
 
 
 def run_worker(app) -> None:
@@ -170,14 +211,15 @@ def run_worker(app) -> None:
     while not stop.wait(1.0):
         pass
     scheduler.shutdown(wait=False)
-    stuck = [job.name for job in jobs if not job.wait_idle(STOP_WAIT_SECONDS[job.name])]
+    stuck = _wait_for_jobs(jobs, db.engine.dialect.name)
     heartbeat.stopped.set()
-    heartbeat.join(timeout=5)
-    forget_beat(db, worker_id)
-    if stuck:   # its transaction is rolled back when the process ends; what it had claimed stays queued
+    heartbeat.join(timeout=1 if stuck else 5)     # a daemon thread: it may be waiting for SQLite's lock
+    if stuck:   # their transactions are rolled back when the process ends; a claimed run stays queued
+        _forget_quickly(settings["DATABASE_URL"], worker_id)
         log.warning("worker %s stopped while %s was still running; it is rolled back and stays queued",
                     worker_id, ", ".join(stuck))
         logging.shutdown()
         os._exit(0)     # the executor's thread would otherwise be joined at exit
+    forget_beat(db, worker_id)
     db.engine.dispose()
     log.info("worker %s stopped", worker_id)
