@@ -167,3 +167,27 @@ def test_long_work_stops_before_its_next_step_once_asked(app, demo, monkeypatch)
     assert counts == {"replaced": 0, "schedule_runs": 0, "reports": 0, "print_proofs": 0}
     demo.expire_all()
     assert demo.get(ScheduleRun, run_id).status is RunStatus.QUEUED     # left for the next worker
+
+
+def test_missed_broadcasts_are_replaced_in_one_flush_not_one_per_row(app, demo):
+    from sqlalchemy import event
+
+    from planner.models import Target
+    from planner.operations.delivery import mark_missed
+    from planner.operations.repairs import replace_missed_deliveries
+
+    plan = f.plan(demo, "ngoc-lac-asxh-2026")
+    plan.is_replanning_missed = True
+    demo.commit()
+    msg = f.message(demo, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    yesterday = localtime.local_datetime(localtime.today(utcnow()) - dt.timedelta(days=1), dt.time(17, 0))
+    targets = demo.scalars(select(Target).where(Target.channel == "loudspeaker").order_by(Target.id).limit(8)).all()
+    for target in targets:
+        f.occurrence(demo, target=target, msg=msg, at=yesterday)
+    assert mark_missed(demo, now=utcnow()) == len(targets) == 8
+    demo.commit()
+    flushes = []
+    event.listen(demo, "after_flush", lambda *_: flushes.append(1))
+    assert replace_missed_deliveries(demo, now=utcnow(), settings=app.config) == 8
+    demo.commit()
+    assert len(flushes) <= 2
