@@ -108,7 +108,8 @@ def settled(db: Database) -> int:
     platform was asked (left for a person)."""
     with db.session() as s:
         return s.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.status.in_(FINAL) | ((Delivery.status == DeliveryStatus.UNKNOWN) & Delivery.checked_at.isnot(None))))
+            Delivery.status.in_(FINAL)
+            | ((Delivery.status == DeliveryStatus.UNKNOWN) & Delivery.checked_at.isnot(None))))
 
 
 def statuses(db: Database) -> dict[str, int]:

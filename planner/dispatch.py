@@ -111,7 +111,8 @@ def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_i
         outcome = deliver_claimed(session, ids, settings, now=now, stop=stop) if ids else {}
         for key, value in outcome.items():
             counts[key] += value
-        if _stopping(stop) or len(ids) < limit or outcome.get("retry", 0) > outcome.get("rate_limited", 0) or outcome.get("released"):
+        if (_stopping(stop) or len(ids) < limit or outcome.get("retry", 0) > outcome.get("rate_limited", 0)
+                or outcome.get("released")):
             return counts
 
 

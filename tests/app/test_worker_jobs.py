@@ -8,12 +8,12 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner import localtime, scheduling
 from planner.channels import REGISTRY, Receipt
 from planner.db import utcnow
-from planner.models import Delivery, DeliveryStatus, RunStatus, ScheduleRun, Unit, User
+from planner.models import Delivery, DeliveryStatus, Occurrence, RunStatus, ScheduleRun, Unit, User
 from planner.operations.schedule import start_schedule
 from planner.worker_jobs import dispatch_tick, long_work_tick
 from tests.app import factories as f
@@ -96,10 +96,10 @@ def _long_work(app):
     return long_work_tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path)
 
 
-@pytest.mark.skipif(not PG_URL, reason="SQLite has one writer: a generation holds it until it commits "
-                                       "(test_on_sqlite_dispatch_waits_only_for_the_generations_commit)")
 def test_due_post_is_dispatched_within_one_interval_while_a_queued_generation_runs(app, demo, posted,
                                                                                     monkeypatch):
+    """On PostgreSQL the generation holds only its plan × channel lock; on SQLite it computes before
+    taking the one write lock (operations/schedule.py _precompute)."""
     run_id = _queue_generation(app, demo)
     delivery_id = _due_post(demo)
     entered, release = _blocking(monkeypatch, scheduling, "build_schedule")
@@ -122,23 +122,34 @@ def test_due_post_is_dispatched_within_one_interval_while_a_queued_generation_ru
     assert demo.get(Delivery, delivery_id).status is DeliveryStatus.DELIVERED
 
 
-@pytest.mark.skipif(bool(PG_URL), reason="the SQLite limitation; on PostgreSQL dispatch does not wait at all")
-def test_on_sqlite_dispatch_waits_only_for_the_generations_commit(app, demo, posted, monkeypatch):
-    _queue_generation(app, demo)
-    delivery_id = _due_post(demo)
-    entered, release = _blocking(monkeypatch, scheduling, "build_schedule")
-    long_thread, _ = _in_thread(lambda: _long_work(app))
-    try:
-        assert entered.wait(30), "the generation never started"
-        dispatch_thread, out = _in_thread(lambda: _dispatch(app))
-        time.sleep(1.0)
-        assert dispatch_thread.is_alive() and posted == []        # the claim waits for SQLite's write lock
-    finally:
-        release.set()
-    dispatch_thread.join(INTERVAL)
-    long_thread.join(60)
-    assert "error" not in out, out
-    assert out["result"]["delivered"] == 1 and posted == [delivery_id]
+@pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL computes under its plan × channel lock")
+def test_a_queued_run_computed_before_the_lock_is_redone_when_the_plan_changed_meanwhile(app, demo, monkeypatch):
+    """SQLite computes a queued run before taking the write lock; a generation committed in between is seen."""
+    from planner.operations import schedule
+
+    run_id = _queue_generation(app, demo)
+    original, inline = schedule._precompute, {}
+
+    def precompute_then_someone_generates(session, run_id, **kwargs):
+        done = original(session, run_id, **kwargs)
+        other = app.extensions["planner_db"].session()
+        try:
+            run = other.get(ScheduleRun, run_id)
+            outcome = schedule.schedule_plan(other, run.plan, unit=run.unit, channel=run.channel,
+                                             start=run.first_day, end=run.last_day, now=utcnow(), settings=app.config)
+            other.commit()
+            inline["placed"] = outcome.placed
+        finally:
+            other.close()
+        return done
+
+    monkeypatch.setattr(schedule, "_precompute", precompute_then_someone_generates)
+    assert _long_work(app)["schedule_runs"] == 1
+    demo.expire_all()
+    run = demo.get(ScheduleRun, run_id)
+    assert run.status is RunStatus.DONE and inline["placed"] > 0
+    assert run.removed == inline["placed"]                  # it replaced what the other generation placed
+    assert demo.scalar(select(func.count()).select_from(Occurrence)) == run.placed
 
 
 def test_slow_report_rendering_does_not_delay_a_due_post(app, demo, posted, monkeypatch):
