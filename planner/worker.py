@@ -105,7 +105,7 @@ def _is_busy(exc) -> bool:
 
 
 class _Job:
-    """One scheduled job: skipped once stopping, and `idle` tells when its current run has ended."""
+    """One scheduled job: skipped once stopping; `wait_idle` waits for its current run to end."""
 
     def __init__(self, name: str, run, stop: threading.Event):
         self.name, self.run, self.stop = name, run, stop
@@ -138,8 +138,8 @@ class _Job:
 # Seconds each job may take to end after SIGTERM. Dispatch stops handing posts over at once and gives
 # back the claims it has not used, so its wait is only the call in flight; a generation cut short is
 # rolled back with its transaction and stays queued for the next worker. On SQLite a generation still
-# running holds the one write lock, so the other jobs cannot end either: they get BLOCKED_WAIT_SECONDS
-# (what they had claimed and not recorded is reconciled like after a crash).
+# writing (or recomputing under the lock) holds the one write lock, so the other jobs may not end
+# either: they get BLOCKED_WAIT_SECONDS (a claim left unrecorded is reconciled as after a crash).
 STOP_WAIT_SECONDS = {"long-work": 3.0, "dispatch": 60.0, "housekeeping": 15.0}
 BLOCKED_WAIT_SECONDS = 2.0
 
