@@ -86,13 +86,14 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int)
     return claimed
 
 
-def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_id: str) -> dict[str, int]:
+def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_id: str, stop=None) -> dict[str, int]:
     """One worker pass: stale claims become unknown, unknown ones are looked up on their platform
     (reconciliation.py), late posts expire, then everything due is claimed and delivered.
 
     Claims DISPATCH_BATCH_SIZE at a time until fewer come back. A page that answers "rate-limited"
     gets nothing more until its backoff ends (its other claims go back unsent, and later claims skip
     it); the pass stops after a round with other retryable errors so a failing platform is not hammered.
+    `stop` (a threading.Event, set on SIGTERM): claims not yet handed over go back unsent and the pass ends.
     """
     counts = {"stale": reconcile_stale(session, now=now, stale_s=settings.get("DISPATCH_STALE_SECONDS", 600))}
     session.commit()
@@ -107,18 +108,21 @@ def dispatch_due(session: Session, settings: dict, *, now: dt.datetime, worker_i
     while True:
         ids = claim_due(session, now=now, worker_id=worker_id, limit=limit)
         counts["claimed"] += len(ids)
-        outcome = deliver_claimed(session, ids, settings, now=now) if ids else {}
+        outcome = deliver_claimed(session, ids, settings, now=now, stop=stop) if ids else {}
         for key, value in outcome.items():
             counts[key] += value
-        if len(ids) < limit or outcome.get("retry", 0) > outcome.get("rate_limited", 0) or outcome.get("released"):
+        if (_stopping(stop) or len(ids) < limit or outcome.get("retry", 0) > outcome.get("rate_limited", 0)
+                or outcome.get("released")):
             return counts
 
 
-def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt.datetime) -> dict[str, int]:
+def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt.datetime,
+                    stop=None) -> dict[str, int]:
     """Hand each claimed delivery to its channel; outcomes are committed in batches after the calls.
 
     Claims not yet handed over when half of DISPATCH_STALE_SECONDS has passed are released (back to
-    `planned`: they were never sent), so slow platforms cannot make live claims look stale.
+    `planned`: they were never sent), so slow platforms cannot make live claims look stale; so are the
+    rest of the batch when `stop` is set (the worker was asked to stop).
     """
     counts = {"delivered": 0, "failed": 0, "unknown": 0, "retry": 0, "rate_limited": 0, "throttled": 0}
     from planner.operations.channel_accounts import with_account_tokens
@@ -134,8 +138,9 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
     skipped = []
     try:
         for done, row in enumerate(rows):
-            if time.monotonic() > deadline:
-                counts["released"] = _release(session, rows[done:])
+            if time.monotonic() > deadline or _stopping(stop):
+                counts["released"] = _release(session, rows[done:], why="the worker is stopping" if _stopping(stop)
+                                              else "dispatch ran out of time")
                 break
             if backoff.is_waiting(row):     # rate-limited earlier in this batch: never call it again now
                 skipped.append(row)
@@ -153,6 +158,10 @@ def deliver_claimed(session: Session, ids: list[int], settings: dict, *, now: dt
             counts["throttled"] += _release(session, group, why="the platform rate-limited their page", error=error)
     counts["rate_limited"] = backoff.rate_limited
     return counts
+
+
+def _stopping(stop) -> bool:
+    return stop is not None and stop.is_set()
 
 
 def _release(session: Session, rows: list, why: str = "dispatch ran out of time", error: str | None = None) -> int:

@@ -1,4 +1,8 @@
-"""The worker process: an APScheduler 3.x heartbeat that dispatches due deliveries. Never in web workers."""
+"""The worker process: APScheduler 3.x runs the jobs of worker_jobs.py side by side. Never in web workers.
+
+Each job (dispatch, long work, housekeeping) has its own single-thread executor, max_instances=1 and
+coalescing, so a 40-second generation runs beside the dispatch ticks instead of delaying them.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,62 +10,15 @@ import os
 import signal
 import socket
 import threading
-from pathlib import Path
+import time
+
+from sqlalchemy.exc import OperationalError
 
 from planner.db import Database, utcnow
 from planner.models import WorkerHeartbeat
+from planner.worker_jobs import dispatch_tick, housekeeping_tick, long_work_tick, tell_people, tick  # noqa: F401
 
 log = logging.getLogger(__name__)
-
-
-def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, now=None) -> dict:
-    """One heartbeat: record liveness, mark missed broadcasts, expire/claim/deliver online posts, render reports."""
-    from planner import dispatch
-    from planner.auth import prune_expired
-    from planner.operations.delivery import mark_missed
-    from planner.operations.print_proofs import render_queued_proofs
-    from planner.operations.idempotency import purge_expired_keys
-    from planner.operations.reporting import render_queued_reports
-    from planner.operations.repairs import replace_missed_deliveries
-    from planner.operations.schedule import run_queued_schedules
-
-    now = now or utcnow()
-    beat(db, worker_id, now=now)
-    session = db.session()
-    try:
-        prune_expired(session, now=now, settings=settings)
-        missed = mark_missed(session, now=now)
-        replaced = replace_missed_deliveries(session, now=now, settings=settings) if missed else 0
-        purge_expired_keys(session, now=now, ttl_hours=settings.get("IDEMPOTENCY_KEY_HOURS", 24))
-        session.commit()
-        counts = dispatch.dispatch_due(session, settings, now=now, worker_id=worker_id)
-        reports = render_queued_reports(session, now=now,
-                                        directory=Path(instance_path) / settings["REPORT_DIR"])
-        runs = run_queued_schedules(session, now=now, settings=settings)
-        proofs = render_queued_proofs(session, now=now, directory=Path(instance_path) / settings["PRINT_DIR"])
-        notices = tell_people(session, settings, now=now)
-        return {"missed": missed, "replaced": replaced, **counts, "reports": reports,
-                "schedule_runs": runs, "print_proofs": proofs, **notices}
-    finally:
-        session.close()
-
-
-_DUE_SYNCED_ON: dict[int, object] = {}
-
-
-def tell_people(session, settings: dict, *, now) -> dict:
-    """Notify officers of this tick's failed/unknown/missed deliveries and of reports due soon; send e-mails."""
-    from planner import mailer
-    from planner.operations import notify_events
-
-    from planner.localtime import today
-
-    problems = notify_events.delivery_problems(session, now=now)
-    sync = _DUE_SYNCED_ON.get(id(session.bind)) != today(now)  # creating due items: once a day is enough
-    due = notify_events.reports_due(session, now=now, sync=sync)
-    _DUE_SYNCED_ON[id(session.bind)] = today(now)
-    session.commit()
-    return {"notified": problems + due, **mailer.send_outbox(session, settings, now=now)}
 
 
 def beat(db: Database, worker_id: str, *, now=None) -> None:
@@ -142,49 +99,127 @@ def install_redaction(settings: dict) -> None:
         handler.addFilter(redact)
 
 
+def _is_busy(exc) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return "database is locked" in text or "database is busy" in text
+
+
+class _Job:
+    """One scheduled job: skipped once stopping; `wait_idle` waits for its current run to end."""
+
+    def __init__(self, name: str, run, stop: threading.Event):
+        self.name, self.run, self.stop = name, run, stop
+        self.busy = threading.Lock()
+
+    def __call__(self) -> None:
+        if self.stop.is_set():
+            return
+        with self.busy:
+            try:
+                result = self.run()
+                if any(result.values()):
+                    log.info("worker %s: %s", self.name, result)
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    log.exception("worker %s failed", self.name)
+                else:   # SQLite: another job holds the one write lock (or moved the snapshot); next interval
+                    log.warning("worker %s: database busy, retried at the next interval", self.name)
+            except Exception:  # noqa: BLE001 — keep ticking; the next run retries from the database
+                log.exception("worker %s failed", self.name)
+
+    def wait_idle(self, seconds: float) -> bool:
+        """True once the running call (if any) has ended, False if still running after `seconds`."""
+        if self.busy.acquire(timeout=seconds):
+            self.busy.release()
+            return True
+        return False
+
+
+# Seconds each job may take to end after SIGTERM. Dispatch stops handing posts over at once and gives
+# back the claims it has not used, so its wait is only the call in flight; a generation cut short is
+# rolled back with its transaction and stays queued for the next worker. On SQLite a generation still
+# writing (or recomputing under the lock) holds the one write lock, so the other jobs may not end
+# either: they get BLOCKED_WAIT_SECONDS (a claim left unrecorded is reconciled as after a crash).
+STOP_WAIT_SECONDS = {"long-work": 3.0, "dispatch": 60.0, "housekeeping": 15.0}
+BLOCKED_WAIT_SECONDS = 2.0
+
+
+def _wait_for_jobs(jobs: list[_Job], engine_name: str) -> list[str]:
+    """Names of the jobs still running once their stop waits are over (long work first)."""
+    stuck: list[str] = []
+    blocked_until = None
+    for job in sorted(jobs, key=lambda j: list(STOP_WAIT_SECONDS).index(j.name)):
+        wait = STOP_WAIT_SECONDS[job.name]
+        if engine_name == "sqlite" and "long-work" in stuck:    # all blocked behind it: one short wait for all
+            blocked_until = blocked_until or time.monotonic() + BLOCKED_WAIT_SECONDS
+            wait = max(0.0, blocked_until - time.monotonic())
+        if not job.wait_idle(wait):
+            stuck.append(job.name)
+    return stuck
+
+
+def worker_jobs(db: Database, settings: dict, *, instance_path: str, worker_id: str,
+                stop: threading.Event) -> list[_Job]:
+    """The worker's jobs, bound to this process's database, identity and stop event."""
+    return [
+        _Job("dispatch", lambda: dispatch_tick(db, settings, worker_id=worker_id, stop=stop), stop),
+        _Job("long-work", lambda: long_work_tick(db, settings, instance_path=instance_path, stop=stop), stop),
+        _Job("housekeeping", lambda: housekeeping_tick(db, settings), stop),
+    ]
+
+
+def _forget_quickly(url: str, worker_id: str) -> None:
+    """forget_beat while a job may hold SQLite's write lock: wait a second at most, else let it age out."""
+    quick = Database(url, busy_timeout=1.0)
+    try:
+        forget_beat(quick, worker_id)
+    except Exception:  # noqa: BLE001 — /healthz shows the worker down after WORKER_STALE_SECONDS anyway
+        log.warning("worker %s: heartbeat not removed (database busy)", worker_id)
+    finally:
+        quick.engine.dispose()
+
+
 def run_worker(app) -> None:
-    """Block, ticking every WORKER_INTERVAL_SECONDS until SIGTERM/SIGINT; then finish the running tick and stop."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    """Run the jobs every WORKER_INTERVAL_SECONDS until SIGTERM/SIGINT; then let the dispatch batch end
+    (unused claims given back), give long work a few seconds to reach a safe point, and stop."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     settings = dict(app.config)
     install_redaction(settings)
     # The worker may wait longer for the SQLite lock than a web request (nobody is waiting on it).
     db = Database(settings["DATABASE_URL"], busy_timeout=30.0)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
-    running = threading.Lock()
-
-    def _tick():
-        with running:
-            try:
-                result = tick(db, settings, instance_path=app.instance_path, worker_id=worker_id)
-                if any(result.values()):
-                    log.info("worker tick: %s", result)
-            except Exception:  # noqa: BLE001 — keep ticking; the next tick retries from the database
-                log.exception("worker tick failed")
-
-    scheduler = BlockingScheduler(timezone="UTC")
-    # One dispatcher job; coalesce missed runs and allow generous grace so a slow tick is not skipped.
-    scheduler.add_job(_tick, "interval", seconds=settings["WORKER_INTERVAL_SECONDS"], id="heartbeat",
-                      coalesce=True, max_instances=1, misfire_grace_time=300, next_run_time=utcnow())
+    stop = threading.Event()
+    jobs = worker_jobs(db, settings, instance_path=app.instance_path, worker_id=worker_id, stop=stop)
+    scheduler = BackgroundScheduler(timezone="UTC", executors={job.name: ThreadPoolExecutor(1) for job in jobs})
+    for job in jobs:    # coalesce missed runs; generous grace so a slow run is not skipped
+        scheduler.add_job(job, "interval", seconds=settings["WORKER_INTERVAL_SECONDS"], id=job.name,
+                          executor=job.name, coalesce=True, max_instances=1, misfire_grace_time=300,
+                          next_run_time=utcnow())
     heartbeat = Heartbeat(db, worker_id, min(float(settings["WORKER_INTERVAL_SECONDS"]), 15.0))
 
     def _stop(signum, _frame):
         log.info("worker %s: signal %s, finishing the current batch and stopping", worker_id, signum)
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stop)
     heartbeat.start()
-    log.info("worker %s started, tick every %ss", worker_id, settings["WORKER_INTERVAL_SECONDS"])
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
+    scheduler.start()
+    log.info("worker %s started, jobs every %ss", worker_id, settings["WORKER_INTERVAL_SECONDS"])
+    while not stop.wait(1.0):
         pass
-    finally:
-        with running:  # the claimed batch is delivered and its outcomes recorded before the process ends
-            heartbeat.stopped.set()
-        heartbeat.join(timeout=5)
-        forget_beat(db, worker_id)
-        db.engine.dispose()
-        log.info("worker %s stopped", worker_id)
+    scheduler.shutdown(wait=False)
+    stuck = _wait_for_jobs(jobs, db.engine.dialect.name)
+    heartbeat.stopped.set()
+    heartbeat.join(timeout=1 if stuck else 5)     # a daemon thread: it may be waiting for SQLite's lock
+    if stuck:   # their transactions are rolled back when the process ends; a claimed run stays queued
+        _forget_quickly(settings["DATABASE_URL"], worker_id)
+        log.warning("worker %s stopped while %s was still running; it is rolled back and stays queued",
+                    worker_id, ", ".join(stuck))
+        logging.shutdown()
+        os._exit(0)     # the executor's thread would otherwise be joined at exit
+    forget_beat(db, worker_id)
+    db.engine.dispose()
+    log.info("worker %s stopped", worker_id)

@@ -142,14 +142,14 @@ def _move(occ: Occurrence, placement, reason: str) -> None:
 
 
 def _insert(session, plan_id: int, p, source, reason: str, now: dt.datetime) -> Occurrence:
+    """A new occurrence with its planned delivery, written at the caller's one flush (not one per row)."""
     starts = p.session_start + dt.timedelta(seconds=p.offset_s)
     occ = Occurrence(plan_id=plan_id, message_version_id=p.message_id, target_id=p.target_id,
                      session_starts_at=p.session_start, starts_at=starts, duration_seconds=p.duration_s,
                      is_pinned=source is OccurrenceSource.EMERGENCY, source=source, reason=reason, created_at=now)
+    occ.delivery = Delivery(channel=session.get(Target, p.target_id).channel, due_at=starts,
+                            status=DeliveryStatus.PLANNED, updated_at=now)
     session.add(occ)
-    session.flush()
-    session.add(Delivery(occurrence_id=occ.id, channel=session.get(Target, p.target_id).channel, due_at=starts, status=DeliveryStatus.PLANNED,
-                         updated_at=now))
     return occ
 
 

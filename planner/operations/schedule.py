@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select, update
@@ -116,20 +117,21 @@ def message_specs(plan: Plan, channel: str, settings: dict, session: Session) ->
     return specs
 
 
-def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
-                  now: dt.datetime, settings: dict, user: User | None = None,
-                  run: ScheduleRun | None = None) -> ScheduleOutcome:
-    """(Re)generate the plan's schedule for a channel at a unit's targets over local days start..end.
+@dataclass
+class _Computed:
+    """What a generation decided from what it read (plain data: it survives the end of the read)."""
 
-    Pinned, delivered, past and other plans' occurrences stay and use capacity; this plan's planned,
-    unpinned future ones in the range are replaced. The run and its exception report are recorded.
-    """
-    _require_active(plan)
-    if end < start:
-        raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
-    if (end - start).days > 366:
-        raise ScheduleError("Mỗi lần chỉ lập lịch tối đa 366 ngày.")
-    hold_generation_lock(session, plan, channel, now, settings, run)
+    target_ids: list[int]
+    removable: list[int]
+    fixed: list
+    posts: list
+    post_issues: list
+    result: object
+
+
+def _compute(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
+             now: dt.datetime, settings: dict) -> _Computed:
+    """Read the plan's inputs and run the pure core (the slow part of a generation); writes nothing."""
     targets = targets_in(session, unit, channel)
     if not targets:
         raise ScheduleError(f"Không có điểm phát/trang nào của kênh này thuộc {unit.name}.")
@@ -147,15 +149,47 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
             now=_earliest(now, channel, settings))
     except scheduling.ScheduleInputError as exc:
         raise ScheduleError(str(exc)) from None
-    _remove(session, removable)
-    placed = _store(session, plan, result, channel, now) + store_exact_posts(session, plan, posts, channel, now)
-    outcome = ScheduleOutcome(targets=len(targets), placed=placed, removed=len(removable), kept=len(fixed),
-                              issues=post_issues + list(result.issues))
+    return _Computed([t.id for t in targets], removable, fixed, posts, post_issues, result)
+
+
+def _still_valid(session: Session, plan: Plan, done: _Computed | None, *, unit: Unit, channel: str,
+                 start: dt.date, end: dt.date, now: dt.datetime) -> bool:
+    """A result computed before the lock still holds: same targets, same occurrences in the range."""
+    if done is None or [t.id for t in targets_in(session, unit, channel)] != done.target_ids:
+        return False
+    lo, hi = localtime.local_range_bounds(start, end)
+    removable, fixed = _split_existing(session, plan, done.target_ids, lo, hi, now)
+    return sorted(removable) == sorted(done.removable) and Counter(fixed) == Counter(done.fixed)
+
+
+def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
+                  now: dt.datetime, settings: dict, user: User | None = None,
+                  run: ScheduleRun | None = None, precomputed: _Computed | None = None) -> ScheduleOutcome:
+    """(Re)generate the plan's schedule for a channel at a unit's targets over local days start..end.
+
+    Pinned, delivered, past and other plans' occurrences stay and use capacity; this plan's planned,
+    unpinned future ones in the range are replaced. The run and its exception report are recorded.
+    `precomputed` (worker on SQLite, see _run_queued): used if what it read is unchanged under the lock.
+    """
+    _require_active(plan)
+    if end < start:
+        raise ScheduleError("Ngày kết thúc phải sau ngày bắt đầu.")
+    if (end - start).days > 366:
+        raise ScheduleError("Mỗi lần chỉ lập lịch tối đa 366 ngày.")
+    hold_generation_lock(session, plan, channel, now, settings, run)
+    span = dict(unit=unit, channel=channel, start=start, end=end, now=now)
+    done = (precomputed if _still_valid(session, plan, precomputed, **span)
+            else _compute(session, plan, settings=settings, **span))
+    _remove(session, done.removable)
+    placed = (_store(session, plan, done.result, channel, now)
+              + store_exact_posts(session, plan, done.posts, channel, now))
+    outcome = ScheduleOutcome(targets=len(done.target_ids), placed=placed, removed=len(done.removable),
+                              kept=len(done.fixed), issues=done.post_issues + list(done.result.issues))
     run = run or ScheduleRun(plan=plan, unit=unit, channel=channel, first_day=start, last_day=end,
                              requested_by_id=user.id if user else None, created_at=now)
     _finish_run(session, run, outcome, now)
     record(session, user=user, action="schedule.generate", entity=plan, channel=channel, unit=unit.code,
-           start=start.isoformat(), end=end.isoformat(), placed=placed, removed=len(removable), run=run.id)
+           start=start.isoformat(), end=end.isoformat(), placed=placed, removed=len(done.removable), run=run.id)
     outcome.run = run
     return outcome
 
@@ -297,8 +331,27 @@ def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, 
     return done
 
 
+def _precompute(session: Session, run_id: int, *, now: dt.datetime, settings: dict) -> _Computed | None:
+    """SQLite: compute a queued run before taking the lock, in a read transaction that ends here, so the
+    database's one write lock is held only while the result is checked and written, not for the whole
+    computation (dispatch and the web keep writing meanwhile). None when it cannot be computed now."""
+    run = session.get(ScheduleRun, run_id)
+    try:
+        if run is None or run.status is not RunStatus.QUEUED or not run.plan.is_active:
+            return None
+        return _compute(session, run.plan, unit=run.unit, channel=run.channel, start=run.first_day,
+                        end=run.last_day, now=now, settings=settings)
+    except ScheduleError:
+        return None     # said again, and recorded on the run, under the lock
+    finally:
+        session.rollback()
+
+
 def _run_queued(session: Session, run_id: int, plan_id: int, channel: str, *, now: dt.datetime,
                 settings: dict) -> int:
+    precomputed = None
+    if session.get_bind().dialect.name == "sqlite":
+        precomputed = _precompute(session, run_id, now=now, settings=settings)
     if not lock_generation(session, plan_id, channel, now=now, run_id=run_id,
                            wait_seconds=settings.get("SCHEDULE_LOCK_WAIT_SECONDS", 5)):
         session.rollback()
@@ -311,5 +364,5 @@ def _run_queued(session: Session, run_id: int, plan_id: int, channel: str, *, no
         return 0
     run = session.get(ScheduleRun, run_id, populate_existing=True)
     schedule_plan(session, run.plan, unit=run.unit, channel=run.channel, start=run.first_day, end=run.last_day,
-                  now=now, settings=settings, run=run)
+                  now=now, settings=settings, run=run, precomputed=precomputed)
     return 1

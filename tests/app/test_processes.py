@@ -69,7 +69,7 @@ def test_worker_stops_promptly_on_sigterm_and_says_so(env):
 
 
 def test_a_worker_busy_with_a_slow_platform_still_beats(env):
-    slow = ("import time, planner.worker as w; w.tick = lambda *a, **k: time.sleep(60); "
+    slow = ("import time, planner.worker as w; w.dispatch_tick = lambda *a, **k: time.sleep(60); "
             "from planner.cli import main; main()")
     proc = subprocess.Popen([sys.executable, "-c", slow, "worker"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
