@@ -33,7 +33,7 @@ def posted(monkeypatch):
     """The fanpage channel answers at once; the references it was given."""
     sent = []
 
-    def deliver(item, target, settings, *, now, scheduled_at=None, reference=None):
+    def deliver(item, target, settings, *, now, scheduled_at=None, reference=None, progress=None):
         sent.append(reference)
         return Receipt(external_id=f"{target.external_id}_{reference}")
 
