@@ -179,6 +179,13 @@ def _forget_quickly(url: str, worker_id: str) -> None:
         quick.engine.dispose()
 
 
+class _QuietSkips(logging.Filter):
+    """A long job still running at its next interval is expected (it is one at a time on purpose): not a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
 def run_worker(app) -> None:
     """Run the jobs every WORKER_INTERVAL_SECONDS until SIGTERM/SIGINT; then let the dispatch batch end
     (unused claims given back), give long work a few seconds to reach a safe point, and stop."""
@@ -187,6 +194,7 @@ def run_worker(app) -> None:
 
     settings = dict(app.config)
     install_redaction(settings)
+    logging.getLogger("apscheduler.scheduler").addFilter(_QuietSkips())
     # The worker may wait longer for the SQLite lock than a web request (nobody is waiting on it).
     db = Database(settings["DATABASE_URL"], busy_timeout=30.0)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"

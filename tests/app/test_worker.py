@@ -30,3 +30,18 @@ def test_unexpected_adapter_error_becomes_unknown_without_leaking_its_text(app, 
     row = db.get(Delivery, delivery.id)
     assert row.status is DeliveryStatus.UNKNOWN and "ValueError" in row.error and "SECRET" not in row.error
     assert "SECRET-TOKEN" not in caplog.text
+
+
+def test_worker_log_drops_apschedulers_skip_notice_for_a_long_job_but_keeps_other_warnings():
+    """Long work still running at its next interval is by design; a missed run is still worth a warning."""
+    import logging
+
+    from planner.worker import _QuietSkips
+
+    def record(msg, *args):
+        return logging.LogRecord("apscheduler.scheduler", logging.WARNING, __file__, 1, msg, args, None)
+
+    quiet = _QuietSkips()
+    assert not quiet.filter(record("Execution of job %r skipped: maximum number of running instances reached (%d)",
+                                   "long-work", 1))
+    assert quiet.filter(record('Run time of job "%s" was missed by %s', "dispatch", "0:00:31"))
