@@ -63,7 +63,7 @@ def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime) -> Non
     label = PRODUCTS[order.product].label if order.product != "custom" else "khổ tùy chỉnh"
     layout = layout_for(order.product, order.version.channel)
     preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[layout],
-                          label=label[:1].lower() + label[1:])
+                          label=label[:1].lower() + label[1:], trim_mm=rendered.trim_mm, scale=rendered.scale)
     digest = hashlib.sha256(rendered.data).hexdigest()
     name = f"DI-{order.id:05d}-v{order.version.number}-{digest[:12]}.pdf"
     try:
