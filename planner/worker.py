@@ -38,7 +38,8 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
         reports = render_queued_reports(session, now=now,
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
         runs = run_queued_schedules(session, now=now, settings=settings)
-        proofs = render_queued_proofs(session, now=now, directory=Path(instance_path) / settings["PRINT_DIR"])
+        proofs = render_queued_proofs(session, now=now, directory=Path(instance_path) / settings["PRINT_DIR"],
+                                      pdf_variant=settings.get("PRINT_PDF_VARIANT", "pdf/x-4"))
         notices = tell_people(session, settings, now=now)
         return {"missed": missed, "replaced": replaced, **counts, "reports": reports,
                 "schedule_runs": runs, "print_proofs": proofs, **notices}

@@ -180,8 +180,8 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
         notify_events.print_order_event(session, order, target.value, now=now, by=user)
 
 
-def render_order(order: PrintOrder):
-    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded).
+def render_order(order: PrintOrder, *, pdf_variant: str = "pdf/x-4"):
+    """The print-ready PDF/X of an order (trim = ordered size, 3 mm bleed, CMYK, fonts embedded).
 
     Posters and leaflet covers print the public headline; banners and flags the approved body.
     """
@@ -201,4 +201,5 @@ def render_order(order: PrintOrder):
         channel=layout_for(order.product, version.channel),
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
-              "qr_url": qr_link(version, body_html)})
+              "qr_url": qr_link(version, body_html)},
+        pdf_variant=pdf_variant)
