@@ -272,3 +272,12 @@ def test_a_roster_stays_an_office_pdf_without_output_intent():
                                 generated_at_label="01/04/2026")
     data, _ = printing.html_to_pdf(html)
     assert "/OutputIntents" not in pikepdf.open(io.BytesIO(data)).Root
+
+
+def test_importing_pdfx_loads_neither_flask_sqlalchemy_weasyprint_nor_pillow():
+    import sys
+
+    code = ("import sys, planner.pdfx; "
+            "print(sorted({'flask', 'sqlalchemy', 'weasyprint', 'PIL'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
