@@ -65,6 +65,7 @@ def icc_bytes(name: str) -> bytes | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def hex_to_cmyk(value: str) -> tuple[float, float, float, float]:
     """CMYK of a #RRGGBB screen colour: the palette for known colours, K only for greys, else the profile."""
     value = value.upper()
@@ -96,6 +97,28 @@ def _srgb_to_press():
     return ImageCms.buildTransform(ImageCms.createProfile("sRGB"), str(ICC_DIR / PROFILE_FILE), "RGB", "CMYK",
                                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
                                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+
+
+_RGB_ITEM = re.compile(rb"(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (rg|RG)")
+
+
+def rgb_to_cmyk_finisher(document, pdf) -> None:
+    """WeasyPrint finisher: every RGB colour left in a content stream becomes CMYK (before compression).
+
+    Templates use the CMYK palette; this catches what they do not control — WeasyPrint's own crop marks
+    (an SVG stroked "black"), a template that still says #000 — so black becomes K only, greys tints of
+    K and any other colour goes through the profile. The preflight still refuses RGB it finds.
+    """
+    import pydyf
+
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Stream):
+            continue
+        for index, item in enumerate(obj.stream):
+            if isinstance(item, bytes) and len(item) < 64 and (found := _RGB_ITEM.fullmatch(item)):
+                rgb = "#" + "".join(f"{round(min(max(float(v), 0), 1) * 255):02X}" for v in found.groups()[:3])
+                operator = b"k" if found.group(4) == b"rg" else b"K"
+                obj.stream[index] = " ".join(f"{v:g}" for v in hex_to_cmyk(rgb)).encode() + b" " + operator
 
 
 def render_options(variant: str | None) -> dict:

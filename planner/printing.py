@@ -166,12 +166,11 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
         logger.addHandler(collector)
         try:
             options = pdfx.render_options(pdf_variant)
-            color_profiles: dict = {}
-            if options:
-                options["stylesheets"] = [weasyprint.CSS(string=pdfx.profile_css(), url_fetcher=fetcher,
-                                                         color_profiles=color_profiles)]
+            color_profiles: dict = {}  # filled by the @color-profile rule of a PDF/X render
+            sheets = [weasyprint.CSS(string=pdfx.profile_css(), url_fetcher=fetcher,
+                                     color_profiles=color_profiles)] if options else []
             document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(
-                font_config=font_config, color_profiles=color_profiles, **options)
+                font_config=font_config, stylesheets=sheets, color_profiles=color_profiles, **options)
             if max_pages is not None and len(document.pages) > max_pages:
                 raise LayoutError(f"{len(document.pages)} trang", pages=len(document.pages))
             if layout_scale is not None:
@@ -179,8 +178,7 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
                 if problems:
                     more = f" (và {len(problems) - 2} chỗ khác)" if len(problems) > 2 else ""
                     raise LayoutError(" ".join(problems[:2]) + more, pages=len(document.pages))
-            options.pop("stylesheets", None)
-            data = document.write_pdf(**options)
+            data = document.write_pdf(finisher=pdfx.rgb_to_cmyk_finisher if options else None, **options)
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)

@@ -281,3 +281,27 @@ def test_importing_pdfx_loads_neither_flask_sqlalchemy_weasyprint_nor_pillow():
             "print(sorted({'flask', 'sqlalchemy', 'weasyprint', 'PIL'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_rgb_left_in_a_template_and_weasyprints_crop_marks_become_cmyk_with_black_as_k_only():
+    html = printing.render_template("print/base.html", pdf_title="Thử", pdf_author="", pdf_subject="",
+                                    pdf_keywords="").replace("<body>", """<body>
+<style>@page { size: 148mm 210mm; bleed: 3mm; marks: crop cross; margin: 15mm; }
+.grey { color: #444444; } .red { color: #DA251D; border-bottom: 1px solid #DA251D; } .blue { color: #1D4ED8; }</style>
+<p>Chữ đen theo #000</p><p class="grey">Chữ xám</p><p class="red">Chữ đỏ</p><p class="blue">Chữ xanh</p>""")
+    data, _ = printing.html_to_pdf(html, pdf_variant="pdf/x-4")
+    pdf = pikepdf.open(io.BytesIO(data))
+    text_colours, operators = _colours(pdf.pages[0], pdf.pages[0].Resources)
+    assert not operators & DEVICE_DEPENDENT_NON_CMYK and "K" in operators  # the marks, stroked in K
+    page = pdf.pages[0]
+    forms = [x for x in page.Resources.get("/XObject", {}).values() if x.Subtype == "/Form"]
+    strokes = {tuple(float(v) for v in operands) for owner in [page, *forms]
+               for operands, op in pikepdf.parse_content_stream(owner) if str(op) == "K"}
+    assert (0, 0, 0, 1) in strokes
+    blue = tuple(Decimal(str(round(v, 3))) for v in pdfx.hex_to_cmyk("#1D4ED8"))
+    assert text_colours == [K_ONLY_BLACK, (0, 0, 0, Decimal("0.733")),
+                            tuple(Decimal(str(v)) for v in pdfx.PALETTE["red"]), blue]
+    assert not pdfx_problems(pikepdf_free_reader(data))
+    office, _ = printing.html_to_pdf(html)  # without a variant nothing is converted
+    office_pdf = pikepdf.open(io.BytesIO(office))
+    assert "rg" in _colours(office_pdf.pages[0], office_pdf.pages[0].Resources)[1]
