@@ -38,7 +38,8 @@ PALETTE = {
 }
 # The screen colours the templates and orders know, mapped to the palette instead of being converted.
 _KNOWN_HEX = {"#DA251D": "red", "#B0171F": "dark-red", "#FFCD00": "yellow", "#FFF3C4": "pale-yellow",
-              "#FFFFFF": "white", "#000000": "ink"}
+              "#FFFFFF": "white", "#000000": "ink", "#555555": "grey-70", "#444444": "grey-80",
+              "#333333": "grey-85"}
 
 
 def css_cmyk(cmyk: tuple[float, ...]) -> str:

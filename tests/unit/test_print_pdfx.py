@@ -184,6 +184,7 @@ def test_colours_are_cmyk_from_the_palette_and_black_text_is_k_only(code, produc
 def test_an_ordered_screen_colour_is_converted_to_cmyk_and_a_grey_to_black_only():
     assert pdfx.hex_to_cmyk("#DA251D") == pdfx.PALETTE["red"]
     assert pdfx.hex_to_cmyk("#808080") == (0, 0, 0, 0.498)
+    assert pdfx.hex_to_cmyk("#444444") == pdfx.PALETTE["grey-80"]  # the screen grey the templates used
     c, m, y, k = pdfx.hex_to_cmyk("#1D4ED8")  # a blue through the FOGRA39 profile: mostly cyan
     assert c > 0.7 and y < 0.1
     result = printing.render_print_product(product="banner_3x1", width_mm=None, height_mm=None, title="Khẩu hiệu",
@@ -299,7 +300,7 @@ def test_rgb_left_in_a_template_and_weasyprints_crop_marks_become_cmyk_with_blac
                for operands, op in pikepdf.parse_content_stream(owner) if str(op) == "K"}
     assert (0, 0, 0, 1) in strokes
     blue = tuple(Decimal(str(round(v, 3))) for v in pdfx.hex_to_cmyk("#1D4ED8"))
-    assert text_colours == [K_ONLY_BLACK, (0, 0, 0, Decimal("0.733")),
+    assert text_colours == [K_ONLY_BLACK, (0, 0, 0, Decimal("0.8")),  # #444 is the palette's grey-80
                             tuple(Decimal(str(v)) for v in pdfx.PALETTE["red"]), blue]
     assert not pdfx_problems(pikepdf_free_reader(data))
     office, _ = printing.html_to_pdf(html)  # without a variant nothing is converted
