@@ -3,8 +3,11 @@
 WeasyPrint writes PDF/X itself (`pdf_variant`): it sets the version keys, the document ID, Trapped,
 TrimBox and BleedBox from the CSS `@page` bleed, and attaches an OutputIntent (S /GTS_PDFX) whose
 DestOutputProfile is the profile declared as `@color-profile device-cmyk`. This module supplies that
-rule (pointing at the bundled FOGRA39 profile), the CMYK colours the print templates use, and the
-conversion of an ordered #RRGGBB colour to CMYK through the same profile. Independent of Flask.
+rule (pointing at the bundled FOGRA39 profile), the CMYK colours the print templates use, the
+conversion of an ordered #RRGGBB colour to CMYK through the same profile, and a finisher that turns any
+RGB colour still in the content streams into CMYK. Raster images are not converted: WeasyPrint embeds
+them as DeviceRGB, which PDF/X with a CMYK intent forbids, so the preflight refuses them (print products
+have none; the QR code is vector). Independent of Flask.
 """
 from __future__ import annotations
 

@@ -141,6 +141,18 @@ def _inside(inner, outer, slack: float = 0.01) -> bool:
             and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
 
 
+def _rgb_images(resources, depth: int = 0) -> bool:
+    """Whether the resources (or a form's, two levels deep) hold an image in DeviceRGB."""
+    xobjects = (resources.get_object().get("/XObject") if resources is not None else None) or {}
+    for xobject in xobjects.values():
+        xobject = xobject.get_object()
+        if xobject.get("/Subtype") == "/Image" and xobject.get("/ColorSpace") == "/DeviceRGB":
+            return True
+        if xobject.get("/Subtype") == "/Form" and depth < 2 and _rgb_images(xobject.get("/Resources"), depth + 1):
+            return True
+    return False
+
+
 def pdfx_problems(reader, *, trim_mm: tuple[float, float] | None = None, scale: int = 1) -> list[str]:
     """What keeps a print file from being PDF/X for the shop: output intent, version, boxes, RGB colour."""
     problems = []
@@ -162,6 +174,8 @@ def pdfx_problems(reader, *, trim_mm: tuple[float, float] | None = None, scale: 
             problems.append(f"Trang {number}: hộp xén không đúng khổ đặt in.")
         if "/ArtBox" in page:
             problems.append(f"Trang {number}: có ArtBox bên cạnh TrimBox (PDF/X chỉ cho một trong hai).")
+        if _rgb_images(page.get("/Resources")):
+            problems.append(f"Trang {number}: có ảnh RGB (ảnh in offset phải chuyển sang CMYK).")
         contents = page.get_contents()
         if contents is not None and _RGB_OPERATOR.search(contents.get_data()):
             problems.append(f"Trang {number}: có màu RGB (PDF/X cho máy in offset chỉ dùng CMYK).")

@@ -306,3 +306,19 @@ def test_rgb_left_in_a_template_and_weasyprints_crop_marks_become_cmyk_with_blac
     office, _ = printing.html_to_pdf(html)  # without a variant nothing is converted
     office_pdf = pikepdf.open(io.BytesIO(office))
     assert "rg" in _colours(office_pdf.pages[0], office_pdf.pages[0].Resources)[1]
+
+
+def test_preflight_refuses_an_rgb_raster_image_which_pdfx_with_a_cmyk_intent_does_not_allow():
+    import base64
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(png, format="PNG")
+    uri = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    html = printing.render_template("print/base.html", pdf_title="Thử", pdf_author="", pdf_subject="",
+                                    pdf_keywords="").replace("<body>", f'<body><img src="{uri}" alt="">')
+    data, _ = printing.html_to_pdf(html, pdf_variant="pdf/x-4")
+    assert any("ảnh RGB" in p for p in pdfx_problems(pikepdf_free_reader(data)))
+    product = rendered("to-roi-6-buoc", "leaflet_a5").data
+    assert not any("ảnh RGB" in p for p in pdfx_problems(pikepdf_free_reader(product)))
