@@ -141,16 +141,28 @@ def _inside(inner, outer, slack: float = 0.01) -> bool:
             and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
 
 
-def _rgb_images(resources, depth: int = 0) -> bool:
-    """Whether the resources (or a form's, two levels deep) hold an image in DeviceRGB."""
+def _xobjects(resources, depth: int = 0):
+    """The image and form XObjects of a page's resources, and of its forms' resources (two levels deep)."""
     xobjects = (resources.get_object().get("/XObject") if resources is not None else None) or {}
     for xobject in xobjects.values():
         xobject = xobject.get_object()
+        yield xobject
+        if xobject.get("/Subtype") == "/Form" and depth < 2:
+            yield from _xobjects(xobject.get("/Resources"), depth + 1)
+
+
+def _rgb_in_page(page) -> tuple[bool, bool]:
+    """(an RGB colour operator, a DeviceRGB image) in the page's content or in its forms."""
+    streams, rgb_image = [], False
+    contents = page.get_contents()
+    if contents is not None:
+        streams.append(contents.get_data())
+    for xobject in _xobjects(page.get("/Resources")):
         if xobject.get("/Subtype") == "/Image" and xobject.get("/ColorSpace") == "/DeviceRGB":
-            return True
-        if xobject.get("/Subtype") == "/Form" and depth < 2 and _rgb_images(xobject.get("/Resources"), depth + 1):
-            return True
-    return False
+            rgb_image = True
+        elif xobject.get("/Subtype") == "/Form":
+            streams.append(xobject.get_data())
+    return any(_RGB_OPERATOR.search(data) for data in streams), rgb_image
 
 
 def pdfx_problems(reader, *, trim_mm: tuple[float, float] | None = None, scale: int = 1) -> list[str]:
@@ -174,11 +186,11 @@ def pdfx_problems(reader, *, trim_mm: tuple[float, float] | None = None, scale: 
             problems.append(f"Trang {number}: hộp xén không đúng khổ đặt in.")
         if "/ArtBox" in page:
             problems.append(f"Trang {number}: có ArtBox bên cạnh TrimBox (PDF/X chỉ cho một trong hai).")
-        if _rgb_images(page.get("/Resources")):
-            problems.append(f"Trang {number}: có ảnh RGB (ảnh in offset phải chuyển sang CMYK).")
-        contents = page.get_contents()
-        if contents is not None and _RGB_OPERATOR.search(contents.get_data()):
+        rgb_colour, rgb_image = _rgb_in_page(page)
+        if rgb_colour:
             problems.append(f"Trang {number}: có màu RGB (PDF/X cho máy in offset chỉ dùng CMYK).")
+        if rgb_image:
+            problems.append(f"Trang {number}: có ảnh RGB (ảnh in offset phải chuyển sang CMYK).")
     return problems
 
 

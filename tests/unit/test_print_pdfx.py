@@ -322,3 +322,18 @@ def test_preflight_refuses_an_rgb_raster_image_which_pdfx_with_a_cmyk_intent_doe
     assert any("ảnh RGB" in p for p in pdfx_problems(pikepdf_free_reader(data)))
     product = rendered("to-roi-6-buoc", "leaflet_a5").data
     assert not any("ảnh RGB" in p for p in pdfx_problems(pikepdf_free_reader(product)))
+
+
+def test_preflight_finds_rgb_inside_a_form_xobject_too():
+    """WeasyPrint draws crop marks and transparency groups in form XObjects; RGB there is RGB too."""
+    html = printing.render_template("print/base.html", pdf_title="Thử", pdf_author="", pdf_subject="",
+                                    pdf_keywords="").replace("<body>", """<body>
+<style>@page { size: 148mm 210mm; bleed: 3mm; marks: crop; }</style><p>Chữ</p>""")
+    data, _ = printing.html_to_pdf(html, pdf_variant="pdf/x-4")
+    assert not pdfx_problems(pikepdf_free_reader(data))
+
+    def rgb_in_form(pdf):
+        form = next(x for x in pdf.pages[0].Resources.XObject.values() if x.Subtype == "/Form")
+        form.write(form.read_bytes().replace(b"0 0 0 1 K", b"0 0 0 RG"))
+
+    assert any("màu RGB" in p for p in pdfx_problems(pikepdf_free_reader(_edited(data, rgb_in_form))))
