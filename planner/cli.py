@@ -118,15 +118,17 @@ def schedule_cmd(plan_code, unit_code, channel, start, end):
 @click.command("render", help="Xuất tệp in PDF của một đơn in.")
 @click.argument("order_id", type=int)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Tệp PDF ra (mặc định: tên theo đơn).")
+@click.option("--pdf-variant", type=click.Choice(["pdf/x-4", "pdf/x-1a"]), default=None,
+              help="Chuẩn PDF/X (mặc định: theo PLANNER_PRINT_PDF_VARIANT, thường là pdf/x-4).")
 @with_appcontext
-def render_cmd(order_id, output):
+def render_cmd(order_id, output, pdf_variant):
     from planner.models import PrintOrder
     from planner.operations.print_orders import render_order
 
     order = _session().get(PrintOrder, order_id)
     if order is None:
         raise click.ClickException(f"Không có đơn in số {order_id}.")
-    rendered = render_order(order)
+    rendered = render_order(order, pdf_variant=pdf_variant or current_app.config["PRINT_PDF_VARIANT"])
     output = output or Path(f"DI-{order.id:05d}-{rendered.filename}")
     output.write_bytes(rendered.data)
     click.echo(f"Đã ghi {output} ({rendered.pages} trang, khổ {rendered.trim_mm[0]:g} × {rendered.trim_mm[1]:g} mm"

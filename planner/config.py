@@ -100,6 +100,8 @@ DEFAULTS: dict[str, object] = {
     "PRINT_DIR": "print_proofs",
     # Where message images are kept, one file per SHA-256, 0600 (relative to the instance folder, or absolute).
     "IMAGE_DIR": "post_images",
+    # PDF/X variant of print products: "pdf/x-4" (CMYK, live transparency) or "pdf/x-1a" for a shop that asks.
+    "PRINT_PDF_VARIANT": "pdf/x-4",
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
     # Outgoing e-mail for notifications (sent only by the worker, from the outbox). Empty host: no e-mail.
@@ -132,7 +134,13 @@ def load_config(overrides: dict | None = None) -> dict:
         cfg[key] = _coerce(raw, default)
     if overrides:
         cfg.update(overrides)
+    if cfg["PRINT_PDF_VARIANT"] not in PDF_VARIANTS:
+        raise ValueError(f"PLANNER_PRINT_PDF_VARIANT must be one of {', '.join(PDF_VARIANTS)}, "
+                         f"not {cfg['PRINT_PDF_VARIANT']!r}")
     return cfg
+
+
+PDF_VARIANTS = ("pdf/x-4", "pdf/x-1a")  # the ones planner.pdfx.VARIANTS knows (a test keeps them equal)
 
 
 def _coerce(raw: str, default: object) -> object:

@@ -1,5 +1,6 @@
 """Preflight of a print product: text outside the safe area or over other text (after layout), page
-count against the product, every font embedded. Independent of Flask and the database.
+count against the product, every font embedded, PDF/X output intent, page boxes and no RGB colour.
+Independent of Flask and the database.
 
 The layout checks read WeasyPrint's laid-out boxes, so a clipped word or URL is found before a PDF
 is handed to anyone; the PDF checks read the written file back with pypdf.
@@ -7,6 +8,7 @@ is handed to anyone; the PDF checks read the written file back with pypdf.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 from planner.print_documents import PrintError
@@ -91,8 +93,12 @@ def check_layout(document, *, scale: int) -> list[str]:
     return problems[:5]
 
 
-def check_pdf(data: bytes, *, pages: int, max_pages: int, label: str) -> Preflight:
-    """Page count against the product and embedded fonts, read back from the written PDF."""
+def check_pdf(data: bytes, *, pages: int, max_pages: int, label: str,
+              trim_mm: tuple[float, float] | None = None, scale: int = 1) -> Preflight:
+    """Page count, embedded fonts and PDF/X (output intent, boxes, CMYK), read back from the written PDF.
+
+    With `trim_mm` (the ordered size) every page's TrimBox must measure trim_mm / scale.
+    """
     import pypdf
 
     if pages > max_pages:
@@ -102,12 +108,96 @@ def check_pdf(data: bytes, *, pages: int, max_pages: int, label: str) -> Preflig
     missing = sorted(set(fonts_not_embedded(reader)))
     if missing:
         raise PrintError("Phông chữ chưa được nhúng vào tệp in: " + ", ".join(missing[:5]) + ".")
+    problems = pdfx_problems(reader, trim_mm=trim_mm, scale=scale)
+    if problems:
+        raise PrintError("Tệp in chưa đạt PDF/X: " + " ".join(problems[:3]))
+    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
     result = Preflight()
     result.passed(f"Số trang: {pages} (tối đa {max_pages} với {label}).")
     result.passed("Mọi phông chữ đã được nhúng; mọi ký tự đều có trong phông đi kèm.")
     result.passed(f"Chữ nằm trong vùng an toàn ({SAFE_MM:g} mm trong mép xén), không chồng lên nhau.")
     result.passed("Không có ảnh điểm (mã QR là hình vectơ), nên không có ảnh dưới 300 dpi.")
+    result.passed(f"{pdfx_version(reader)} với hồ sơ màu CMYK {intent.get('/OutputConditionIdentifier')} "
+                  "(ý định đầu ra); màu CMYK, chữ đen chỉ dùng mực K.")
+    result.passed("Mỗi trang có hộp xén (TrimBox) và hộp tràn lề (BleedBox) đúng, không có ArtBox.")
     return result
+
+
+_RGB_OPERATOR = re.compile(rb"(?m)^[-\d. ]+ (?:rg|RG)$")  # WeasyPrint writes one operator per line
+
+
+def pdfx_version(reader) -> str:
+    """The PDF/X version the file claims (XMP for PDF/X-4, the Info dictionary for PDF/X-1a), or ""."""
+    metadata = reader.trailer["/Root"].get("/Metadata")
+    if metadata is not None:
+        found = re.search(rb"GTS_PDFXVersion>([^<]+)<", metadata.get_object().get_data())
+        if found:
+            return found.group(1).decode()
+    info = reader.trailer.get("/Info")
+    return str(info.get_object().get("/GTS_PDFXVersion", "")) if info is not None else ""
+
+
+def _box(page, name: str):
+    value = page.get(name)
+    return [float(v) for v in value] if value is not None else None
+
+
+def _inside(inner, outer, slack: float = 0.01) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def _xobjects(resources, depth: int = 0):
+    """The image and form XObjects of a page's resources, and of its forms' resources (two levels deep)."""
+    xobjects = (resources.get_object().get("/XObject") if resources is not None else None) or {}
+    for xobject in xobjects.values():
+        xobject = xobject.get_object()
+        yield xobject
+        if xobject.get("/Subtype") == "/Form" and depth < 2:
+            yield from _xobjects(xobject.get("/Resources"), depth + 1)
+
+
+def _rgb_in_page(page) -> tuple[bool, bool]:
+    """(an RGB colour operator, a DeviceRGB image) in the page's content or in its forms."""
+    streams, rgb_image = [], False
+    contents = page.get_contents()
+    if contents is not None:
+        streams.append(contents.get_data())
+    for xobject in _xobjects(page.get("/Resources")):
+        if xobject.get("/Subtype") == "/Image" and xobject.get("/ColorSpace") == "/DeviceRGB":
+            rgb_image = True
+        elif xobject.get("/Subtype") == "/Form":
+            streams.append(xobject.get_data())
+    return any(_RGB_OPERATOR.search(data) for data in streams), rgb_image
+
+
+def pdfx_problems(reader, *, trim_mm: tuple[float, float] | None = None, scale: int = 1) -> list[str]:
+    """What keeps a print file from being PDF/X for the shop: output intent, version, boxes, RGB colour."""
+    problems = []
+    intents = reader.trailer["/Root"].get("/OutputIntents") or []
+    profiles = [intent.get_object().get("/DestOutputProfile") for intent in intents
+                if intent.get_object().get("/S") == "/GTS_PDFX"]
+    if not profiles or profiles[0] is None or profiles[0].get_object().get("/N") != 4:
+        problems.append("Thiếu ý định đầu ra (OutputIntent) với hồ sơ màu CMYK.")
+    if not pdfx_version(reader).startswith("PDF/X-"):
+        problems.append("Thiếu khai báo phiên bản PDF/X.")
+    for number, page in enumerate(reader.pages, start=1):
+        media, trim, bleed = _box(page, "/MediaBox"), _box(page, "/TrimBox"), _box(page, "/BleedBox")
+        if trim is None or bleed is None:
+            problems.append(f"Trang {number}: thiếu hộp xén (TrimBox) hoặc hộp tràn lề (BleedBox).")
+        elif not (_inside(trim, bleed) and _inside(bleed, media)):
+            problems.append(f"Trang {number}: hộp xén phải nằm trong hộp tràn lề, hộp tràn lề trong khổ giấy.")
+        elif trim_mm is not None and any(abs((trim[i + 2] - trim[i]) * 25.4 / 72 - trim_mm[i] / scale) > 0.2
+                                         for i in (0, 1)):
+            problems.append(f"Trang {number}: hộp xén không đúng khổ đặt in.")
+        if "/ArtBox" in page:
+            problems.append(f"Trang {number}: có ArtBox bên cạnh TrimBox (PDF/X chỉ cho một trong hai).")
+        rgb_colour, rgb_image = _rgb_in_page(page)
+        if rgb_colour:
+            problems.append(f"Trang {number}: có màu RGB (PDF/X cho máy in offset chỉ dùng CMYK).")
+        if rgb_image:
+            problems.append(f"Trang {number}: có ảnh RGB (ảnh in offset phải chuyển sang CMYK).")
+    return problems
 
 
 def fonts_not_embedded(reader) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from planner import pdfx
 from planner import print_content as content
 from planner import print_documents as docs
 from planner.print_preflight import check_layout
@@ -58,6 +59,8 @@ def template_env() -> jinja2.Environment:
     )
     env.filters["mm"] = lambda value: f"{docs.format_mm(value)}mm"
     env.globals["font_url"] = lambda name: FONT_URL_PREFIX + name
+    env.globals["press_palette"] = pdfx.palette_css  # CMYK custom properties (print/_content.css)
+    env.filters["cmyk"] = pdfx.hex_to_css_cmyk  # an ordered #RRGGBB colour as device-cmyk()
     return env
 
 
@@ -79,7 +82,7 @@ def _weasyprint():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class RestrictedFetcher(URLFetcher):
-        """Fetch only data: URIs and bundled fonts (planner-font:NAME); refuse everything else."""
+        """Fetch only data: URIs, bundled fonts (planner-font:NAME) and the bundled ICC profile; refuse the rest."""
 
         def __init__(self):
             super().__init__(timeout=5, allowed_protocols={"data"}, allow_redirects=False)
@@ -91,6 +94,10 @@ def _weasyprint():
                 path = FONTS_DIR / name
                 if _FONT_NAME_RE.fullmatch(name) and path.is_file():
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+            elif url.startswith(pdfx.ICC_URL_PREFIX):
+                data = pdfx.icc_bytes(url[len(pdfx.ICC_URL_PREFIX):])
+                if data is not None:
+                    return URLFetcherResponse(url, data, {"Content-Type": "application/vnd.iccprofile"})
             elif url[:5].lower() == "data:":
                 return super().fetch(url, headers)
             self.refused.append(url)
@@ -152,8 +159,11 @@ def _bleed_box_finisher(bleed_mm: float):
 
 
 def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None,
-                bleed_mm: float | None = None) -> tuple[bytes, int]:
+                bleed_mm: float | None = None, pdf_variant: str | None = None) -> tuple[bytes, int]:
     """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
+
+    With `pdf_variant` ("pdf/x-4" or "pdf/x-1a", see planner.pdfx) the file is PDF/X: DeviceCMYK means the
+    bundled profile, which becomes the output intent. Without it the PDF is an ordinary (office) PDF.
 
     With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
     raises PrintError too, before any PDF is written. With `max_pages`, a longer layout raises
@@ -174,7 +184,12 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
             logger.setLevel(logging.WARNING)
         logger.addHandler(collector)
         try:
-            document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(font_config=font_config)
+            options = pdfx.render_options(pdf_variant)
+            color_profiles: dict = {}  # filled by the @color-profile rule of a PDF/X render
+            sheets = [weasyprint.CSS(string=pdfx.profile_css(), url_fetcher=fetcher,
+                                     color_profiles=color_profiles)] if options else []
+            document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(
+                font_config=font_config, stylesheets=sheets, color_profiles=color_profiles, **options)
             if max_pages is not None and len(document.pages) > max_pages:
                 raise LayoutError(f"{len(document.pages)} trang", pages=len(document.pages))
             if layout_scale is not None:
@@ -182,7 +197,15 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
                 if problems:
                     more = f" (và {len(problems) - 2} chỗ khác)" if len(problems) > 2 else ""
                     raise LayoutError(" ".join(problems[:2]) + more, pages=len(document.pages))
-            data = document.write_pdf(finisher=_bleed_box_finisher(bleed_mm) if bleed_mm else None)
+            bleed_finisher = _bleed_box_finisher(bleed_mm) if bleed_mm else None
+
+            def finish(doc, pdf):
+                if bleed_finisher:
+                    bleed_finisher(doc, pdf)
+                if options:
+                    pdfx.rgb_to_cmyk_finisher(doc, pdf)
+
+            data = document.write_pdf(finisher=finish, **options)
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)
@@ -200,10 +223,21 @@ class LayoutError(PrintError):
 
 # --- documents -------------------------------------------------------------------------------
 
+_QR_DARK = "#010203"  # a placeholder segno accepts, replaced by the real colour in the SVG
+
+
 def _qr_data_uri(url: str, dark: str = "#000000") -> str:
+    """The QR code as a vector SVG data URI; `dark` may be any CSS colour, e.g. device-cmyk(0 0 0 1)."""
+    import base64
+    import io
+
     import segno
 
-    return segno.make(url, error="m").svg_data_uri(scale=1, border=4, dark=dark)
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=1, border=4, dark=_QR_DARK, xmldecl=False)
+    # fill="none": the modules are strokes; without it the SVG default fill would be set as RGB black.
+    svg = out.getvalue().decode().replace(f'stroke="{_QR_DARK}"', f'fill="none" stroke="{dark}"')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 PRODUCT_FITS = {"leaflet": (1.0, 0.92, 0.85, 0.78), "poster": (1.0, 0.88, 0.76, 0.65, 0.55), "banner": (1.0,),
@@ -227,7 +261,7 @@ def print_product_html(*, fit: float = 1.0, **kwargs) -> str:
         # body_html is sanitised HTML from planner.markup.render_markdown (the caller's duty).
         ctx["lead"], ctx["rest"] = (Markup(part) for part in content.split_lead(ctx["body_html"], ctx["title"]))
         qr_url = ctx["meta"].get("qr_url")
-        ctx["qr"] = _qr_data_uri(qr_url) if qr_url else ""
+        ctx["qr"] = _qr_data_uri(qr_url, pdfx.css_cmyk(pdfx.PALETTE["ink"])) if qr_url else ""
     return render_template(f"print/{ctx['channel']}.html", **ctx)
 
 
@@ -242,8 +276,9 @@ def trifold_context(ctx: dict, fit: float) -> dict:
 
 
 def render_print_product(*, product: str, width_mm: float, height_mm: float, title: str, body_html: str,
-                         channel: str, meta: dict) -> RenderedPdf:
-    """A print-ready PDF: trim = ordered size, 3 mm bleed, fonts embedded; 1:10 when too large."""
+                         channel: str, meta: dict, pdf_variant: str = pdfx.DEFAULT_VARIANT) -> RenderedPdf:
+    """A print-ready PDF/X: trim = ordered size, 3 mm bleed, CMYK with output intent, fonts embedded; 1:10
+    when too large."""
     kwargs = dict(product=product, width_mm=width_mm, height_mm=height_mm, title=title,
                   body_html=body_html, channel=channel, meta=dict(meta or {}))
     ctx = docs.product_context(**kwargs)
@@ -252,7 +287,7 @@ def render_print_product(*, product: str, width_mm: float, height_mm: float, tit
     for fit in PRODUCT_FITS[channel]:  # smaller type until it fits the pages and the safe area
         try:
             data, pages = html_to_pdf(print_product_html(fit=fit, **kwargs), layout_scale=ctx["scale"],
-                                      max_pages=limit, bleed_mm=ctx["bleed"])
+                                      max_pages=limit, bleed_mm=ctx["bleed"], pdf_variant=pdf_variant)
         except LayoutError as exc:
             layout_error, pages = exc, exc.pages
             continue

@@ -44,7 +44,8 @@ def long_work_steps(settings: dict, instance_path: str) -> list[tuple[str, objec
         ("schedule_runs", lambda s, now: run_queued_schedules(s, now=now, settings=settings, limit=1)),
         ("schedule_runs", lambda s, now: run_queued_schedules(s, now=now, settings=settings, limit=1)),
         ("reports", lambda s, now: render_queued_reports(s, now=now, directory=folder / settings["REPORT_DIR"])),
-        ("print_proofs", lambda s, now: render_queued_proofs(s, now=now, directory=folder / settings["PRINT_DIR"])),
+        ("print_proofs", lambda s, now: render_queued_proofs(s, now=now, directory=folder / settings["PRINT_DIR"],
+                                                                  pdf_variant=settings.get("PRINT_PDF_VARIANT", "pdf/x-4"))),
     ]
 
 

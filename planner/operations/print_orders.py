@@ -183,8 +183,8 @@ def move_order(session: Session, order: PrintOrder, user: User, to_state: str, *
         notify_events.print_order_event(session, order, target.value, now=now, by=user)
 
 
-def render_order(order: PrintOrder):
-    """The print-ready PDF of an order (trim = ordered size, 3 mm bleed, fonts embedded).
+def render_order(order: PrintOrder, *, pdf_variant: str = "pdf/x-4"):
+    """The print-ready PDF/X of an order (trim = ordered size, 3 mm bleed, CMYK, fonts embedded).
 
     Posters and leaflet covers print the public headline; banners and flags the approved body.
     """
@@ -205,4 +205,5 @@ def render_order(order: PrintOrder):
         meta={"plan_title": plan.title, "plan_number": plan.number, "issuer": plan.issuer,
               "order_number": f"DI-{order.id:05d}", "quantity": order.quantity,
               "qr_url": qr_link(version, body_html), "hem_cm": order.hem_cm,
-              "grommet_every_cm": order.grommet_every_cm})
+              "grommet_every_cm": order.grommet_every_cm},
+        pdf_variant=pdf_variant)

@@ -54,16 +54,16 @@ def _write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime) -> None:
+def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime, pdf_variant: str = "pdf/x-4") -> None:
     """Render the order's PDF, preflight it and store it with its page images; PrintError on failure."""
     from planner.print_preflight import check_pdf
     from planner.printing import MAX_PAGES, PRODUCTS, PrintError, layout_for, render_to_png_pages
 
-    rendered = render_order(order)
+    rendered = render_order(order, pdf_variant=pdf_variant)
     label = PRODUCTS[order.product].label if order.product != "custom" else "khổ tùy chỉnh"
     layout = layout_for(order.product, order.version.channel)
     preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[layout],
-                          label=label[:1].lower() + label[1:])
+                          label=label[:1].lower() + label[1:], trim_mm=rendered.trim_mm, scale=rendered.scale)
     digest = hashlib.sha256(rendered.data).hexdigest()
     name = f"DI-{order.id:05d}-v{order.version.number}-{digest[:12]}.pdf"
     try:
@@ -79,7 +79,8 @@ def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime) -> Non
     order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.READY, "", now
 
 
-def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path, limit: int = 5) -> int:
+def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path, limit: int = 5,
+                         pdf_variant: str = "pdf/x-4") -> int:
     """Worker step: render queued proofs; an order whose file cannot be produced is cancelled with the reason.
 
     Each order commits on its own, so one failure loses nothing else.
@@ -93,7 +94,7 @@ def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path,
         old = order.status
         in_production = order.status in IN_PRODUCTION  # placed before proofs existed (migration 0002)
         try:
-            render_proof(order, directory, now=now)
+            render_proof(order, directory, now=now, pdf_variant=pdf_variant)
             if in_production:  # the shop already took it: nobody is left to approve, so record the file as is
                 order.proof_status = ProofStatus.APPROVED
         except ProofDeferred as exc:

@@ -83,6 +83,7 @@ def test_order_proof_approval_download_and_delivery_in_the_browser(app, contexts
     officer.reload()
     expect(officer.locator(".title-row .badge")).to_have_text("Chờ duyệt bản in thử")  # not yet "sent"
     expect(officer.locator("#proof")).to_contain_text("Mọi phông chữ đã được nhúng")
+    expect(officer.locator("#proof")).to_contain_text("PDF/X-4 với hồ sơ màu CMYK FOGRA39")  # for the shop
     image = officer.get_by_role("img", name="Trang 1 của bản in thử")
     expect(image).to_be_visible()
     assert image.evaluate("img => img.naturalWidth") == 1400  # the stored page image, longest side

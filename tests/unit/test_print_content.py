@@ -160,8 +160,9 @@ def test_every_library_print_message_renders_in_every_fitting_product_and_passes
     rendered = printing.render_print_product(
         product=product, width_mm=None, height_mm=None, title=content.public_headline(message), body_html=body_html,
         channel=layout, meta={**META, "qr_url": content.qr_link(message, body_html) or "https://ngoclac.example.vn/"})
-    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=printing.MAX_PAGES[layout], label=product)
-    assert len(preflight.checks) == 4
+    preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=printing.MAX_PAGES[layout], label=product,
+                          trim_mm=rendered.trim_mm, scale=rendered.scale)
+    assert len(preflight.checks) == 6 and "PDF/X-4 với hồ sơ màu CMYK FOGRA39" in preflight.checks[4]
     text = text_of(rendered)
     headline = content.public_headline(message)
     assert content.strip_title_label(headline) == headline  # no "Khẩu hiệu:"/"Áp phích:" label left

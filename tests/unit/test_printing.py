@@ -307,9 +307,12 @@ def test_banner_background_runs_into_the_bleed():
 
     rendered = printing.render_print_product(**banner("banner_3x1"))
     image = Image.open(io.BytesIO(printing.render_to_png_pages(rendered.data, dpi=25.4)[0])).convert("RGB")
-    # 1 px = 1 mm: the slug (10 mm) is white, the bleed (3 mm) and the trim are the banner's red.
+    # 1 px = 1 mm: the slug (10 mm) is white, the bleed (3 mm) and the trim are the banner's flag red
+    # (CMYK 0/95/95/0, which poppler draws close to #DA251D).
     assert image.getpixel((4, 4)) == (255, 255, 255)
-    assert image.getpixel((11, 11)) == (0xDA, 0x25, 0x1D) == image.getpixel((image.width - 12, image.height - 12))
+    for pixel in ((11, 11), (image.width - 12, image.height - 12)):
+        red, green, blue = image.getpixel(pixel)
+        assert red > 200 and green < 60 and blue < 60, (pixel, red, green, blue)
 
 
 def test_invalid_banner_colour_and_channel_are_refused():
