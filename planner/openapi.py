@@ -91,7 +91,9 @@ SCHEMAS: dict[str, dict] = {
     "Audience": obj({"id": INT, "code": STR, "name": STR}),
     "Window": obj({"id": INT, "code": STR, "name": STR, "kind": {"enum": ["peak", "blackout"]},
                    **stamp("starts_on", date_only=True), **stamp("ends_on", date_only=True), "is_yearly": BOOL,
-                   "channels": {"type": "array", "items": STR}}),
+                   "channels": {"type": "array", "items": STR},
+                   "plan_id": {"type": ["integer", "null"], "description": "Đợt riêng của kế hoạch"},
+                   "unit_id": {"type": ["integer", "null"], "description": "Đợt của đơn vị (thừa hưởng xuống)"}}),
     "PlanDetail": {"allOf": [ref("Plan"), obj({
         "summary": STR, "is_replanning_missed": BOOL, "details": {"type": "object"},
         "audiences": {"type": "array", "items": ref("Audience")},

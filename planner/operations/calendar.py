@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from planner import localtime
 from planner.models.delivery import DELIVERY_LABELS
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, Target, Unit, Window,
-                            WindowKind)
+                            WindowExemption, WindowKind)
 from planner.operations.roster import occurrence_marks
 from planner.operations.schedule import grid_specs_for, targets_in
 
@@ -55,11 +55,17 @@ class DayInfo:
     blackout: list[str]
 
 
-def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date) -> list[DayInfo]:
+def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date,
+              unit: Unit | None = None) -> list[DayInfo]:
     """Each day in range with the names of the peak and blackout windows covering it (of every channel for
-    the combined view)."""
-    windows = [w for w in session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
-               if not w.channels or channel == ALL_CHANNELS or channel in w.channels]
+    the combined view) at `unit` (default the plan's): shared, the plan's, and the unit windows from above."""
+    from planner.operations.windows import applies_to
+
+    exempt = set(session.scalars(select(WindowExemption.window_id).where(WindowExemption.plan_id == plan.id)))
+    rows = session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id),
+                                                applies_to(unit or plan.unit)))
+    windows = [w for w in rows if (not w.channels or channel == ALL_CHANNELS or channel in w.channels)
+               and w.id not in exempt]
     days = []
     day = first
     while day <= last:

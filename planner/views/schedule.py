@@ -131,7 +131,7 @@ def calendar(plan_id: int):
                            status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],
                            message_options=cal.message_options(session, plan, shown),
                            anchor=anchor, first=first, last=last, targets=targets, data=data, unit_rows=unit_rows,
-                           days=cal.day_infos(session, plan, channel, first, last),
+                           days=cal.day_infos(session, plan, channel, first, last, unit),
                            units=counts.picker_units(session, current_user.unit, unit,
                                                      limit=cfg["CALENDAR_PICKER_MAX_UNITS"]),
                            channels=_plan_channels(plan),
