@@ -97,7 +97,11 @@ SCHEMAS: dict[str, dict] = {
     "PlanDetail": {"allOf": [ref("Plan"), obj({
         "summary": STR, "is_replanning_missed": BOOL, "details": {"type": "object"},
         "audiences": {"type": "array", "items": ref("Audience")},
-        "windows": {"type": "array", "items": ref("Window")}, **stamp("created_at")})]},
+        "windows": {"type": "array", "items": ref("Window")},
+        "report_header": obj({k: STR for k in ("governing_body", "issuing_body", "issuer_abbreviation",
+                                               "signer_authority", "signer_title", "signer_name")},
+                             description="Tiêu đề và người ký báo cáo theo Nghị định 30/2020 (sửa bằng PATCH /plans/{id})"),
+        **stamp("created_at")})]},
     "Version": obj({"id": INT, "number": INT, "title": {**STR, "description": "Tiêu đề nội bộ của biên tập viên"},
                     "headline": {**STR, "description": "Tiêu đề công khai (áp phích, bìa tờ rơi, dòng đầu bài đăng)"},
                     "link": {**STR, "description": "Liên kết https (mã QR trên ấn phẩm, cuối bài đăng)"},
