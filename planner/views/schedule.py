@@ -206,13 +206,15 @@ def run(plan_id: int, run_id: int):
     groups: dict[str, list] = {}
     for issue in row.issues or []:
         groups.setdefault(issue["kind"], []).append(issue)
-    return render_template("pages/schedule/run.html", plan=plan, run=row, groups=groups, labels=ISSUE_LABELS)
+    return render_template("pages/schedule/run.html", plan=plan, run=row, groups=groups, labels=ISSUE_LABELS,
+                           max_lead_days=current_app.config["FACEBOOK_MAX_LEAD_DAYS"])
 
 
 ISSUE_LABELS = {
     "target_shortfall": "Không đạt chỉ tiêu tần suất",
     "too_long": "Tin dài hơn phiên phát",
     "post_at": "Giờ đăng ghi trong tin không thực hiện được",
+    "post_at_far": "Giờ đăng xa hơn giới hạn đặt lịch của nền tảng (lập lịch lại gần ngày đó)",
     "no_sessions": "Không có khung giờ",
     "pinned_conflict": "Xung đột giữa các lượt đã ghim",
     "empty_session": "Phiên trống trong cao điểm",
