@@ -159,3 +159,13 @@ def test_a_copied_plan_keeps_its_holiday_exemptions_moved_with_its_dates(demo):
     # the source keeps its own exemption
     assert demo.scalar(select(func.count()).select_from(WindowExemption)
                        .where(WindowExemption.plan_id == source.id)) == 1
+
+
+def test_yearly_windows_are_shown_by_day_and_month_never_with_their_stored_year(login, db):
+    admin = login("admin")
+    plan = f.plan(db, "bhxh-2728-2023")
+    html = admin.get(f"/admin/plans/{plan.id}/windows").get_data(as_text=True)
+    assert "01/05 – 31/05 hằng năm" in html and "/05/2000" not in html
+    commune = unit(db, "xa-ngoc-lac")
+    html = admin.get(f"/admin/units/{commune.id}/windows").get_data(as_text=True)
+    assert "01/10 – 10/10 hằng năm" in html and "/10/2000" not in html
