@@ -110,17 +110,20 @@ def calendar(plan_id: int):
     first, last = _view_range(view, anchor)
     status = request.args.get("status") if request.args.get("status") in cal.STATUS_FILTERS else ""
     message_id = small_int(request.args.get("message"))
+    audience_id = small_int(request.args.get("audience"))
+    audience_id = audience_id if audience_id in {a.id for a in plan.audiences} else None
     statuses = cal.STATUS_FILTERS[status][1] if status else None
     targets, data, unit_rows = [], {}, None
     cfg = current_app.config
     if counts.count_targets(session, unit, shown) > cfg["CALENDAR_MAX_TARGETS"]:
         unit_rows = counts.child_unit_counts(session, plan, unit, shown, first, last, statuses=statuses,
-                                             message_id=message_id)
+                                             message_id=message_id, audience_id=audience_id)
     else:
         targets, data = cal.unit_calendar(session, plan, unit, shown, first, last, message_id=message_id,
-                                          statuses=statuses)
+                                          statuses=statuses, audience_id=audience_id)
     nav = {"plan_id": plan.id, "unit": unit.id, "channel": channel,
-           **({"status": status} if status else {}), **({"message": message_id} if message_id else {})}
+           **({"status": status} if status else {}), **({"message": message_id} if message_id else {}),
+           **({"audience": audience_id} if audience_id else {})}
     from planner.operations.feeds import current_feed_token
 
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")

@@ -163,10 +163,46 @@ def test_month_cells_name_their_broadcasts_with_an_overflow_count(setup, login):
     for code in ("loa-cao-diem", "loa-dieu-kien-ho-tro", "loa-sau-buoc"):
         f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", code), at=_at(2, 17), duration=60)
     day = localtime.fmt_date(_at(2, 5))
-    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}")
+    # the commune's month: each cell names its messages over every village
+    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&view=month&date={day}")
     text = html.get_data(as_text=True)
     assert text.count('class="month-title"') >= 3 and "+1 tin khác" in text
-    assert 'class="legend-status status-delivered"' in text
+    for status in ("planned", "delivered", "failed", "missed", "unknown"):
+        assert f'class="legend-status status-{status}"' in text, status
+    for mark in ('class="pin"', 'class="mark mark-emergency"', 'class="mark mark-adhoc"'):
+        assert mark in text.split('class="legend"')[1].split("</p>")[0], mark
+
+
+def test_a_one_village_month_lists_its_broadcasts_and_lets_a_planned_one_be_dragged_to_another_day(setup, login):
+    db, target, _, occ, _ = setup
+    for code in ("loa-cao-diem", "loa-dieu-kien-ho-tro", "loa-sau-buoc", "loa-loi-ich"):
+        f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", code), at=_at(2, 17), duration=60)
+    day = localtime.fmt_date(_at(2, 5))
+    text = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}"
+                               ).get_data(as_text=True)
+    assert 'class="month-grid month-dnd"' in text and "calendar.js" in text and "+1 lượt khác" in text
+    assert f'draggable="true" data-target="{target.id}" data-move="/occurrences/{occ.id}/move"' in text
+    assert f"{_at(3, 5, 30).isoformat()} {_at(3, 17).isoformat()}" in text     # the sessions a drop may use
+    # people who only look see the plain month, without drag and drop
+    plain = login("giamsat").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}")
+    assert plain.status_code in (200, 404) and "month-dnd" not in plain.get_data(as_text=True)
+
+
+def test_the_calendar_filters_by_audience(setup, login):
+    db, target, msg, occ, _ = setup
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    mine = {a.id for a in occ.version.audiences}
+    other = next(a for a in plan.audiences if a.id not in mine)
+    base = f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&date={localtime.fmt_date(_at(2, 5))}"
+    client = login("vanhoa")
+    shown = client.get(base + f"&audience={next(iter(mine))}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" in shown and f'name="audience"' in shown
+    hidden = client.get(base + f"&audience={other.id}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" not in hidden
+    assert f"audience={other.id}" in hidden.split('aria-label="Sau"')[0].rsplit("<a", 1)[1]   # kept when paging
+    commune = client.get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&audience=999999"
+                         f"&date={localtime.fmt_date(_at(2, 5))}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" in commune          # an unknown audience filters nothing
 
 
 def test_calendar_filters_by_status_and_message_and_keeps_them_when_paging(setup, login):
