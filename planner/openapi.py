@@ -281,7 +281,10 @@ def _paths() -> dict:
     occurrence_filters = [
         _query("plan", INT, "Mã kế hoạch"), _query("unit", INT, "Đơn vị (gồm các đơn vị cấp dưới)"),
         _query("target", INT, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
-        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"), *keyed]
+        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"),
+        _query("message", INT, "Tin bài (mọi phiên bản)"), _query("audience", INT, "Nhóm đối tượng của phiên bản"),
+        _query("status", {"enum": ["planned", "delivered", "problem"]},
+               "Tình trạng như bộ lọc của lịch (problem: thất bại, bị lỡ, chưa rõ, quá hạn)"), *keyed]
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {

@@ -228,3 +228,30 @@ def test_one_calendar_shows_every_channel_of_the_plan_coloured_by_channel(setup,
     assert "Lịch mọi kênh" in html and 'class="channel-loudspeaker"' in html and 'class="channel-fanpage"' in html
     assert f"/occurrences/{occ.id}\"" in html and f"/occurrences/{post.occurrence_id}\"" in html
     assert 'value="all" selected' in html
+
+
+def test_the_occurrences_api_filters_like_the_calendar(setup, app, db):
+    from planner.auth import issue_token
+
+    _, target, msg, occ, user = setup
+    done = f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(3, 17),
+                        status=DeliveryStatus.DELIVERED)
+    token, _ = issue_token(db, user, now=utcnow(), hours=1)
+    db.commit()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+
+    def ids(query: str) -> set[int]:
+        resp = client.get(f"/api/v1/occurrences?target={target.id}&{query}", headers=headers)
+        assert resp.status_code == 200, resp.get_json()
+        return {o["id"] for o in resp.get_json()["items"]}
+
+    assert {occ.id, done.occurrence_id} <= ids("")
+    assert occ.id in ids(f"message={msg.id}") and done.occurrence_id not in ids(f"message={msg.id}")
+    assert ids("status=delivered") == {done.occurrence_id}
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    other = next(a for a in plan.audiences if a.id not in {x.id for x in occ.version.audiences})
+    assert occ.id not in ids(f"audience={other.id}")
+    assert occ.id in ids(f"audience={occ.version.audiences[0].id}")
+    for query, field in (("status=lost", "status"), ("audience=x", "audience"), ("message=0", "message")):
+        bad = client.get(f"/api/v1/occurrences?{query}", headers=headers)
+        assert bad.status_code == 400 and field in bad.get_json()["error"]["fields"], query
