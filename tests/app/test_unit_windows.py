@@ -169,3 +169,20 @@ def test_yearly_windows_are_shown_by_day_and_month_never_with_their_stored_year(
     commune = unit(db, "xa-ngoc-lac")
     html = admin.get(f"/admin/units/{commune.id}/windows").get_data(as_text=True)
     assert "01/10 – 10/10 hằng năm" in html and "/10/2000" not in html
+
+
+def test_a_unit_window_in_the_files_imports_as_that_units_window(demo, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from planner.operations.importing import import_paths
+
+    schedules = tmp_path / "schedules"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "schedules", schedules)
+    text = (schedules / "windows.yaml").read_text(encoding="utf-8")
+    (schedules / "windows.yaml").write_text(text.replace("    plan: ngoc-lac-asxh-2026\n", "    unit: xa-ngoc-lac\n", 1),
+                                            encoding="utf-8")
+    import_paths(demo, [schedules], now=utcnow())
+    demo.commit()
+    window = demo.scalar(select(Window).where(Window.code == "ngoc-lac-cao-diem"))
+    assert window.unit_id == unit(demo, "xa-ngoc-lac").id and window.plan_id is None
