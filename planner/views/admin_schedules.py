@@ -104,10 +104,10 @@ def delete(grid_id: int):
 def windows(plan_id: int):
     plan = load_managed_plan(plan_id)
     session = db_session()
-    form, errors = dict(request.form), {}
+    form, errors = {**request.form, "channels": request.form.getlist("channels")}, {}
     if request.method == "POST":
         try:
-            wops.create_window(session, current_user, plan, {**form, "channels": request.form.getlist("channels")})
+            wops.create_window(session, current_user, plan, form)
         except wops.WindowError as exc:
             session.rollback()
             errors = exc.errors
@@ -146,10 +146,10 @@ def unit_windows(unit_id: int):
     """A unit's own peak/blackout windows (inherited by every village below), with their effect previewed."""
     unit = load_window_unit(unit_id)
     session, channel = db_session(), _channel()
-    form, errors = dict(request.form), {}
+    form, errors = {**request.form, "channels": request.form.getlist("channels")}, {}
     if request.method == "POST":
         try:
-            wops.create_window(session, current_user, unit, {**form, "channels": request.form.getlist("channels")})
+            wops.create_window(session, current_user, unit, form)
         except wops.WindowError as exc:
             session.rollback()
             errors = exc.errors

@@ -59,6 +59,12 @@ def test_bad_unit_window_input_is_explained_and_nothing_is_written(login, db):
     for text in ("Chọn đợt cao điểm", "Tên 1–300 ký tự", "Ngày dạng dd/mm/yyyy", "Kênh không hợp lệ"):
         assert text in body, text
     assert db.scalar(select(func.count()).select_from(Window)) == before
+    again = officer.post(f"/admin/units/{commune.id}/windows", data={
+        "csrf_token": csrf_from(html), "kind": "peak", "name": "", "starts_on": "01/01/2027", "ends_on": "02/01/2027",
+        "channels": ["loudspeaker", "fanpage"], "is_yearly": "1"}).get_data(as_text=True)
+    for value in ("loudspeaker", "fanpage"):        # what was ticked stays ticked
+        assert f'name="channels" value="{value}" checked' in again, value
+    assert 'name="channels" value="zalo" checked' not in again and 'name="is_yearly" value="1" checked' in again
 
 
 def test_unit_windows_are_scoped_to_the_users_unit_and_below(login, db):
