@@ -24,6 +24,8 @@ def test_the_plan_form_saves_the_report_header_and_signer_and_shows_them_again(l
     assert (plan.governing_body, plan.issuing_body, plan.issuer_abbreviation, plan.signer_authority,
             plan.signer_title, plan.signer_name) == tuple(HEADER.values())
     assert plan.details["signer"]["name"] == "Nguyễn Văn A"          # the plan's own signer stays apart
+    shown = client.get(f"/plans/{plan.id}").get_data(as_text=True).split('id="plan-report-header"')[1].split("</p>")[0]
+    assert "UBND HUYỆN NGỌC LẶC" in shown and "BC-UBND-XA" in shown and "KT. CHỦ TỊCH PHÓ CHỦ TỊCH Đỗ Thị Ký" in shown
     page = client.get(f"/plans/{plan.id}/edit").get_data(as_text=True)
     for value in HEADER.values():
         assert f'value="{value}"' in page, value
