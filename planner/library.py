@@ -291,13 +291,23 @@ def _plan(f: Fields, folder_name: str, seen: dict) -> PlanRecord:
         **_report_header(f))
 
 
+SIGNER_AUTHORITIES = ("KT.", "TM.", "Q.", "TL.", "TUQ.")
+
+
 def _report_header(f: Fields) -> dict[str, str]:
-    """The optional Decree 30 header and signer texts, each within its column's length."""
+    """The optional Decree 30 header and signer texts, each within its column's length; the abbreviation
+    follows "BC-" in a number ("01/BC-UBND"), the authority line starts like Decree 30's (KT./TM./Q./TL./TUQ.)."""
     limits = {"issuer_abbreviation": 20, "signer_authority": 100}
     values = {key: f.text(key, required=False) for key in REPORT_HEADER_KEYS}
     for key, value in values.items():
         if len(value) > limits.get(key, 200):
             f.problem(key, f"dài tối đa {limits.get(key, 200)} ký tự")
+    abbreviation = values["issuer_abbreviation"]
+    if abbreviation and any(c.isspace() or c == "/" for c in abbreviation):
+        f.problem("issuer_abbreviation", "viết liền, không có dấu cách hay '/' (ví dụ UBND)")
+    authority = values["signer_authority"]
+    if authority and not authority.upper().startswith(SIGNER_AUTHORITIES):
+        f.problem("signer_authority", "bắt đầu bằng KT., TM., Q., TL. hoặc TUQ. (ví dụ 'TM. ỦY BAN NHÂN DÂN')")
     return values
 
 

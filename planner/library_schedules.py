@@ -52,6 +52,7 @@ class WindowRecord:
     is_yearly: bool
     channels: tuple[str, ...]
     plan_code: str | None
+    unit_code: str | None = None    # a unit's window, inherited by the targets at and below it
 
 
 def parse_weekdays(text) -> int:
@@ -217,7 +218,7 @@ def _capacity(f: Fields, channel: str, start: dt.time | None, end: dt.time | Non
     return seconds
 
 
-WINDOW_KEYS = {"code", "name", "kind", "starts_on", "ends_on", "yearly", "channels", "plan", "note"}
+WINDOW_KEYS = {"code", "name", "kind", "starts_on", "ends_on", "yearly", "channels", "plan", "unit", "note"}
 
 
 def _windows(top: Fields, plan_codes: set[str]) -> list[WindowRecord]:
@@ -240,9 +241,12 @@ def _window(f: Fields, seen: dict, plan_codes: set[str]) -> WindowRecord:
     plan = f.text("plan", required=False)
     if plan and plan not in plan_codes:
         f.problem("plan", f"không có kế hoạch mã '{plan}'")
+    unit = f.unit("unit", required=False)
+    if plan and unit:
+        f.problem("unit", "một khung thuộc một kế hoạch hoặc một đơn vị, không cả hai")
     kind = f.choice("kind", WINDOW_KINDS, label="loại khung thời gian")
     return WindowRecord(code, f.text("name", missing="thiếu tên"), kind, starts, ends, yearly,
-                        tuple(channel_list(f, "channels")), plan or None)
+                        tuple(channel_list(f, "channels")), plan or None, unit or None)
 
 
 def _holiday_windows(rule: Fields, seen: dict) -> list[WindowRecord]:

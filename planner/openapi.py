@@ -91,11 +91,17 @@ SCHEMAS: dict[str, dict] = {
     "Audience": obj({"id": INT, "code": STR, "name": STR}),
     "Window": obj({"id": INT, "code": STR, "name": STR, "kind": {"enum": ["peak", "blackout"]},
                    **stamp("starts_on", date_only=True), **stamp("ends_on", date_only=True), "is_yearly": BOOL,
-                   "channels": {"type": "array", "items": STR}}),
+                   "channels": {"type": "array", "items": STR},
+                   "plan_id": {"type": ["integer", "null"], "description": "Đợt riêng của kế hoạch"},
+                   "unit_id": {"type": ["integer", "null"], "description": "Đợt của đơn vị (thừa hưởng xuống)"}}),
     "PlanDetail": {"allOf": [ref("Plan"), obj({
         "summary": STR, "is_replanning_missed": BOOL, "details": {"type": "object"},
         "audiences": {"type": "array", "items": ref("Audience")},
-        "windows": {"type": "array", "items": ref("Window")}, **stamp("created_at")})]},
+        "windows": {"type": "array", "items": ref("Window")},
+        "report_header": obj({k: STR for k in ("governing_body", "issuing_body", "issuer_abbreviation",
+                                               "signer_authority", "signer_title", "signer_name")},
+                             description="Tiêu đề và người ký báo cáo theo Nghị định 30/2020 (sửa bằng PATCH /plans/{id})"),
+        **stamp("created_at")})]},
     "Version": obj({"id": INT, "number": INT, "title": {**STR, "description": "Tiêu đề nội bộ của biên tập viên"},
                     "headline": {**STR, "description": "Tiêu đề công khai (áp phích, bìa tờ rơi, dòng đầu bài đăng)"},
                     "link": {**STR, "description": "Liên kết https (mã QR trên ấn phẩm, cuối bài đăng)"},
@@ -278,7 +284,10 @@ def _paths() -> dict:
     occurrence_filters = [
         _query("plan", INT, "Mã kế hoạch"), _query("unit", INT, "Đơn vị (gồm các đơn vị cấp dưới)"),
         _query("target", INT, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
-        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"), *keyed]
+        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"),
+        _query("message", INT, "Tin bài (mọi phiên bản)"), _query("audience", INT, "Nhóm đối tượng của phiên bản"),
+        _query("status", {"enum": ["planned", "delivered", "problem"]},
+               "Tình trạng như bộ lọc của lịch (problem: thất bại, bị lỡ, chưa rõ, quá hạn)"), *keyed]
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {

@@ -66,7 +66,16 @@ SCHEMAS: dict[str, dict] = {
     "ChannelInput": obj({"channel": STR}, ["channel"]),
     "PlanWindow": {"allOf": [ref("Window"), obj({"exempt": {**BOOL, "description": "Chỉ ở ngày lễ tự động"}})]},
     "PlanWindows": obj({"windows": {"type": "array", "items": ref("Window")},
+                        "unit_windows": {"type": "array", "items": ref("Window"),
+                                         "description": "Đợt của đơn vị của kế hoạch và các đơn vị cấp trên"},
                         "holidays": {"type": "array", "items": ref("PlanWindow")}}),
+    "UnitWindows": obj({"channel": STR, "own": {"type": "array", "items": ref("Window")},
+                        "inherited": {"type": "array", "items": ref("Window"),
+                                      "description": "Đợt của các đơn vị cấp trên (cũng áp dụng ở đây)"},
+                        "shared": {"type": "array", "items": ref("Window"),
+                                   "description": "Đợt dùng chung cho mọi kế hoạch (không kể ngày lễ tự động)"},
+                        "preview": {"type": "array", "items": STR,
+                                    "description": "Ví dụ 'Thôn 7: tạm dừng 15/03/2026 – 15/03/2026 (Bầu cử)'"}}),
     "WindowInput": obj({"kind": {"enum": ["peak", "blackout"]}, "name": STR, "starts_on": STR, "ends_on": STR,
                         "channels": {"type": "array", "items": STR}, "is_yearly": BOOL},
                        ["kind", "name", "starts_on", "ends_on"]),
@@ -128,6 +137,15 @@ def paths() -> dict:
             "parameters": [_path_param("grid_id")],
             "patch": op("places", "Sửa buổi phát", ok=(200, "Grid"), body="GridInput"),
             "delete": op("places", "Xóa buổi phát", ok=(204, None))},
+        "/units/{unit_id}/windows": {
+            "parameters": [unit],
+            "get": op("places", "Đợt cao điểm/tạm dừng của đơn vị (thừa hưởng xuống cấp dưới) và kết quả áp dụng "
+                      "(cán bộ phụ trách kế hoạch hoặc quản trị đơn vị, đơn vị mình và cấp dưới)",
+                      ok=(200, "UnitWindows"), errors=(400, 401, 404)),
+            "post": op("places", "Thêm đợt cho đơn vị", ok=(201, "Window"), body="WindowInput")},
+        "/units/{unit_id}/windows/{window_id}": {
+            "parameters": [unit, _path_param("window_id")],
+            "delete": op("places", "Xóa đợt của đơn vị", ok=(204, None), errors=(401, 404, 409))},
         "/plans/{plan_id}/windows": {
             "parameters": [_path_param("plan_id")],
             "get": op("places", "Đợt cao điểm/tạm dừng của kế hoạch và ngày lễ tự động", ok=(200, "PlanWindows")),

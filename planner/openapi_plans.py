@@ -15,6 +15,14 @@ SCHEMAS = {
         "period_rule": {"enum": ["decree_09", "calendar"]}, "replan_missed": BOOL,
         "audiences": CODE_NAME, "themes": CODE_NAME, "channels": {"type": "array", "items": {"enum": CHANNELS}},
         "notes": {"type": "array", "items": STR},
+        "governing_body": {**STR, "maxLength": 200, "description": "Báo cáo (NĐ 30/2020): cơ quan chủ quản, dòng trên"},
+        "issuing_body": {**STR, "maxLength": 200,
+                         "description": "Báo cáo: cơ quan ban hành, dòng dưới (trống: tên đơn vị chủ trì)"},
+        "issuer_abbreviation": {**STR, "maxLength": 20, "description": "Chữ viết tắt sau 'BC-' trong số, ví dụ UBND"},
+        "signer_authority": {**STR, "maxLength": 100,
+                             "description": "Dòng thẩm quyền ký báo cáo: bắt đầu bằng KT., TM., Q., TL. hoặc TUQ."},
+        "signer_title": {**STR, "maxLength": 200, "description": "Chức vụ người ký báo cáo, ví dụ CHỦ TỊCH"},
+        "signer_name": {**STR, "maxLength": 200, "description": "Họ tên người ký báo cáo"},
         "details": {"type": "object", "description": "purposes, requirements, funding, indicators, duties, deadlines, "
                                                      "reporting, signer {on_behalf, title, position, name} … "
                                                      "như docs/formats.md"}},

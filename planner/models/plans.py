@@ -107,13 +107,16 @@ class WindowKind(enum.Enum):
 
 
 class Window(Base):
-    """A peak or blackout window; plan-less windows apply to every plan."""
+    """A peak or blackout window: of one plan, of one unit (for every plan at the targets at or below it), or,
+    with neither, of every plan (the automatic holidays and the library's shared windows)."""
 
     __tablename__ = "windows"
     __table_args__ = (UniqueConstraint("code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    # A unit's own window, inherited down the tree (never set together with plan_id).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(300))
     kind: Mapped[WindowKind] = mapped_column(enum_type(WindowKind))
@@ -124,6 +127,7 @@ class Window(Base):
     channels: Mapped[list] = mapped_column(JSON, default=list)
 
     plan: Mapped[Plan | None] = relationship(back_populates="windows")
+    unit: Mapped[Unit | None] = relationship()
 
 
 class WindowExemption(Base):

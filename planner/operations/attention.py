@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from planner import localtime
-from planner.models import Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit, User
+from planner.models import Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit, UnitKind, User
 from planner.operations.audit import record
 from planner.operations.delivery import ATTENTION, BROADCAST_CHANNELS, DeliveryError
 
@@ -46,6 +46,16 @@ def open_items_query(plan: Plan, scope: Unit, flt: AttentionFilter):
     if flt.village_id:
         stmt = stmt.where(Target.unit_id == flt.village_id)
     return stmt
+
+
+def village_options(session: Session, plan: Plan, scope: Unit, limit: int = 500) -> list[Unit]:
+    """Villages the filter offers: those both within the user's unit and within the plan's unit."""
+    paths = sorted((scope.path, plan.unit.path), key=len)
+    if not paths[1].startswith(paths[0]):
+        return []
+    return list(session.scalars(select(Unit).where(Unit.kind == UnitKind.VILLAGE,
+                                                   Unit.path.startswith(paths[1], autoescape=True))
+                                .order_by(Unit.path).limit(limit)))
 
 
 # Newest first; the key API cursors page by (sorted and limited in SQL, never in Python).

@@ -5,13 +5,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from planner import localtime
+from planner.models.content import version_audiences
 from planner.models.delivery import DELIVERY_LABELS
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, Target, Unit, Window,
-                            WindowKind)
+                            WindowExemption, WindowKind)
 from planner.operations.roster import occurrence_marks
 from planner.operations.schedule import grid_specs_for, targets_in
 
@@ -55,11 +56,17 @@ class DayInfo:
     blackout: list[str]
 
 
-def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date) -> list[DayInfo]:
+def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: dt.date,
+              unit: Unit | None = None) -> list[DayInfo]:
     """Each day in range with the names of the peak and blackout windows covering it (of every channel for
-    the combined view)."""
-    windows = [w for w in session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
-               if not w.channels or channel == ALL_CHANNELS or channel in w.channels]
+    the combined view) at `unit` (default the plan's): shared, the plan's, and the unit windows from above."""
+    from planner.operations.windows import applies_to
+
+    exempt = set(session.scalars(select(WindowExemption.window_id).where(WindowExemption.plan_id == plan.id)))
+    rows = session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id),
+                                                applies_to(unit or plan.unit)))
+    windows = [w for w in rows if (not w.channels or channel == ALL_CHANNELS or channel in w.channels)
+               and w.id not in exempt]
     days = []
     day = first
     while day <= last:
@@ -118,10 +125,10 @@ def message_options(session: Session, plan: Plan, channels: list[str]) -> list[M
 
 
 def target_calendar(session: Session, plan: Plan, targets: list[Target], channel: str, first: dt.date,
-                    last: dt.date, *, statuses: set | None = None,
-                    message_id: int | None = None) -> dict[int, dict[dt.date, list[CalendarSession]]]:
+                    last: dt.date, *, statuses: set | None = None, message_id: int | None = None,
+                    audience_id: int | None = None) -> dict[int, dict[dt.date, list[CalendarSession]]]:
     """For each target, each day's sessions (from the slot grids) holding every occurrence there (or those
-    with one of `statuses`, of one message)."""
+    with one of `statuses`, of one message, for one audience group)."""
     lo, hi = localtime.local_range_bounds(first, last)
     grids = grid_specs_for(session, targets, channel)
     result: dict[int, dict[dt.date, list[CalendarSession]]] = {}
@@ -139,7 +146,7 @@ def target_calendar(session: Session, plan: Plan, targets: list[Target], channel
             days[day].sort(key=lambda s: s.starts_at)
             day += dt.timedelta(days=1)
         result[t.id] = days
-    _fill(session, plan, targets, lo, hi, result, index, statuses, message_id)
+    _fill(session, plan, targets, lo, hi, result, index, statuses, message_id, audience_id)
     return result
 
 
@@ -147,7 +154,13 @@ def _grid_valid(g, day: dt.date) -> bool:
     return (g.valid_from is None or g.valid_from <= day) and (g.valid_to is None or day <= g.valid_to)
 
 
-def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_id=None) -> None:
+def for_audience(audience_id: int):
+    """A SQL condition: the occurrence's version is for that audience group (one of its several)."""
+    return exists().where(version_audiences.c.version_id == Occurrence.message_version_id,
+                          version_audiences.c.audience_id == audience_id)
+
+
+def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_id=None, audience_id=None) -> None:
     # Only the columns shown: loading whole rows (with their long reason text) dominated the page time.
     stmt = (
         select(Occurrence.id, Occurrence.target_id, Occurrence.plan_id, Occurrence.session_starts_at,
@@ -163,6 +176,8 @@ def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_
         stmt = stmt.where(Delivery.status.in_(statuses))
     if message_id:
         stmt = stmt.where(MessageVersion.message_id == message_id)
+    if audience_id:
+        stmt = stmt.where(for_audience(audience_id))
     rows = session.execute(stmt).all()
     for (occ_id, target_id, plan_id, session_start, starts_at, duration, pinned, ad_hoc, source, delivery_id, status,
          title) in rows:

@@ -35,7 +35,8 @@ def count_targets(session: Session, unit: Unit, channels: list[str]) -> int:
 
 
 def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[str], first: dt.date, last: dt.date,
-                      *, statuses: set | None = None, message_id: int | None = None) -> list[UnitCountRow]:
+                      *, statuses: set | None = None, message_id: int | None = None,
+                      audience_id: int | None = None) -> list[UnitCountRow]:
     """Per child unit (in Vietnamese order, then the unit itself if it has targets of its own), how many
     non-cancelled occurrences of the plan each day. Grouped in SQL by target unit and local day."""
     units = session.execute(select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True))).all()
@@ -70,6 +71,10 @@ def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[s
     if message_id:
         stmt = stmt.join(MessageVersion, MessageVersion.id == Occurrence.message_version_id).where(
             MessageVersion.message_id == message_id)
+    if audience_id:
+        from planner.operations.calendar import for_audience
+
+        stmt = stmt.where(for_audience(audience_id))
     totals: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     for unit_id, index, n in session.execute(stmt):
         if index < len(days):

@@ -55,7 +55,7 @@ def import_library(session: Session, lib, *, now: dt.datetime) -> ImportSummary:
     for rec in lib.grids:
         _import_grid(session, rec, units, targets, summary)
     for rec in lib.windows:
-        _import_window(session, rec, plans, summary)
+        _import_window(session, rec, plans, units, summary)
     session.flush()
     return summary
 
@@ -239,10 +239,11 @@ def _import_grid(session: Session, rec, units, targets, summary: ImportSummary) 
     summary.add("grid", state)
 
 
-def _import_window(session: Session, rec, plans: dict[str, Plan], summary: ImportSummary) -> None:
+def _import_window(session: Session, rec, plans: dict[str, Plan], units, summary: ImportSummary) -> None:
     values = dict(name=rec.name, kind=WindowKind(rec.kind), starts_on=rec.starts_on, ends_on=rec.ends_on,
                   is_yearly=rec.is_yearly, channels=list(rec.channels),
-                  plan_id=plans[rec.plan_code].id if rec.plan_code else None)
+                  plan_id=plans[rec.plan_code].id if rec.plan_code else None,
+                  unit_id=units[rec.unit_code].id if rec.unit_code else None)
     _, state = _upsert(session, Window, {"code": rec.code}, values)
     summary.add("window", state)
 

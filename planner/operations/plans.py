@@ -178,6 +178,7 @@ def copy_plan(session: Session, source: Plan, user: User, *, code: str, starts_o
     import_library(session, lib, now=now)
     plan = session.scalars(select(Plan).where(Plan.code == code)).one()
     _copy_windows(session, source, plan, days)
+    _copy_exemptions(session, source, plan, days)
     record(session, user=user, action="plan.copy", entity=plan, to_state=plan.status, source=source.code,
            shift_days=days)
     session.flush()
@@ -193,3 +194,28 @@ def _copy_windows(session: Session, source: Plan, plan: Plan, days: int) -> None
         session.add(Window(plan_id=plan.id, code=f"{plan.code}-{w.code}"[:100], name=w.name, kind=w.kind,
                            starts_on=w.starts_on + moved, ends_on=w.ends_on + moved, is_yearly=w.is_yearly,
                            channels=list(w.channels or [])))
+
+
+def _copy_exemptions(session: Session, source: Plan, plan: Plan, days: int) -> None:
+    """The copy is exempt from the automatic holidays its source was exempt from, moved by the same shift:
+    the holiday on the shifted date, else the same-named holiday nearest to it (lunar holidays move)."""
+    from planner.models import Window, WindowExemption
+    from planner.operations.windows import HOLIDAY_PREFIX
+
+    exempt = session.scalars(select(Window).join(WindowExemption, WindowExemption.window_id == Window.id)
+                             .where(WindowExemption.plan_id == source.id)).all()
+    automatic = select(Window).where(Window.plan_id.is_(None), Window.unit_id.is_(None),
+                                     Window.code.startswith(HOLIDAY_PREFIX))
+    chosen: set[int] = set()
+    for w in exempt:
+        day = w.starts_on + dt.timedelta(days=days)
+        match = session.scalars(automatic.where(Window.starts_on <= day, Window.ends_on >= day)).first()
+        if match is None:
+            near = session.scalars(automatic.where(Window.name == w.name,
+                                                   Window.starts_on.between(day - dt.timedelta(days=45),
+                                                                            day + dt.timedelta(days=45)))).all()
+            match = min(near, key=lambda n: abs((n.starts_on - day).days), default=None)
+        if match is not None and match.id not in chosen:
+            chosen.add(match.id)
+            session.add(WindowExemption(plan_id=plan.id, window_id=match.id))
+    session.flush()

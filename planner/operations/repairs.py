@@ -14,7 +14,8 @@ from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, O
                             Target, Unit, User)
 from planner.operations import notify_events
 from planner.operations.audit import record
-from planner.operations.schedule import ScheduleError, grid_specs_for, message_duration, targets_in, window_specs
+from planner.operations.schedule import (ScheduleError, grid_specs_for, message_duration, targets_in, window_groups,
+                                        window_specs)
 
 HORIZON_DAYS = 14
 
@@ -180,22 +181,29 @@ def replace_for_plan(session, plan: Plan, rows: list[Delivery], now, settings, *
     records, index, version_ids = _load(session, list(target_objs), now)
     missed = [scheduling.FixedItem(d.occurrence.target_id, d.occurrence.session_starts_at,
                                    d.occurrence.message_version_id, d.occurrence.duration_seconds) for d in rows]
-    result = scheduling.replace_missed(
-        records, missed, now=earliest or now, targets=target_specs,
-        messages=_specs(session, version_ids | {d.occurrence.message_version_id for d in rows}, settings),
-        windows=window_specs(session, plan, channel), horizon_days=HORIZON_DAYS)
+    messages = _specs(session, version_ids | {d.occurrence.message_version_id for d in rows}, settings)
     originals = defaultdict(list)
     for d in sorted(rows, key=lambda d: (d.occurrence.target_id, d.occurrence.session_starts_at)):
         originals[(d.occurrence.target_id, d.occurrence.message_version_id)].append(d)
-    for p in result.replaced:
-        queue = originals[(p.target_id, p.message_id)]
-        occ = _insert(session, plan.id, p, OccurrenceSource.AUTO, reason, now)
-        occ.replaces_delivery_id = queue.pop(0).id if queue else None
-    for s in result.shifted:
-        occ = index.get((s.target_id, s.session_start, s.message_id))
-        if occ is not None:
-            _move(occ, s, occ.reason)
+    # Villages under different unit windows (a village's own blackout) are re-placed each with their own.
+    merged = scheduling.EmergencyResult()
+    for group, windows in window_groups(session, plan, channel, list(target_objs.values())):
+        ids = {t.id for t in group}
+        result = scheduling.replace_missed(
+            records, [m for m in missed if m.target_id in ids], now=earliest or now,
+            targets=[t for t in target_specs if t.id in ids], messages=messages, windows=windows,
+            horizon_days=HORIZON_DAYS)
+        for name in ("placed", "displaced", "replaced", "issues", "shifted"):
+            getattr(merged, name).extend(getattr(result, name))
+        for p in result.replaced:
+            queue = originals[(p.target_id, p.message_id)]
+            occ = _insert(session, plan.id, p, OccurrenceSource.AUTO, reason, now)
+            occ.replaces_delivery_id = queue.pop(0).id if queue else None
+        for s in result.shifted:
+            occ = index.get((s.target_id, s.session_start, s.message_id))
+            if occ is not None:
+                _move(occ, s, occ.reason)
     for d in rows:
         d.is_replaced = True
     session.flush()
-    return result
+    return merged

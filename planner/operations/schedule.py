@@ -73,13 +73,37 @@ def grid_specs_for(session: Session, targets: list[Target], channel: str) -> dic
     return resolved
 
 
-def window_specs(session: Session, plan: Plan, channel: str) -> list:
-    """Peak and blackout windows that concern this plan and channel."""
-    rows = session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id)))
+def window_specs(session: Session, plan: Plan, channel: str, unit: Unit | None = None) -> list:
+    """Peak and blackout windows that concern this plan and channel at `unit` (default: the plan's unit): the
+    plan's own, the shared ones (automatic holidays unless the plan is exempt) and the unit windows of `unit`
+    and the units above it."""
+    from planner.operations.windows import applies_to
+
+    rows = session.scalars(select(Window).where((Window.plan_id.is_(None)) | (Window.plan_id == plan.id),
+                                                applies_to(unit or plan.unit)))
     exempt = set(session.scalars(select(WindowExemption.window_id).where(WindowExemption.plan_id == plan.id)))
     return [scheduling.WindowSpec(id=w.id, kind=w.kind.value, starts_on=w.starts_on, ends_on=w.ends_on,
                                   is_yearly=w.is_yearly)
             for w in rows if (not w.channels or channel in w.channels) and w.id not in exempt]
+
+
+def window_groups(session: Session, plan: Plan, channel: str, targets: list[Target]) -> list[tuple[list, list]]:
+    """(targets, windows) groups: targets under the same unit windows (inherited down the tree) share one list."""
+    from planner.operations.windows import unit_windows_for
+
+    base = window_specs(session, plan, channel, unit=None)
+    base_ids = {w.id for w in base}
+    by_unit = unit_windows_for(session, list({t.unit_id: t.unit for t in targets}.values()))
+    groups: dict[tuple, tuple[list, list]] = {}
+    for t in targets:
+        extra = [w for w in by_unit[t.unit_id] if w.id not in base_ids and (not w.channels or channel in w.channels)]
+        key = tuple(w.id for w in extra)
+        if key not in groups:
+            groups[key] = ([], base + [scheduling.WindowSpec(id=w.id, kind=w.kind.value, starts_on=w.starts_on,
+                                                             ends_on=w.ends_on, is_yearly=w.is_yearly)
+                                       for w in extra])
+        groups[key][0].append(t)
+    return list(groups.values())
 
 
 def message_duration(message: Message, version, settings: dict) -> int:
@@ -124,9 +148,8 @@ class _Computed:
     target_ids: list[int]
     removable: list[int]
     fixed: list
-    posts: list
-    post_issues: list
-    result: object
+    results: list    # (pure placement result, exact posts) per group of targets that share their windows
+    issues: list
 
 
 def _compute(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
@@ -139,17 +162,23 @@ def _compute(session: Session, plan: Plan, *, unit: Unit, channel: str, start: d
     lo, hi = localtime.local_range_bounds(start, end)
     removable, fixed = _split_existing(session, plan, [t.id for t in targets], lo, hi, now)
     specs = message_specs(plan, channel, settings, session)
-    windows = window_specs(session, plan, channel)
-    posts, post_issues = plan_exact_posts(specs, [t.id for t in targets], windows, fixed, start, end,
-                                          channel=channel, now=now, settings=settings, duration_s=ONLINE_POST_SECONDS)
-    try:
-        result = scheduling.build_schedule(
-            [scheduling.TargetSpec(id=t.id, grids=grids[t.id], name=t.unit.name if channel == "loudspeaker" else t.name)
-             for t in targets], specs, windows, fixed + posts, start, end,
-            now=_earliest(now, channel, settings))
-    except scheduling.ScheduleInputError as exc:
-        raise ScheduleError(str(exc)) from None
-    return _Computed([t.id for t in targets], removable, fixed, posts, post_issues, result)
+    results, issues = [], []
+    for group, windows in window_groups(session, plan, channel, targets):
+        ids = {t.id for t in group}
+        own_fixed = fixed if len(ids) == len(targets) else [f for f in fixed if f.target_id in ids]
+        posts, post_issues = plan_exact_posts(specs, [t.id for t in group], windows, own_fixed, start, end,
+                                              channel=channel, now=now, settings=settings,
+                                              duration_s=ONLINE_POST_SECONDS)
+        try:
+            result = scheduling.build_schedule(
+                [scheduling.TargetSpec(id=t.id, grids=grids[t.id],
+                                       name=t.unit.name if channel == "loudspeaker" else t.name) for t in group],
+                specs, windows, own_fixed + posts, start, end, now=_earliest(now, channel, settings))
+        except scheduling.ScheduleInputError as exc:
+            raise ScheduleError(str(exc)) from None
+        results.append((result, posts))
+        issues += post_issues + list(result.issues)
+    return _Computed([t.id for t in targets], removable, fixed, results, issues)
 
 
 def _still_valid(session: Session, plan: Plan, done: _Computed | None, *, unit: Unit, channel: str,
@@ -181,10 +210,10 @@ def schedule_plan(session: Session, plan: Plan, *, unit: Unit, channel: str, sta
     done = (precomputed if _still_valid(session, plan, precomputed, **span)
             else _compute(session, plan, settings=settings, **span))
     _remove(session, done.removable)
-    placed = (_store(session, plan, done.result, channel, now)
-              + store_exact_posts(session, plan, done.posts, channel, now))
+    placed = sum(_store(session, plan, result, channel, now) + store_exact_posts(session, plan, posts, channel, now)
+                 for result, posts in done.results)
     outcome = ScheduleOutcome(targets=len(done.target_ids), placed=placed, removed=len(done.removable),
-                              kept=len(done.fixed), issues=done.post_issues + list(done.result.issues))
+                              kept=len(done.fixed), issues=done.issues)
     run = run or ScheduleRun(plan=plan, unit=unit, channel=channel, first_day=start, last_day=end,
                              requested_by_id=user.id if user else None, created_at=now)
     _finish_run(session, run, outcome, now)

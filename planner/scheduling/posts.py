@@ -12,7 +12,8 @@ def exact_posts(messages, target_ids, windows, fixed, start: date, end: date, *,
     """The messages' post_at times inside local days start..end, at every target, as pinned items.
 
     Times already placed (same version, target and time among `fixed`) are not placed twice. A time that
-    cannot be honoured gives one ScheduleIssue (kind 'post_at') saying why; it is never moved elsewhere.
+    cannot be honoured gives one ScheduleIssue saying why (kind 'post_at_far' when it is further ahead than the
+    platform lets a post be scheduled — possible in a later run —, else 'post_at'); it is never moved elsewhere.
     """
     blackout = window_dates(windows, "blackout", start, end)
     have = {(f.target_id, f.session_start, f.message_id) for f in fixed}
@@ -25,7 +26,9 @@ def exact_posts(messages, target_ids, windows, fixed, start: date, end: date, *,
             why = _why_not(spec, when, day, blackout, now, min_lead_s, max_lead_days)
             if why:
                 label = when.astimezone(TZ).strftime("%d/%m/%Y %H:%M")
-                issues.append(ScheduleIssue("post_at", spec.id, None, day,
+                # Too far ahead is not a fault of the message: it becomes possible later, so it is its own kind.
+                kind = "post_at_far" if when - now > timedelta(days=max_lead_days) else "post_at"
+                issues.append(ScheduleIssue(kind, spec.id, None, day,
                                             f"Tin '{spec.title or spec.id}' không đăng được lúc {label}: {why}."))
                 continue
             posts += [FixedItem(t, when, spec.id, duration_s) for t in target_ids if (t, when, spec.id) not in have]

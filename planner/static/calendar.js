@@ -1,9 +1,12 @@
-// Drag and drop in the week calendar: drop a planned broadcast on another session of the same row; the
-// server decides (room, once per session, minimum gap) and its answer is shown. Keyboard and phone users
-// move from the broadcast's own page ("Dời lịch").
+// Drag and drop in the calendar. Week view: drop a planned broadcast on another session of the same row.
+// Month view of one target: drop it on another day; the first session of that day with room that the
+// server accepts takes it. The server decides (room, once per session, minimum gap) and its answer is
+// shown. Keyboard and phone users move from the broadcast's own page ("Dời lịch").
 (function () {
-  const table = document.querySelector("table.calendar.week[data-csrf]");
-  if (!table) return;
+  const box = document.querySelector("table.calendar.week[data-csrf], .month-dnd[data-csrf]");
+  if (!box) return;
+  const month = box.classList.contains("month-dnd");
+  const zones = month ? ".month-cell[data-sessions]" : ".session[data-start]";
   const say = document.getElementById("calendar-message");
   let dragged = null;
 
@@ -14,46 +17,62 @@
     say.setAttribute("role", ok ? "status" : "alert");
   }
 
-  table.addEventListener("dragstart", (event) => {
+  box.addEventListener("dragstart", (event) => {
     const item = event.target.closest("a.occ[draggable=true]");
     if (!item) return;
     dragged = item;
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", item.dataset.move);
   });
-  table.addEventListener("dragend", () => {
+  box.addEventListener("dragend", () => {
     dragged = null;
-    table.querySelectorAll(".session.drop-ok").forEach((el) => el.classList.remove("drop-ok"));
+    box.querySelectorAll(".drop-ok").forEach((el) => el.classList.remove("drop-ok"));
   });
 
   function target(event) {
-    const session = event.target.closest(".session[data-start]");
-    return session && dragged && session.dataset.target === dragged.dataset.target ? session : null;
+    const zone = event.target.closest(zones);
+    if (!zone || !dragged || zone.dataset.target !== dragged.dataset.target) return null;
+    return month && zone.contains(dragged) ? null : zone;
   }
-  table.addEventListener("dragover", (event) => {
-    const session = target(event);
-    if (!session) return;
+  box.addEventListener("dragover", (event) => {
+    const zone = target(event);
+    if (!zone) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
-    session.classList.add("drop-ok");
+    zone.classList.add("drop-ok");
   });
-  table.addEventListener("dragleave", (event) => {
-    const session = event.target.closest(".session");
-    if (session) session.classList.remove("drop-ok");
+  box.addEventListener("dragleave", (event) => {
+    const zone = event.target.closest(zones);
+    if (zone) zone.classList.remove("drop-ok");
   });
-  table.addEventListener("drop", async (event) => {
-    const session = target(event);
-    if (!session) return;
-    event.preventDefault();
-    const item = dragged;
+
+  async function post(url, startsAt) {
     const data = new FormData();
-    data.append("starts_at", session.dataset.start);
+    data.append("starts_at", startsAt);
+    const res = await fetch(url, { method: "POST", body: data,
+      headers: { "X-CSRFToken": box.dataset.csrf }, credentials: "same-origin" });
+    return res.json();
+  }
+
+  box.addEventListener("drop", async (event) => {
+    const zone = target(event);
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.remove("drop-ok");
+    const item = dragged;
+    const starts = month ? zone.dataset.sessions.trim().split(/\s+/).filter(Boolean) : [zone.dataset.start];
+    if (!starts.length) {
+      show("Không dời được: ngày này không có phiên nào sắp tới của điểm phát này.", false);
+      return;
+    }
     try {
-      const res = await fetch(item.dataset.move, { method: "POST", body: data,
-        headers: { "X-CSRFToken": table.dataset.csrf }, credentials: "same-origin" });
-      const answer = await res.json();
+      let answer = null;
+      for (const startsAt of starts) {
+        answer = await post(item.dataset.move, startsAt);
+        if (answer.ok) break;
+      }
       if (answer.ok) {
-        session.appendChild(item);
+        zone.appendChild(item);
         item.classList.add("moved");
       }
       show(answer.message, answer.ok);

@@ -1,4 +1,5 @@
-"""Slot grids per unit (inherited down the tree) with a preview of their effect, and plan windows/holidays."""
+"""Slot grids and peak/blackout windows per unit (inherited down the tree) with a preview of their effect, and
+plan windows/holidays."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -30,11 +31,19 @@ def load_grid(grid_id: int) -> SlotGrid:
 
 
 def load_managed_plan(plan_id: int) -> Plan:
-    require_permission("unit.manage")
+    """A plan whose windows the current user edits (officers and unit administrators of its unit or above)."""
     plan = db_session().get(Plan, plan_id)
     if plan is None or not wops.manages_plan(current_user, plan):
         abort(404)
     return plan
+
+
+def load_window_unit(unit_id: int) -> Unit:
+    """A unit whose windows the current user edits, else 404."""
+    unit = db_session().get(Unit, unit_id)
+    if unit is None or not wops.edits_windows(current_user, unit):
+        abort(404)
+    return unit
 
 
 @bp.route("/units/<int:unit_id>/grids", methods=["GET", "POST"])
@@ -95,10 +104,10 @@ def delete(grid_id: int):
 def windows(plan_id: int):
     plan = load_managed_plan(plan_id)
     session = db_session()
-    form, errors = dict(request.form), {}
+    form, errors = {**request.form, "channels": request.form.getlist("channels")}, {}
     if request.method == "POST":
         try:
-            wops.create_window(session, current_user, plan, {**form, "channels": request.form.getlist("channels")})
+            wops.create_window(session, current_user, plan, form)
         except wops.WindowError as exc:
             session.rollback()
             errors = exc.errors
@@ -106,6 +115,7 @@ def windows(plan_id: int):
             session.commit()
             return redirect(url_for("admin_schedules.windows", plan_id=plan.id))
     return render_template("pages/admin/windows.html", plan=plan, windows=wops.plan_windows(session, plan),
+                           unit_windows=wops.inherited_windows(session, plan.unit) + wops.own_windows(session, plan.unit),
                            holidays=wops.holidays(session, plan), form=form, errors=errors,
                            labels=CHANNEL_LABELS), (400 if errors else 200)
 
@@ -128,3 +138,39 @@ def holiday(plan_id: int, window_id: int):
     run_action(lambda s: wops.set_holiday_exemption(s, current_user, plan, window, exempt), (wops.WindowError,),
                f"{window.name}: kế hoạch {'được phát' if exempt else 'tạm dừng phát như các kế hoạch khác'}.")
     return redirect(url_for("admin_schedules.windows", plan_id=plan.id))
+
+
+@bp.route("/units/<int:unit_id>/windows", methods=["GET", "POST"])
+@login_required
+def unit_windows(unit_id: int):
+    """A unit's own peak/blackout windows (inherited by every village below), with their effect previewed."""
+    unit = load_window_unit(unit_id)
+    session, channel = db_session(), _channel()
+    form, errors = {**request.form, "channels": request.form.getlist("channels")}, {}
+    if request.method == "POST":
+        try:
+            wops.create_window(session, current_user, unit, form)
+        except wops.WindowError as exc:
+            session.rollback()
+            errors = exc.errors
+        else:
+            session.commit()
+            return redirect(url_for("admin_schedules.unit_windows", unit_id=unit.id, channel=channel))
+    plans = session.scalars(select(Plan).join(Unit, Plan.unit_id == Unit.id)
+                            .where(Unit.path.startswith(unit.path, autoescape=True)).order_by(Plan.starts_on)).all()
+    return render_template("pages/admin/unit_windows.html", unit=unit, channel=channel, channels=ops.GRID_CHANNELS,
+                           own=wops.own_windows(session, unit), inherited=wops.inherited_windows(session, unit),
+                           shared=wops.shared_windows(session), preview=wops.preview(session, unit, channel),
+                           plans=[p for p in plans if wops.manages_plan(current_user, p)], form=form,
+                           errors=errors, labels=CHANNEL_LABELS), (400 if errors else 200)
+
+
+@bp.post("/units/<int:unit_id>/windows/<int:window_id>/delete")
+@login_required
+def delete_unit_window(unit_id: int, window_id: int):
+    unit = load_window_unit(unit_id)
+    window = db_session().get(Window, window_id)
+    if window is None or window.unit_id != unit.id:
+        abort(404)
+    run_action(lambda s: wops.delete_window(s, current_user, unit, window), (wops.WindowError,), "Đã xóa.")
+    return redirect(url_for("admin_schedules.unit_windows", unit_id=unit.id))

@@ -267,5 +267,5 @@ def openapi():
 # Resource modules register their routes on `bp`.
 from planner.views import api_calendar, api_content, api_feeds, api_printing, api_reports, api_schedule  # noqa: E402,F401
 from planner.views import api_indicators, api_plans  # noqa: E402,F401
-from planner.views import api_grids, api_units, api_users  # noqa: E402,F401
+from planner.views import api_grids, api_units, api_users, api_windows  # noqa: E402,F401
 from planner.views import api_images, api_notifications  # noqa: E402,F401

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from planner.access import may_review, owns_plan, visible_plans
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
+from planner.library import REPORT_HEADER_KEYS
 from planner.public_fields import format_post_at, format_weekdays
 from planner.markup import render_markdown
 from planner.models import Message, MessageVersion, Plan
@@ -55,6 +56,7 @@ def plan_json(plan: Plan, *, detail: bool = False) -> dict:
                    windows=[{"id": w.id, "code": w.code, "name": w.name, "kind": w.kind.value,
                              **stamp("starts_on", w.starts_on), **stamp("ends_on", w.ends_on),
                              "is_yearly": w.is_yearly, "channels": list(w.channels or [])} for w in plan.windows],
+                   report_header={key: getattr(plan, key) for key in REPORT_HEADER_KEYS},
                    **stamp("created_at", plan.created_at))
     return out
 

@@ -1,11 +1,11 @@
-"""JSON API: slot grids per unit with their preview, plan windows and holiday exemptions (same checks as pages)."""
+"""JSON API: slot grids per unit with their preview (windows: api_windows.py; same checks as pages)."""
 from __future__ import annotations
 
 from flask import jsonify, request
 
 
 from planner.access import AccessDenied
-from planner.models import Plan, SlotGrid, Window
+from planner.models import SlotGrid
 from planner.operations import grids as ops
 from planner.operations import windows as wops
 from planner.operations.units import get_managed_unit
@@ -24,13 +24,6 @@ def grid_json(grid: SlotGrid) -> dict:
             **stamp("valid_from", grid.valid_from), **stamp("valid_to", grid.valid_to)}
 
 
-def window_json(window: Window, exempt: bool | None = None) -> dict:
-    out = {"id": window.id, "code": window.code, "name": window.name, "kind": window.kind.value,
-           **stamp("starts_on", window.starts_on), **stamp("ends_on", window.ends_on), "is_yearly": window.is_yearly,
-           "channels": list(window.channels or [])}
-    return out if exempt is None else {**out, "exempt": exempt}
-
-
 def _unit(unit_id: int):
     require("unit.manage")
     try:
@@ -45,14 +38,6 @@ def _grid(grid_id: int) -> SlotGrid:
         raise not_found()
     _unit(grid.unit_id)
     return grid
-
-
-def _plan(plan_id: int) -> Plan:
-    require("unit.manage")
-    plan = db_session().get(Plan, plan_id)
-    if plan is None or not wops.manages_plan(api_user(), plan):
-        raise not_found()
-    return plan
 
 
 def _call(action):
@@ -114,51 +99,3 @@ def delete_grid(grid_id: int):
     _call(lambda s: ops.delete_grid(s, api_user(), grid))
     commit()
     return "", 204
-
-
-@bp.get("/plans/<int:plan_id>/windows")
-def list_windows(plan_id: int):
-    plan = _plan(plan_id)
-    session = db_session()
-    return jsonify(windows=[window_json(w) for w in wops.plan_windows(session, plan)],
-                   holidays=[window_json(w, exempt) for w, exempt in wops.holidays(session, plan)])
-
-
-@bp.post("/plans/<int:plan_id>/windows")
-def create_window(plan_id: int):
-    plan = _plan(plan_id)
-    data = json_body({"kind": str, "name": str, "starts_on": str, "ends_on": str, "is_yearly": bool},
-                     required=("kind", "name", "starts_on", "ends_on"))
-    channels = (request.get_json(silent=True) or {}).get("channels") or []
-    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
-        raise invalid({"channels": "Phải là danh sách mã kênh."})
-    window = _call(lambda s: wops.create_window(s, api_user(), plan, {**data, "channels": channels}))
-    commit()
-    return jsonify(window_json(window)), 201
-
-
-@bp.delete("/plans/<int:plan_id>/windows/<int:window_id>")
-def delete_window(plan_id: int, window_id: int):
-    plan = _plan(plan_id)
-    window = db_session().get(Window, window_id)
-    if window is None or window.plan_id != plan.id:
-        raise not_found()
-    _call(lambda s: wops.delete_window(s, api_user(), plan, window))
-    commit()
-    return "", 204
-
-
-@bp.post("/plans/<int:plan_id>/holidays/<int:window_id>")
-def exempt_holiday(plan_id: int, window_id: int):
-    """{"exempt": true}: this plan airs on that automatic holiday; false: it pauses like every plan."""
-    plan = _plan(plan_id)
-    window = db_session().get(Window, window_id)
-    if window is None:
-        raise not_found()
-    data = json_body({"exempt": bool}, required=("exempt",))
-    _call(lambda s: wops.set_holiday_exemption(s, api_user(), plan, window, data["exempt"]))
-    commit()
-    return jsonify(window_json(window, data["exempt"]))
-
-
-

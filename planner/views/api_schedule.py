@@ -12,9 +12,11 @@ from planner import localtime
 from planner.access import AccessDenied, get_plan, sees_unit, unit_scope, visible_plans
 from planner.channels import CHANNEL_LABELS, get_channel
 from planner.db import utcnow
-from planner.models import ConfirmedVia, Delivery, Occurrence, Plan, RunStatus, ScheduleRun, Target, Unit
+from planner.models import (ConfirmedVia, Delivery, MessageVersion, Occurrence, Plan, RunStatus, ScheduleRun, Target,
+                            Unit)
 from planner.operations import delivery as ops
 from planner.operations import placement
+from planner.operations.calendar import STATUS_FILTERS, for_audience
 from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
 from planner.views import once, paging
 from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
@@ -81,7 +83,10 @@ def list_occurrences():
     channel = request.args.get("channel") or None
     if channel and channel not in CHANNEL_LABELS:
         fields["channel"] = "Kênh không hợp lệ."
-    ids = {name: query_int(name, low=1) for name in ("plan", "unit", "target")}
+    ids = {name: query_int(name, low=1) for name in ("plan", "unit", "target", "message", "audience")}
+    status = request.args.get("status") or ""
+    if status and status not in STATUS_FILTERS:
+        fields["status"] = "Tình trạng phải là planned, delivered hoặc problem."
     page = paging.page_request((dt.datetime, int))
     if fields:
         raise invalid(fields, "Bộ lọc không hợp lệ.")
@@ -97,6 +102,14 @@ def list_occurrences():
         stmt = stmt.where(Occurrence.target_id == _in_scope(session, Target, ids["target"], lambda t: t.unit).id)
     if channel:
         stmt = stmt.where(Target.channel == channel)
+    if ids["message"]:
+        stmt = stmt.where(Occurrence.message_version_id.in_(
+            select(MessageVersion.id).where(MessageVersion.message_id == ids["message"])))
+    if ids["audience"]:
+        stmt = stmt.where(for_audience(ids["audience"]))
+    if status:
+        stmt = stmt.where(Occurrence.id.in_(select(Delivery.occurrence_id)
+                                            .where(Delivery.status.in_(STATUS_FILTERS[status][1]))))
     if first:
         stmt = stmt.where(Occurrence.starts_at >= localtime.local_day_bounds(first)[0])
     if last:

@@ -10,7 +10,7 @@ from planner import localtime
 from planner.access import sees_unit
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
-from planner.models import Delivery, Occurrence, Target, Unit, UnitKind
+from planner.models import Delivery, Occurrence, Target
 from planner.models.delivery import DELIVERY_LABELS
 from planner.operations import attention
 from planner.operations import delivery as ops
@@ -43,9 +43,7 @@ def attention_list(plan_id: int):
     page = max(small_int(request.args.get("page")) or 1, 1)
     rows, total = attention.open_items(session, plan, current_user.unit, flt,
                                       offset=(page - 1) * attention.PAGE_SIZE)
-    villages = session.scalars(select(Unit).where(Unit.kind == UnitKind.VILLAGE,
-                                                  Unit.path.startswith(current_user.unit.path, autoescape=True))
-                               .order_by(Unit.path)).all()
+    villages = attention.village_options(session, plan, current_user.unit)
     return render_template("pages/schedule/attention.html", plan=plan, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // attention.PAGE_SIZE)), flt=flt, args=_filter_args(flt),
                            villages=villages, channels=sorted(CHANNEL_LABELS),

@@ -14,14 +14,20 @@ TEXT_FIELDS = ("code", "number", "issuer", "unit", "place", "issued_on", "title"
 LINE_LISTS = ("purposes", "requirements", "funding")
 YAML_LISTS = ("indicators", "duties", "deadlines", "reporting")
 SIGNER_FIELDS = ("on_behalf", "title", "position", "name")
+# The Decree 30 header and signer of the plan's reports (top-level plan.yaml keys): form field → document key.
+# The report signer's fields carry a prefix: signer_title/signer_name are the plan's own signer (details.signer).
+REPORT_FIELDS = {"governing_body": "governing_body", "issuing_body": "issuing_body",
+                 "issuer_abbreviation": "issuer_abbreviation", "signer_authority": "signer_authority",
+                 "report_signer_title": "signer_title", "report_signer_name": "signer_name"}
 FORM_FIELDS = (*TEXT_FIELDS, "audiences", "themes", "channels", *LINE_LISTS, *YAML_LISTS,
-               *(f"signer_{k}" for k in SIGNER_FIELDS))
+               *(f"signer_{k}" for k in SIGNER_FIELDS), *REPORT_FIELDS)
 
 
 def form_from_document(doc: dict) -> dict:
     """Form values (strings, and a list for channels) from a plan document."""
     details = doc.get("details") or {}
     form = {k: "" if doc.get(k) is None else str(doc.get(k)) for k in TEXT_FIELDS}
+    form |= {name: str(doc.get(key) or "") for name, key in REPORT_FIELDS.items()}
     form["replan_missed"] = bool(doc.get("replan_missed"))
     for key in ("audiences", "themes"):
         form[key] = "\n".join(f"{item['code']}: {item['name']}" for item in doc.get(key) or [])
@@ -40,6 +46,7 @@ def document_from_form(form, base: dict | None = None) -> tuple[dict, dict[str, 
     """(plan document, field errors found while parsing) from the posted form; `base` keeps other details."""
     errors: dict[str, str] = {}
     doc = {k: form.get(k, "").strip() for k in TEXT_FIELDS if form.get(k, "").strip()}
+    doc |= {key: form.get(name, "").strip() for name, key in REPORT_FIELDS.items() if form.get(name, "").strip()}
     doc["replan_missed"] = form.get("replan_missed") == "1"
     for key in ("audiences", "themes"):
         doc[key] = _code_names(form.get(key, ""), key, errors)
@@ -112,12 +119,15 @@ _PATH = re.compile(r"^(?:details\.)?([a-z_]+)")
 def form_errors(problem_fields: dict[str, str]) -> dict[str, str]:
     """The library's problems (field paths like 'details.indicators[2].target') grouped by form field."""
     out: dict[str, list[str]] = {}
+    by_key = {key: name for name, key in REPORT_FIELDS.items()}
     for path, reason in problem_fields.items():
         match = _PATH.match(path)
         name = match.group(1) if match else "form"
-        if name == "signer":
+        if path in by_key:                      # a top-level report header key, not details.signer
+            name = by_key[path]
+        elif name == "signer":
             name = "signer_title"
         if name not in FORM_FIELDS:
             name = "form"
-        out.setdefault(name, []).append(reason if path == name else f"{path}: {reason}")
+        out.setdefault(name, []).append(reason if path in (name, REPORT_FIELDS.get(name)) else f"{path}: {reason}")
     return {k: "; ".join(v) for k, v in out.items()}

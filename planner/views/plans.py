@@ -64,7 +64,7 @@ def show(plan_id: int):
                            message_count=len(messages), is_owner=owns_plan(current_user, plan), due=due,
                            allowed_statuses=[s.value for s in TRANSITIONS[plan.status]],
                            has_history=has_history(db_session(), plan),
-                           manages_windows=can(current_user, "unit.manage") and manages_plan(current_user, plan))
+                           manages_windows=manages_plan(current_user, plan))
 
 
 @bp.post("/plans/<int:plan_id>/settings")

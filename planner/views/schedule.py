@@ -110,17 +110,20 @@ def calendar(plan_id: int):
     first, last = _view_range(view, anchor)
     status = request.args.get("status") if request.args.get("status") in cal.STATUS_FILTERS else ""
     message_id = small_int(request.args.get("message"))
+    audience_id = small_int(request.args.get("audience"))
+    audience_id = audience_id if audience_id in {a.id for a in plan.audiences} else None
     statuses = cal.STATUS_FILTERS[status][1] if status else None
     targets, data, unit_rows = [], {}, None
     cfg = current_app.config
     if counts.count_targets(session, unit, shown) > cfg["CALENDAR_MAX_TARGETS"]:
         unit_rows = counts.child_unit_counts(session, plan, unit, shown, first, last, statuses=statuses,
-                                             message_id=message_id)
+                                             message_id=message_id, audience_id=audience_id)
     else:
         targets, data = cal.unit_calendar(session, plan, unit, shown, first, last, message_id=message_id,
-                                          statuses=statuses)
+                                          statuses=statuses, audience_id=audience_id)
     nav = {"plan_id": plan.id, "unit": unit.id, "channel": channel,
-           **({"status": status} if status else {}), **({"message": message_id} if message_id else {})}
+           **({"status": status} if status else {}), **({"message": message_id} if message_id else {}),
+           **({"audience": audience_id} if audience_id else {})}
     from planner.operations.feeds import current_feed_token
 
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
@@ -131,7 +134,7 @@ def calendar(plan_id: int):
                            status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],
                            message_options=cal.message_options(session, plan, shown),
                            anchor=anchor, first=first, last=last, targets=targets, data=data, unit_rows=unit_rows,
-                           days=cal.day_infos(session, plan, channel, first, last),
+                           days=cal.day_infos(session, plan, channel, first, last, unit),
                            units=counts.picker_units(session, current_user.unit, unit,
                                                      limit=cfg["CALENDAR_PICKER_MAX_UNITS"]),
                            channels=_plan_channels(plan),
@@ -206,13 +209,15 @@ def run(plan_id: int, run_id: int):
     groups: dict[str, list] = {}
     for issue in row.issues or []:
         groups.setdefault(issue["kind"], []).append(issue)
-    return render_template("pages/schedule/run.html", plan=plan, run=row, groups=groups, labels=ISSUE_LABELS)
+    return render_template("pages/schedule/run.html", plan=plan, run=row, groups=groups, labels=ISSUE_LABELS,
+                           max_lead_days=current_app.config["FACEBOOK_MAX_LEAD_DAYS"])
 
 
 ISSUE_LABELS = {
     "target_shortfall": "Không đạt chỉ tiêu tần suất",
     "too_long": "Tin dài hơn phiên phát",
     "post_at": "Giờ đăng ghi trong tin không thực hiện được",
+    "post_at_far": "Giờ đăng xa hơn giới hạn đặt lịch của nền tảng (lập lịch lại gần ngày đó)",
     "no_sessions": "Không có khung giờ",
     "pinned_conflict": "Xung đột giữa các lượt đã ghim",
     "empty_session": "Phiên trống trong cao điểm",

@@ -131,3 +131,21 @@ def test_a_failed_post_is_posted_again_in_the_pages_next_session_after_the_lead_
 
     with pytest.raises(attention.DeliveryError, match="đối soát trước"):
         attention.make_up_delivery(db, unknown, user=editor, now=utcnow(), settings=app.config)
+
+
+def test_the_village_filter_offers_only_villages_of_the_plan_within_the_users_unit(login, db):
+    from planner.models import Unit
+    from planner.operations.units import create_unit
+
+    admin = f.user(db, "admin")
+    province = db.scalar(select(Unit).where(Unit.code == "tinh-thanh-hoa"))
+    other = create_unit(db, admin, {"parent_id": str(province.id), "kind": "commune", "code": "xa-khac",
+                                    "name": "Xã Khác"})
+    create_unit(db, admin, {"parent_id": str(other.id), "kind": "village", "code": "thon-xa-khac",
+                            "name": "Thôn Xa Khác"})
+    db.commit()
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    for user in ("admin", "vanhoa"):
+        html = login(user).get(f"/plans/{plan.id}/attention").get_data(as_text=True)
+        options = html.split('id="f-village"')[1].split("</select>")[0]
+        assert "Thôn 7" in options and "Thôn Xa Khác" not in options, user

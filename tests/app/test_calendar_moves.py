@@ -163,10 +163,46 @@ def test_month_cells_name_their_broadcasts_with_an_overflow_count(setup, login):
     for code in ("loa-cao-diem", "loa-dieu-kien-ho-tro", "loa-sau-buoc"):
         f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", code), at=_at(2, 17), duration=60)
     day = localtime.fmt_date(_at(2, 5))
-    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}")
+    # the commune's month: each cell names its messages over every village
+    html = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&view=month&date={day}")
     text = html.get_data(as_text=True)
     assert text.count('class="month-title"') >= 3 and "+1 tin khác" in text
-    assert 'class="legend-status status-delivered"' in text
+    for status in ("planned", "delivered", "failed", "missed", "unknown"):
+        assert f'class="legend-status status-{status}"' in text, status
+    for mark in ('class="pin"', 'class="mark mark-emergency"', 'class="mark mark-adhoc"'):
+        assert mark in text.split('class="legend"')[1].split("</p>")[0], mark
+
+
+def test_a_one_village_month_lists_its_broadcasts_and_lets_a_planned_one_be_dragged_to_another_day(setup, login):
+    db, target, _, occ, _ = setup
+    for code in ("loa-cao-diem", "loa-dieu-kien-ho-tro", "loa-sau-buoc", "loa-loi-ich"):
+        f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", code), at=_at(2, 17), duration=60)
+    day = localtime.fmt_date(_at(2, 5))
+    text = login("vanhoa").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}"
+                               ).get_data(as_text=True)
+    assert 'class="month-grid month-dnd"' in text and "calendar.js" in text and "+1 lượt khác" in text
+    assert f'draggable="true" data-target="{target.id}" data-move="/occurrences/{occ.id}/move"' in text
+    assert f"{_at(2, 5, 30).isoformat()} {_at(2, 17).isoformat()}" in text     # the sessions a drop may use
+    # people who only look see the plain month, without drag and drop
+    plain = login("giamsat").get(f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&view=month&date={day}")
+    assert plain.status_code in (200, 404) and "month-dnd" not in plain.get_data(as_text=True)
+
+
+def test_the_calendar_filters_by_audience(setup, login):
+    db, target, msg, occ, _ = setup
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    mine = {a.id for a in occ.version.audiences}
+    other = next(a for a in plan.audiences if a.id not in mine)
+    base = f"/plans/{occ.plan_id}/calendar?unit={target.unit_id}&date={localtime.fmt_date(_at(2, 5))}"
+    client = login("vanhoa")
+    shown = client.get(base + f"&audience={next(iter(mine))}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" in shown and f'name="audience"' in shown
+    hidden = client.get(base + f"&audience={other.id}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" not in hidden
+    assert f"audience={other.id}" in hidden.split('aria-label="Sau"')[0].rsplit("<a", 1)[1]   # kept when paging
+    commune = client.get(f"/plans/{occ.plan_id}/calendar?unit={target.unit.parent_id}&audience=999999"
+                         f"&date={localtime.fmt_date(_at(2, 5))}").get_data(as_text=True)
+    assert f"/occurrences/{occ.id}\"" in commune          # an unknown audience filters nothing
 
 
 def test_calendar_filters_by_status_and_message_and_keeps_them_when_paging(setup, login):
@@ -192,3 +228,30 @@ def test_one_calendar_shows_every_channel_of_the_plan_coloured_by_channel(setup,
     assert "Lịch mọi kênh" in html and 'class="channel-loudspeaker"' in html and 'class="channel-fanpage"' in html
     assert f"/occurrences/{occ.id}\"" in html and f"/occurrences/{post.occurrence_id}\"" in html
     assert 'value="all" selected' in html
+
+
+def test_the_occurrences_api_filters_like_the_calendar(setup, app, db):
+    from planner.auth import issue_token
+
+    _, target, msg, occ, user = setup
+    done = f.occurrence(db, target=target, msg=f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), at=_at(3, 17),
+                        status=DeliveryStatus.DELIVERED)
+    token, _ = issue_token(db, user, now=utcnow(), hours=1)
+    db.commit()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+
+    def ids(query: str) -> set[int]:
+        resp = client.get(f"/api/v1/occurrences?target={target.id}&{query}", headers=headers)
+        assert resp.status_code == 200, resp.get_json()
+        return {o["id"] for o in resp.get_json()["items"]}
+
+    assert {occ.id, done.occurrence_id} <= ids("")
+    assert occ.id in ids(f"message={msg.id}") and done.occurrence_id not in ids(f"message={msg.id}")
+    assert ids("status=delivered") == {done.occurrence_id}
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    other = next(a for a in plan.audiences if a.id not in {x.id for x in occ.version.audiences})
+    assert occ.id not in ids(f"audience={other.id}")
+    assert occ.id in ids(f"audience={occ.version.audiences[0].id}")
+    for query, field in (("status=lost", "status"), ("audience=x", "audience"), ("message=0", "message")):
+        bad = client.get(f"/api/v1/occurrences?{query}", headers=headers)
+        assert bad.status_code == 400 and field in bad.get_json()["error"]["fields"], query

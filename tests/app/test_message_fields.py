@@ -113,7 +113,29 @@ def test_generation_pins_exact_post_times_and_reports_those_it_cannot_honour(app
     run = demo.get(ScheduleRun, outcome.run.id)
     details = [i["detail"] for i in run.issues if i["kind"] == "post_at"]
     assert any("không thuộc các ngày trong tuần" in d for d in details), details
-    assert any(far in d and "xa hơn" in d for d in details), details
+    too_far = [i["detail"] for i in run.issues if i["kind"] == "post_at_far"]
+    assert len(too_far) == 1 and far in too_far[0] and "xa hơn" in too_far[0], too_far
+    assert not any(far in d for d in details)
+
+
+def test_the_run_summary_tells_the_officer_which_post_times_are_beyond_facebooks_30_days(app, api, login, demo):
+    today = localtime.today(utcnow())
+    far, near = _local(45, "19:30"), _local(3, "19:30")
+    _approved_fanpage_post(api, demo, [near, far])
+    page = demo.scalar(select(Target).where(Target.code == "fanpage-bhxh-vn"))
+    plan = f.plan(demo, "bhxh-2728-2023")
+    outcome = schedule_plan(demo, plan, unit=page.unit, channel="fanpage", start=today,
+                            end=today + dt.timedelta(days=60), now=utcnow(), settings=app.config)
+    demo.commit()
+    html = login("admin").get(f"/plans/{plan.id}/schedule/runs/{outcome.run.id}").get_data(as_text=True)
+    summary = html.split('id="outcome"')[1].split('id="exceptions"')[0]
+    assert 'id="post-at-far"' in summary and "tối đa 30 ngày" in summary and far in summary
+    assert near not in summary
+    # a run with every time within reach says nothing of the kind
+    quiet = schedule_plan(demo, plan, unit=page.unit, channel="fanpage", start=today,
+                          end=today + dt.timedelta(days=7), now=utcnow(), settings=app.config)
+    demo.commit()
+    assert 'id="post-at-far"' not in login("admin").get(f"/plans/{plan.id}/schedule/runs/{quiet.run.id}").get_data(as_text=True)
 
 
 def test_dashboard_counts_a_two_audience_message_under_each_group_once_in_the_total(app, api, demo):

@@ -163,3 +163,30 @@ def test_officer_drags_a_broadcast_into_another_session_of_the_week(contexts, de
     look(page, "c8-calendar-dragged")
     demo.rollback()
     assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(d + 1, 5, 30)
+
+
+def test_officer_drags_a_broadcast_to_another_day_of_a_villages_month(contexts, demo):
+    # Days b, b + 1, b + 2 in the same month.
+    today = localtime.today(utcnow())
+    b = next(n for n in range(2, 6) if (today + dt.timedelta(days=n)).month == (today + dt.timedelta(days=n + 2)).month)
+    target = f.village_target(demo, "thon-07")
+    planned = f.occurrence(demo, target=target, msg=f.message(demo, PLAN, "loa-loi-ich"), at=_at(b, 5, 30))
+    # day b + 1: both sessions full, so a drop there is refused with the reason; day b + 2 has room.
+    for hour, minute in ((5, 30), (17, 0)):
+        f.occurrence(demo, target=target, msg=f.message(demo, PLAN, "loa-dieu-kien-ho-tro"), at=_at(b + 1, hour, minute),
+                     duration=900)
+    plan = f.plan(demo, PLAN)
+    page = contexts.new_page()
+    login_as(page, "vanhoa")
+    page.goto(f"/plans/{plan.id}/calendar?unit={target.unit_id}&view=month&date={localtime.fmt_date(_at(b, 5))}")
+    item = page.locator(f".month-dnd a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")
+    full_day = page.locator(f".month-cell[data-sessions^='{_at(b + 1, 5, 30).isoformat()}']")
+    room_day = page.locator(f".month-cell[data-sessions^='{_at(b + 2, 5, 30).isoformat()}']")
+    item.drag_to(full_day)
+    expect(page.get_by_role("alert")).to_contain_text("đã đầy")
+    item.drag_to(room_day)
+    expect(page.get_by_role("status")).to_contain_text("Đã dời sang")
+    expect(room_day.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    look(page, "c9-month-dragged")
+    demo.rollback()
+    assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(b + 2, 5, 30)

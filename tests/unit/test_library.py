@@ -482,3 +482,15 @@ def test_library_writer_imports_neither_flask_nor_sqlalchemy_and_shifts_only_ful
     doc = {"due": "31/03/2026", "yearly": "10/10", "post_at": ["05/04/2026 19:30"], "note": "đến 15/4/2026"}
     assert shift_dates(doc, 366) == {"due": "01/04/2027", "yearly": "10/10", "post_at": ["06/04/2027 19:30"],
                                      "note": "đến 15/4/2026"}
+
+
+def test_a_window_may_belong_to_a_unit_but_not_to_a_unit_and_a_plan(copy):
+    content, schedules = copy
+    corrupt(schedules / "windows.yaml", "    plan: ngoc-lac-asxh-2026\n", "    unit: xa-ngoc-lac\n")
+    window = next(w for w in load_library(content, schedules).windows if w.code == "ngoc-lac-cao-diem")
+    assert window.unit_code == "xa-ngoc-lac" and window.plan_code is None
+    corrupt(schedules / "windows.yaml", "    unit: xa-ngoc-lac\n", "    unit: xa-khong-co\n")
+    assert "xa-khong-co" in find(problems_of(content, schedules), "schedules/windows.yaml", "windows[3].unit").reason
+    corrupt(schedules / "windows.yaml", "    unit: xa-khong-co\n", "    unit: xa-ngoc-lac\n    plan: ngoc-lac-asxh-2026\n")
+    problem = find(problems_of(content, schedules), "schedules/windows.yaml", "windows[3].unit")
+    assert "không cả hai" in problem.reason
