@@ -98,6 +98,12 @@ DEFAULTS: dict[str, object] = {
     "REPORT_DIR": "reports",
     # Where approved print proofs (PDF and page images) are kept (relative to the instance folder).
     "PRINT_DIR": "print_proofs",
+    # Where roster batches (commune PDF + ZIP) and cached single-village roster PDFs are kept (instance folder).
+    "ROSTER_DIR": "rosters",
+    # Villages laid out per WeasyPrint render in a roster batch: more is faster, fewer keeps memory flat.
+    "ROSTER_BATCH_CHUNK": 7,
+    # A running roster batch whose worker went away is taken up again after this many seconds.
+    "ROSTER_BATCH_STALE_SECONDS": 900,
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
     # Outgoing e-mail for notifications (sent only by the worker, from the outbox). Empty host: no e-mail.

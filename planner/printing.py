@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from planner import print_content as content
 from planner import print_documents as docs
+from planner import print_roster
 from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
     BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
@@ -133,12 +134,14 @@ def _check_problems(messages, refused, fonts) -> None:
                          f"{', '.join(stray)}); hãy bỏ các ký tự đặc biệt như biểu tượng cảm xúc.")
 
 
-def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None) -> tuple[bytes, int]:
+def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None,
+                with_anchors: bool = False):
     """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
 
     With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
     raises PrintError too, before any PDF is written. With `max_pages`, a longer layout raises
-    LayoutError at once (no PDF is written for a size that will be retried smaller).
+    LayoutError at once (no PDF is written for a size that will be retried smaller). With `with_anchors`,
+    a third item lists each page's element ids (rosters find each village's pages by them).
     """
     missing = docs.unsupported_characters(html)
     if missing:
@@ -163,11 +166,12 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
                     more = f" (và {len(problems) - 2} chỗ khác)" if len(problems) > 2 else ""
                     raise LayoutError(" ".join(problems[:2]) + more, pages=len(document.pages))
             data = document.write_pdf()
+            anchors = [set(page.anchors) for page in document.pages] if with_anchors else None
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)
     _check_problems(collector.messages, fetcher.refused, document.fonts.values())
-    return data, len(document.pages)
+    return (data, len(document.pages), anchors) if with_anchors else (data, len(document.pages))
 
 
 class LayoutError(PrintError):
@@ -237,27 +241,47 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
-                confirm_url: str, generated_at_label: str) -> str:
-    """HTML of a village broadcast roster (see render_roster)."""
+def roster_village(*, unit_name: str, rows: list[dict], confirm_url: str, first=None, last=None,
+                   period_label: str = "") -> dict:
+    """One village of a roster document: its week sheets (see print_roster.roster_weeks) and its QR."""
     if not confirm_url:
         raise PrintError("Lịch phát thanh cần đường dẫn xác nhận cho mã QR.")
-    return render_template(
-        "print/roster.html", unit_name=unit_name, commune_name=commune_name, plan_title=plan_title,
-        period_label=period_label, days=docs.roster_days(rows), confirm_url=confirm_url,
-        qr=_qr_data_uri(confirm_url), generated_at_label=generated_at_label,
-        pdf_title=f"Lịch phát thanh – {unit_name} – {period_label}", pdf_author=commune_name,
-        pdf_subject=plan_title, pdf_keywords="")
+    return {"unit_name": unit_name, "confirm_url": confirm_url, "qr": _qr_data_uri(confirm_url),
+            "sheets": print_roster.roster_weeks(rows, first, last, period_label)}
+
+
+def roster_batch_html(*, villages: list[dict], commune_name: str, plan_title: str, generated_at_label: str,
+                      pdf_title: str) -> str:
+    """HTML of the rosters of several villages (roster_village() each), every sheet on its own page."""
+    return render_template("print/roster.html", villages=villages, commune_name=commune_name,
+                           plan_title=plan_title, generated_at_label=generated_at_label, pdf_title=pdf_title,
+                           pdf_author=commune_name, pdf_subject=plan_title, pdf_keywords="")
+
+
+def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
+                confirm_url: str, generated_at_label: str, first=None, last=None) -> str:
+    """HTML of one village's broadcast roster (see render_roster)."""
+    village = roster_village(unit_name=unit_name, rows=rows, confirm_url=confirm_url, first=first, last=last,
+                             period_label=period_label)
+    return roster_batch_html(villages=[village], commune_name=commune_name, plan_title=plan_title,
+                             generated_at_label=generated_at_label,
+                             pdf_title=f"Lịch phát thanh – {unit_name} – {period_label}")
 
 
 def render_roster(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
-                  confirm_url: str, generated_at_label: str) -> RenderedPdf:
-    """A4 broadcast roster for one village: QR to confirm_url, rows grouped by date, a column to sign."""
+                  confirm_url: str, generated_at_label: str, first=None, last=None) -> RenderedPdf:
+    """A4 broadcast roster for one village: a sheet per week (with first/last), QR to confirm_url, a column to sign."""
     data, pages = html_to_pdf(roster_html(
         unit_name=unit_name, commune_name=commune_name, plan_title=plan_title, period_label=period_label,
-        rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label))
+        rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label, first=first, last=last))
     name = f"lich-phat-thanh_{docs.slugify(unit_name, 40)}_{docs.slugify(period_label, 30)}.pdf"
     return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
+
+
+def render_roster_batch(html: str, villages: int) -> tuple[bytes, list[tuple[int, int]]]:
+    """Render several villages' rosters as one PDF; also return each village's (first, end) page range."""
+    data, pages, anchors = html_to_pdf(html, with_anchors=True)
+    return data, print_roster.page_ranges(print_roster.village_of_pages(anchors), villages)
 
 
 def report_html(doc: dict) -> str:
