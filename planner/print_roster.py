@@ -10,7 +10,7 @@ import datetime as dt
 from planner.print_documents import roster_days
 
 SHEET_DAYS = 7          # one sheet per week of the period
-NOTE_CHARS = 110        # a script excerpt keeps to one line or two, so a week fits one page
+NOTE_CHARS = 90         # a script excerpt keeps to about one line, so a week fits one page
 VILLAGE_ANCHOR = "village-"  # id of each village's first sheet: "village-<index>"
 
 

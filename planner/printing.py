@@ -6,6 +6,8 @@ the first render; one FontConfiguration is shared by the process and renders are
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import re
 import shutil
@@ -276,6 +278,20 @@ def render_roster(*, unit_name: str, commune_name: str, plan_title: str, period_
         rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label, first=first, last=last))
     name = f"lich-phat-thanh_{docs.slugify(unit_name, 40)}_{docs.slugify(period_label, 30)}.pdf"
     return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
+
+
+ROSTER_TEMPLATES = ("print/base.html", "print/roster.html", "print/_roster_sign.html")
+
+
+@functools.lru_cache(maxsize=1)
+def _roster_layout_digest() -> str:
+    return hashlib.sha256(b"".join((TEMPLATES_DIR / name).read_bytes() for name in ROSTER_TEMPLATES)).hexdigest()
+
+
+def roster_content_key(**context) -> str:
+    """SHA-256 naming a roster's content and layout: the same key is the same PDF (a cache key and an ETag)."""
+    text = json.dumps(context, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256((_roster_layout_digest() + text).encode()).hexdigest()
 
 
 def render_roster_batch(html: str, villages: int) -> tuple[bytes, list[tuple[int, int]]]:

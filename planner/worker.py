@@ -23,6 +23,7 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
     from planner.operations.idempotency import purge_expired_keys
     from planner.operations.reporting import render_queued_reports
     from planner.operations.repairs import replace_missed_deliveries
+    from planner.operations.roster_batches import render_queued_batches
     from planner.operations.schedule import run_queued_schedules
 
     now = now or utcnow()
@@ -39,9 +40,11 @@ def tick(db: Database, settings: dict, *, instance_path: str, worker_id: str, no
                                         directory=Path(instance_path) / settings["REPORT_DIR"])
         runs = run_queued_schedules(session, now=now, settings=settings)
         proofs = render_queued_proofs(session, now=now, directory=Path(instance_path) / settings["PRINT_DIR"])
+        rosters = render_queued_batches(session, now=now, settings=settings,
+                                        directory=Path(instance_path) / settings["ROSTER_DIR"])
         notices = tell_people(session, settings, now=now)
         return {"missed": missed, "replaced": replaced, **counts, "reports": reports,
-                "schedule_runs": runs, "print_proofs": proofs, **notices}
+                "schedule_runs": runs, "print_proofs": proofs, "roster_batches": rosters, **notices}
     finally:
         session.close()
 
