@@ -23,9 +23,9 @@ def batch_json(batch: RosterBatch) -> dict:
             "progress": {"done": batch.villages_done, "total": batch.villages_total},
             "error": batch.error or None, "pages": batch.pdf_pages if done else None,
             "pdf": {"sha256": batch.pdf_sha256, "bytes": batch.pdf_bytes,
-                    "url": url_for("api.roster_batch_file", batch_id=batch.id, kind="pdf")} if done else None,
+                    "url": url_for("api.roster_batch_pdf", batch_id=batch.id)} if done else None,
             "zip": {"sha256": batch.zip_sha256, "bytes": batch.zip_bytes,
-                    "url": url_for("api.roster_batch_file", batch_id=batch.id, kind="zip")} if done else None,
+                    "url": url_for("api.roster_batch_zip", batch_id=batch.id)} if done else None,
             **stamp("created_at", batch.created_at), **stamp("finished_at", batch.finished_at)}
 
 
@@ -72,12 +72,22 @@ def get_roster_batch(batch_id: int):
     return jsonify(batch_json(load_batch(batch_id)))
 
 
-@bp.get("/roster-batches/<int:batch_id>.<any(pdf, zip):kind>")
-def roster_batch_file(batch_id: int, kind: str):
-    """The stored commune PDF or ZIP (one PDF per village), ETag = SHA-256; 409 until the worker is done."""
+def _stored_file(batch_id: int, kind: str):
     require(PERMISSION)
     batch = load_batch(batch_id)
     response = send_stored(batch, kind)
     if response is None:
         raise ApiError(409, f"Chưa có tệp: {batch.status_label.lower()}.", code="roster_batch_not_ready")
     return response
+
+
+@bp.get("/roster-batches/<int:batch_id>.pdf")
+def roster_batch_pdf(batch_id: int):
+    """The stored commune PDF (every village, a page per week), ETag = SHA-256; 409 until the worker is done."""
+    return _stored_file(batch_id, "pdf")
+
+
+@bp.get("/roster-batches/<int:batch_id>.zip")
+def roster_batch_zip(batch_id: int):
+    """The stored ZIP of one PDF per village, ETag = SHA-256; 409 until the worker is done."""
+    return _stored_file(batch_id, "zip")
