@@ -152,19 +152,11 @@ def render_batch(session: Session, batch: RosterBatch, directory: Path, settings
     session.commit()
     plan, first, last = batch.plan, batch.first_day, batch.last_day
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
-    generated = localtime.fmt_datetime(now)
     commune_pdf, archive_buffer = pypdf.PdfWriter(), io.BytesIO()
     with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7)):
-            villages = [printing.roster_village(
-                unit_name=t.unit.name, rows=roster_rows(session, plan, t, first, last), first=first, last=last,
-                confirm_url=batch.base_url + CONFIRM_PATH + make_village_token(settings["SECRET_KEY"], t.id,
-                                                                               first, last))
-                for t in group]
-            html = printing.roster_batch_html(villages=villages, commune_name=batch.unit.name,
-                                              plan_title=plan.title, generated_at_label=generated,
-                                              pdf_title=f"Lịch phát thanh – {batch.unit.name} – {period}")
-            data, ranges = printing.render_roster_batch(html, len(villages))
+            html = batch_html(session, batch, group, settings, now=now)
+            data, ranges = printing.render_roster_batch(html, len(group))
             reader = pypdf.PdfReader(io.BytesIO(data))
             commune_pdf.append(reader)
             for offset, (target, (start, end)) in enumerate(zip(group, ranges), start=1):
@@ -173,7 +165,8 @@ def render_batch(session: Session, batch: RosterBatch, directory: Path, settings
                 one.add_metadata({"/Title": f"Lịch phát thanh – {target.unit.name} – {period}"})
                 buffer = io.BytesIO()
                 one.write(buffer)
-                archive.writestr(f"{batch.villages_done + offset:02d}-{docs.slugify(target.unit.name, 40)}.pdf", buffer.getvalue())
+                name = f"{batch.villages_done + offset:02d}-{docs.slugify(target.unit.name, 40)}.pdf"
+                archive.writestr(name, buffer.getvalue())
             batch.villages_done += len(group)
             session.commit()  # the progress the page shows
     commune_pdf.add_metadata({"/Title": f"Lịch phát thanh – {batch.unit.name} – {period}",
@@ -181,6 +174,22 @@ def render_batch(session: Session, batch: RosterBatch, directory: Path, settings
     buffer = io.BytesIO()
     commune_pdf.write(buffer)
     _store(batch, directory, buffer.getvalue(), archive_buffer.getvalue(), pages=len(commune_pdf.pages))
+
+
+def batch_html(session: Session, batch: RosterBatch, targets: list[Target], settings: dict, *,
+               now: dt.datetime) -> str:
+    """HTML of these villages' rosters for the batch's period: a sheet per village and week."""
+    from planner import printing
+
+    first, last = batch.first_day, batch.last_day
+    villages = [printing.roster_village(
+        unit_name=t.unit.name, rows=roster_rows(session, batch.plan, t, first, last), first=first, last=last,
+        confirm_url=batch.base_url + CONFIRM_PATH + make_village_token(settings["SECRET_KEY"], t.id, first, last))
+        for t in targets]
+    period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
+    return printing.roster_batch_html(villages=villages, commune_name=batch.unit.name, plan_title=batch.plan.title,
+                                      generated_at_label=localtime.fmt_datetime(now),
+                                      pdf_title=f"Lịch phát thanh – {batch.unit.name} – {period}")
 
 
 def _store(batch: RosterBatch, directory: Path, pdf: bytes, archive: bytes, *, pages: int) -> None:
