@@ -104,6 +104,8 @@ DEFAULTS: dict[str, object] = {
     "ROSTER_BATCH_CHUNK": 7,
     # A running roster batch whose worker went away is taken up again after this many seconds.
     "ROSTER_BATCH_STALE_SECONDS": 900,
+    # Cached single-village roster PDFs (rendered once per content) are removed after this many days.
+    "ROSTER_CACHE_DAYS": 7,
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
     # Outgoing e-mail for notifications (sent only by the worker, from the outbox). Empty host: no e-mail.

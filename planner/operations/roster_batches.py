@@ -107,6 +107,7 @@ def render_queued_batches(session: Session, *, now: dt.datetime, directory: Path
     """Worker step: render queued batches (and running ones whose worker went away); commits as it goes."""
     from planner.printing import PrintError
 
+    prune_single_rosters(directory, now=now, days=settings.get("ROSTER_CACHE_DAYS", 7))
     stale = now - dt.timedelta(seconds=settings.get("ROSTER_BATCH_STALE_SECONDS", 900))
     due = session.scalars(select(RosterBatch).where(or_(
         RosterBatch.status == BatchStatus.QUEUED,
@@ -132,6 +133,16 @@ def render_queued_batches(session: Session, *, now: dt.datetime, directory: Path
         session.commit()
         done += 1
     return done
+
+
+def prune_single_rosters(directory: Path, *, now: dt.datetime, days: int) -> int:
+    """Forget cached single-village roster PDFs not made for `days` (a download renders them again)."""
+    cutoff, removed = now.timestamp() - days * 86400, 0
+    for path in (directory / "single").glob("*.pdf"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _chunks(items: list, size: int):

@@ -300,3 +300,34 @@ def test_a_batch_that_cannot_be_printed_says_why(app, login, db, asked, monkeypa
     db.refresh(batch)
     assert batch.status is BatchStatus.FAILED and "U+1F600" in batch.error and not batch.pdf_file
     assert "U+1F600" in login("vanhoa").get(f"/roster-batches/{batch.id}").get_data(as_text=True)
+
+
+def test_a_batch_left_running_by_a_dead_worker_is_taken_up_again(app, login, db, asked):
+    first, last = period(7)
+    ask(login("vanhoa"), asked, first, last)
+    batch = db.scalar(select(RosterBatch))
+    batch.status, batch.villages_done = BatchStatus.RUNNING, 1
+    batch.started_at = utcnow() - dt.timedelta(seconds=app.config["ROSTER_BATCH_STALE_SECONDS"] - 60)
+    db.commit()
+    assert run_worker(app)["roster_batches"] == 0  # still within its worker's time
+    batch.started_at = utcnow() - dt.timedelta(seconds=app.config["ROSTER_BATCH_STALE_SECONDS"] + 60)
+    db.commit()
+    assert run_worker(app)["roster_batches"] == 1
+    db.refresh(batch)
+    assert batch.status is BatchStatus.DONE and batch.villages_done == 3 and batch.pdf_pages == 3
+
+
+def test_old_cached_single_rosters_are_pruned_by_the_worker(app, tmp_path):
+    import os
+    import time
+
+    from planner.operations.roster_batches import prune_single_rosters
+
+    single = tmp_path / "single"
+    single.mkdir()
+    old, new = single / "a.pdf", single / "b.pdf"
+    old.write_bytes(b"%PDF"), new.write_bytes(b"%PDF")
+    eight_days = time.time() - 8 * 86400
+    os.utime(old, (eight_days, eight_days))
+    assert prune_single_rosters(tmp_path, now=utcnow(), days=7) == 1
+    assert not old.exists() and new.exists()
