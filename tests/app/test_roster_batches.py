@@ -124,7 +124,7 @@ def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(a
     for text in pages:  # the signature never alone: it shares its page with broadcast rows (or "none")
         assert "TRƯỞNG THÔN" in text and "Đã phát (ký)" in text
         assert re.search(r"\d\d:\d\d–\d\d:\d\d", text) or "Chưa có buổi phát nào" in text
-    assert "[TIN KHẨN]" in pages[0] and "[TIN KHẨN]" not in pages[2]
+    assert "[Tin khẩn]" in pages[0] and "[Tin khẩn]" not in pages[2]
     assert "Chưa có buổi phát nào" in pages[1] and "Chưa có buổi phát nào" in pages[4]
 
     archive = client.get(f"/roster-batches/{batch.id}.zip")

@@ -70,7 +70,7 @@ def test_a_normal_village_week_fits_one_a4_page_with_its_marks():
     rendered = render(14)  # two sessions a day for seven days, long titles and notes
     assert rendered.pages == 1
     (text,) = texts(rendered.data)
-    assert "[TIN KHẨN]" in text and "TRƯỞNG THÔN" in text and text.count(":30–05:45") == 7
+    assert "[Tin khẩn]" in text and "TRƯỞNG THÔN" in text and text.count(":30–05:45") == 7
 
 
 @needs_poppler
