@@ -12,14 +12,13 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
-import pypdf
 import pytest
 from sqlalchemy import func, select, update
 
 from planner import localtime
 from planner.auth import issue_token
 from planner.db import utcnow
-from planner.models import AuditEntry, OccurrenceSource, Occurrence, RosterBatch, Target, Unit, UnitKind, User
+from planner.models import AuditEntry, OccurrenceSource, RosterBatch, Target, Unit, UnitKind, User
 from planner.models.rosters import BatchStatus
 from planner.worker import tick
 from tests.app import factories as f
