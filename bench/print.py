@@ -1,11 +1,16 @@
 """Benchmark: a print product through planner's pipeline against raw WeasyPrint and Chromium on the same
 HTML, and the stored proof's re-download; prints JSON.
 
-Run: python bench/print.py [--runs N]
+Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|proof_download]
 - `leaflet`: the library leaflet (to-roi-6-buoc) as an A5 leaflet. `planner_s` is render_print_product
   (fit loop, layout preflight, PDF written); `raw_weasyprint_s` is WeasyPrint rendering and writing the
   HTML of the first fit (the one that is kept) with the same fonts; `chromium_s` is headless Chromium
   (Playwright, /usr/bin/chromium) printing that HTML with the fonts inlined. Medians of N warm runs.
+- `rosters_batch`: the real library, next week's Ngọc Lặc loudspeaker schedule (42 villages) generated with
+  schedule_plan, then one roster batch through the worker step (layout by groups of ROSTER_BATCH_CHUNK
+  villages, the commune PDF, a ZIP of one PDF per village, stored), against headless Chromium printing the
+  same 42 village-weeks as one HTML document (fonts inlined) and raw WeasyPrint on that document; peak RSS
+  after the first group and at the end (`rss_growth_mb`), and `planner_cpu_s` (the machine is shared).
 - `proof_download`: a fresh SQLite app, one order whose proof the worker stored, then N downloads of
   the stored file by the print shop and N conditional re-downloads (If-None-Match → 304), in ms.
 """
@@ -38,6 +43,33 @@ def _median(fn, runs: int) -> float:
     return round(statistics.median(times), 4)
 
 
+def chromium_seconds(html: str, runs: int) -> float | None:
+    """Median seconds for headless Chromium (Playwright, /usr/bin/chromium) to print `html`, fonts inlined."""
+    from planner import print_documents as docs
+    from planner import printing
+
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
+    if not chromium:
+        return None
+    inlined = html
+    for font in sorted(docs.FONTS_DIR.glob("*.ttf")):
+        data = base64.b64encode(font.read_bytes()).decode()
+        inlined = inlined.replace(printing.FONT_URL_PREFIX + font.name, f"data:font/ttf;base64,{data}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+
+        def chrome():
+            page.set_content(inlined)
+            page.pdf(prefer_css_page_size=True, print_background=True)
+
+        seconds = _median(chrome, runs)
+        browser.close()
+    return seconds
+
+
 def leaflet(runs: int) -> dict:
     from planner import print_content as content
     from planner import print_documents as docs
@@ -59,25 +91,106 @@ def leaflet(runs: int) -> dict:
     out = {"planner_s": _median(lambda: printing.render_print_product(**kwargs), runs),
            "raw_weasyprint_s": _median(raw, runs)}
     out["planner_vs_raw"] = round(out["planner_s"] / out["raw_weasyprint_s"], 2)
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
-    if chromium:
-        inlined = html
-        for font in sorted(docs.FONTS_DIR.glob("*.ttf")):
-            data = base64.b64encode(font.read_bytes()).decode()
-            inlined = inlined.replace(printing.FONT_URL_PREFIX + font.name, f"data:font/ttf;base64,{data}")
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page()
-
-            def chrome():
-                page.set_content(inlined)
-                page.pdf(prefer_css_page_size=True, print_background=True)
-
-            out["chromium_s"] = _median(chrome, runs)
-            browser.close()
+    chromium_s = chromium_seconds(html, runs)
+    if chromium_s is not None:
+        out["chromium_s"] = chromium_s
         out["planner_vs_chromium"] = round(out["planner_s"] / out["chromium_s"], 2)
+    return out
+
+
+def _bench_app(tmp: str):
+    """The real app on a SQLite file in `tmp`, the library imported, the demo users made."""
+    from planner import create_app
+    from planner.db import Base, utcnow
+    from planner.operations.importing import import_paths
+
+    os.environ["PLANNER_INSTANCE_PATH"] = str(Path(tmp, "instance"))
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench",
+                      "DEMO_PASSWORD": "bench-print-pw", "BASE_URL": "https://ngoclac.example.vn"})
+    db = app.extensions["planner_db"]
+    Base.metadata.create_all(db.engine)
+    with db.session() as s:
+        import_paths(s, [ROOT / "content_library", ROOT / "schedules"], now=utcnow())
+        s.commit()
+    assert app.test_cli_runner().invoke(args=["users", "demo"]).exit_code == 0
+    return app
+
+
+def _maxrss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rosters_batch(runs: int) -> dict:
+    """42 one-week village rosters of Ngọc Lặc as one batch (the worker's whole job: layout by groups of
+    ROSTER_BATCH_CHUNK villages, commune PDF + ZIP of one PDF per village, stored) vs headless Chromium
+    printing the same 42 villages as one HTML document; peak RSS after the first group and at the end."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from planner import printing
+    from planner.db import utcnow
+    from planner.models import Occurrence, Plan, RosterBatch, Unit, User
+    from planner.operations import roster_batches as ops
+    from planner.operations.schedule import schedule_plan
+
+    with tempfile.TemporaryDirectory(prefix="planner-bench-rosters-") as tmp:
+        app = _bench_app(tmp)
+        db = app.extensions["planner_db"]
+        today = dt.date.today()
+        first = today + dt.timedelta(days=7 - today.weekday())  # next Monday
+        last = first + dt.timedelta(days=6)
+        with db.session() as s:
+            plan = s.scalar(select(Plan).where(Plan.code == "ngoc-lac-asxh-2026"))
+            commune = s.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+            outcome = schedule_plan(s, plan, unit=commune, channel="loudspeaker", start=first, end=last,
+                                    now=utcnow(), settings=app.config)
+            s.commit()
+            assert outcome.targets == 42 and outcome.placed > 0, outcome
+            officer = s.scalar(select(User).where(User.username == "vanhoa"))
+            batch, _ = ops.request_batch(s, plan, commune, first, last, officer, base_url=app.config["BASE_URL"],
+                                         now=utcnow())
+            s.commit()
+            batch_id, placed = batch.id, outcome.placed
+            per_village = s.scalars(select(func.count()).select_from(Occurrence).group_by(Occurrence.target_id)).all()
+        rss, real = [], printing.render_roster_batch
+
+        def measured(html, villages):
+            out = real(html, villages)
+            rss.append(_maxrss_mb())
+            return out
+
+        printing.render_roster_batch = measured
+        directory = Path(app.instance_path) / app.config["ROSTER_DIR"]
+        try:
+            with db.session() as s:
+                started, cpu = clock.perf_counter(), clock.process_time()
+                assert ops.render_queued_batches(s, now=utcnow(), directory=directory, settings=app.config) == 1
+                planner_s, planner_cpu_s = clock.perf_counter() - started, clock.process_time() - cpu
+        finally:
+            printing.render_roster_batch = real
+        with db.session() as s:
+            batch = s.get(RosterBatch, batch_id)
+            assert batch.status.value == "done", batch.error
+            pages, pdf_bytes, zip_bytes = batch.pdf_pages, batch.pdf_bytes, batch.zip_bytes
+            html = ops.batch_html(s, batch, ops.village_targets(s, batch.unit), app.config, now=utcnow())
+        weasyprint, font_config, _ = printing._weasyprint()
+        started = clock.perf_counter()
+        weasyprint.HTML(string=html, url_fetcher=printing.restricted_fetcher()).write_pdf(font_config=font_config)
+        raw_s = clock.perf_counter() - started
+        db.engine.dispose()
+    out = {"villages": 42, "pages": pages, "broadcasts": placed, "broadcasts_per_village_week_max": max(per_village),
+           "chunk": app.config["ROSTER_BATCH_CHUNK"], "planner_s": round(planner_s, 3),
+           "planner_cpu_s": round(planner_cpu_s, 3),
+           "raw_weasyprint_one_document_s": round(raw_s, 3), "pdf_bytes": pdf_bytes, "zip_bytes": zip_bytes,
+           "rss_after_first_group_mb": round(rss[0], 1), "rss_peak_mb": round(rss[-1], 1),
+           "rss_growth_mb": round(rss[-1] - rss[0], 1)}
+    chromium_s = chromium_seconds(html, runs)
+    if chromium_s is not None:
+        out["chromium_s"] = chromium_s
+        out["planner_vs_chromium"] = round(planner_s / chromium_s, 2)
     return out
 
 
@@ -144,8 +257,12 @@ def proof_download(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--only", choices=("leaflet", "rosters_batch", "proof_download"), action="append",
+                        help="run only these parts (repeatable)")
     args = parser.parse_args()
-    print(json.dumps({"leaflet": leaflet(args.runs), "proof_download": proof_download(max(args.runs, 20))}))
+    parts = {"leaflet": lambda: leaflet(args.runs), "rosters_batch": lambda: rosters_batch(max(1, args.runs // 3)),
+             "proof_download": lambda: proof_download(max(args.runs, 20))}
+    print(json.dumps({name: run() for name, run in parts.items() if not args.only or name in args.only}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from planner import login_throttle
@@ -234,7 +234,9 @@ def issue_token(session: Session, user: User, *, now: dt.datetime, hours: int) -
 def token_row(session: Session, token: str, *, now: dt.datetime | None = None) -> ApiToken | None:
     """The unexpired token row of an active user, or None."""
     now = now or utcnow()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # The user comes in the same query: every API request reads it (one round trip, not two).
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token))
+                         .options(joinedload(ApiToken.user)))
     if row is None or row.expires_at <= now or not row.user.is_active:
         return None
     return row

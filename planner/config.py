@@ -102,6 +102,14 @@ DEFAULTS: dict[str, object] = {
     "IMAGE_DIR": "post_images",
     # PDF/X variant of print products: "pdf/x-4" (CMYK, live transparency) or "pdf/x-1a" for a shop that asks.
     "PRINT_PDF_VARIANT": "pdf/x-4",
+    # Where roster batches (commune PDF + ZIP) and cached single-village roster PDFs are kept (instance folder).
+    "ROSTER_DIR": "rosters",
+    # Villages laid out per WeasyPrint render in a roster batch: more is faster, fewer keeps memory flat.
+    "ROSTER_BATCH_CHUNK": 7,
+    # A running roster batch whose worker went away is taken up again after this many seconds.
+    "ROSTER_BATCH_STALE_SECONDS": 900,
+    # Cached single-village roster PDFs (rendered once per content) are removed after this many days.
+    "ROSTER_CACHE_DAYS": 7,
     # Mark the session cookie Secure (set to 1 when served over HTTPS).
     "SESSION_COOKIE_SECURE": False,
     # Outgoing e-mail for notifications (sent only by the worker, from the outbox). Empty host: no e-mail.

@@ -389,7 +389,7 @@ def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
     from planner import openapi_supervision as supervision
-    from planner import openapi_admin, openapi_images, openapi_notify, openapi_printing
+    from planner import openapi_admin, openapi_images, openapi_notify, openapi_printing, openapi_rosters
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
@@ -415,12 +415,12 @@ def build_openapi() -> dict:
         "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
                                        "supervision", "people", "places", "notifications")],
         "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths(),
-                              openapi_images.paths()),
+                              openapi_images.paths(), openapi_rosters.paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
-            | openapi_images.SCHEMAS,
+            "schemas": (schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
+                        | openapi_images.SCHEMAS | openapi_rosters.SCHEMAS),
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

@@ -6,6 +6,8 @@ the first render; one FontConfiguration is shared by the process and renders are
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import re
 import shutil
@@ -21,6 +23,7 @@ from markupsafe import Markup
 from planner import pdfx
 from planner import print_content as content
 from planner import print_documents as docs
+from planner import print_roster
 from planner.print_preflight import check_layout
 from planner.print_documents import (  # noqa: F401  (public API, defined with the pure layout)
     BLEED_MM, CHANNELS, FONTS_DIR, PRODUCTS, PrintError, PrintProduct, format_document_date, page_scale,
@@ -159,7 +162,8 @@ def _bleed_box_finisher(bleed_mm: float):
 
 
 def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | None = None,
-                bleed_mm: float | None = None, pdf_variant: str | None = None) -> tuple[bytes, int]:
+                bleed_mm: float | None = None, pdf_variant: str | None = None,
+                with_anchors: bool = False):
     """Render print HTML to PDF bytes and page count; missing glyphs and outside URLs raise PrintError.
 
     With `pdf_variant` ("pdf/x-4" or "pdf/x-1a", see planner.pdfx) the file is PDF/X: DeviceCMYK means the
@@ -168,7 +172,8 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
     With `layout_scale` (a print product's drawing scale), text past the safe area or over other text
     raises PrintError too, before any PDF is written. With `max_pages`, a longer layout raises
     LayoutError at once (no PDF is written for a size that will be retried smaller). With `bleed_mm`,
-    the BleedBox is the TrimBox plus that much (the page itself may be larger: the slug).
+    the BleedBox is the TrimBox plus that much (the page itself may be larger: the slug). With `with_anchors`,
+    a third item lists each page's element ids (rosters find each village's pages by them).
     """
     missing = docs.unsupported_characters(html)
     if missing:
@@ -206,11 +211,12 @@ def html_to_pdf(html: str, *, layout_scale: int | None = None, max_pages: int | 
                     pdfx.rgb_to_cmyk_finisher(doc, pdf)
 
             data = document.write_pdf(finisher=finish, **options)
+            anchors = [set(page.anchors) for page in document.pages] if with_anchors else None
         finally:
             logger.removeHandler(collector)
             logger.setLevel(level)
     _check_problems(collector.messages, fetcher.refused, document.fonts.values())
-    return data, len(document.pages)
+    return (data, len(document.pages), anchors) if with_anchors else (data, len(document.pages))
 
 
 class LayoutError(PrintError):
@@ -304,27 +310,61 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
-                confirm_url: str, generated_at_label: str) -> str:
-    """HTML of a village broadcast roster (see render_roster)."""
+def roster_village(*, unit_name: str, rows: list[dict], confirm_url: str, first=None, last=None,
+                   period_label: str = "") -> dict:
+    """One village of a roster document: its week sheets (see print_roster.roster_weeks) and its QR."""
     if not confirm_url:
         raise PrintError("Lịch phát thanh cần đường dẫn xác nhận cho mã QR.")
-    return render_template(
-        "print/roster.html", unit_name=unit_name, commune_name=commune_name, plan_title=plan_title,
-        period_label=period_label, days=docs.roster_days(rows), confirm_url=confirm_url,
-        qr=_qr_data_uri(confirm_url), generated_at_label=generated_at_label,
-        pdf_title=f"Lịch phát thanh – {unit_name} – {period_label}", pdf_author=commune_name,
-        pdf_subject=plan_title, pdf_keywords="")
+    return {"unit_name": unit_name, "confirm_url": confirm_url, "qr": _qr_data_uri(confirm_url),
+            "sheets": print_roster.roster_weeks(rows, first, last, period_label)}
+
+
+def roster_batch_html(*, villages: list[dict], commune_name: str, plan_title: str, generated_at_label: str,
+                      pdf_title: str) -> str:
+    """HTML of the rosters of several villages (roster_village() each), every sheet on its own page."""
+    return render_template("print/roster.html", villages=villages, commune_name=commune_name,
+                           plan_title=plan_title, generated_at_label=generated_at_label, pdf_title=pdf_title,
+                           pdf_author=commune_name, pdf_subject=plan_title, pdf_keywords="")
+
+
+def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
+                confirm_url: str, generated_at_label: str, first=None, last=None) -> str:
+    """HTML of one village's broadcast roster (see render_roster)."""
+    village = roster_village(unit_name=unit_name, rows=rows, confirm_url=confirm_url, first=first, last=last,
+                             period_label=period_label)
+    return roster_batch_html(villages=[village], commune_name=commune_name, plan_title=plan_title,
+                             generated_at_label=generated_at_label,
+                             pdf_title=f"Lịch phát thanh – {unit_name} – {period_label}")
 
 
 def render_roster(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
-                  confirm_url: str, generated_at_label: str) -> RenderedPdf:
-    """A4 broadcast roster for one village: QR to confirm_url, rows grouped by date, a column to sign."""
+                  confirm_url: str, generated_at_label: str, first=None, last=None) -> RenderedPdf:
+    """A4 broadcast roster for one village: a sheet per week (with first/last), QR to confirm_url, a column to sign."""
     data, pages = html_to_pdf(roster_html(
         unit_name=unit_name, commune_name=commune_name, plan_title=plan_title, period_label=period_label,
-        rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label))
+        rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label, first=first, last=last))
     name = f"lich-phat-thanh_{docs.slugify(unit_name, 40)}_{docs.slugify(period_label, 30)}.pdf"
     return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
+
+
+ROSTER_TEMPLATES = ("print/base.html", "print/roster.html", "print/_roster_sign.html")
+
+
+@functools.lru_cache(maxsize=1)
+def _roster_layout_digest() -> str:
+    return hashlib.sha256(b"".join((TEMPLATES_DIR / name).read_bytes() for name in ROSTER_TEMPLATES)).hexdigest()
+
+
+def roster_content_key(**context) -> str:
+    """SHA-256 naming a roster's content and layout: the same key is the same PDF (a cache key and an ETag)."""
+    text = json.dumps(context, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256((_roster_layout_digest() + text).encode()).hexdigest()
+
+
+def render_roster_batch(html: str, villages: int) -> tuple[bytes, list[tuple[int, int]]]:
+    """Render several villages' rosters as one PDF; also return each village's (first, end) page range."""
+    data, pages, anchors = html_to_pdf(html, with_anchors=True)
+    return data, print_roster.page_ranges(print_roster.village_of_pages(anchors), villages)
 
 
 def report_html(doc: dict) -> str:

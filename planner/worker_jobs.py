@@ -36,6 +36,7 @@ def long_work_steps(settings: dict, instance_path: str) -> list[tuple[str, objec
     from planner.operations.print_proofs import render_queued_proofs
     from planner.operations.reporting import render_queued_reports
     from planner.operations.repairs import replace_missed_deliveries
+    from planner.operations.roster_batches import render_queued_batches
     from planner.operations.schedule import run_queued_schedules
 
     folder = Path(instance_path)
@@ -46,13 +47,15 @@ def long_work_steps(settings: dict, instance_path: str) -> list[tuple[str, objec
         ("reports", lambda s, now: render_queued_reports(s, now=now, directory=folder / settings["REPORT_DIR"])),
         ("print_proofs", lambda s, now: render_queued_proofs(s, now=now, directory=folder / settings["PRINT_DIR"],
                                                                   pdf_variant=settings.get("PRINT_PDF_VARIANT", "pdf/x-4"))),
+        ("roster_batches", lambda s, now: render_queued_batches(s, now=now, settings=settings,
+                                                                directory=folder / settings["ROSTER_DIR"])),
     ]
 
 
 def long_work_tick(db: Database, settings: dict, *, instance_path: str, now=None, stop=None) -> dict:
     """Run each long-work step once (two queued generations at most), each in its own session; a set
     `stop` ends the pass before the next step."""
-    counts = {"replaced": 0, "schedule_runs": 0, "reports": 0, "print_proofs": 0}
+    counts = {"replaced": 0, "schedule_runs": 0, "reports": 0, "print_proofs": 0, "roster_batches": 0}
     for key, step in long_work_steps(settings, instance_path):
         if stop is not None and stop.is_set():
             break

@@ -10,16 +10,17 @@ from planner.models.org import ApiToken, LoginAttempt, Role, Unit, UnitKind, Use
 from planner.models.plans import AudienceGroup, PeriodRule, Plan, PlanStatus, Window, WindowExemption, WindowKind
 from planner.models.printing import PrintDistribution, PrintOrder, PrintStatus
 from planner.models.reports import Report, ReportKind, ReportPurpose, ReportStatus
+from planner.models.rosters import BatchStatus, RosterBatch
 from planner.models.security import FeedKey, LoginThrottle, UserSession
 from planner.models.schedule import (Occurrence, OccurrenceSource, PlacementReason, RunStatus, ScheduleRun,
                                      SlotGrid, Target, WorkerHeartbeat)
 
 __all__ = [
-    "ApiToken", "AudienceGroup", "AuditEntry", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
+    "ApiToken", "AudienceGroup", "AuditEntry", "BatchStatus", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession", "PlacementReason",
     "LoginAttempt", "Message", "MessageImage", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
-    "Plan", "PlanStatus", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role",
+    "Plan", "PlanStatus", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role", "RosterBatch",
     "RunStatus", "ScheduleRun", "SlotGrid", "Target", "Unit", "UnitKind", "User", "VersionStatus", "Window",
     "WindowExemption", "WindowKind",
     "WorkerHeartbeat",

@@ -140,11 +140,15 @@ def _mm(value) -> float | None:
         return -1.0
 
 
-def visible_orders(user: User):
-    """Orders a user may see: a print shop only its own; others those of their unit scope."""
-    stmt = (select(PrintOrder).order_by(PrintOrder.created_at.desc())
-            .options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop),
-                     selectinload(PrintOrder.distribution).selectinload(PrintDistribution.unit)))
+def visible_orders(user: User, *, eager: bool = True):
+    """Orders a user may see: a print shop only its own; others those of their unit scope.
+
+    `eager=False` loads the order row alone (a stored file's download needs no version or distribution).
+    """
+    stmt = select(PrintOrder).order_by(PrintOrder.created_at.desc())
+    if eager:
+        stmt = stmt.options(selectinload(PrintOrder.version), selectinload(PrintOrder.print_shop),
+                            selectinload(PrintOrder.distribution).selectinload(PrintDistribution.unit))
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.PRINT_SHOP:  # a shop sees an order once its proof is approved, never before

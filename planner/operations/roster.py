@@ -31,7 +31,7 @@ def roster_rows(session: Session, plan: Plan, target: Target, first: dt.date, la
         end = occ.starts_at + dt.timedelta(seconds=occ.duration_seconds)
         excerpt = plain_text(occ.version.body_md).replace("\n", " ")
         rows.append({
-            "date": localtime.fmt_date(occ.starts_at), "weekday": localtime.weekday_label(local.date()),
+            "day": local.date(), "date": localtime.fmt_date(occ.starts_at), "weekday": localtime.weekday_label(local.date()),
             "session": f"{localtime.fmt_time(occ.starts_at)}–{localtime.fmt_time(end)}",
             "title": occ.version.title, "marks": occurrence_marks(occ.source.value, occ.is_ad_hoc), "duration": localtime.fmt_duration(occ.duration_seconds),
             "status": occ.delivery.status_label, "note": excerpt[:160] + ("…" if len(excerpt) > 160 else ""),

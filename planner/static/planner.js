@@ -7,3 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
     el.style.width = `${Math.max(0, Math.min(100, Number(el.dataset.barWidth) || 0))}%`;
   }
 });
+// A page following a job of the worker (data-refresh-seconds) reloads itself until the job is done.
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.querySelector("[data-refresh-seconds]");
+  if (el) {
+    const seconds = Math.max(1, Number(el.dataset.refreshSeconds) || 3);
+    setTimeout(() => window.location.reload(), seconds * 1000);
+  }
+});

@@ -11,10 +11,10 @@ def register_views(app: Flask) -> None:
     from planner.views import (admin_accounts, admin_schedules, admin_units, admin_users, admin_villages, api,
                                auth, confirm, deliveries, feeds, health, message_images, messages, notifications, occurrences,
                                plan_admin, plans, printing,
-                               reports, results, roster, schedule, supervision)
+                               reports, results, roster, roster_batches, schedule, supervision)
     from planner.views.common import register_filters
 
-    for module in (auth, plans, plan_admin, messages, message_images, schedule, occurrences, deliveries, roster, confirm, feeds, printing,
+    for module in (auth, plans, plan_admin, messages, message_images, schedule, occurrences, deliveries, roster, roster_batches, confirm, feeds, printing,
                    reports, supervision, results, health, admin_users, admin_units, admin_villages,
                    admin_accounts, admin_schedules, notifications, api):
         app.register_blueprint(module.bp)

@@ -268,4 +268,4 @@ def openapi():
 from planner.views import api_calendar, api_content, api_feeds, api_printing, api_reports, api_schedule  # noqa: E402,F401
 from planner.views import api_indicators, api_plans  # noqa: E402,F401
 from planner.views import api_grids, api_units, api_users, api_windows  # noqa: E402,F401
-from planner.views import api_images, api_notifications  # noqa: E402,F401
+from planner.views import api_images, api_notifications, api_rosters  # noqa: E402,F401

@@ -71,9 +71,9 @@ def proof_json(order: PrintOrder) -> dict:
                                 for n in range(1, (order.proof_pages or 0) + 1)] if ready else []}
 
 
-def load_order(order_id: int) -> PrintOrder:
+def load_order(order_id: int, *, eager: bool = True) -> PrintOrder:
     """An order the user may see (a print shop: only its own); 404 otherwise."""
-    order = db_session().scalars(ops.visible_orders(api_user()).where(PrintOrder.id == order_id)).first()
+    order = db_session().scalars(ops.visible_orders(api_user(), eager=eager).where(PrintOrder.id == order_id)).first()
     if order is None:
         raise not_found()
     return order
@@ -172,7 +172,7 @@ def approve_print_proof(order_id: int):
 def print_order_pdf(order_id: int):
     """The stored proof PDF (once approved: the print file), ETag = its SHA-256; never re-rendered."""
     require(*PRINT_ROLES)
-    order = load_order(order_id)
+    order = load_order(order_id, eager=False)  # the stored file needs the order row only
     response = stored_proof(order)
     if response is None:
         raise ApiError(409, f"Chưa có tệp in: {order.proof_status_label.lower()}.", code="proof_not_ready")
@@ -183,7 +183,7 @@ def print_order_pdf(order_id: int):
 def print_order_proof_page(order_id: int, page: int):
     """One page of the proof as a PNG image (longest side 1400 px)."""
     require(*PRINT_ROLES)
-    response = stored_proof(load_order(order_id), page)
+    response = stored_proof(load_order(order_id, eager=False), page)
     if response is None:
         raise not_found()
     return response

@@ -22,11 +22,12 @@ from planner.views.plans import load_plan
 bp = Blueprint("printing", __name__)
 
 
-def load_order(order_id: int) -> PrintOrder:
+def load_order(order_id: int, *, eager: bool = True) -> PrintOrder:
     """An order the current user may see (a print shop: only its own), else 404."""
     if not (can(current_user, "print.order") or can(current_user, "print.fulfil")):
         abort(403)
-    order = db_session().scalars(ops.visible_orders(current_user).where(PrintOrder.id == order_id)).first()
+    order = db_session().scalars(ops.visible_orders(current_user, eager=eager)
+                                 .where(PrintOrder.id == order_id)).first()
     if order is None:
         abort(404)
     return order
@@ -146,7 +147,7 @@ def stored_proof(order: PrintOrder, page: int | None = None):
 @login_required
 def pdf(order_id: int):
     """The stored proof (approved: the file to print); never rendered in a request."""
-    order = load_order(order_id)
+    order = load_order(order_id, eager=False)  # the stored file needs the order row only
     response = stored_proof(order)
     if response is None:
         flash(f"Chưa có tệp in: {order.proof_status_label.lower()}.", "error")
@@ -157,7 +158,7 @@ def pdf(order_id: int):
 @bp.get("/print-orders/<int:order_id>/proof-<int:page>.png")
 @login_required
 def proof_page(order_id: int, page: int):
-    response = stored_proof(load_order(order_id), page)
+    response = stored_proof(load_order(order_id, eager=False), page)
     if response is None:
         abort(404)
     return response

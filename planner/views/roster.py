@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from planner import localtime
@@ -11,9 +11,11 @@ from planner.access import sees_unit
 from planner.db import utcnow
 from planner.access import can
 from planner.operations.delivery import BROADCAST_CHANNELS, make_village_token
+from planner.operations.print_proofs import _write_private
 from planner.operations.roster import roster_rows
 from planner.views.common import db_session
 from planner.views.plans import load_plan
+from planner.views.roster_batches import roster_directory
 
 bp = Blueprint("roster", __name__)
 
@@ -77,18 +79,25 @@ def pdf(plan_id: int, target_id: int):
     if error:
         flash(error, "error")
         return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id, **request.args))
-    from planner.printing import PrintError, render_roster
+    from planner.printing import PrintError, render_roster, roster_content_key
 
     commune = target.unit.parent.name if target.unit.parent else ""
-    try:
-        rendered = render_roster(unit_name=target.unit.name, commune_name=commune, plan_title=plan.title,
-                                 period_label=f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}",
-                                 rows=rows, confirm_url=confirm_url,
-                                 generated_at_label=localtime.fmt_datetime(utcnow()))
-    except PrintError as exc:
-        flash(f"Không tạo được tệp PDF: {exc}", "error")
-        return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id,
-                                start=localtime.fmt_date(first), end=localtime.fmt_date(last)))
+    content = dict(unit_name=target.unit.name, commune_name=commune, plan_title=plan.title,
+                   period_label=f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}",
+                   rows=rows, confirm_url=confirm_url, first=first, last=last)
+    key = roster_content_key(**content)
+    path = roster_directory() / "single" / f"{key}.pdf"
+    if not path.is_file():  # the same content was rendered before: serve that file, render nothing
+        try:
+            rendered = render_roster(**content, generated_at_label=localtime.fmt_datetime(utcnow()))
+        except PrintError as exc:
+            flash(f"Không tạo được tệp PDF: {exc}", "error")
+            return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id,
+                                    start=localtime.fmt_date(first), end=localtime.fmt_date(last)))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_private(path, rendered.data)
     filename = f"lich-phat-{target.unit.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
-    return current_app.response_class(rendered.data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=filename, etag=key,
+                         conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,46 @@
+"""The OpenAPI description of roster batches (merged into planner.openapi)."""
+from __future__ import annotations
+
+from planner.openapi import INT, STR, _path_param, obj, op, ref, stamp
+
+_FILE = obj({"sha256": STR, "bytes": INT, "url": STR})
+SCHEMAS: dict[str, dict] = {
+    "RosterBatchInput": obj({
+        "unit_id": {**INT, "description": "Mã xã (đơn vị cấp xã); in cho mọi thôn có loa đang hoạt động"},
+        "first": {**STR, "description": "Ngày đầu: dd/mm/yyyy hoặc yyyy-mm-dd"},
+        "last": {**STR, "description": "Ngày cuối (tối đa 92 ngày kể cả ngày đầu)"}},
+        ["unit_id", "first", "last"]),
+    "RosterBatch": obj({
+        "id": INT, "plan_id": INT, "unit": ref("UnitRef"), "first": {**STR, "format": "date"},
+        "last": {**STR, "format": "date"}, "status": {"enum": ["queued", "running", "done", "failed"]},
+        "status_label": STR,
+        "progress": obj({"done": {**INT, "description": "Số thôn đã in"}, "total": INT}),
+        "error": {"type": ["string", "null"]},
+        "pages": {"type": ["integer", "null"], "description": "Số trang của PDF cả xã (mỗi thôn mỗi tuần một trang)"},
+        "pdf": {"oneOf": [_FILE, {"type": "null"}]}, "zip": {"oneOf": [_FILE, {"type": "null"}]},
+        **stamp("created_at"), **stamp("finished_at")}),
+}
+
+
+def paths() -> dict:
+    batch = _path_param("batch_id")
+    create = op("schedule", "In lịch phát cả xã: máy in nền in lịch mọi thôn của xã trong khoảng ngày (201; "
+                "200 khi một lần in giống hệt đang chờ/đang in; Idempotency-Key được hỗ trợ)",
+                ok=(201, "RosterBatch"), body="RosterBatchInput", errors=(401, 403, 404, 422))
+    create["responses"]["200"] = {"description": "Lần in giống hệt đang chờ hoặc đang in",
+                                  "content": {"application/json": {"schema": ref("RosterBatch")}}}
+    zip_ = op("schedule", "Tệp ZIP mỗi thôn một PDF (ETag = SHA-256; 409 khi chưa in xong)", ok=(200, None),
+              pdf=True, errors=(401, 403, 404, 409))
+    zip_["responses"]["200"]["content"] = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
+    return {
+        "/plans/{plan_id}/roster-batches": {"parameters": [_path_param("plan_id")], "post": create},
+        "/roster-batches/{batch_id}": {
+            "parameters": [batch],
+            "get": op("schedule", "Tình trạng và tiến độ (số thôn đã in / tổng số) của một lần in lịch phát cả xã",
+                      ok=(200, "RosterBatch"))},
+        "/roster-batches/{batch_id}.pdf": {
+            "parameters": [batch],
+            "get": op("schedule", "PDF lịch phát cả xã đã lưu (ETag = SHA-256, không dựng lại; 409 khi chưa in xong)",
+                      ok=(200, None), pdf=True, errors=(401, 403, 404, 409))},
+        "/roster-batches/{batch_id}.zip": {"parameters": [batch], "get": zip_},
+    }
