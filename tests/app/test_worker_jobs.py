@@ -175,7 +175,7 @@ def test_long_work_stops_before_its_next_step_once_asked(app, demo, monkeypatch)
     stop = threading.Event()
     stop.set()
     counts = long_work_tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, stop=stop)
-    assert counts == {"replaced": 0, "schedule_runs": 0, "reports": 0, "print_proofs": 0}
+    assert counts == {"replaced": 0, "schedule_runs": 0, "reports": 0, "print_proofs": 0, "roster_batches": 0}
     demo.expire_all()
     assert demo.get(ScheduleRun, run_id).status is RunStatus.QUEUED     # left for the next worker
 
