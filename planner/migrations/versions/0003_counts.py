@@ -1,0 +1,51 @@
+"""counts: activity_counts (deliveries per plan × unit × local day × channel × status × make-up), kept by triggers
+
+Revision ID: 0003_counts
+Revises: 0002_scale
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0003_counts"
+down_revision = "0002_scale"
+branch_labels = None
+depends_on = None
+
+BACKFILL = """
+INSERT INTO activity_counts (plan_id, unit_id, day, channel, status, is_makeup, n)
+SELECT o.plan_id, t.unit_id, {day} AS day, d.channel, d.status, o.replaces_delivery_id IS NOT NULL AS is_makeup, count(*)
+FROM deliveries d JOIN occurrences o ON o.id = d.occurrence_id JOIN targets t ON t.id = o.target_id
+GROUP BY o.plan_id, t.unit_id, {day}, d.channel, d.status, o.replaces_delivery_id IS NOT NULL
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "activity_counts",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("is_makeup", sa.Boolean(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_activity_counts_plan_id_plans"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_activity_counts_unit_id_units")),
+        sa.PrimaryKeyConstraint("plan_id", "unit_id", "day", "channel", "status", "is_makeup",
+                                name=op.f("pk_activity_counts")),
+    )
+    bind = op.get_bind()
+    day = ("date(o.starts_at, '+7 hours')" if bind.dialect.name == "sqlite"
+           else "(o.starts_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")
+    op.execute(BACKFILL.format(day=day))
+    from planner.count_triggers import install_triggers
+
+    install_triggers(bind)
+
+
+def downgrade() -> None:
+    from planner.count_triggers import drop_triggers
+
+    drop_triggers(op.get_bind())
+    op.drop_table("activity_counts")

@@ -1,0 +1,107 @@
+"""Activity counts (`activity_counts`, kept by triggers): read them for the dashboard and reports, recount and
+rebuild them from the deliveries themselves."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import Date, cast, delete, func, insert, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from planner.models import ActivityCount, Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit
+
+Key = tuple  # (unit path, channel, DeliveryStatus, is_makeup)
+
+
+def _local_day(session: Session):
+    """SQL: the Asia/Ho_Chi_Minh date of an occurrence's start, written as the triggers write it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return type_coerce(func.date(Occurrence.starts_at, "+7 hours"), Date)
+    return cast(func.timezone("Asia/Ho_Chi_Minh", Occurrence.starts_at), Date)
+
+
+def _recount_query(session: Session, plan_id: int | None):
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    day = _local_day(session)
+    stmt = (select(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup, func.count())
+            .join(Occurrence, Occurrence.id == Delivery.occurrence_id).join(Target, Target.id == Occurrence.target_id)
+            .group_by(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup))
+    return stmt if plan_id is None else stmt.where(Occurrence.plan_id == plan_id)
+
+
+def recount(session: Session, plan_id: int | None = None) -> dict[tuple, int]:
+    """What the counts should hold, counted afresh from the deliveries: {(plan, unit, day, channel, status, makeup): n}."""
+    return {(p, u, d, c, s.value, bool(m)): n for p, u, d, c, s, m, n in session.execute(_recount_query(session, plan_id))}
+
+
+def stored_counts(session: Session, plan_id: int | None = None) -> dict[tuple, int]:
+    """What the counts hold (zero rows left out), in the same shape as `recount`."""
+    stmt = select(ActivityCount.plan_id, ActivityCount.unit_id, ActivityCount.day, ActivityCount.channel,
+                  ActivityCount.status, ActivityCount.is_makeup, ActivityCount.n).where(ActivityCount.n != 0)
+    if plan_id is not None:
+        stmt = stmt.where(ActivityCount.plan_id == plan_id)
+    return {(p, u, d, c, s, bool(m)): n for p, u, d, c, s, m, n in session.execute(stmt)}
+
+
+def rebuild_counts(session: Session, plan_id: int | None = None) -> int:
+    """Throw the counts of a plan (or all plans) away and count them again from the deliveries; returns rows."""
+    gone = delete(ActivityCount)
+    session.execute(gone if plan_id is None else gone.where(ActivityCount.plan_id == plan_id))
+    cols = ["plan_id", "unit_id", "day", "channel", "status", "is_makeup", "n"]
+    result = session.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
+    session.flush()
+    return result.rowcount or 0
+
+
+def _replaced_ids():
+    """Ids of deliveries a make-up broadcast (not cancelled) replaces: counted once, through the make-up."""
+    makeup, makeup_delivery = aliased(Occurrence), aliased(Delivery)
+    return (select(makeup.replaces_delivery_id).join(makeup_delivery, makeup_delivery.occurrence_id == makeup.id)
+            .where(makeup.replaces_delivery_id.is_not(None), makeup_delivery.status != DeliveryStatus.CANCELLED))
+
+
+def activity(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None,
+             channel: str = "") -> dict[Key, int]:
+    """Deliveries of the plan at `root` and below, over the days, honestly counted: {(unit path, channel, status,
+    is_makeup): n}. Sums the counts, then takes out the missed broadcasts that a make-up replaces."""
+    out: dict[Key, int] = defaultdict(int)
+    stmt = (select(Unit.path, ActivityCount.channel, ActivityCount.status, ActivityCount.is_makeup,
+                   func.sum(ActivityCount.n))
+            .join(Unit, Unit.id == ActivityCount.unit_id)
+            .where(ActivityCount.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
+            .group_by(Unit.path, ActivityCount.channel, ActivityCount.status, ActivityCount.is_makeup))
+    if first and last:
+        stmt = stmt.where(ActivityCount.day >= first, ActivityCount.day <= last)
+    if channel:
+        stmt = stmt.where(ActivityCount.channel == channel)
+    for path, chan, status, makeup, n in session.execute(stmt):
+        out[(path, chan, DeliveryStatus(status), bool(makeup))] += n or 0
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    day = _local_day(session)
+    replaced = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count())
+                .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+                .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+                .where(Delivery.id.in_(_replaced_ids()), Occurrence.plan_id == plan.id,
+                       Unit.path.startswith(root.path, autoescape=True))
+                .group_by(Unit.path, Delivery.channel, Delivery.status, is_makeup))
+    if first and last:
+        replaced = replaced.where(day >= first, day <= last)
+    if channel:
+        replaced = replaced.where(Delivery.channel == channel)
+    for path, chan, status, makeup, n in session.execute(replaced):
+        out[(path, chan, status, bool(makeup))] -= n
+    return {key: n for key, n in out.items() if n}
+
+
+def delivered_by_day(session: Session, plan: Plan, root: Unit, first: dt.date, last: dt.date,
+                     channel: str = "") -> dict[tuple[dt.date, str], int]:
+    """{(day, channel): deliveries delivered} at `root` and below (make-ups included, as the weekly chart counts)."""
+    stmt = (select(ActivityCount.day, ActivityCount.channel, func.sum(ActivityCount.n))
+            .join(Unit, Unit.id == ActivityCount.unit_id)
+            .where(ActivityCount.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                   ActivityCount.status == DeliveryStatus.DELIVERED.value,
+                   ActivityCount.day >= first, ActivityCount.day <= last)
+            .group_by(ActivityCount.day, ActivityCount.channel))
+    if channel:
+        stmt = stmt.where(ActivityCount.channel == channel)
+    return {(day, chan): n for day, chan, n in session.execute(stmt) if n}
