@@ -48,9 +48,10 @@ def rebuild_counts(session: Session, plan_id: int | None = None) -> int:
     gone = delete(ActivityCount)
     session.execute(gone if plan_id is None else gone.where(ActivityCount.plan_id == plan_id))
     cols = ["plan_id", "unit_id", "day", "channel", "status", "is_makeup", "n"]
-    result = session.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
+    session.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
     session.flush()
-    return result.rowcount or 0
+    rows = select(func.count()).select_from(ActivityCount)
+    return session.scalar(rows if plan_id is None else rows.where(ActivityCount.plan_id == plan_id))
 
 
 def _replaced_ids():
