@@ -272,14 +272,26 @@ def _raw_weekly_activity(session: Session, plan: Plan, root: Unit, filters: Filt
 
 def progress_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
                     last: dt.date) -> list[tuple[dt.date, float | None]]:
-    """The indicator's rolled-up measure at `root` at the end of each week of the period."""
-    points, day = [], first + dt.timedelta(days=6 - first.weekday())
+    """The indicator's rolled-up measure at `root` at the end of each week of the period.
+
+    One query for the results up to `last`, swept in date order (not one aggregate per week): each unit's
+    latest figure in force on each week's end is added up, as `latest_results` does for a single day."""
+    rows = session.execute(
+        select(IndicatorResult.unit_id, IndicatorResult.measured_on, IndicatorResult.value, IndicatorResult.denominator)
+        .join(Unit, Unit.id == IndicatorResult.unit_id)
+        .where(IndicatorResult.indicator_id == indicator.id, IndicatorResult.replaced_at.is_(None),
+               IndicatorResult.measured_on <= last, Unit.path.startswith(root.path, autoescape=True))
+        .order_by(IndicatorResult.measured_on, IndicatorResult.id)).all()
+    current: dict[int, tuple[float, float | None]] = {}
+    points, day, i = [], first + dt.timedelta(days=6 - first.weekday()), 0
     while len(points) < 60:
         day = min(day, last)
-        results = latest_results(session, [indicator.id], root, day)
-        value = sum(v for v, _ in results.values())
-        den = sum(d or 0 for _, d in results.values())
-        points.append((day, Figure(indicator, value if results else None, den or None).measure))
+        while i < len(rows) and rows[i].measured_on <= day:
+            current[rows[i].unit_id] = (rows[i].value, rows[i].denominator)
+            i += 1
+        value = sum(v for v, _ in current.values())
+        den = sum(d or 0 for _, d in current.values())
+        points.append((day, Figure(indicator, value if current else None, den or None).measure))
         if day >= last:
             break
         day += dt.timedelta(days=7)

@@ -177,3 +177,28 @@ def test_the_counts_commands_check_and_rebuild(app, demo, db):
     assert runner.invoke(args=["counts", "rebuild", "--plan", "nope"]).exit_code == 2
     assert runner.invoke(args=["counts", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["counts", "check"]).exit_code == 0
+
+
+def test_the_weekly_progress_sweep_equals_the_latest_results_of_each_week(demo, db):
+    from planner.models import Indicator, IndicatorResult, ResultSource
+    from planner.supervision import Figure, latest_results, progress_series
+
+    plan, commune = f.plan(db, "ngoc-lac-asxh-2026"), _unit(db, "xa-ngoc-lac")
+    indicator = next(i for i in db.scalars(select(Indicator).where(Indicator.plan_id == plan.id)) if i.is_percentage)
+    first, last = dt.date(2026, 4, 1), dt.date(2026, 5, 20)
+    for code, day, value, den in (("thon-07", dt.date(2026, 4, 3), 10, 100), ("thon-07", dt.date(2026, 4, 20), 30, 100),
+                                  ("thon-08", dt.date(2026, 4, 9), 5, 50), ("thon-08", dt.date(2026, 5, 2), 45, 50),
+                                  ("thon-07", dt.date(2026, 5, 30), 99, 100)):
+        db.add(IndicatorResult(indicator_id=indicator.id, unit_id=_unit(db, code).id, measured_on=day, value=value,
+                               denominator=den, source=ResultSource.FORM))
+    db.add(IndicatorResult(indicator_id=indicator.id, unit_id=_unit(db, "thon-08").id, measured_on=dt.date(2026, 4, 9),
+                           value=49, denominator=50, source=ResultSource.FORM, replaced_at=utcnow()))
+    db.commit()
+    series = progress_series(db, indicator, commune, first, last)
+    expected = []
+    for day, _ in series:
+        found = latest_results(db, [indicator.id], commune, day)
+        expected.append((day, Figure(indicator, sum(v for v, _ in found.values()) if found else None,
+                                     sum(d or 0 for _, d in found.values()) or None).measure))
+    assert series == expected
+    assert series[0] == (dt.date(2026, 4, 5), 10.0) and series[-1][1] == round(100 * 75 / 150, 1)
