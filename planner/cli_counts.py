@@ -42,13 +42,16 @@ def rebuild_cmd(plan_code):
 @click.option("--plan", "plan_code", help="Mã kế hoạch (mặc định: mọi kế hoạch).")
 @with_appcontext
 def check_cmd(plan_code):
-    from planner.operations.counts import recount, stored_counts
+    from planner.models import ActivityRollup
+    from planner.operations.counts import recount, rolled_up, stored_counts
     from planner.views.common import db_session
 
     session = db_session()
     plan_id = _plan_id(session, plan_code)
     fresh, stored = recount(session, plan_id), stored_counts(session, plan_id)
-    wrong = sorted(k for k in fresh.keys() | stored.keys() if fresh.get(k, 0) != stored.get(k, 0))
+    wrong = [k for k in fresh.keys() | stored.keys() if fresh.get(k, 0) != stored.get(k, 0)]
+    folded, rollups = rolled_up(session, fresh), stored_counts(session, plan_id, ActivityRollup)
+    wrong += [k for k in folded.keys() | rollups.keys() if folded.get(k, 0) != rollups.get(k, 0)]
     if wrong:
         click.echo(f"Lệch {len(wrong)} nhóm; chạy `planner counts rebuild`.", err=True)
         sys.exit(1)

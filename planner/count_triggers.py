@@ -18,7 +18,7 @@ SQLITE_DAY = "date({}, '+7 hours')"  # Asia/Ho_Chi_Minh has no daylight saving t
 PG_DAY = "(({}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 
 SQLITE_NAMES = ["trg_counts_delivery_insert", "trg_counts_delivery_update", "trg_counts_delivery_delete",
-                "trg_counts_occurrence_update", "trg_counts_occurrence_delete"]
+                "trg_counts_occurrence_update", "trg_counts_occurrence_delete", "trg_counts_village_move"]
 PG_TRIGGERS = {  # name: (table, timing and event, function)
     "trg_counts_delivery_insert": ("deliveries", "AFTER INSERT", "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
                                    "counts_delivery_insert"),
@@ -31,47 +31,64 @@ PG_TRIGGERS = {  # name: (table, timing and event, function)
                                      "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT",
                                      "counts_occurrence_update"),
     "trg_counts_occurrence_delete": ("occurrences", "BEFORE DELETE", "FOR EACH ROW", "counts_occurrence_delete"),
+    "trg_counts_village_move": ("units", "AFTER UPDATE OF parent_id", "FOR EACH ROW", "counts_village_move"),
 }
 
 
-def _sqlite_upsert(select_sql: str) -> str:
-    # "WHERE" before ON CONFLICT keeps SQLite's parser from reading ON CONFLICT as a join constraint.
-    return (f"INSERT INTO activity_counts ({COLUMNS}) {select_sql} "
-            f"ON CONFLICT ({KEY}) DO UPDATE SET n = activity_counts.n + excluded.n;")
+ROLLUP_UNIT = "COALESCE(CASE WHEN u.kind = 'village' THEN u.parent_id END, u.id)"
+TABLES = (("activity_counts", "t.unit_id", ""), ("activity_rollups", ROLLUP_UNIT, " JOIN units u ON u.id = t.unit_id"))
 
 
-def _sqlite_bucket(delivery: str, occ: str, sign: str) -> str:
-    """SELECT of one delivery's bucket; `delivery`/`occ` are row aliases (NEW, OLD, d, o)."""
-    return (f"SELECT {occ}.plan_id, t.unit_id, {SQLITE_DAY.format(occ + '.starts_at')}, {delivery}.channel, "
-            f"{delivery}.status, {occ}.replaces_delivery_id IS NOT NULL, {sign}1")
+def _sqlite_upsert(delivery: str, occ: str, sign: str, source: str) -> str:
+    """Both tables' upserts of one delivery's bucket; `delivery`/`occ` are row aliases (NEW, OLD, d, o), `source`
+    the FROM … WHERE naming `t` (the target); "WHERE" before ON CONFLICT keeps SQLite's parser from reading ON
+    CONFLICT as a join constraint."""
+    frm, where = source.split(" WHERE ")
+    out = ""
+    for table, unit, join in TABLES:
+        out += (f"INSERT INTO {table} ({COLUMNS}) SELECT {occ}.plan_id, {unit}, "
+                f"{SQLITE_DAY.format(occ + '.starts_at')}, {delivery}.channel, {delivery}.status, "
+                f"{occ}.replaces_delivery_id IS NOT NULL, {sign}1 {frm}{join} WHERE {where} "
+                f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n; ")
+    return out
+
+
+_BY_OCC = "FROM occurrences o JOIN targets t ON t.id = o.target_id WHERE o.id = {}.occurrence_id"
+_BY_DELIVERY = "FROM deliveries d JOIN targets t ON t.id = {0}.target_id WHERE d.occurrence_id = {0}.id"
+_MOVE_VILLAGE = ("INSERT INTO activity_rollups ({cols}) SELECT plan_id, {unit}, day, channel, status, is_makeup, "
+                 "{sign}n FROM activity_counts WHERE unit_id = NEW.id AND n <> 0 "
+                 "ON CONFLICT ({key}) DO UPDATE SET n = activity_rollups.n + excluded.n;")
+
+
+def _move_village(sign: str, unit: str) -> str:
+    return _MOVE_VILLAGE.format(cols=COLUMNS, unit=unit, sign=sign, key=KEY)
 
 
 SQLITE = {
-    "trg_counts_delivery_insert": "AFTER INSERT ON deliveries BEGIN " + _sqlite_upsert(
-        _sqlite_bucket("NEW", "o", "") + " FROM occurrences o JOIN targets t ON t.id = o.target_id "
-        "WHERE o.id = NEW.occurrence_id") + " END",
+    "trg_counts_delivery_insert": "AFTER INSERT ON deliveries BEGIN "
+        + _sqlite_upsert("NEW", "o", "", _BY_OCC.format("NEW")) + " END",
     "trg_counts_delivery_update": (
         "AFTER UPDATE OF status, channel, occurrence_id ON deliveries WHEN OLD.status IS NOT NEW.status "
         "OR OLD.channel IS NOT NEW.channel OR OLD.occurrence_id IS NOT NEW.occurrence_id BEGIN "
-        + _sqlite_upsert(_sqlite_bucket("OLD", "o", "-") + " FROM occurrences o JOIN targets t ON t.id = o.target_id "
-                         "WHERE o.id = OLD.occurrence_id")
-        + _sqlite_upsert(_sqlite_bucket("NEW", "o", "") + " FROM occurrences o JOIN targets t ON t.id = o.target_id "
-                         "WHERE o.id = NEW.occurrence_id") + " END"),
-    "trg_counts_delivery_delete": "AFTER DELETE ON deliveries BEGIN " + _sqlite_upsert(
-        _sqlite_bucket("OLD", "o", "-") + " FROM occurrences o JOIN targets t ON t.id = o.target_id "
-        "WHERE o.id = OLD.occurrence_id") + " END",
+        + _sqlite_upsert("OLD", "o", "-", _BY_OCC.format("OLD"))
+        + _sqlite_upsert("NEW", "o", "", _BY_OCC.format("NEW")) + " END"),
+    "trg_counts_delivery_delete": "AFTER DELETE ON deliveries BEGIN "
+        + _sqlite_upsert("OLD", "o", "-", _BY_OCC.format("OLD")) + " END",
     "trg_counts_occurrence_update": (
         "AFTER UPDATE OF starts_at, target_id, plan_id, replaces_delivery_id ON occurrences WHEN "
         f"{SQLITE_DAY.format('OLD.starts_at')} IS NOT {SQLITE_DAY.format('NEW.starts_at')} "
         "OR OLD.target_id IS NOT NEW.target_id OR OLD.plan_id IS NOT NEW.plan_id "
         "OR (OLD.replaces_delivery_id IS NULL) IS NOT (NEW.replaces_delivery_id IS NULL) BEGIN "
-        + _sqlite_upsert(_sqlite_bucket("d", "OLD", "-") + " FROM deliveries d JOIN targets t ON t.id = OLD.target_id "
-                         "WHERE d.occurrence_id = OLD.id")
-        + _sqlite_upsert(_sqlite_bucket("d", "NEW", "") + " FROM deliveries d JOIN targets t ON t.id = NEW.target_id "
-                         "WHERE d.occurrence_id = NEW.id") + " END"),
-    "trg_counts_occurrence_delete": "BEFORE DELETE ON occurrences BEGIN " + _sqlite_upsert(
-        _sqlite_bucket("d", "OLD", "-") + " FROM deliveries d JOIN targets t ON t.id = OLD.target_id "
-        "WHERE d.occurrence_id = OLD.id") + " END",
+        + _sqlite_upsert("d", "OLD", "-", _BY_DELIVERY.format("OLD"))
+        + _sqlite_upsert("d", "NEW", "", _BY_DELIVERY.format("NEW")) + " END"),
+    "trg_counts_occurrence_delete": "BEFORE DELETE ON occurrences BEGIN "
+        + _sqlite_upsert("d", "OLD", "-", _BY_DELIVERY.format("OLD")) + " END",
+    # A village moved to another commune takes its counts along in the rollup.
+    "trg_counts_village_move": (
+        "AFTER UPDATE OF parent_id ON units WHEN NEW.kind = 'village' AND OLD.kind = 'village' "
+        "AND OLD.parent_id IS NOT NEW.parent_id BEGIN "
+        + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " " + _move_village("", "COALESCE(NEW.parent_id, NEW.id)")
+        + " END"),
 }
 
 
@@ -81,10 +98,16 @@ def _pg_bucket(delivery: str, occ: str, sign: str) -> str:
 
 
 def _pg_apply(deltas: str) -> str:
-    """Upsert the summed deltas, in key order (concurrent writers lock counts rows in one order: no deadlock)."""
-    return (f"INSERT INTO activity_counts ({COLUMNS}) SELECT {KEY}, sum(n) FROM ({deltas}) AS x "
-            f"GROUP BY {KEY} HAVING sum(n) <> 0 ORDER BY {KEY} "
-            f"ON CONFLICT ({KEY}) DO UPDATE SET n = activity_counts.n + EXCLUDED.n;")
+    """Upsert the summed deltas into both tables (one statement, a writable CTE), in key order: concurrent
+    writers lock counts rows in one order."""
+    upserts = []
+    for table, unit, _join in TABLES:
+        src = "delta t" + ("" if table == "activity_counts" else " JOIN units u ON u.id = t.unit_id")
+        upserts.append(f"INSERT INTO {table} ({COLUMNS}) SELECT t.plan_id, {unit}, t.day, t.channel, t.status, "
+                       f"t.is_makeup, sum(t.n) FROM {src} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
+                       f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + EXCLUDED.n")
+    return (f"WITH delta AS (SELECT {KEY}, sum(n) AS n FROM ({deltas}) AS x GROUP BY {KEY} HAVING sum(n) <> 0), "
+            f"first AS ({upserts[0]} RETURNING 1) {upserts[1]};")
 
 
 _CHANGED = ("(o2.status IS DISTINCT FROM n2.status OR o2.channel IS DISTINCT FROM n2.channel "
@@ -112,6 +135,9 @@ PG_FUNCTIONS = {
     "counts_occurrence_delete": _pg_apply(
         _pg_bucket("d", "OLD", "-") + " FROM deliveries d JOIN targets t ON t.id = OLD.target_id "
         "WHERE d.occurrence_id = OLD.id"),
+    "counts_village_move": ("IF NEW.kind = 'village' AND OLD.kind = 'village' AND OLD.parent_id IS DISTINCT FROM "
+                            "NEW.parent_id THEN " + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " "
+                            + _move_village("", "COALESCE(NEW.parent_id, NEW.id)") + " END IF;"),
 }
 
 
@@ -123,7 +149,7 @@ def install_triggers(connection) -> None:
             connection.exec_driver_sql(f"CREATE TRIGGER {name} {SQLITE[name]}")
         return
     for fn, body in PG_FUNCTIONS.items():
-        ret = "OLD" if fn == "counts_occurrence_delete" else "NULL"
+        ret = {"counts_occurrence_delete": "OLD", "counts_village_move": "NEW"}.get(fn, "NULL")
         connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS "
                                    f"$$ BEGIN {body} RETURN {ret}; END $$")
     for name, (table, when, refs, fn) in PG_TRIGGERS.items():

@@ -9,7 +9,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from planner.db import Base
 
 
-class ActivityCount(Base):
+class _Counts:
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # Asia/Ho_Chi_Minh date of the occurrence's start
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)  # DeliveryStatus value
+    is_makeup: Mapped[bool] = mapped_column(primary_key=True)  # the occurrence replaces a missed delivery
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class ActivityCount(_Counts, Base):
     """How many deliveries of a plan at a unit's targets on a local day have this channel, status and kind.
 
     Maintained by database triggers on `deliveries` and `occurrences` (planner/count_triggers.py), so no write
@@ -19,13 +29,13 @@ class ActivityCount(Base):
 
     __tablename__ = "activity_counts"
 
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # Asia/Ho_Chi_Minh date of the occurrence's start
-    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
-    status: Mapped[str] = mapped_column(String(32), primary_key=True)  # DeliveryStatus value
-    is_makeup: Mapped[bool] = mapped_column(primary_key=True)  # the occurrence replaces a missed delivery
-    n: Mapped[int] = mapped_column(default=0)
+
+class ActivityRollup(_Counts, Base):
+    """The same counts with each village's rows folded into its parent (the commune); any other unit's rows stay
+    its own. What views above a commune read: a province's half year is ~100 communes × 183 days, not 4,000
+    villages × 183 days. Kept by the same triggers; a village moved to another commune takes its counts along."""
+
+    __tablename__ = "activity_rollups"
 
 
 @event.listens_for(Base.metadata, "after_create")

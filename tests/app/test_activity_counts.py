@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from planner import dispatch, localtime
 from planner.channels import ChannelError
 from planner.db import utcnow
-from planner.models import (ActivityCount, ConfirmedVia, Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit,
+from planner.models import (ActivityCount, ActivityRollup, ConfirmedVia, Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit,
                             UnitKind)
 from planner.operations import attention, moves
-from planner.operations.counts import rebuild_counts, recount, stored_counts
+from planner.operations.counts import rebuild_counts, recount, rolled_up, stored_counts
 from planner.operations.delivery import confirm_delivery, mark_missed
 from planner.operations.demo_history import add_demo_history
 from planner.operations.schedule import schedule_plan
@@ -28,6 +28,7 @@ def _same(db) -> None:
     fresh, stored = recount(db), stored_counts(db)
     assert fresh, "the scenario made no deliveries"
     assert stored == fresh
+    assert stored_counts(db, table=ActivityRollup) == rolled_up(db, fresh)
 
 
 def _unit(db, code: str) -> Unit:
@@ -80,6 +81,11 @@ def test_counts_equal_a_recount_after_a_whole_scenario(app, demo, db):
     db.execute(delete(Occurrence).where(Occurrence.id == future[3].id))
     db.commit()
     _same(db)
+    # A village moves to another commune: its counts follow it in the rollup.
+    village, elsewhere = _unit(db, "thon-08"), _unit(db, "tinh-thanh-hoa")
+    village.parent_id, village.path = elsewhere.id, f"{elsewhere.path}{village.id:08d}/"
+    db.commit()
+    _same(db)
     # The day ends: the worker's Core update marks unconfirmed broadcasts missed.
     mark_missed(db, now=now + dt.timedelta(days=3))
     db.commit()
@@ -101,7 +107,7 @@ def test_counts_equal_a_recount_after_a_whole_scenario(app, demo, db):
 def _dashboard_reads_the_same_as_the_deliveries(db, plan, commune, officer) -> None:
     filters = Filters(plan.starts_on, localtime.today(utcnow()) + dt.timedelta(days=10))
     made_up = 0
-    for root in (commune, _unit(db, "thon-07")):
+    for root in (commune, _unit(db, "thon-07"), _unit(db, "tinh-thanh-hoa")):
         raw = Tally()
         for _path, channel, status, makeup, n in _raw_activity(db, plan, root, filters):
             if channel == "loudspeaker":
@@ -160,6 +166,7 @@ def test_the_migration_installs_the_triggers_and_counts_what_is_there(tmp_path):
         names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         assert set(SQLITE_NAMES) <= names
         assert conn.exec_driver_sql("SELECT day, status, n FROM activity_counts").all() == [("2026-04-02", "delivered", 1)]
+        assert conn.exec_driver_sql("SELECT unit_id, n FROM activity_rollups").all() == [(1, 1)]
         conn.exec_driver_sql("UPDATE deliveries SET status = 'missed' WHERE id = 1")
         assert conn.exec_driver_sql("SELECT status, n FROM activity_counts WHERE n <> 0").all() == [("missed", 1)]
     engine.dispose()
