@@ -81,11 +81,14 @@ def _table_for(root: Unit):
     return ActivityCount if root.kind in (UnitKind.COMMUNE, UnitKind.VILLAGE) else ActivityRollup
 
 
+_MAKEUP, _MAKEUP_DELIVERY = aliased(Occurrence, name="makeup"), aliased(Delivery, name="makeup_delivery")
+
+
 def _replaced(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None, channel: str):
     """SQL: the deliveries a make-up broadcast (not cancelled) replaces, grouped as the counts are; they are counted
     once, through the make-up. Driven from the make-ups (few), never a scan of the plan's deliveries: SQLite is
     kept off the (plan_id, starts_at) index by `plan_id + 0`."""
-    makeup, makeup_delivery = aliased(Occurrence), aliased(Delivery)
+    makeup, makeup_delivery = _MAKEUP, _MAKEUP_DELIVERY
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
     stmt = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count(Delivery.id.distinct()))
             .select_from(makeup)
