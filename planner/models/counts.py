@@ -38,6 +38,16 @@ class ActivityRollup(_Counts, Base):
     __tablename__ = "activity_rollups"
 
 
+class CountPause(Base):
+    """SQLite only, inside one writing transaction: while this table has a row, inserted deliveries are not
+    counted row by row; the bulk writer (operations/bulk.py) counts them in one statement before it removes
+    the row. SQLite has one writer at a time, so no other connection ever writes while it is there."""
+
+    __tablename__ = "count_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
 @event.listens_for(Base.metadata, "after_create")
 def _create_triggers(_metadata, connection, tables=None, **_kw) -> None:
     """Tests and `create_all` get the same triggers as the migration."""

@@ -49,6 +49,8 @@ def _table(name: str) -> None:
 def upgrade() -> None:
     _table("activity_counts")
     _table("activity_rollups")
+    op.create_table("count_pauses", sa.Column("id", sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint("id", name=op.f("pk_count_pauses")))
     bind = op.get_bind()
     day = ("date(o.starts_at, '+7 hours')" if bind.dialect.name == "sqlite"
            else "(o.starts_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")
@@ -63,5 +65,6 @@ def downgrade() -> None:
     from planner.count_triggers import drop_triggers
 
     drop_triggers(op.get_bind())
+    op.drop_table("count_pauses")
     op.drop_table("activity_rollups")
     op.drop_table("activity_counts")
