@@ -7,7 +7,8 @@ Data set (fresh tmp SQLite, or a private PostgreSQL schema with --pg): the real 
 with villages under Tỉnh Thanh Hóa (full: 100 × 40 = 4,000 villages beside Ngọc Lặc's 42; --small: 4 × 20),
 the plan's loudspeaker schedule generated for all of them over the last half year (full: 182 days; --small: 28)
 with outcomes written in bulk (1 in 7 missed, 1 in 23 failed, the rest delivered; 1 in 50 of the broadcasts
-marked as a make-up of the one before), and weekly results of every village-level indicator for every village.
+marked as a make-up of the one before), and weekly results of every village-level indicator for every village
+(PostgreSQL is then ANALYZEd, as autovacuum would soon do).
 Then a server in its own process and 4 client threads: GET /api/v1/plans/{id}/dashboard (the drill-down) and
 the dashboard page (drill-down + summary tables + charts) at each level, N requests in all per level.
 Last, a six-monthly report of the province: requested (figures and narrative) and rendered to PDF as the
@@ -30,7 +31,7 @@ import time as clock  # noqa: E402
 
 import pages  # noqa: E402
 import storage  # noqa: E402
-from sqlalchemy import func, insert, select, update  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from planner.db import utcnow  # noqa: E402
 
@@ -78,6 +79,9 @@ def add_outcomes_and_results(url: str, instance: str, ids: dict) -> dict:
             rows += len(batch)
         session.commit()
         results_s = clock.perf_counter() - began
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE"))    # what autovacuum does soon after a load this size
+            session.commit()
         deliveries = session.scalar(select(func.count()).select_from(Delivery))
         counts = session.scalar(select(func.count()).select_from(ActivityCount))
         some_village = session.scalar(select(Unit.id).where(Unit.kind == UnitKind.VILLAGE,
