@@ -22,10 +22,11 @@ def _session():
 def register_cli(app) -> None:
     """Attach planner's commands to the app's CLI."""
     from planner.cli_backup import backup_cmd, restore_cmd
+    from planner.cli_counts import counts_cli
     from planner.cli_demo import demo_cli, demo_history_cli, users_cli
 
     for command in (db_cli, import_cmd, export_cmd, schedule_cmd, render_cmd, report_cmd, worker_cmd, users_cli, demo_cli,
-                    demo_history_cli, backup_cmd, restore_cmd):
+                    demo_history_cli, backup_cmd, restore_cmd, counts_cli):
         app.cli.add_command(command)
 
 

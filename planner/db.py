@@ -58,7 +58,11 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     elif url.startswith("postgresql"):
-        kwargs["connect_args"] = {"options": f"-c lock_timeout={int(busy_timeout * 1000)}"}
+        # Keep the URL's own options (a bench's `-csearch_path=…`): connect_args would replace them.
+        from sqlalchemy.engine import make_url
+
+        own = make_url(url).query.get("options", "")
+        kwargs["connect_args"] = {"options": f"{own} -c lock_timeout={int(busy_timeout * 1000)}".strip()}
         if url in ("sqlite://", "sqlite:///:memory:"):
             from sqlalchemy.pool import StaticPool
 

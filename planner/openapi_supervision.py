@@ -61,7 +61,7 @@ SCHEMAS = {
 }
 
 SCHEMAS["PrintOrderInput"]["properties"]["for_unit_id"] = {
-    **INT, "description": "Đơn vị cấp dưới nhận ấn phẩm (báo cáo tính đơn cho đơn vị này)"}
+    **INT, "description": "Tỉnh, xã hoặc thôn cấp dưới nhận ấn phẩm (báo cáo tính đơn cho đơn vị này, trong kỳ giao)"}
 
 
 def paths() -> dict:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from planner import localtime
 from planner.channels import CHANNEL_LABELS
 from planner.models.content import version_audiences
+from planner.operations.counts import activity   # the maintained counts, less what a make-up replaced
 from planner.vnsort import vietnamese_key
 from planner.models import (AudienceGroup, AuditEntry, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
                             PeriodRule, Plan, PrintOrder, PrintStatus, ReportKind, Target, Unit, User)
@@ -80,11 +81,6 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
     root = root or user.unit
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
     scope = (Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True), ~made_up_elsewhere())
-    stmt = (select(Delivery.status, Delivery.channel, Unit.path, is_makeup, func.count())
-            .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
-            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(*scope)
-            .group_by(Delivery.status, Delivery.channel, Unit.path, is_makeup))
     # A delivery counts once in the totals and once under EACH audience its version was for.
     by_audience = (select(Delivery.status, AudienceGroup.name, is_makeup, func.count())
                    .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
@@ -95,11 +91,10 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
                    .group_by(Delivery.status, AudienceGroup.name, is_makeup))
     if first and last:
         lo, hi = localtime.local_range_bounds(first, last)
-        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
         by_audience = by_audience.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
     data = Dashboard()
     names = _child_names(session, root)
-    for status, channel, path, makeup, n in session.execute(stmt):
+    for (path, channel, status, makeup), n in activity(session, plan, root, first, last).items():
         for tally in (data.total, data.by_channel[CHANNEL_LABELS.get(channel, channel)],
                       data.by_unit[names.get(_child_segment(root.path, path), root.name)]):
             tally.add(status, n, is_makeup=bool(makeup))

@@ -12,6 +12,7 @@ from planner import localtime
 from planner.models.content import version_audiences
 from planner.models import (Delivery, DeliveryStatus, Indicator, IndicatorResult, Level, Message, MessageVersion,
                             Occurrence, Plan, PrintOrder, PrintStatus, Target, Unit, UnitKind)
+from planner.operations.counts import activity, delivered_by_day
 from planner.operations.indicators import plan_indicators
 from planner.reports import Tally, made_up_elsewhere, order_delivered_at
 from planner.vnsort import vietnamese_key
@@ -136,6 +137,22 @@ def _message_filter(stmt, filters: Filters):
 
 
 def _add_activity(session, plan, root, filters, total: Row, by_path) -> None:
+    """Broadcasts and posts per child unit: from the maintained counts, or from the deliveries when the filter
+    names an audience or a message (the counts have neither dimension)."""
+    if filters.audience_id or filters.message_id:
+        found = _raw_activity(session, plan, root, filters)
+    else:
+        found = ((path, channel, status, makeup, n) for (path, channel, status, makeup), n
+                 in activity(session, plan, root, filters.first, filters.last, filters.channel).items())
+    for path, channel, status, makeup, n in found:
+        for row in filter(None, (total, by_path(path))):
+            if channel in POST_CHANNELS:
+                row.posts_published += n if status is DeliveryStatus.DELIVERED else 0
+            elif channel not in PRINT_CHANNELS:
+                row.broadcasts.add(status, n, is_makeup=bool(makeup))
+
+
+def _raw_activity(session, plan, root, filters):
     lo, hi = localtime.local_range_bounds(filters.first, filters.last)
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
     stmt = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count())
@@ -146,12 +163,7 @@ def _add_activity(session, plan, root, filters, total: Row, by_path) -> None:
             .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
                    Occurrence.starts_at >= lo, Occurrence.starts_at < hi, ~made_up_elsewhere())
             .group_by(Unit.path, Delivery.channel, Delivery.status, is_makeup))
-    for path, channel, status, makeup, n in session.execute(_message_filter(stmt, filters)):
-        for row in filter(None, (total, by_path(path))):
-            if channel in POST_CHANNELS:
-                row.posts_published += n if status is DeliveryStatus.DELIVERED else 0
-            elif channel not in PRINT_CHANNELS:
-                row.broadcasts.add(status, n, is_makeup=bool(makeup))
+    return session.execute(_message_filter(stmt, filters))
 
 
 def _add_prints(session, plan, root, filters, total: Row, by_path) -> None:
@@ -224,6 +236,24 @@ def _add_figures(session, indicators, root, as_of: dt.date, total: Row, rows: di
 
 def weekly_activity(session: Session, plan: Plan, root: Unit, filters: Filters) -> list[tuple[dt.date, dict]]:
     """Per week (Monday) of the period: delivered broadcasts and posts by channel, for the chart."""
+    if filters.audience_id or filters.message_id:
+        return _raw_weekly_activity(session, plan, root, filters)
+    weeks: list[tuple[dt.date, dict]] = []
+    start = filters.first - dt.timedelta(days=filters.first.weekday())
+    while start <= filters.last and len(weeks) < 60:
+        weeks.append((start, {}))
+        start += dt.timedelta(days=7)
+    if not weeks:
+        return weeks
+    last = min(filters.last, weeks[-1][0] + dt.timedelta(days=6))
+    index = {start: n for n, (start, _) in enumerate(weeks)}
+    for (day, channel), n in sorted(delivered_by_day(session, plan, root, filters.first, last, filters.channel).items()):
+        counts = weeks[index[day - dt.timedelta(days=day.weekday())]][1]
+        counts[channel] = counts.get(channel, 0) + n
+    return weeks
+
+
+def _raw_weekly_activity(session: Session, plan: Plan, root: Unit, filters: Filters) -> list[tuple[dt.date, dict]]:
     weeks = []
     start = filters.first - dt.timedelta(days=filters.first.weekday())
     while start <= filters.last and len(weeks) < 60:
@@ -242,14 +272,26 @@ def weekly_activity(session: Session, plan: Plan, root: Unit, filters: Filters) 
 
 def progress_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
                     last: dt.date) -> list[tuple[dt.date, float | None]]:
-    """The indicator's rolled-up measure at `root` at the end of each week of the period."""
-    points, day = [], first + dt.timedelta(days=6 - first.weekday())
+    """The indicator's rolled-up measure at `root` at the end of each week of the period.
+
+    One query for the results up to `last`, swept in date order (not one aggregate per week): each unit's
+    latest figure in force on each week's end is added up, as `latest_results` does for a single day."""
+    rows = session.execute(
+        select(IndicatorResult.unit_id, IndicatorResult.measured_on, IndicatorResult.value, IndicatorResult.denominator)
+        .join(Unit, Unit.id == IndicatorResult.unit_id)
+        .where(IndicatorResult.indicator_id == indicator.id, IndicatorResult.replaced_at.is_(None),
+               IndicatorResult.measured_on <= last, Unit.path.startswith(root.path, autoescape=True))
+        .order_by(IndicatorResult.measured_on, IndicatorResult.id)).all()
+    current: dict[int, tuple[float, float | None]] = {}
+    points, day, i = [], first + dt.timedelta(days=6 - first.weekday()), 0
     while len(points) < 60:
         day = min(day, last)
-        results = latest_results(session, [indicator.id], root, day)
-        value = sum(v for v, _ in results.values())
-        den = sum(d or 0 for _, d in results.values())
-        points.append((day, Figure(indicator, value if results else None, den or None).measure))
+        while i < len(rows) and rows[i].measured_on <= day:
+            current[rows[i].unit_id] = (rows[i].value, rows[i].denominator)
+            i += 1
+        value = sum(v for v, _ in current.values())
+        den = sum(d or 0 for _, d in current.values())
+        points.append((day, Figure(indicator, value if current else None, den or None).measure))
         if day >= last:
             break
         day += dt.timedelta(days=7)

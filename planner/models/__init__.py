@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per area; imported here so metadata is complete."""
 from planner.models.audit import AuditEntry
 from planner.models.concurrency import GenerationLock, IdempotencyKey
+from planner.models.counts import ActivityCount, ActivityRollup, CountPause
 from planner.models.content import Message, MessageImage, MessageVersion, Priority, VersionStatus
 from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Level, Measure,
                                        ResultSource)
@@ -16,7 +17,7 @@ from planner.models.schedule import (Occurrence, OccurrenceSource, PlacementReas
                                      SlotGrid, Target, WorkerHeartbeat)
 
 __all__ = [
-    "ApiToken", "AudienceGroup", "AuditEntry", "BatchStatus", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
+    "ActivityCount", "ActivityRollup", "ApiToken", "CountPause", "AudienceGroup", "AuditEntry", "BatchStatus", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
     "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession", "PlacementReason",
     "LoginAttempt", "Message", "MessageImage", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",

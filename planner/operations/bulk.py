@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from planner.count_triggers import count_inserted_sqlite
 from planner.models import Delivery, DeliveryStatus, Occurrence, OccurrenceSource, PlacementReason
 
 # `reason` stays '' for generated rows: their explanation is the shared text behind `reason_id`.
@@ -146,7 +147,11 @@ def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
         first_id = cursor.lastrowid
         cursor.executemany(occurrence_sql, rows.occurrences(order[1:], count(first_id + 1), plan_id, now_s, 0,
                                                             source))
+        # The activity counts: one aggregated statement instead of a trigger per row (count_triggers.py).
+        cursor.execute("INSERT INTO count_pauses (id) VALUES (1)")
         cursor.executemany(delivery_sql, rows.deliveries(order, count(first_id), channel, now_s, status))
+        count_inserted_sqlite(cursor, first_id, first_id + len(order) - 1)
+        cursor.execute("DELETE FROM count_pauses")
     finally:
         cursor.close()
 

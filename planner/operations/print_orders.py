@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.markup import render_markdown
@@ -27,6 +27,10 @@ class PrintOrderError(ValueError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+FOR_UNIT_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.VILLAGE})
+FOR_UNIT_MAX_VILLAGES = 300  # the form's list stays short at province scale
 
 
 def print_shops(session: Session) -> list[Unit]:
@@ -130,7 +134,19 @@ def _for_unit(session: Session, user: User, value, errors: dict[str, str]) -> Un
     if unit is None or unit.id == user.unit_id or not unit.path.startswith(user.unit.path):
         errors["for_unit_id"] = "Đơn vị nhận ấn phẩm phải là một đơn vị cấp dưới của bạn."
         return None
+    if unit.kind not in FOR_UNIT_KINDS:
+        errors["for_unit_id"] = "Đơn vị nhận ấn phẩm phải là một tỉnh, xã hoặc thôn (không phải cơ sở in hay cơ quan)."
+        return None
     return unit
+
+
+def for_unit_choices(session: Session, user: User) -> list[Unit]:
+    """The areas below the orderer's unit an order may be for, in tree order: provinces and communes, and their
+    villages too unless there are more than FOR_UNIT_MAX_VILLAGES of them (then the API takes a village's id)."""
+    below = (Unit.path.startswith(user.unit.path, autoescape=True), Unit.id != user.unit_id)
+    villages = session.scalar(select(func.count()).select_from(Unit).where(*below, Unit.kind == UnitKind.VILLAGE))
+    kinds = FOR_UNIT_KINDS if villages <= FOR_UNIT_MAX_VILLAGES else FOR_UNIT_KINDS - {UnitKind.VILLAGE}
+    return list(session.scalars(select(Unit).where(*below, Unit.kind.in_(kinds)).order_by(Unit.path)))
 
 
 def _mm(value) -> float | None:

@@ -81,6 +81,7 @@ def new():
 
     return render_template("pages/printing/new.html", version=version, form=form, errors=errors,
                            products=fitting, shops=ops.print_shops(session), ticket=print_ticket,
+                           for_units=ops.for_unit_choices(session, current_user),
                            defaults={code: print_ticket.ticket_defaults(code) for code in fitting}
                            ), (400 if errors else 200)
 

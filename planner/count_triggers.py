@@ -1,0 +1,181 @@
+"""The triggers that keep `activity_counts` in step with `deliveries` and `occurrences` (SQLite and PostgreSQL).
+
+A delivery counts +1 in the bucket (plan, target's unit, local day of the occurrence's start, channel, status,
+occurrence is a make-up). Every insert, status/channel change, delete of a delivery, and every move of its
+occurrence (day, target, plan, make-up link) moves that +1. PostgreSQL uses statement-level triggers with
+transition tables, so a COPY of a million deliveries is one aggregated upsert; SQLite uses row triggers.
+An occurrence deleted with its delivery still attached (ON DELETE CASCADE) is counted out by a BEFORE DELETE
+row trigger on occurrences; the delivery's own delete trigger then finds no occurrence and does nothing.
+
+Note for later migrations: SQLite's batch_alter_table recreates a table, which drops its triggers; a migration
+that batch-alters `deliveries`, `occurrences` or `targets` must call `install_triggers(op.get_bind())` again.
+"""
+from __future__ import annotations
+
+COLUMNS = "plan_id, unit_id, day, channel, status, is_makeup, n"
+KEY = "plan_id, unit_id, day, channel, status, is_makeup"
+SQLITE_DAY = "date({}, '+7 hours')"  # Asia/Ho_Chi_Minh has no daylight saving time
+PG_DAY = "(({}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+
+SQLITE_NAMES = ["trg_counts_delivery_insert", "trg_counts_delivery_update", "trg_counts_delivery_delete",
+                "trg_counts_occurrence_update", "trg_counts_occurrence_delete", "trg_counts_village_move"]
+PG_TRIGGERS = {  # name: (table, timing and event, function)
+    "trg_counts_delivery_insert": ("deliveries", "AFTER INSERT", "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
+                                   "counts_delivery_insert"),
+    "trg_counts_delivery_update": ("deliveries", "AFTER UPDATE",
+                                   "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT",
+                                   "counts_delivery_update"),
+    "trg_counts_delivery_delete": ("deliveries", "AFTER DELETE", "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+                                   "counts_delivery_delete"),
+    "trg_counts_occurrence_update": ("occurrences", "AFTER UPDATE",
+                                     "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT",
+                                     "counts_occurrence_update"),
+    "trg_counts_occurrence_delete": ("occurrences", "BEFORE DELETE", "FOR EACH ROW", "counts_occurrence_delete"),
+    "trg_counts_village_move": ("units", "AFTER UPDATE OF parent_id", "FOR EACH ROW", "counts_village_move"),
+}
+
+
+ROLLUP_UNIT = "COALESCE(CASE WHEN u.kind = 'village' THEN u.parent_id END, u.id)"
+TABLES = (("activity_counts", "t.unit_id", ""), ("activity_rollups", ROLLUP_UNIT, " JOIN units u ON u.id = t.unit_id"))
+
+
+def _sqlite_upsert(delivery: str, occ: str, sign: str, source: str) -> str:
+    """Both tables' upserts of one delivery's bucket; `delivery`/`occ` are row aliases (NEW, OLD, d, o), `source`
+    the FROM … WHERE naming `t` (the target); "WHERE" before ON CONFLICT keeps SQLite's parser from reading ON
+    CONFLICT as a join constraint."""
+    frm, where = source.split(" WHERE ")
+    out = ""
+    for table, unit, join in TABLES:
+        out += (f"INSERT INTO {table} ({COLUMNS}) SELECT {occ}.plan_id, {unit}, "
+                f"{SQLITE_DAY.format(occ + '.starts_at')}, {delivery}.channel, {delivery}.status, "
+                f"{occ}.replaces_delivery_id IS NOT NULL, {sign}1 {frm}{join} WHERE {where} "
+                f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n; ")
+    return out
+
+
+_BY_OCC = "FROM occurrences o JOIN targets t ON t.id = o.target_id WHERE o.id = {}.occurrence_id"
+_BY_DELIVERY = "FROM deliveries d JOIN targets t ON t.id = {0}.target_id WHERE d.occurrence_id = {0}.id"
+_MOVE_VILLAGE = ("INSERT INTO activity_rollups ({cols}) SELECT plan_id, {unit}, day, channel, status, is_makeup, "
+                 "{sign}n FROM activity_counts WHERE unit_id = NEW.id AND n <> 0 "
+                 "ON CONFLICT ({key}) DO UPDATE SET n = activity_rollups.n + excluded.n;")
+
+
+def _move_village(sign: str, unit: str) -> str:
+    return _MOVE_VILLAGE.format(cols=COLUMNS, unit=unit, sign=sign, key=KEY)
+
+
+SQLITE = {
+    "trg_counts_delivery_insert": "AFTER INSERT ON deliveries WHEN NOT EXISTS (SELECT 1 FROM count_pauses) BEGIN "
+        + _sqlite_upsert("NEW", "o", "", _BY_OCC.format("NEW")) + " END",
+    "trg_counts_delivery_update": (
+        "AFTER UPDATE OF status, channel, occurrence_id ON deliveries WHEN OLD.status IS NOT NEW.status "
+        "OR OLD.channel IS NOT NEW.channel OR OLD.occurrence_id IS NOT NEW.occurrence_id BEGIN "
+        + _sqlite_upsert("OLD", "o", "-", _BY_OCC.format("OLD"))
+        + _sqlite_upsert("NEW", "o", "", _BY_OCC.format("NEW")) + " END"),
+    "trg_counts_delivery_delete": "AFTER DELETE ON deliveries BEGIN "
+        + _sqlite_upsert("OLD", "o", "-", _BY_OCC.format("OLD")) + " END",
+    "trg_counts_occurrence_update": (
+        "AFTER UPDATE OF starts_at, target_id, plan_id, replaces_delivery_id ON occurrences WHEN "
+        f"{SQLITE_DAY.format('OLD.starts_at')} IS NOT {SQLITE_DAY.format('NEW.starts_at')} "
+        "OR OLD.target_id IS NOT NEW.target_id OR OLD.plan_id IS NOT NEW.plan_id "
+        "OR (OLD.replaces_delivery_id IS NULL) IS NOT (NEW.replaces_delivery_id IS NULL) BEGIN "
+        + _sqlite_upsert("d", "OLD", "-", _BY_DELIVERY.format("OLD"))
+        + _sqlite_upsert("d", "NEW", "", _BY_DELIVERY.format("NEW")) + " END"),
+    "trg_counts_occurrence_delete": "BEFORE DELETE ON occurrences BEGIN "
+        + _sqlite_upsert("d", "OLD", "-", _BY_DELIVERY.format("OLD")) + " END",
+    # A village moved to another commune takes its counts along in the rollup.
+    "trg_counts_village_move": (
+        "AFTER UPDATE OF parent_id ON units WHEN NEW.kind = 'village' AND OLD.kind = 'village' "
+        "AND OLD.parent_id IS NOT NEW.parent_id BEGIN "
+        + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " " + _move_village("", "COALESCE(NEW.parent_id, NEW.id)")
+        + " END"),
+}
+
+
+def _pg_bucket(delivery: str, occ: str, sign: str) -> str:
+    return (f"SELECT {occ}.plan_id, t.unit_id, {PG_DAY.format(occ + '.starts_at')} AS day, {delivery}.channel, "
+            f"{delivery}.status, {occ}.replaces_delivery_id IS NOT NULL AS is_makeup, {sign}1 AS n")
+
+
+def _pg_apply(deltas: str) -> str:
+    """Upsert the summed deltas into both tables (one statement, a writable CTE), in key order: concurrent
+    writers lock counts rows in one order."""
+    upserts = []
+    for table, unit, _join in TABLES:
+        src = "delta t" + ("" if table == "activity_counts" else " JOIN units u ON u.id = t.unit_id")
+        upserts.append(f"INSERT INTO {table} ({COLUMNS}) SELECT t.plan_id, {unit}, t.day, t.channel, t.status, "
+                       f"t.is_makeup, sum(t.n) FROM {src} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
+                       f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + EXCLUDED.n")
+    return (f"WITH delta AS (SELECT {KEY}, sum(n) AS n FROM ({deltas}) AS x GROUP BY {KEY} HAVING sum(n) <> 0), "
+            f"first AS ({upserts[0]} RETURNING 1) {upserts[1]};")
+
+
+_CHANGED = ("(o2.status IS DISTINCT FROM n2.status OR o2.channel IS DISTINCT FROM n2.channel "
+            "OR o2.occurrence_id IS DISTINCT FROM n2.occurrence_id)")
+_MOVED = (f"({PG_DAY.format('o2.starts_at')} IS DISTINCT FROM {PG_DAY.format('n2.starts_at')} "
+          "OR o2.target_id IS DISTINCT FROM n2.target_id OR o2.plan_id IS DISTINCT FROM n2.plan_id "
+          "OR (o2.replaces_delivery_id IS NULL) IS DISTINCT FROM (n2.replaces_delivery_id IS NULL))")
+PG_FUNCTIONS = {
+    "counts_delivery_insert": _pg_apply(
+        _pg_bucket("d", "o", "") + " FROM new_rows d JOIN occurrences o ON o.id = d.occurrence_id "
+        "JOIN targets t ON t.id = o.target_id"),
+    "counts_delivery_update": _pg_apply(
+        _pg_bucket("o2", "o", "-") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
+        "JOIN occurrences o ON o.id = o2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED
+        + " UNION ALL " + _pg_bucket("n2", "o", "") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
+        "JOIN occurrences o ON o.id = n2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED),
+    "counts_delivery_delete": _pg_apply(
+        _pg_bucket("d", "o", "-") + " FROM old_rows d JOIN occurrences o ON o.id = d.occurrence_id "
+        "JOIN targets t ON t.id = o.target_id"),
+    "counts_occurrence_update": _pg_apply(
+        _pg_bucket("d", "o2", "-") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
+        "JOIN deliveries d ON d.occurrence_id = o2.id JOIN targets t ON t.id = o2.target_id WHERE " + _MOVED
+        + " UNION ALL " + _pg_bucket("d", "n2", "") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
+        "JOIN deliveries d ON d.occurrence_id = n2.id JOIN targets t ON t.id = n2.target_id WHERE " + _MOVED),
+    "counts_occurrence_delete": _pg_apply(
+        _pg_bucket("d", "OLD", "-") + " FROM deliveries d JOIN targets t ON t.id = OLD.target_id "
+        "WHERE d.occurrence_id = OLD.id"),
+    "counts_village_move": ("IF NEW.kind = 'village' AND OLD.kind = 'village' AND OLD.parent_id IS DISTINCT FROM "
+                            "NEW.parent_id THEN " + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " "
+                            + _move_village("", "COALESCE(NEW.parent_id, NEW.id)") + " END IF;"),
+}
+
+
+def count_inserted_sqlite(cursor, first_occurrence_id: int, last_occurrence_id: int) -> None:
+    """Count, in one statement per table, the deliveries of the occurrences with ids in the range (inserted while
+    `count_pauses` held a row), exactly as the insert trigger would have one by one."""
+    for table, unit, join in TABLES:
+        cursor.execute(
+            f"INSERT INTO {table} ({COLUMNS}) SELECT o.plan_id, {unit}, {SQLITE_DAY.format('o.starts_at')}, "
+            f"d.channel, d.status, o.replaces_delivery_id IS NOT NULL, count(*) FROM occurrences o "
+            f"JOIN deliveries d ON d.occurrence_id = o.id JOIN targets t ON t.id = o.target_id{join} "
+            f"WHERE o.id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5, 6 "
+            f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n", (first_occurrence_id, last_occurrence_id))
+
+
+def install_triggers(connection) -> None:
+    """(Re)create the counting triggers on this connection's database."""
+    if connection.dialect.name == "sqlite":
+        for name in SQLITE_NAMES:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+            connection.exec_driver_sql(f"CREATE TRIGGER {name} {SQLITE[name]}")
+        return
+    for fn, body in PG_FUNCTIONS.items():
+        ret = {"counts_occurrence_delete": "OLD", "counts_village_move": "NEW"}.get(fn, "NULL")
+        connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS "
+                                   f"$$ BEGIN {body} RETURN {ret}; END $$")
+    for name, (table, when, refs, fn) in PG_TRIGGERS.items():
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        connection.exec_driver_sql(f"CREATE TRIGGER {name} {when} ON {table} {refs} EXECUTE FUNCTION {fn}()")
+
+
+def drop_triggers(connection) -> None:
+    """Remove the counting triggers (migration downgrade)."""
+    if connection.dialect.name == "sqlite":
+        for name in SQLITE_NAMES:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    for name, (table, *_rest) in PG_TRIGGERS.items():
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    for fn in PG_FUNCTIONS:
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fn}()")

@@ -1,0 +1,141 @@
+"""Activity counts (`activity_counts`, kept by triggers): read them for the dashboard and reports, recount and
+rebuild them from the deliveries themselves."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from planner import localtime
+from planner.models import (ActivityCount, ActivityRollup, Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit,
+                            UnitKind)
+
+Key = tuple  # (unit path, channel, DeliveryStatus, is_makeup)
+
+
+def _local_day(session: Session):
+    """SQL: the Asia/Ho_Chi_Minh date of an occurrence's start, written as the triggers write it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return type_coerce(func.date(Occurrence.starts_at, "+7 hours"), Date)
+    return cast(func.timezone("Asia/Ho_Chi_Minh", Occurrence.starts_at), Date)
+
+
+def _recount_query(session: Session, plan_id: int | None):
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    day = _local_day(session)
+    stmt = (select(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup, func.count())
+            .join(Occurrence, Occurrence.id == Delivery.occurrence_id).join(Target, Target.id == Occurrence.target_id)
+            .group_by(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup))
+    return stmt if plan_id is None else stmt.where(Occurrence.plan_id == plan_id)
+
+
+def recount(session: Session, plan_id: int | None = None) -> dict[tuple, int]:
+    """What the counts should hold, counted afresh from the deliveries: {(plan, unit, day, channel, status, makeup): n}."""
+    return {(p, u, d, c, s.value, bool(m)): n for p, u, d, c, s, m, n in session.execute(_recount_query(session, plan_id))}
+
+
+def stored_counts(session: Session, plan_id: int | None = None, table=ActivityCount) -> dict[tuple, int]:
+    """What the counts (or the rollups) hold, zero rows left out, in the same shape as `recount`."""
+    stmt = select(table.plan_id, table.unit_id, table.day, table.channel, table.status, table.is_makeup,
+                  table.n).where(table.n != 0)
+    if plan_id is not None:
+        stmt = stmt.where(table.plan_id == plan_id)
+    return {(p, u, d, c, s, bool(m)): n for p, u, d, c, s, m, n in session.execute(stmt)}
+
+
+def rolled_up(session: Session, counts: dict[tuple, int]) -> dict[tuple, int]:
+    """Counts folded as `activity_rollups` folds them: a village's into its parent's."""
+    parents = {uid: pid for uid, pid in session.execute(
+        select(Unit.id, Unit.parent_id).where(Unit.kind == UnitKind.VILLAGE))}
+    out: dict[tuple, int] = defaultdict(int)
+    for (p, u, *rest), n in counts.items():
+        out[(p, parents.get(u) or u, *rest)] += n
+    return {k: n for k, n in out.items() if n}
+
+
+def _rollup_unit():
+    return func.coalesce(case((Unit.kind == UnitKind.VILLAGE, Unit.parent_id)), Unit.id)
+
+
+def rebuild_counts(session: Session, plan_id: int | None = None) -> int:
+    """Throw the counts of a plan (or all plans) away and count them again from the deliveries; returns rows."""
+    for table in (ActivityCount, ActivityRollup):
+        gone = delete(table)
+        session.execute(gone if plan_id is None else gone.where(table.plan_id == plan_id))
+    cols = ["plan_id", "unit_id", "day", "channel", "status", "is_makeup", "n"]
+    session.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
+    unit = _rollup_unit()
+    c = ActivityCount
+    fold = (select(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup, func.sum(c.n))
+            .join(Unit, Unit.id == c.unit_id).group_by(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup))
+    session.execute(insert(ActivityRollup).from_select(cols, fold if plan_id is None else fold.where(c.plan_id == plan_id)))
+    session.flush()
+    rows = select(func.count()).select_from(ActivityCount)
+    return session.scalar(rows if plan_id is None else rows.where(ActivityCount.plan_id == plan_id))
+
+
+def _table_for(root: Unit):
+    """Views at a commune or a village need its villages' own rows; above, the rollup per commune is enough."""
+    return ActivityCount if root.kind in (UnitKind.COMMUNE, UnitKind.VILLAGE) else ActivityRollup
+
+
+_MAKEUP, _MAKEUP_DELIVERY = aliased(Occurrence, name="makeup"), aliased(Delivery, name="makeup_delivery")
+
+
+def _replaced(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None, channel: str):
+    """SQL: the deliveries a make-up broadcast (not cancelled) replaces, grouped as the counts are; they are counted
+    once, through the make-up. Driven from the make-ups (few), never a scan of the plan's deliveries: SQLite is
+    kept off the (plan_id, starts_at) index by `plan_id + 0`."""
+    makeup, makeup_delivery = _MAKEUP, _MAKEUP_DELIVERY
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    stmt = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count(Delivery.id.distinct()))
+            .select_from(makeup)
+            .join(makeup_delivery, makeup_delivery.occurrence_id == makeup.id)
+            .join(Delivery, Delivery.id == makeup.replaces_delivery_id)
+            .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+            .where(makeup.replaces_delivery_id.is_not(None), makeup_delivery.status != DeliveryStatus.CANCELLED,
+                   Occurrence.plan_id + 0 == plan.id, Unit.path.startswith(root.path, autoescape=True))
+            .group_by(Unit.path, Delivery.channel, Delivery.status, is_makeup))
+    if first and last:
+        lo, hi = localtime.local_range_bounds(first, last)
+        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
+    return stmt.where(Delivery.channel == channel) if channel else stmt
+
+
+def activity(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None,
+             channel: str = "") -> dict[Key, int]:
+    """Deliveries of the plan at `root` and below, over the days, honestly counted: {(unit path, channel, status,
+    is_makeup): n}. Sums the counts, then takes out the missed broadcasts that a make-up replaces."""
+    out: dict[Key, int] = defaultdict(int)
+    t = _table_for(root)
+    stmt = (select(Unit.path, t.channel, t.status, t.is_makeup, func.sum(t.n))
+            .join(Unit, Unit.id == t.unit_id)
+            .where(t.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
+            .group_by(Unit.path, t.channel, t.status, t.is_makeup))
+    if first and last:
+        stmt = stmt.where(t.day >= first, t.day <= last)
+    if channel:
+        stmt = stmt.where(t.channel == channel)
+    for path, chan, status, makeup, n in session.execute(stmt):
+        out[(path, chan, DeliveryStatus(status), bool(makeup))] += n or 0
+    replaced = _replaced(session, plan, root, first, last, channel)
+    for path, chan, status, makeup, n in session.execute(replaced):
+        out[(path, chan, status, bool(makeup))] -= n
+    return {key: n for key, n in out.items() if n}
+
+
+def delivered_by_day(session: Session, plan: Plan, root: Unit, first: dt.date, last: dt.date,
+                     channel: str = "") -> dict[tuple[dt.date, str], int]:
+    """{(day, channel): deliveries delivered} at `root` and below (make-ups included, as the weekly chart counts)."""
+    t = _table_for(root)
+    stmt = (select(t.day, t.channel, func.sum(t.n))
+            .join(Unit, Unit.id == t.unit_id)
+            .where(t.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                   t.status == DeliveryStatus.DELIVERED.value, t.day >= first, t.day <= last)
+            .group_by(t.day, t.channel))
+    if channel:
+        stmt = stmt.where(t.channel == channel)
+    return {(day, chan): n for day, chan, n in session.execute(stmt) if n}
