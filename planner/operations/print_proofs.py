@@ -85,6 +85,23 @@ def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime, pdf_va
     order.proof_file, order.proof_sha256, order.proof_bytes = name, digest, len(rendered.data)
     order.proof_pages, order.proof_checks = rendered.pages, "\n".join(preflight.checks)
     order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.READY, "", now
+    _store_ticket(order, directory)
+
+
+def _store_ticket(order: PrintOrder, directory: Path) -> None:
+    """Store the job ticket with the proof (it names the proof), so downloads never render it.
+
+    Best effort: a ticket that cannot be stored now is rendered by its first download instead.
+    """
+    from sqlalchemy.orm import object_session
+
+    from planner.operations.print_tickets import stored_ticket
+    from planner.printing import PrintError
+
+    try:
+        stored_ticket(object_session(order), order, directory)
+    except (OSError, PrintError) as exc:
+        log.warning("job ticket of print order %s not stored: %s", order.id, exc)
 
 
 def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path, limit: int = 5,
