@@ -40,8 +40,9 @@ def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> 
     order = path_param("order_id")
     paths["/print-orders/{order_id}/ticket.pdf"] = {
         "parameters": [order],
-        "get": op("printing", "Phiếu yêu cầu in (trang đầu) và phiếu giao nhận cho từng thôn (trưởng thôn ký)",
-                  ok=(200, None), pdf=True, errors=(401, 403, 404))}
+        "get": op("printing", "Phiếu yêu cầu in (trang đầu) và phiếu giao nhận cho từng thôn (trưởng thôn ký): tệp đã "
+                  "lưu cùng bản in thử, ETag = khóa SHA-256 của nội dung phiếu; chỉ dựng lại khi nội dung phiếu đổi",
+                  ok=(200, None), pdf=True, errors=(401, 403, 404, 422))}
     deliver = op("printing", "Cơ sở in ghi nhận đã giao cho một thôn; giao đủ mọi thôn thì đơn thành 'đã giao'",
                  ok=(200, "PrintOrder"), body="EmptyInput", errors=(401, 403, 404, 409))
     deliver["requestBody"]["required"] = False

@@ -54,16 +54,24 @@ def _write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime, pdf_variant: str = "pdf/x-4") -> None:
-    """Render the order's PDF, preflight it and store it with its page images; PrintError on failure."""
+def render_checked(order: PrintOrder, *, pdf_variant: str = "pdf/x-4"):
+    """The order's PDF and its passed preflight (page count, fonts, PDF/X); PrintError when it fails."""
     from planner.print_preflight import check_pdf
-    from planner.printing import MAX_PAGES, PRODUCTS, PrintError, layout_for, render_to_png_pages
+    from planner.printing import MAX_PAGES, PRODUCTS, layout_for
 
     rendered = render_order(order, pdf_variant=pdf_variant)
     label = PRODUCTS[order.product].label if order.product != "custom" else "khổ tùy chỉnh"
     layout = layout_for(order.product, order.version.channel)
     preflight = check_pdf(rendered.data, pages=rendered.pages, max_pages=MAX_PAGES[layout],
                           label=label[:1].lower() + label[1:], trim_mm=rendered.trim_mm, scale=rendered.scale)
+    return rendered, preflight
+
+
+def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime, pdf_variant: str = "pdf/x-4") -> None:
+    """Render the order's PDF, preflight it and store it with its page images; PrintError on failure."""
+    from planner.printing import PrintError, render_to_png_pages
+
+    rendered, preflight = render_checked(order, pdf_variant=pdf_variant)
     digest = hashlib.sha256(rendered.data).hexdigest()
     name = f"DI-{order.id:05d}-v{order.version.number}-{digest[:12]}.pdf"
     try:
@@ -77,6 +85,23 @@ def render_proof(order: PrintOrder, directory: Path, *, now: dt.datetime, pdf_va
     order.proof_file, order.proof_sha256, order.proof_bytes = name, digest, len(rendered.data)
     order.proof_pages, order.proof_checks = rendered.pages, "\n".join(preflight.checks)
     order.proof_status, order.proof_error, order.proof_rendered_at = ProofStatus.READY, "", now
+    _store_ticket(order, directory)
+
+
+def _store_ticket(order: PrintOrder, directory: Path) -> None:
+    """Store the job ticket with the proof (it names the proof), so downloads never render it.
+
+    Best effort: a ticket that cannot be stored now is rendered by its first download instead.
+    """
+    from sqlalchemy.orm import object_session
+
+    from planner.operations.print_tickets import stored_ticket
+    from planner.printing import PrintError
+
+    try:
+        stored_ticket(object_session(order), order, directory)
+    except (OSError, PrintError) as exc:
+        log.warning("job ticket of print order %s not stored: %s", order.id, exc)
 
 
 def render_queued_proofs(session: Session, *, now: dt.datetime, directory: Path, limit: int = 5,

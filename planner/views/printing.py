@@ -96,15 +96,20 @@ def show(order_id: int):
 
 
 def ticket_pdf_response(order: PrintOrder):
-    """The job ticket with its delivery notes as a PDF download (one small A4 document)."""
-    from planner.printing import PrintError, render_job_ticket
+    """The job ticket with its delivery notes as a PDF download, from storage (ETag = its content key).
+
+    The worker stores it with the proof; it is rendered here only when what it prints has changed since.
+    """
+    from planner.operations.print_tickets import stored_ticket
+    from planner.printing import PrintError
 
     try:
-        rendered = render_job_ticket(distribution.ticket_context(db_session(), order))
+        path, key = stored_ticket(db_session(), order, proof_directory())
     except PrintError as exc:
         abort(422, str(exc))
-    response = current_app.response_class(rendered.data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"phieu-in_{order.number.lower()}.pdf", etag=key, conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

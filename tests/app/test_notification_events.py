@@ -84,7 +84,7 @@ def test_print_order_events_go_to_the_orderer_and_to_the_shop_once_it_can_see_th
                                                                                         monkeypatch):
     from planner.operations import print_proofs
 
-    def fake_render(order, directory, *, now):   # the real PDF pipeline is tested in test_print_orders
+    def fake_render(order, directory, *, now, **_):   # the real PDF pipeline is tested in test_print_orders
         order.proof_status, order.proof_sha256, order.proof_rendered_at = ProofStatus.READY, "a" * 64, now
 
     monkeypatch.setattr(print_proofs, "render_proof", fake_render)
