@@ -14,7 +14,8 @@ from planner.library_checks import (
 from planner.library_messages import MESSAGE_KEYS, PRIORITIES, STATUSES, MessageRecord, read_message
 from planner.library_indicators import INDICATOR_KEYS, check_indicators
 from planner.library_schedules import (
-    ONLINE_POST_SECONDS, ExemptionRecord, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays, read_schedules,
+    ONLINE_POST_SECONDS, ExemptionRecord, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays,
+    read_schedules,
 )
 
 __all__ = [

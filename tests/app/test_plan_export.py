@@ -133,7 +133,8 @@ def _dress_plan(db) -> Plan:
     set_holiday_exemption(db, user, plan, holiday, True)
     message = f.message(db, PLAN, "fanpage-xa-loi-ich")
     audiences = [a for a in plan.audiences][:2]
-    message.priority, message.valid_from, message.valid_to = Priority.PRIORITY, dt.date(2026, 3, 5), dt.date(2026, 4, 15)
+    message.priority = Priority.PRIORITY
+    message.valid_from, message.valid_to = dt.date(2026, 3, 5), dt.date(2026, 4, 15)
     message.retired_at = utcnow()
     version = message.latest
     version.valid_from, version.valid_to = message.valid_from, message.valid_to
