@@ -44,7 +44,8 @@ def db_upgrade():
     click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
-@click.command("import", help="Nhập thư viện nội dung (content_library/) và lịch (schedules/), hoặc CSV thôn.")
+@click.command("import", help="Nhập thư viện nội dung (content_library/) và lịch (schedules/), CSV thôn, "
+               "hoặc thư mục do planner export tạo (đọc kèm schedules/ bên trong).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--confirm-moves", is_flag=True, help="Cho phép tệp CSV chuyển thôn sang xã khác (giữ lịch sử).")
 @with_appcontext

@@ -14,11 +14,12 @@ from planner.library_checks import (
 from planner.library_messages import MESSAGE_KEYS, PRIORITIES, STATUSES, MessageRecord, read_message
 from planner.library_indicators import INDICATOR_KEYS, check_indicators
 from planner.library_schedules import (
-    ONLINE_POST_SECONDS, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays, read_schedules,
+    ONLINE_POST_SECONDS, ExemptionRecord, GridRecord, Schedules, TargetRecord, WindowRecord, parse_weekdays,
+    read_schedules,
 )
 
 __all__ = [
-    "AudienceRecord", "GridRecord", "Library", "LibraryError", "MessageRecord", "PlanRecord",
+    "AudienceRecord", "ExemptionRecord", "GridRecord", "Library", "LibraryError", "MessageRecord", "PlanRecord",
     "Problem", "TargetRecord", "UnitRecord", "WindowRecord", "load_library", "load_units_csv",
     "parse_date", "parse_weekdays", "ONLINE_POST_SECONDS", "MESSAGE_KEYS", "PRIORITIES", "STATUSES",
 ]
@@ -86,6 +87,7 @@ class Library:
     loudspeaker_name_pattern: str
     grids: tuple[GridRecord, ...]
     windows: tuple[WindowRecord, ...]
+    exemptions: tuple[ExemptionRecord, ...] = ()
 
 
 def load_library(content_dir: Path, schedules_dir: Path | None = None, *,
@@ -106,7 +108,7 @@ def load_library(content_dir: Path, schedules_dir: Path | None = None, *,
         raise LibraryError(report.problems)
     return Library(ordered, tuple(plans), tuple(messages), tuple(schedules.targets),
                    schedules.per_village, schedules.name_pattern, tuple(schedules.grids),
-                   tuple(schedules.windows))
+                   tuple(schedules.windows), tuple(schedules.exemptions))
 
 
 def _read_content(report: Report, root: Path, seen: dict) -> tuple[list, list, list]:
@@ -360,5 +362,5 @@ def format_fields() -> dict[str, set[str]]:
         "details-reporting": REPORTING_KEYS, "message": MESSAGE_KEYS, "targets": s.TARGETS_FILE_KEYS,
         "targets-loudspeaker": s.LOUDSPEAKER_KEYS, "targets-online": s.ONLINE_TARGET_KEYS,
         "grids": s.GRID_KEYS, "windows-file": s.WINDOWS_FILE_KEYS, "windows": s.WINDOW_KEYS,
-        "holidays": s.HOLIDAY_KEYS,
+        "holidays": s.HOLIDAY_KEYS, "exemptions": s.EXEMPTION_KEYS,
     }

@@ -55,6 +55,16 @@ class WindowRecord:
     unit_code: str | None = None    # a unit's window, inherited by the targets at and below it
 
 
+@dataclass(frozen=True)
+class ExemptionRecord:
+    """One plan airing on one automatic holiday (a plan-less blackout window `le-YYYY-MM-DD`)."""
+
+    plan_code: str
+    window_code: str
+    file: str = field(default="", compare=False)
+    line: int | None = field(default=None, compare=False)
+
+
 def parse_weekdays(text) -> int:
     """Parse "T2-CN", "T2-T6", "T2,T4,T6" or a list [T2, T4] into a bit mask (bit 0 = Monday)."""
     parts = text if isinstance(text, (list, tuple)) else str(text or "").split(",")
@@ -95,7 +105,9 @@ HOLIDAY_KEYS = {"source", "years", "kind", "channels"}
 TARGETS_FILE_KEYS = {"loudspeaker", "online"}
 LOUDSPEAKER_KEYS = {"per_village", "name_pattern"}
 ONLINE_TARGET_KEYS = {"code", "unit", "channel", "name", "external_id"}
-WINDOWS_FILE_KEYS = {"windows", "holidays"}
+WINDOWS_FILE_KEYS = {"windows", "holidays", "exemptions"}
+EXEMPTION_KEYS = {"plan", "holiday"}
+HOLIDAY_PREFIX = "le-"
 
 
 def holiday_dates(f: Fields) -> list[tuple[dt.date, str]]:
@@ -122,6 +134,7 @@ class Schedules:
     name_pattern: str = DEFAULT_NAME_PATTERN
     grids: list[GridRecord] = field(default_factory=list)
     windows: list[WindowRecord] = field(default_factory=list)
+    exemptions: list[ExemptionRecord] = field(default_factory=list)
 
 
 def read_schedules(report: Report, folder: Path, plan_codes: set[str]) -> Schedules:
@@ -140,7 +153,9 @@ def read_schedules(report: Report, folder: Path, plan_codes: set[str]) -> Schedu
         out.grids.append(_grid(f, targets, seen))
     data = load_file(report, folder / "windows.yaml", f"{name}/windows.yaml")
     if data is not None:
-        out.windows = _windows(top_list(report, f"{name}/windows.yaml", data, "windows"), plan_codes)
+        top = top_list(report, f"{name}/windows.yaml", data, "windows")
+        out.windows = _windows(top, plan_codes)
+        out.exemptions = _exemptions(top, out.windows, plan_codes)
     return out
 
 
@@ -256,5 +271,34 @@ def _holiday_windows(rule: Fields, seen: dict) -> list[WindowRecord]:
     windows = []
     for day, name in holiday_dates(rule):
         rule.unique(seen, f"le-{day.isoformat()}", key="years")
-        windows.append(WindowRecord(f"le-{day.isoformat()}", name, kind, day, day, False, channels, None))
+        windows.append(WindowRecord(f"{HOLIDAY_PREFIX}{day.isoformat()}", name, kind, day, day, False, channels, None))
     return windows
+
+
+def is_automatic_holiday(window: WindowRecord) -> bool:
+    """A window a plan may be exempted from: a plan-less, unit-less blackout coded le-…."""
+    return (window.code.startswith(HOLIDAY_PREFIX) and window.plan_code is None and window.unit_code is None
+            and window.kind == "blackout")
+
+
+def _exemptions(top: Fields, windows: list[WindowRecord], plan_codes: set[str]) -> list[ExemptionRecord]:
+    """`exemptions:` [{plan, holiday}]: the plan airs on that automatic holiday (the file's or the database's)."""
+    here = {w.code: w for w in windows}
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in top.items("exemptions"):
+        f.only(EXEMPTION_KEYS)
+        plan = f.text("plan", missing="thiếu mã kế hoạch ('plan')")
+        if plan and plan not in plan_codes:
+            f.problem("plan", f"không có kế hoạch mã '{plan}'")
+        code = f.code("holiday", max_len=100)
+        if code and not code.startswith(HOLIDAY_PREFIX):
+            f.problem("holiday", f"chỉ miễn được ngày nghỉ lễ tự động (mã '{HOLIDAY_PREFIX}YYYY-MM-DD')")
+        elif code in here and not is_automatic_holiday(here[code]):
+            f.problem("holiday", f"khung '{code}' không phải ngày nghỉ lễ tự động (tạm dừng, không thuộc "
+                                 "kế hoạch hay đơn vị nào)")
+        if (plan, code) in seen:
+            f.problem("holiday", f"kế hoạch '{plan}' đã được miễn ngày '{code}' ở trên")
+        seen.add((plan, code))
+        out.append(ExemptionRecord(plan, code, f.file, f.line("holiday")))
+    return out

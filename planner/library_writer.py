@@ -59,14 +59,19 @@ def message_text(front: dict, body: str) -> str:
     return f"---\n{dump_yaml(front)}---\n\n{body.strip()}\n"
 
 
-def write_bundle(root: Path, *, plan: dict, messages: list[tuple[dict, str]], units: list[dict]) -> Path:
-    """Write one plan as a library folder: root/units.yaml, root/plans/<code>/plan.yaml and messages/."""
+def write_bundle(root: Path, *, plan: dict, messages: list[tuple[dict, str]], units: list[dict],
+                 windows: dict | None = None) -> Path:
+    """Write one plan as a library folder: root/units.yaml, root/plans/<code>/plan.yaml and messages/, and
+    (when given) root/schedules/windows.yaml, which `planner import root` reads along."""
     root = Path(root)
     folder = root / "plans" / plan["code"]
     (folder / "messages").mkdir(parents=True, exist_ok=True)
     if units:
         (root / "units.yaml").write_text(dump_yaml({"units": units}), encoding="utf-8")
     (folder / "plan.yaml").write_text(dump_yaml(plan), encoding="utf-8")
+    if windows:
+        (root / "schedules").mkdir(exist_ok=True)
+        (root / "schedules" / "windows.yaml").write_text(dump_yaml(windows), encoding="utf-8")
     for front, body in messages:
         (folder / "messages" / f"{front['code']}.md").write_text(message_text(front, body), encoding="utf-8")
     return folder

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from planner.models import (AudienceGroup, Message, MessageVersion, PeriodRule, Plan, PlanStatus, Priority,
-                            SlotGrid, Target, Unit, UnitKind, VersionStatus, Window, WindowKind)
+                            SlotGrid, Target, Unit, UnitKind, VersionStatus, Window, WindowExemption,
+                            WindowKind)
 from planner.library import REPORT_HEADER_KEYS
 from planner.models.indicators import Indicator
 from planner.operations.indicators import indicator_values
@@ -44,6 +45,7 @@ def existing_unit_codes(session: Session) -> frozenset[str]:
 
 def import_library(session: Session, lib, *, now: dt.datetime) -> ImportSummary:
     """Upsert everything in a validated Library; a second run with the same files changes nothing."""
+    _check_exemptions(session, lib)    # before anything is written
     summary = ImportSummary()
     units = _import_units(session, lib.units, summary)
     plans = {p.code: _import_plan(session, p, units, summary) for p in lib.plans}
@@ -56,6 +58,9 @@ def import_library(session: Session, lib, *, now: dt.datetime) -> ImportSummary:
         _import_grid(session, rec, units, targets, summary)
     for rec in lib.windows:
         _import_window(session, rec, plans, units, summary)
+    session.flush()
+    for rec in lib.exemptions:
+        _import_exemption(session, rec, plans, summary)
     session.flush()
     return summary
 
@@ -248,6 +253,40 @@ def _import_window(session: Session, rec, plans: dict[str, Plan], units, summary
     summary.add("window", state)
 
 
+def _automatic_holidays(session: Session, codes: set[str]) -> set[str]:
+    """Which of `codes` are automatic holidays in the database (plan-less, unit-less blackouts)."""
+    return set(session.scalars(select(Window.code).where(Window.code.in_(codes), Window.plan_id.is_(None),
+                                                         Window.unit_id.is_(None),
+                                                         Window.kind == WindowKind.BLACKOUT))) if codes else set()
+
+
+def _check_exemptions(session: Session, lib) -> None:
+    """Every exempted holiday is an automatic holiday of the library or of the database; else LibraryError."""
+    from planner.library import LibraryError, Problem
+    from planner.library_schedules import is_automatic_holiday
+
+    in_files = {w.code: w for w in lib.windows}
+    wanted = {e.window_code for e in lib.exemptions if e.window_code not in in_files}
+    known = _automatic_holidays(session, wanted)
+    problems = [Problem(e.file, e.line, "holiday", f"không có ngày nghỉ lễ tự động mã '{e.window_code}' "
+                                                   "(trong tệp hay trong cơ sở dữ liệu)")
+                for e in lib.exemptions
+                if not (is_automatic_holiday(in_files[e.window_code]) if e.window_code in in_files
+                        else e.window_code in known)]
+    if problems:
+        raise LibraryError(problems)
+
+
+def _import_exemption(session: Session, rec, plans: dict[str, Plan], summary: ImportSummary) -> None:
+    """Add the plan's exemption from the holiday if it is not there (an import never removes one)."""
+    plan = plans[rec.plan_code]
+    window_id = session.scalar(select(Window.id).where(Window.code == rec.window_code))
+    if session.scalar(select(WindowExemption.id).where(WindowExemption.plan_id == plan.id,
+                                                       WindowExemption.window_id == window_id)) is None:
+        session.add(WindowExemption(plan_id=plan.id, window_id=window_id))
+        summary.add("exemption", True)
+
+
 def import_paths(session: Session, paths: list, *, now: dt.datetime, confirm_moves: bool = False) -> ImportSummary:
     """Import what the paths hold: a content library folder, a schedules folder, or a villages CSV.
 
@@ -263,6 +302,8 @@ def import_paths(session: Session, paths: list, *, now: dt.datetime, confirm_mov
     content = [Path(p) for p in paths if Path(p).is_dir() and not _is_schedules(Path(p))]
     schedules = [Path(p) for p in paths if Path(p).is_dir() and _is_schedules(Path(p))]
     csvs = [Path(p) for p in paths if Path(p).is_file() and str(p).endswith(".csv")]
+    if content and not schedules and _is_schedules(content[0] / "schedules"):
+        schedules = [content[0] / "schedules"]    # a bundle from `planner export` carries its own windows
     summary = ImportSummary()
     if content or schedules:
         lib = load_library(content[0] if content else schedules[0].parent / "__none__",

@@ -1,4 +1,5 @@
-"""A stored plan as library documents (plan.yaml, messages, the units they name): export, copy, round trip."""
+"""A stored plan as library documents (plan.yaml, messages, the units they name, its windows and holiday
+exemptions): export, copy, round trip."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from planner.library import REPORT_HEADER_KEYS
 from planner.library_schedules import format_weekdays
 from planner.library_writer import vn_date, write_bundle
-from planner.models import Message, MessageVersion, Plan, Unit, VersionStatus
+from planner.library_checks import YEARLY_ANCHOR
+from planner.models import Message, MessageVersion, Plan, Unit, VersionStatus, Window, WindowExemption
 from planner.models.content import ALL_WEEKDAYS
 from planner.public_fields import format_post_at
 
@@ -76,7 +78,7 @@ def plan_messages(session: Session, plan: Plan) -> list[Message]:
                                 .options(selectinload(Message.versions).selectinload(MessageVersion.audiences))))
 
 
-def unit_documents(session: Session, plan: Plan) -> list[dict]:
+def bundle_units(session: Session, plan: Plan) -> list[Unit]:
     """The units the plan names (its owner, duties, deadlines, reporting) and their ancestors, parents first."""
     details = plan.details or {}
     codes = {plan.unit.code}
@@ -90,18 +92,60 @@ def unit_documents(session: Session, plan: Plan) -> list[dict]:
         while node is not None and node.code not in chain:
             chain[node.code] = node
             node = node.parent
-    ordered = sorted(chain.values(), key=lambda u: (u.path.count("/"), u.path))
+    return sorted(chain.values(), key=lambda u: (u.path.count("/"), u.path))
+
+
+def unit_documents(units: list[Unit]) -> list[dict]:
+    """units.yaml entries for `units`."""
     return [{k: v for k, v in {"code": u.code, "name": u.name, "kind": u.kind.value,
                                "parent": u.parent.code if u.parent else None, "duties": u.duties,
                                "households": u.households, "population": u.population}.items()
-             if v not in (None, "")} for u in ordered]
+             if v not in (None, "")} for u in units]
+
+
+def window_document(window: Window) -> dict:
+    """A window as a windows.yaml entry (dd/mm for a yearly window stored in the anchor year)."""
+    short = window.is_yearly and window.starts_on.year == window.ends_on.year == YEARLY_ANCHOR
+
+    def day(value):
+        return value.strftime("%d/%m") if short else vn_date(value)
+
+    doc = {"code": window.code, "name": window.name, "kind": window.kind.value,
+           "starts_on": day(window.starts_on), "ends_on": day(window.ends_on)}
+    if window.is_yearly:
+        doc["yearly"] = True
+    if window.channels:
+        doc["channels"] = list(window.channels)
+    if window.plan is not None:
+        doc["plan"] = window.plan.code
+    if window.unit is not None:
+        doc["unit"] = window.unit.code
+    return doc
+
+
+def windows_document(session: Session, plan: Plan, units: list[Unit]) -> dict | None:
+    """windows.yaml for the bundle: the plan's own windows, those of the units it names, and the automatic
+    holidays it is exempt from with the exemptions (so the bundle stands alone on an empty database)."""
+    own = session.scalars(select(Window).where(Window.plan_id == plan.id).order_by(Window.code)).all()
+    of_units = session.scalars(select(Window).where(Window.unit_id.in_([u.id for u in units]))
+                               .order_by(Window.code)).all() if units else []
+    exempt = session.scalars(select(Window).join(WindowExemption, WindowExemption.window_id == Window.id)
+                             .where(WindowExemption.plan_id == plan.id).order_by(Window.code)).all()
+    if not (own or of_units or exempt):
+        return None
+    doc: dict = {"windows": [window_document(w) for w in [*own, *of_units, *exempt]]}
+    if exempt:
+        doc["exemptions"] = [{"plan": plan.code, "holiday": w.code} for w in exempt]
+    return doc
 
 
 def export_plan(session: Session, plan: Plan, root: Path) -> Path:
-    """Write the plan as a library bundle under `root` (units.yaml + plans/<code>/); returns the plan folder."""
+    """Write the plan as a library bundle under `root` (units.yaml, plans/<code>/, schedules/windows.yaml);
+    returns the plan folder."""
     messages = [message_document(m) for m in plan_messages(session, plan) if m.versions]
-    return write_bundle(Path(root), plan=plan_document(plan), messages=messages,
-                        units=unit_documents(session, plan))
+    units = bundle_units(session, plan)
+    return write_bundle(Path(root), plan=plan_document(plan), messages=messages, units=unit_documents(units),
+                        windows=windows_document(session, plan, units))
 
 
 def export_zip(session: Session, plan: Plan) -> bytes:

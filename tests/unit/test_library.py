@@ -494,3 +494,20 @@ def test_a_window_may_belong_to_a_unit_but_not_to_a_unit_and_a_plan(copy):
     corrupt(schedules / "windows.yaml", "    unit: xa-khong-co\n", "    unit: xa-ngoc-lac\n    plan: ngoc-lac-asxh-2026\n")
     problem = find(problems_of(content, schedules), "schedules/windows.yaml", "windows[3].unit")
     assert "không cả hai" in problem.reason
+
+
+def test_holiday_exemptions_name_a_known_plan_and_an_automatic_holiday_once(copy):
+    content, schedules = copy
+    path = schedules / "windows.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "exemptions:\n"
+                    "  - plan: ngoc-lac-asxh-2026\n    holiday: le-2026-05-01\n", encoding="utf-8")
+    exemption, = load_library(content, schedules).exemptions
+    assert (exemption.plan_code, exemption.window_code) == ("ngoc-lac-asxh-2026", "le-2026-05-01")
+    path.write_text(path.read_text(encoding="utf-8") +
+                    "  - plan: khong-co\n    holiday: ngoc-lac-cao-diem\n"
+                    "  - plan: ngoc-lac-asxh-2026\n    holiday: le-2026-05-01\n    note: x\n", encoding="utf-8")
+    problems = problems_of(content, schedules)
+    assert "khong-co" in find(problems, "schedules/windows.yaml", "exemptions[2].plan").reason
+    assert "ngày nghỉ lễ tự động" in find(problems, "schedules/windows.yaml", "exemptions[2].holiday").reason
+    assert "đã được miễn" in find(problems, "schedules/windows.yaml", "exemptions[3].holiday").reason
+    assert find(problems, "schedules/windows.yaml", "exemptions[3].note").reason == "trường không được hỗ trợ"
