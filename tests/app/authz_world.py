@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -216,3 +218,28 @@ class World:
             db.commit()
             return window.id
         raise KeyError(kind)
+
+
+def built_world(database_url: str, tmp_path_factory):
+    """A fixture body: an app on a fresh database holding the world, dropped afterwards."""
+    from planner import create_app, printing
+    from planner.db import Base
+
+    tmp = tmp_path_factory.mktemp("authz")
+    os.environ["PLANNER_INSTANCE_PATH"] = str(tmp / "instance")
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
+                      "DEMO_PASSWORD": PASSWORD, "WORKER_INTERVAL_SECONDS": 1})
+    engine = app.extensions["planner_db"].engine
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    db = app.extensions["planner_db"].session()
+    # The job ticket is laid out in the request (seconds per call): who may fetch it is what matters here.
+    real_ticket = printing.render_job_ticket
+    printing.render_job_ticket = lambda context: SimpleNamespace(data=b"%PDF-1.7 ticket", filename="ticket.pdf")
+    try:
+        yield World(app, db).build(tmp / "library")
+    finally:
+        printing.render_job_ticket = real_ticket
+        db.close()
+        Base.metadata.drop_all(engine)
+        engine.dispose()

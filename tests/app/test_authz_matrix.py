@@ -7,13 +7,11 @@ empty (invalid but well-formed) body: the authorization check, which comes first
 """
 from __future__ import annotations
 
-import os
 import re
-from types import SimpleNamespace
 
 import pytest
 
-from tests.app.authz_world import ACTORS, API, OTHER_MARKERS, World
+from tests.app.authz_world import ACTORS, API, OTHER_MARKERS, built_world
 from tests.conftest import csrf_from
 
 # Who: A admin (whole country), U unit administrator, P planner (officer), E editor, R approver, S supervisor —
@@ -161,27 +159,7 @@ PAGE_TABLE: dict[str, tuple] = {
 
 @pytest.fixture(scope="module")
 def world(database_url, tmp_path_factory):
-    from planner import create_app, printing
-    from planner.db import Base
-
-    tmp = tmp_path_factory.mktemp("authz")
-    os.environ["PLANNER_INSTANCE_PATH"] = str(tmp / "instance")
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "DEMO_PASSWORD": "pw-test-123", "WORKER_INTERVAL_SECONDS": 1})
-    engine = app.extensions["planner_db"].engine
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    db = app.extensions["planner_db"].session()
-    # The job ticket is laid out in the request (seconds per call): who may fetch it is what matters here.
-    real_ticket = printing.render_job_ticket
-    printing.render_job_ticket = lambda context: SimpleNamespace(data=b"%PDF-1.7 ticket", filename="ticket.pdf")
-    try:
-        yield World(app, db).build(tmp / "library")
-    finally:
-        printing.render_job_ticket = real_ticket
-    db.close()
-    Base.metadata.drop_all(engine)
-    engine.dispose()
+    yield from built_world(database_url, tmp_path_factory)
 
 
 def openapi_operations(app) -> set[str]:
