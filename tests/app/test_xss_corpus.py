@@ -283,3 +283,62 @@ def handled_items(db, client, reasons: list[str]) -> list[int]:
 
 def pdf_text(data: bytes) -> str:
     return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+# --------------------------------------------------------------------------- iCal and print proofs
+
+def test_titles_in_ical_feeds_inject_no_lines_and_proofs_print_text_or_refuse_clearly(app, demo, people, db):
+    import icalendar
+
+    from planner.worker import tick
+
+    plan, audience = plan_basics(demo)
+    target = f.village_target(db)
+    start = dt.datetime.now(dt.timezone.utc).replace(hour=1, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    feed_url = people["admin"].get(f"{API}/units/{target.unit_id}/ical").get_json()["ical_url"]
+    feed_path = "/" + feed_url.split("://", 1)[-1].split("/", 1)[1]
+    allowed = {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"}  # what planner writes per event
+    placed = 0
+    line_breakers = [v for v in vectors() if re.search(r"[\r\n;,\\]", v)]
+    for i, vector in enumerate(line_breakers + sample(25)):
+        body = write_message(people, plan.id, audience, "loudspeaker", vector, approve=True)
+        if body is None:
+            continue
+        from planner.models import Message
+
+        f.occurrence(db, target=target, msg=db.get(Message, body["id"]), at=start + dt.timedelta(hours=i))
+        placed += 1
+    assert placed >= 25
+    raw = app.test_client().get(feed_path).data
+    assert not re.search(rb"\r(?!\n)|(?<!\r)\n", raw)  # lines end in CRLF only: no bare CR/LF from a title
+    feed = icalendar.Calendar.from_ical(raw)
+    events = [e for e in feed.walk("VEVENT") if e.decoded("DTSTART") >= start]
+    assert len(events) == placed
+    assert not [name for e in feed.walk("VEVENT") for name in e if name not in allowed]
+    assert not [c.name for c in feed.subcomponents if c.name not in ("VEVENT", "VTIMEZONE")]
+
+    shop = db.scalar(select(f.Unit).where(f.Unit.code == "in-ngoc-lac"))
+    orders = {}
+    for vector in sample(12)[-8:]:
+        body = write_message(people, plan.id, audience, "leaflet", vector, approve=True)
+        if body is None:
+            continue
+        version = body["versions"][0]["id"]
+        resp = people["vanhoa"].post(f"{API}/print-orders", json={"version_id": version, "product": "leaflet_a5",
+                                                                   "quantity": 10, "print_shop_id": shop.id})
+        assert resp.status_code in (201, 400, 422), resp.get_json()
+        if resp.status_code == 201:
+            orders[resp.get_json()["id"]] = vector
+        else:
+            assert resp.get_json()["error"]["message"]
+    for _ in range(len(orders)):  # the worker renders a few proofs per tick
+        tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="xss")
+    assert len(orders) >= 4
+    for order_id, vector in orders.items():
+        order = people["vanhoa"].get(f"{API}/print-orders/{order_id}").get_json()
+        if order["proof"]["status"] == "ready":
+            text = pdf_text(people["vanhoa"].get(f"{API}/print-orders/{order_id}/pdf").data)
+            words = [w for w in re.findall(r"[A-Za-zÀ-ỹ]{4,}", vector)][:2]
+            assert all(w in text for w in words), (vector, text[:300])
+        else:  # refused before printing, with the reason in Vietnamese
+            assert order["status"] == "cancelled" and order["proof"]["error"], order
