@@ -26,7 +26,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (response_schema_conformance,  # noqa: E402
                                                status_code_conformance)
 
-EXAMPLES = int(os.environ.get("PLANNER_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("PLANNER_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 # Who runs the fuzz: the admin (reaches everything) and an officer of one commune (scoped answers).
 PEOPLE = {"admin": (Role.ADMIN, "viet-nam"), "vanhoa": (Role.PLANNER, "xa-ngoc-lac")}
