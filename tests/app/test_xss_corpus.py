@@ -45,7 +45,6 @@ class PageCheck(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
-        self._forms_allowed = True
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
