@@ -103,3 +103,21 @@ def test_every_operation_answers_as_documented_under_fuzzing(world, username):
             token = fresh_token(world, username)
     assert not failures, "\n\n".join(f"== {label}\n{text}" for label, text in failures.items())
     assert seen[2] > len(operations), seen  # the fuzz reached real objects, not only errors
+
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:30:00+00:00", "0001-01-01T00:00:00+07:00",
+                                       "9999-12-31T23:59:59-12:00"])
+def test_moving_to_the_ends_of_the_calendar_is_refused_not_a_500(world, starts_at):
+    """Found by fuzzing: a move to year 9999 overflowed the session arithmetic (500)."""
+    client = world.api("admin")
+    resp = client.post(f"/api/v1/occurrences/{world.ids['occurrence_id']['own']}/move", json={"starts_at": starts_at})
+    assert 400 <= resp.status_code < 500 and resp.get_json()["error"]["message"], resp.get_json()
+    page = world.app.test_client()
+    from tests.conftest import csrf_from
+
+    csrf = csrf_from(page.get("/login").get_data(as_text=True))
+    page.post("/login", data={"username": "admin", "password": "pw-test-123", "csrf_token": csrf})
+    csrf = csrf_from(page.get("/account/password").get_data(as_text=True))
+    answer = page.post(f"/occurrences/{world.ids['occurrence_id']['own']}/move",
+                       data={"starts_at": starts_at, "csrf_token": csrf})
+    assert answer.status_code == 200 and answer.get_json()["ok"] is False, answer.get_data(as_text=True)
