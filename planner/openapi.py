@@ -313,7 +313,8 @@ def _paths() -> dict:
             "parameters": [plan],
             "get": op("messages", "Tin bài của kế hoạch", ok=(200, "MessageList"),
                       params=[_query("channel", {"enum": CHANNELS}, "Kênh"), *keyed], errors=(400, 401, 403, 404)),
-            "post": op("messages", "Viết tin bài (phiên bản nháp 1)", ok=(201, "MessageDetail"), body="MessageInput")},
+            "post": op("messages", "Viết tin bài (phiên bản nháp 1); kế hoạch đã đóng/lưu trữ: 409 read_only",
+                       ok=(201, "MessageDetail"), body="MessageInput", errors=(401, 403, 404, 409))},
         "/messages/{message_id}": {
             "parameters": [message],
             "get": op("messages", "Tin bài và các phiên bản", ok=(200, "MessageDetail")),

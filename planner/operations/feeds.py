@@ -175,7 +175,9 @@ def _utc(moment: dt.datetime) -> str:
 @lru_cache(maxsize=8192)
 def _line(name: str, text: str) -> str:
     """`NAME:text` with TEXT escaping, folded at 75 octets without splitting a UTF-8 character."""
-    value = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    # A bare CR (or CRLF) in a title would end the content line in some readers: any line break is TEXT's \n.
+    value = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    value = value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
     line = f"{name}:{value}"
     if len(line.encode()) <= 75:
         return line

@@ -73,12 +73,17 @@ def _snapshot(occ: Occurrence) -> dict:
             "is_pinned": occ.is_pinned, "is_ad_hoc": occ.is_ad_hoc, "reason": occ.reason}
 
 
+MAX_MOVE_AHEAD = dt.timedelta(days=10 * 365)
+
+
 def move_occurrence(session: Session, occ: Occurrence, when: dt.datetime, *, user: User, now: dt.datetime,
                     ad_hoc: bool = False, settings: dict | None = None) -> None:
     """Move a planned occurrence into the session of its target at `when` (or an explicit ad hoc session); pins it."""
     delivery = _movable(session, occ, now)
     if when <= now:
         raise PlacementError("Thời điểm đã qua; vui lòng chọn thời điểm trong tương lai.")
+    if when > now + MAX_MOVE_AHEAD:  # also keeps the session arithmetic below clear of year 9999
+        raise PlacementError(f"Thời điểm quá xa: chỉ dời được trong vòng {MAX_MOVE_AHEAD.days // 365} năm tới.")
     if settings is not None:
         _check_time(occ.target, when, now, settings)
     session_start, offset = _target_session(session, occ, when, ad_hoc)

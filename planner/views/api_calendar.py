@@ -45,7 +45,10 @@ def _starts_at(raw: str) -> dt.datetime:
         raise invalid({"starts_at": "Phải là thời điểm ISO 8601, ví dụ 2026-03-02T17:00:00+07:00."}) from None
     if value.tzinfo is None:
         raise invalid({"starts_at": "Cần ghi múi giờ (Z hoặc +07:00)."})
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+07:00 has no UTC time
+        raise invalid({"starts_at": "Thời điểm nằm ngoài khoảng cho phép."}) from None
 
 
 @bp.post("/occurrences/<int:occurrence_id>/move")
