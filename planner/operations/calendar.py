@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from planner import localtime
@@ -17,6 +17,16 @@ from planner.operations.roster import occurrence_marks
 from planner.operations.schedule import grid_specs_for, targets_in
 
 AD_HOC = "Phiên đột xuất"
+# An occurrence starts inside its session (start + offset), and no session lasts a day.
+SESSION_SPAN = dt.timedelta(days=1)
+
+
+def in_sessions(lo: dt.datetime, hi: dt.datetime):
+    """A SQL condition: the occurrence's session starts in [lo, hi). The starts_at bounds it implies are added so
+    the (plan_id, starts_at) and (target_id, starts_at) indexes serve the query (no index on session_starts_at:
+    a province's calendar count scanned every occurrence of the table)."""
+    return and_(Occurrence.session_starts_at >= lo, Occurrence.session_starts_at < hi,
+                Occurrence.starts_at >= lo, Occurrence.starts_at < hi + SESSION_SPAN)
 
 
 @dataclass
@@ -169,8 +179,8 @@ def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_
                Delivery.status, MessageVersion.title)
         .join(Delivery, Delivery.occurrence_id == Occurrence.id)
         .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
-        .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
-               Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
+        .where(Occurrence.target_id.in_([t.id for t in targets]), in_sessions(lo, hi),
+               Delivery.status != DeliveryStatus.CANCELLED)
         .order_by(Occurrence.starts_at))
     if statuses:
         stmt = stmt.where(Delivery.status.in_(statuses))
