@@ -202,6 +202,38 @@ def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_
         cs.items.append(item)
 
 
+@dataclass
+class MonthDay:
+    """One day of a unit's month at a glance: broadcasts, fill, distinct titles (first seen first), marks."""
+
+    count: int = 0
+    used: int = 0
+    cap: int = 0
+    urgent: int = 0
+    adhoc: int = 0
+    titles: list[str] = field(default_factory=list)
+
+
+def month_days(targets: list[Target], data: dict, days: list[DayInfo]) -> dict[dt.date, MonthDay]:
+    """Each day's totals over every target, summed here once (in the template it was most of the page time)."""
+    out = {}
+    for d in days:
+        day, seen = MonthDay(), set()
+        for t in targets:
+            for s in data[t.id].get(d.day, []):
+                day.count += len(s.items)
+                day.used += s.used_s
+                day.cap += s.capacity_s
+                for i in s.items:
+                    if i.title not in seen:
+                        seen.add(i.title)
+                        day.titles.append(i.title)
+                    day.urgent += "Tin khẩn" in i.marks
+                    day.adhoc += AD_HOC in i.marks
+        out[d.day] = day
+    return out
+
+
 def sessions_with_room(session: Session, occ, now: dt.datetime, days: int = 14) -> list[CalendarSession]:
     """The coming sessions of the occurrence's target that could take it (room, not already airing it)."""
     first = localtime.today(now)
@@ -223,4 +255,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "ALL_CHANNELS", "message_options", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]
+           "ALL_CHANNELS", "message_options", "MonthDay", "month_days", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]
