@@ -1,11 +1,14 @@
 """Benchmark: the pages and lists of a province under 4 concurrent clients against a real server; prints JSON.
 
-Run: python bench/pages.py [--small] [--pg URL] [--seconds S] [--requests N]   (or PLANNER_BENCH_PG_URL)
+Run: python bench/pages.py [--small|--medium] [--pg URL] [--pg-only] [--keep|--reuse] [--seconds S] [--requests N]
+     (or PLANNER_BENCH_PG_URL)
 
 Builds the data set in a fresh database (tmp SQLite, or a private PostgreSQL schema with --pg): the real
 library, then extra communes with villages under Tỉnh Thanh Hóa (full: 100 × 40 = 4,000 villages beside
 Ngọc Lặc's 42; --small: 4 × 20), the plan's loudspeaker schedule for all of them (full: 8 weeks back to 8
-ahead; --small: 2 weeks each way) and a share of past broadcasts missed. Then it starts the app in its own
+ahead; --medium: 20 × 40, 4 weeks each way; --small: 2 weeks each way) and a share of past broadcasts missed.
+--pg-only skips SQLite. --keep leaves the PostgreSQL data set in schema `planner_bench_pages` (for EXPLAIN
+ANALYZE) instead of a throwaway schema; --reuse measures an existing kept data set without building it. Then it starts the app in its own
 process (werkzeug, threaded, 127.0.0.1) and 4 client threads request each page or list N times in all
 (default 40; at most S seconds per page, default 60), logged in (pages) or with a bearer token (API).
 Per page: p50/p95/max ms, the response size, status codes; and the server's peak and current RSS.
@@ -33,7 +36,7 @@ import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
 import storage  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
+from sqlalchemy import select, text, update  # noqa: E402
 
 from planner.db import Base, utcnow  # noqa: E402
 
@@ -41,6 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-pages-password"
 SECRET = "bench-pages-secret"
 CLIENTS = 4
+KEPT_SCHEMA = "planner_bench_pages"
+SHAPES = {"small": dict(communes=4, villages=20, days=14), "medium": dict(communes=20, villages=40, days=28),
+          "full": dict(communes=100, villages=40, days=56)}
 PLAN, PROVINCE, COMMUNE = "ngoc-lac-asxh-2026", "tinh-thanh-hoa", "xa-ngoc-lac"
 
 
@@ -89,9 +95,38 @@ def build(url: str, instance: str, *, communes: int, villages: int, days: int) -
         session.execute(update(Delivery).where(Delivery.due_at < utcnow(), Delivery.id % 7 != 0)
                         .values(status=DeliveryStatus.DELIVERED))
         session.commit()
-        commune = session.scalar(select(Unit).where(Unit.code == COMMUNE))
-        ids = {"plan": plan.id, "province": province.id, "commune": commune.id,
-               "targets": outcome.targets, "placements": outcome.placed, "generate_seconds": round(generate_s, 1)}
+        if session.bind.dialect.name == "postgresql":
+            # Autovacuum would analyze the new rows within a minute or so; measured at once, the planner would
+            # still assume empty tables (one API page took minutes with such a plan).
+            session.execute(text("ANALYZE"))
+            session.commit()
+        ids = {**known_ids(session), "targets": outcome.targets, "placements": outcome.placed,
+               "generate_seconds": round(generate_s, 1)}
+    db.engine.dispose()
+    return ids
+
+
+def known_ids(session) -> dict:
+    """The plan, province, commune and one of the commune's loudspeakers (the village phone page)."""
+    from planner.models import Plan, Target, Unit
+
+    commune = session.scalar(select(Unit).where(Unit.code == COMMUNE))
+    village_target = session.scalar(select(Target.id).join(Unit, Unit.id == Target.unit_id).where(
+        Unit.parent_id == commune.id, Target.channel == "loudspeaker").order_by(Target.id).limit(1))
+    return {"plan": session.scalar(select(Plan.id).where(Plan.code == PLAN)),
+            "province": session.scalar(select(Unit.id).where(Unit.code == PROVINCE)),
+            "commune": commune.id, "village_target": village_target}
+
+
+def existing(url: str, instance: str) -> dict:
+    """The ids of a kept data set (--reuse)."""
+    from planner import create_app
+
+    os.environ["PLANNER_INSTANCE_PATH"] = instance
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET})
+    db = app.extensions["planner_db"]
+    with db.session() as session:
+        ids = known_ids(session)
     db.engine.dispose()
     return ids
 
@@ -142,7 +177,10 @@ class Client:
         self.token = json.loads(urllib.request.urlopen(request).read())["token"]
 
     def get(self, path: str) -> tuple[int, int, float]:
-        headers = {"Authorization": f"Bearer {self.token}"} if path.startswith("/api/") else {}
+        # As browsers and calendar apps do; `bytes` is then what went over the wire (only iCal is compressed).
+        headers = {"Accept-Encoding": "gzip"}
+        if path.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {self.token}"
         began = clock.perf_counter()
         try:
             resp = self.opener.open(urllib.request.Request(self.base + path, headers=headers), timeout=120)
@@ -180,6 +218,7 @@ def measure_page(clients: list[Client], path: str, requests: int, seconds: float
 
 def pages(ids: dict, cursor: str | None) -> dict[str, tuple[str, str]]:
     """name → (user, path) of every page and list measured."""
+    from planner.operations.delivery import make_village_token
     from planner.operations.feeds import make_feed_token
 
     plan, province, commune = ids["plan"], ids["province"], ids["commune"]
@@ -198,15 +237,17 @@ def pages(ids: dict, cursor: str | None) -> dict[str, tuple[str, str]]:
         "print_orders_page": ("vanhoa", "/print-orders"),
         "api_print_orders": ("vanhoa", "/api/v1/print-orders"),
         "runs_page": ("vanhoa", f"/plans/{plan}/schedule/runs"),
+        "village_phone_page": ("vanhoa", "/x/" + make_village_token(
+            SECRET, ids["village_target"], dt.date.today() - dt.timedelta(days=7), dt.date.today() + dt.timedelta(days=7))),
     }
     if cursor:
         out["api_occurrences_cursor_page"] = ("giamsat", f"/api/v1/occurrences?plan={plan}&limit=100&cursor={cursor}")
     return out
 
 
-def measure(url: str, instance: str, *, small: bool, requests: int, seconds: float) -> dict:
-    shape = dict(communes=4, villages=20, days=14) if small else dict(communes=100, villages=40, days=56)
-    ids = build(url, instance, **shape)
+def measure(url: str, instance: str, *, size: str, requests: int, seconds: float, reuse: bool = False) -> dict:
+    shape = SHAPES[size]
+    ids = existing(url, instance) if reuse else build(url, instance, **shape)
     proc, port = start_server(url, instance)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -232,18 +273,40 @@ def measure(url: str, instance: str, *, small: bool, requests: int, seconds: flo
         proc.wait(timeout=30)
 
 
+@contextlib.contextmanager
+def kept_schema(url: str, *, fresh: bool):
+    """The named schema of --keep/--reuse (recreated when fresh, never dropped afterwards); yields its URL."""
+    from sqlalchemy.engine import make_url
+
+    from planner.db import make_engine
+
+    if fresh:
+        admin = make_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {KEPT_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {KEPT_SCHEMA}"))
+        admin.dispose()
+    yield make_url(url).update_query_dict({"options": f"-csearch_path={KEPT_SCHEMA}"}).render_as_string(
+        hide_password=False)
+
+
 def main() -> dict:
-    small = "--small" in sys.argv
+    size = "small" if "--small" in sys.argv else "medium" if "--medium" in sys.argv else "full"
     requests = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 40
     seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 60.0
-    figures = {"mode": "small" if small else "full", "clients": CLIENTS}
-    with tempfile.TemporaryDirectory() as tmp:
-        figures["sqlite"] = measure(f"sqlite:///{tmp}/pages.db", tmp, small=small, requests=requests,
-                                    seconds=seconds)
+    reuse, keep = "--reuse" in sys.argv, "--keep" in sys.argv
+    figures = {"mode": size, "clients": CLIENTS, "load_average": list(os.getloadavg())}
+    if "--pg-only" not in sys.argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            figures["sqlite"] = measure(f"sqlite:///{tmp}/pages.db", tmp, size=size, requests=requests,
+                                        seconds=seconds)
     pg_url = storage.pg_url_from(sys.argv)
     if pg_url:
-        with storage.pg_schema(pg_url) as url, tempfile.TemporaryDirectory() as tmp:
-            figures["postgresql"] = measure(str(url), tmp, small=small, requests=requests, seconds=seconds)
+        schema = kept_schema(pg_url, fresh=not reuse) if keep or reuse else storage.pg_schema(pg_url)
+        with schema as url, tempfile.TemporaryDirectory() as tmp:
+            figures["postgresql"] = measure(str(url), tmp, size=size, requests=requests, seconds=seconds,
+                                            reuse=reuse)
+    figures["load_average_after"] = list(os.getloadavg())
     return figures
 
 

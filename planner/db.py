@@ -5,7 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -58,15 +58,10 @@ def make_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     elif url.startswith("postgresql"):
-        # Keep the URL's own options (a bench's `-csearch_path=…`): connect_args would replace them.
-        from sqlalchemy.engine import make_url
-
-        own = make_url(url).query.get("options", "")
-        kwargs["connect_args"] = {"options": f"{own} -c lock_timeout={int(busy_timeout * 1000)}".strip()}
-        if url in ("sqlite://", "sqlite:///:memory:"):
-            from sqlalchemy.pool import StaticPool
-
-            kwargs["poolclass"] = StaticPool
+        # Keep options given in the URL (e.g. a benchmark's `-csearch_path=…`): connect_args would replace them.
+        given = make_url(url).query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        kwargs["connect_args"] = {"options": f"{given} -c lock_timeout={int(busy_timeout * 1000)}".strip()}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -71,11 +71,16 @@ def open_items_loading(plan: Plan, scope: Unit, flt: AttentionFilter):
 
 def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, *, limit: int = PAGE_SIZE,
                offset: int = 0) -> tuple[list[Delivery], int]:
-    """One page of open items, newest first, and how many there are in all."""
-    stmt = open_items_loading(plan, scope, flt)
+    """One page of open items, newest first, and how many there are in all.
+
+    The total rides on the page's rows (a window count): the sort evaluates every open item anyway, and a
+    separate count query doubled the database time of the page."""
+    stmt = open_items_loading(plan, scope, flt).add_columns(func.count().over())
+    found = session.execute(stmt.order_by(*[c.desc() for c in SORT_KEY]).limit(limit).offset(offset)).all()
+    if found:
+        return [row[0] for row in found], found[0][1]
     total = session.scalar(select(func.count()).select_from(open_items_query(plan, scope, flt).subquery())) or 0
-    rows = session.scalars(stmt.order_by(*[c.desc() for c in SORT_KEY]).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return [], total
 
 
 def can_make_up(delivery: Delivery) -> bool:

@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from planner import localtime
@@ -17,6 +17,16 @@ from planner.operations.roster import occurrence_marks
 from planner.operations.schedule import grid_specs_for, targets_in
 
 AD_HOC = "Phiên đột xuất"
+# An occurrence starts inside its session (start + offset), and no session lasts a day.
+SESSION_SPAN = dt.timedelta(days=1)
+
+
+def in_sessions(lo: dt.datetime, hi: dt.datetime):
+    """A SQL condition: the occurrence's session starts in [lo, hi). The starts_at bounds it implies are added so
+    the (plan_id, starts_at) and (target_id, starts_at) indexes serve the query (no index on session_starts_at:
+    a province's calendar count scanned every occurrence of the table)."""
+    return and_(Occurrence.session_starts_at >= lo, Occurrence.session_starts_at < hi,
+                Occurrence.starts_at >= lo, Occurrence.starts_at < hi + SESSION_SPAN)
 
 
 @dataclass
@@ -169,8 +179,8 @@ def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_
                Delivery.status, MessageVersion.title)
         .join(Delivery, Delivery.occurrence_id == Occurrence.id)
         .join(MessageVersion, MessageVersion.id == Occurrence.message_version_id)
-        .where(Occurrence.target_id.in_([t.id for t in targets]), Occurrence.session_starts_at >= lo,
-               Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
+        .where(Occurrence.target_id.in_([t.id for t in targets]), in_sessions(lo, hi),
+               Delivery.status != DeliveryStatus.CANCELLED)
         .order_by(Occurrence.starts_at))
     if statuses:
         stmt = stmt.where(Delivery.status.in_(statuses))
@@ -190,6 +200,38 @@ def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_
             result[target_id].setdefault(local_day, []).append(cs)
             index[(target_id, session_start)] = cs
         cs.items.append(item)
+
+
+@dataclass
+class MonthDay:
+    """One day of a unit's month at a glance: broadcasts, fill, distinct titles (first seen first), marks."""
+
+    count: int = 0
+    used: int = 0
+    cap: int = 0
+    urgent: int = 0
+    adhoc: int = 0
+    titles: list[str] = field(default_factory=list)
+
+
+def month_days(targets: list[Target], data: dict, days: list[DayInfo]) -> dict[dt.date, MonthDay]:
+    """Each day's totals over every target, summed here once (in the template it was most of the page time)."""
+    out = {}
+    for d in days:
+        day, seen = MonthDay(), set()
+        for t in targets:
+            for s in data[t.id].get(d.day, []):
+                day.count += len(s.items)
+                day.used += s.used_s
+                day.cap += s.capacity_s
+                for i in s.items:
+                    if i.title not in seen:
+                        seen.add(i.title)
+                        day.titles.append(i.title)
+                    day.urgent += "Tin khẩn" in i.marks
+                    day.adhoc += AD_HOC in i.marks
+        out[d.day] = day
+    return out
 
 
 def sessions_with_room(session: Session, occ, now: dt.datetime, days: int = 14) -> list[CalendarSession]:
@@ -213,4 +255,4 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "ALL_CHANNELS", "message_options", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]
+           "ALL_CHANNELS", "message_options", "MonthDay", "month_days", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]

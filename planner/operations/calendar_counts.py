@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from planner import localtime
 from planner.models import Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, Target, Unit
+from planner.operations.calendar import for_audience, in_sessions
 from planner.vnsort import vietnamese_key
 
 
@@ -63,8 +64,8 @@ def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[s
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
             .join(Delivery, Delivery.occurrence_id == Occurrence.id)
             .where(Occurrence.plan_id == plan.id, Target.channel.in_(channels),
-                   Unit.path.startswith(unit.path, autoescape=True), Occurrence.session_starts_at >= lo,
-                   Occurrence.session_starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
+                   Unit.path.startswith(unit.path, autoescape=True), in_sessions(lo, hi),
+                   Delivery.status != DeliveryStatus.CANCELLED)
             .group_by(Target.unit_id, "day"))
     if statuses:
         stmt = stmt.where(Delivery.status.in_(statuses))
@@ -72,7 +73,6 @@ def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[s
         stmt = stmt.join(MessageVersion, MessageVersion.id == Occurrence.message_version_id).where(
             MessageVersion.message_id == message_id)
     if audience_id:
-        from planner.operations.calendar import for_audience
 
         stmt = stmt.where(for_audience(audience_id))
     totals: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))

@@ -129,12 +129,14 @@ def calendar(plan_id: int):
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
     ical_url = base + url_for("feeds.ical", token=current_feed_token(session, current_app.config["SECRET_KEY"],
                                                                      "u", unit.id))
+    days = cal.day_infos(session, plan, channel, first, last, unit)
+    month = cal.month_days(targets, data, days) if view == "month" and targets else {}
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
                            ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(), nav=nav,
                            status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],
                            message_options=cal.message_options(session, plan, shown),
                            anchor=anchor, first=first, last=last, targets=targets, data=data, unit_rows=unit_rows,
-                           days=cal.day_infos(session, plan, channel, first, last, unit),
+                           days=days, month=month,
                            units=counts.picker_units(session, current_user.unit, unit,
                                                      limit=cfg["CALENDAR_PICKER_MAX_UNITS"]),
                            channels=_plan_channels(plan),

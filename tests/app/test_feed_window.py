@@ -84,3 +84,16 @@ def test_long_vietnamese_titles_with_commas_survive_folding_and_escaping():
                         "DTSTAMP:20260101T000000Z", "DTSTART:20260101T000000Z", line, "END:VEVENT",
                         "END:VCALENDAR"]) + "\r\n"
     assert str(Calendar.from_ical(doc.encode()).walk("VEVENT")[0]["summary"]) == text
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_feed_compressed(app, demo, db):
+    import gzip
+
+    url, made = _feed(db, [1, 2, 3])
+    client = app.test_client()
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["ETag"] == plain.headers["ETag"]
+    assert gzip.decompress(packed.data) == plain.data and len(_uids(plain)) == 3
+    assert client.get(url, headers={"Accept-Encoding": "gzip;q=0"}).data == plain.data
