@@ -86,8 +86,9 @@ _MAKEUP, _MAKEUP_DELIVERY = aliased(Occurrence, name="makeup"), aliased(Delivery
 
 def _replaced(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None, channel: str):
     """SQL: the deliveries a make-up broadcast (not cancelled) replaces, grouped as the counts are; they are counted
-    once, through the make-up. Driven from the make-ups (few), never a scan of the plan's deliveries: SQLite is
-    kept off the (plan_id, starts_at) index by `plan_id + 0`."""
+    once, through the make-up. Driven from the plan's make-ups (few; a make-up is placed in the plan of the
+    broadcast it replaces) through the partial index `ix_occurrences_plan_makeups`, never a scan of the plan's
+    deliveries: the replaced occurrence's plan is checked with `plan_id + 0` so no engine drives from it."""
     makeup, makeup_delivery = _MAKEUP, _MAKEUP_DELIVERY
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
     stmt = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count(Delivery.id.distinct()))
@@ -96,7 +97,8 @@ def _replaced(session: Session, plan: Plan, root: Unit, first: dt.date | None, l
             .join(Delivery, Delivery.id == makeup.replaces_delivery_id)
             .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(makeup.replaces_delivery_id.is_not(None), makeup_delivery.status != DeliveryStatus.CANCELLED,
+            .where(makeup.plan_id == plan.id, makeup.replaces_delivery_id.is_not(None),
+                   makeup_delivery.status != DeliveryStatus.CANCELLED,
                    Occurrence.plan_id + 0 == plan.id, Unit.path.startswith(root.path, autoescape=True))
             .group_by(Unit.path, Delivery.channel, Delivery.status, is_makeup))
     if first and last:
