@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, true
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from planner import localtime
@@ -191,34 +191,39 @@ def latest_results(session: Session, indicator_ids: list[int], root: Unit, as_of
 
 
 def latest_results_at(session: Session, indicator_ids: list[int], root: Unit, days: tuple[dt.date, ...]) -> dict:
-    """{day: {(indicator_id, unit path): (value, denominator)}} for each of `days`, in one query.
+    """{day: {(indicator_id, unit path): (value, denominator)}} for each of `days`, from one pass over the units.
 
-    Driven from the units in scope × the indicators: per pair and day, the latest date in force is one backward
+    Driven from the units in scope × the indicators: per pair and day, the latest result in force is one backward
     probe of the partial index on current results (`ix_indicator_results_current`), never a read of every
-    result of the half year; then only those rows are fetched."""
+    result of the half year; then only those rows are fetched by id."""
     if not indicator_ids or not days:
         return {day: {} for day in days}
     current = aliased(IndicatorResult, name="current")
-    pairs = (select(Indicator.id.label("indicator_id"), Unit.id.label("unit_id"), Unit.path.label("path"),
-                    *[select(func.max(current.measured_on))
-                      .where(current.indicator_id == Indicator.id, current.unit_id == Unit.id,
-                             current.replaced_at.is_(None), current.measured_on <= day)
-                      .scalar_subquery().label(f"day{n}") for n, day in enumerate(days)])
-             .select_from(Indicator).join(Unit, true())  # every pair: a unit × an indicator of the plan
-             .where(Indicator.id.in_(indicator_ids), Unit.path.startswith(root.path, autoescape=True))
-             .subquery())
-    latest = [pairs.c[f"day{n}"] for n in range(len(days))]
-    rows = session.execute(
-        select(IndicatorResult.indicator_id, pairs.c.path, IndicatorResult.measured_on, IndicatorResult.value,
-               IndicatorResult.denominator, *latest)
-        .join(pairs, (pairs.c.indicator_id == IndicatorResult.indicator_id)
-              & (pairs.c.unit_id == IndicatorResult.unit_id))
-        .where(IndicatorResult.replaced_at.is_(None), IndicatorResult.measured_on.in_(latest)))
+    latest = (select(Indicator.id, Unit.path,
+                     *[select(current.id)
+                       .where(current.indicator_id == Indicator.id, current.unit_id == Unit.id,
+                              current.replaced_at.is_(None), current.measured_on <= day)
+                       .order_by(current.measured_on.desc(), current.id.desc()).limit(1)
+                       .scalar_subquery() for day in days])
+              .select_from(Indicator).join(Unit, true())  # every pair: a unit × an indicator of the plan
+              .where(Indicator.id.in_(indicator_ids), Unit.path.startswith(root.path, autoescape=True)))
+    wanted: dict[int, list] = defaultdict(list)  # result id → [(day, (indicator, path))]
+    for ind, path, *found in session.execute(latest):
+        for day, result_id in zip(days, found):
+            if result_id is not None:
+                wanted[result_id].append((day, (ind, path)))
+    # Then those rows by primary key (a join would let PostgreSQL hash the whole table).
     out: dict = {day: {} for day in days}
-    for ind, path, on, value, den, *found in rows:
-        for day, latest_day in zip(days, found):
-            if on == latest_day:
-                out[day][(ind, path)] = (value, den)
+    ids = list(wanted)
+    if session.get_bind().dialect.name == "sqlite":
+        chunks = [IndicatorResult.id.in_(ids[i:i + 500]) for i in range(0, len(ids), 500)]
+    else:  # one array parameter, not thousands of bound values
+        chunks = [IndicatorResult.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))] if ids else []
+    for chunk in chunks:
+        for rid, value, den in session.execute(
+                select(IndicatorResult.id, IndicatorResult.value, IndicatorResult.denominator).where(chunk)):
+            for day, key in wanted[rid]:
+                out[day][key] = (value, den)
     return out
 
 
