@@ -85,8 +85,9 @@ def dashboard_page(plan_id: int):
                              details=unit.kind not in (UnitKind.COUNTRY, UnitKind.PROVINCE),
                              found=data.activity if plain else None)
     weeks = weekly_activity(session, plan, unit, filters)
+    charted = [ind for ind, fig in zip(data.indicators, data.root.figures) if fig.is_applicable][:3]  # 3 charts
     progress = [tables.progress_chart(ind, progress_series(session, ind, unit, filters.first, filters.last))
-                for ind, fig in zip(data.indicators, data.root.figures) if fig.is_applicable][:3]
+                for ind in charted]
     messages = session.scalars(select(Message).where(Message.plan_id == plan.id).order_by(Message.code)).all()
     due = due_items_for(session, plan, unit, today=localtime.today(utcnow()))
     session.commit()  # due items are created from the plan's reporting duties the first time they are needed
