@@ -44,18 +44,23 @@ def sqlite_engine(directory: str | None = None, name: str = "bench.db"):
 
 
 @contextlib.contextmanager
-def pg_schema(url: str):
-    """A private PostgreSQL schema (dropped afterwards, so no data is ever touched); yields a URL using it."""
+def pg_schema(url: str, *, keep: str = ""):
+    """A private PostgreSQL schema (dropped afterwards, so no data is ever touched); yields a URL using it.
+
+    With `keep` (a schema name), that schema is kept between runs instead: created if missing, never dropped."""
+    schema = keep or PG_SCHEMA
     admin = make_engine(url)
     with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+        if not keep:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
     try:
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}) \
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}) \
             .render_as_string(hide_password=False)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        if not keep:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
 
 

@@ -1,7 +1,9 @@
 """Benchmark: the supervisor's drill-down at province, commune and village level under 4 concurrent clients,
 and the province six-monthly report rendered by the worker; prints JSON.
 
-Run: python bench/supervision.py [--small] [--pg URL] [--requests N] [--seconds S]   (or PLANNER_BENCH_PG_URL)
+Run: python bench/supervision.py [--small] [--pg URL] [--no-sqlite] [--reuse] [--requests N] [--seconds S]
+(or PLANNER_BENCH_PG_URL). `--reuse` (PostgreSQL only) keeps the data set in schema `planner_bench_supervision`
+between runs: the first run builds it, later runs only add missing indexes and measure.
 
 Data set (fresh tmp SQLite, or a private PostgreSQL schema with --pg): the real library, then extra communes
 with villages under Tỉnh Thanh Hóa (full: 100 × 40 = 4,000 villages beside Ngọc Lặc's 42; --small: 4 × 20),
@@ -127,13 +129,39 @@ def measure_report(url: str, instance: str, ids: dict) -> dict:
             "pdf_bytes": size}
 
 
-def measure(url: str, instance: str, *, small: bool, requests: int, seconds: float) -> dict:
-    shape = dict(communes=4, villages=20, days=28) if small else dict(communes=100, villages=40, days=182)
+def build_or_reuse(url: str, instance: str, shape: dict, *, reuse: bool) -> dict:
+    """Build the data set, or (with `reuse`) take the one a previous run left, with any new index added."""
+    from planner.db import Base, make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_state (shape text PRIMARY KEY, ids text)"))
+        saved = conn.scalar(text("SELECT ids FROM bench_state WHERE shape = :s"), {"s": json.dumps(shape)})
+        if reuse and saved:
+            for table in Base.metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
+            conn.execute(text("ANALYZE"))
+    engine.dispose()
+    if reuse and saved:
+        return json.loads(saved)
     began = clock.perf_counter()
     ids = pages.build(url, instance, communes=shape["communes"], villages=shape["villages"], days=shape["days"] // 2)
     ids["days"] = shape["days"]
     ids["build_seconds"] = round(clock.perf_counter() - began, 1)
     ids.update(add_outcomes_and_results(url, instance, ids))
+    if reuse:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO bench_state (shape, ids) VALUES (:s, :i)"),
+                         {"s": json.dumps(shape), "i": json.dumps(ids)})
+        engine.dispose()
+    return ids
+
+
+def measure(url: str, instance: str, *, small: bool, requests: int, seconds: float, reuse: bool = False) -> dict:
+    shape = dict(communes=4, villages=20, days=28) if small else dict(communes=100, villages=40, days=182)
+    ids = build_or_reuse(url, instance, shape, reuse=reuse)
     proc, port = pages.start_server(url, instance)
     figures = {"data": {**shape, **ids}, "dashboard": {}}
     try:
@@ -164,8 +192,11 @@ def main() -> dict:
                                         seconds=seconds)
     pg_url = storage.pg_url_from(sys.argv)
     if pg_url:
-        with storage.pg_schema(pg_url) as url, tempfile.TemporaryDirectory() as tmp:
-            figures["postgresql"] = measure(str(url), tmp, small=small, requests=requests, seconds=seconds)
+        reuse = "--reuse" in sys.argv
+        with storage.pg_schema(pg_url, keep="planner_bench_supervision" if reuse else "") as url, \
+                tempfile.TemporaryDirectory() as tmp:
+            figures["postgresql"] = measure(str(url), tmp, small=small, requests=requests, seconds=seconds,
+                                            reuse=reuse)
     return figures
 
 

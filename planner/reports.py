@@ -73,11 +73,17 @@ class Dashboard:
     by_unit: dict = field(default_factory=lambda: defaultdict(Tally))
     by_audience: dict = field(default_factory=lambda: defaultdict(Tally))
     reasons: Counter = field(default_factory=Counter)
+    has_details: bool = True  # False: by_audience and reasons were not read (see plan_dashboard's `details`)
 
 
 def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date | None = None,
-                   last: dt.date | None = None, root: Unit | None = None) -> Dashboard:
-    """Planned vs delivered vs missed by channel, by unit (rolled up to the root's children) and audience."""
+                   last: dt.date | None = None, root: Unit | None = None, details: bool = True,
+                   found: dict | None = None) -> Dashboard:
+    """Planned vs delivered vs missed by channel, by unit (rolled up to the root's children) and audience.
+
+    `found`: the `activity` of the same plan, root and period when the caller already has it. `details=False`
+    leaves out the table by audience and the reasons of lost broadcasts, which are read from the deliveries
+    themselves (the counts have no audience): the province page leaves them to a commune's page or the CSV."""
     root = root or user.unit
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
     scope = (Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True), ~made_up_elsewhere())
@@ -94,10 +100,14 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
         by_audience = by_audience.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
     data = Dashboard()
     names = _child_names(session, root)
-    for (path, channel, status, makeup), n in activity(session, plan, root, first, last).items():
+    found = activity(session, plan, root, first, last) if found is None else found
+    for (path, channel, status, makeup), n in found.items():
         for tally in (data.total, data.by_channel[CHANNEL_LABELS.get(channel, channel)],
                       data.by_unit[names.get(_child_segment(root.path, path), root.name)]):
             tally.add(status, n, is_makeup=bool(makeup))
+    if not details:
+        data.has_details = False
+        return data
     for status, audience, makeup, n in session.execute(by_audience):
         data.by_audience[audience].add(status, n, is_makeup=bool(makeup))
     data.reasons = _reasons(session, plan, root, stmt_range=(first, last))

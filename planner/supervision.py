@@ -5,8 +5,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, true
+from sqlalchemy.orm import Session, aliased
 
 from planner import localtime
 from planner.models.content import version_audiences
@@ -89,6 +89,7 @@ class Drilldown:
     indicators: list[Indicator]
     filters: Filters
     breadcrumbs: list[Unit]
+    activity: dict | None = None  # the counts read (`operations.counts.activity`), None when read from deliveries
 
 
 def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, scope_top: Unit) -> Drilldown:
@@ -97,7 +98,7 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     rows = {u.path: Row(u) for u in children}
     total = Row(root)
     by_path = lambda path: rows.get(_child_path(root.path, path))  # noqa: E731
-    _add_activity(session, plan, root, filters, total, by_path)
+    found = _add_activity(session, plan, root, filters, total, by_path)
     _add_prints(session, plan, root, filters, total, by_path)
     indicators = plan_indicators(session, plan.id)
     _add_figures(session, indicators, root, filters.last, total, rows, by_path)
@@ -115,7 +116,7 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     while node is not None and node.path.startswith(scope_top.path):
         crumbs.insert(0, node)
         node = node.parent
-    return Drilldown(total, shown, indicators, filters, crumbs)
+    return Drilldown(total, shown, indicators, filters, crumbs, found)
 
 
 def _child_path(root_path: str, path: str) -> str | None:
@@ -136,20 +137,22 @@ def _message_filter(stmt, filters: Filters):
     return stmt
 
 
-def _add_activity(session, plan, root, filters, total: Row, by_path) -> None:
+def _add_activity(session, plan, root, filters, total: Row, by_path) -> dict | None:
     """Broadcasts and posts per child unit: from the maintained counts, or from the deliveries when the filter
-    names an audience or a message (the counts have neither dimension)."""
+    names an audience or a message (the counts have neither dimension). Returns the counts read, if any."""
+    counted = None
     if filters.audience_id or filters.message_id:
         found = _raw_activity(session, plan, root, filters)
     else:
-        found = ((path, channel, status, makeup, n) for (path, channel, status, makeup), n
-                 in activity(session, plan, root, filters.first, filters.last, filters.channel).items())
+        counted = activity(session, plan, root, filters.first, filters.last, filters.channel)
+        found = ((path, channel, status, makeup, n) for (path, channel, status, makeup), n in counted.items())
     for path, channel, status, makeup, n in found:
         for row in filter(None, (total, by_path(path))):
             if channel in POST_CHANNELS:
                 row.posts_published += n if status is DeliveryStatus.DELIVERED else 0
             elif channel not in PRINT_CHANNELS:
                 row.broadcasts.add(status, n, is_makeup=bool(makeup))
+    return counted
 
 
 def _raw_activity(session, plan, root, filters):
@@ -184,19 +187,44 @@ def _add_prints(session, plan, root, filters, total: Row, by_path) -> None:
 
 def latest_results(session: Session, indicator_ids: list[int], root: Unit, as_of: dt.date) -> dict:
     """{(indicator_id, unit path): (value, denominator)}: each unit's latest figure in force on `as_of`."""
-    in_scope = (IndicatorResult.indicator_id.in_(indicator_ids), IndicatorResult.replaced_at.is_(None),
-                IndicatorResult.measured_on <= as_of, Unit.path.startswith(root.path, autoescape=True))
-    last = (select(IndicatorResult.indicator_id, IndicatorResult.unit_id,
-                   func.max(IndicatorResult.measured_on).label("day"))
-            .join(Unit, Unit.id == IndicatorResult.unit_id).where(*in_scope)
-            .group_by(IndicatorResult.indicator_id, IndicatorResult.unit_id).subquery())
-    rows = session.execute(
-        select(IndicatorResult.indicator_id, Unit.path, IndicatorResult.value, IndicatorResult.denominator)
-        .join(Unit, Unit.id == IndicatorResult.unit_id)
-        .join(last, (last.c.indicator_id == IndicatorResult.indicator_id) & (last.c.unit_id == IndicatorResult.unit_id)
-              & (last.c.day == IndicatorResult.measured_on))
-        .where(IndicatorResult.replaced_at.is_(None)))
-    return {(ind, path): (value, den) for ind, path, value, den in rows}
+    return latest_results_at(session, indicator_ids, root, (as_of,))[as_of]
+
+
+def latest_results_at(session: Session, indicator_ids: list[int], root: Unit, days: tuple[dt.date, ...]) -> dict:
+    """{day: {(indicator_id, unit path): (value, denominator)}} for each of `days`, from one pass over the units.
+
+    Driven from the units in scope × the indicators: per pair and day, the latest result in force is one backward
+    probe of the partial index on current results (`ix_indicator_results_current`), never a read of every
+    result of the half year; then only those rows are fetched by id."""
+    if not indicator_ids or not days:
+        return {day: {} for day in days}
+    current = aliased(IndicatorResult, name="current")
+    latest = (select(Indicator.id, Unit.path,
+                     *[select(current.id)
+                       .where(current.indicator_id == Indicator.id, current.unit_id == Unit.id,
+                              current.replaced_at.is_(None), current.measured_on <= day)
+                       .order_by(current.measured_on.desc(), current.id.desc()).limit(1)
+                       .scalar_subquery() for day in days])
+              .select_from(Indicator).join(Unit, true())  # every pair: a unit × an indicator of the plan
+              .where(Indicator.id.in_(indicator_ids), Unit.path.startswith(root.path, autoescape=True)))
+    wanted: dict[int, list] = defaultdict(list)  # result id → [(day, (indicator, path))]
+    for ind, path, *found in session.execute(latest):
+        for day, result_id in zip(days, found):
+            if result_id is not None:
+                wanted[result_id].append((day, (ind, path)))
+    # Then those rows by primary key (a join would let PostgreSQL hash the whole table).
+    out: dict = {day: {} for day in days}
+    ids = list(wanted)
+    if session.get_bind().dialect.name == "sqlite":
+        chunks = [IndicatorResult.id.in_(ids[i:i + 500]) for i in range(0, len(ids), 500)]
+    else:  # one array parameter, not thousands of bound values
+        chunks = [IndicatorResult.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))] if ids else []
+    for chunk in chunks:
+        for rid, value, den in session.execute(
+                select(IndicatorResult.id, IndicatorResult.value, IndicatorResult.denominator).where(chunk)):
+            for day, key in wanted[rid]:
+                out[day][key] = (value, den)
+    return out
 
 
 def _applies(indicator: Indicator, unit: Unit) -> bool:
@@ -209,8 +237,9 @@ def _applies(indicator: Indicator, unit: Unit) -> bool:
 
 def _add_figures(session, indicators, root, as_of: dt.date, total: Row, rows: dict, by_path) -> None:
     ids = [i.id for i in indicators]
-    now = latest_results(session, ids, root, as_of) if ids else {}
-    before = latest_results(session, ids, root, as_of - dt.timedelta(days=TREND_DAYS)) if ids else {}
+    earlier = as_of - dt.timedelta(days=TREND_DAYS)
+    found = latest_results_at(session, ids, root, (as_of, earlier))
+    now, before = found[as_of], found[earlier]
     for row in [total, *rows.values()]:
         row.figures = [Figure(i, is_applicable=_applies(i, row.unit)) for i in indicators]
     index = {i.id: n for n, i in enumerate(indicators)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -75,7 +75,10 @@ class IndicatorResult(Base):
     """A figure for one indicator, unit and date; a correction replaces it and keeps it as history."""
 
     __tablename__ = "indicator_results"
-    __table_args__ = (Index("ix_indicator_results_key", "indicator_id", "unit_id", "measured_on"),)
+    __table_args__ = (Index("ix_indicator_results_key", "indicator_id", "unit_id", "measured_on"),
+                      # The figures in force (not corrected since): the dashboard's latest-result probes.
+                      Index("ix_indicator_results_current", "indicator_id", "unit_id", "measured_on",
+                            postgresql_where=text("replaced_at IS NULL"), sqlite_where=text("replaced_at IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, false
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, enum_type, utcnow
@@ -87,7 +87,11 @@ class Occurrence(Base):
     # (plan_id, starts_at) serves the API list's filter and key order (a page is an index range scan) and every
     # plan-and-period query; it replaces the single plan_id and starts_at indexes (≈45 B less per placement).
     __table_args__ = (Index("ix_occurrences_target_starts", "target_id", "starts_at"),
-                      Index("ix_occurrences_plan_starts", "plan_id", "starts_at"))
+                      Index("ix_occurrences_plan_starts", "plan_id", "starts_at"),
+                      # A plan's make-ups (few): where the dashboard's made-up correction starts.
+                      Index("ix_occurrences_plan_makeups", "plan_id", "replaces_delivery_id",
+                            postgresql_where=text("replaces_delivery_id IS NOT NULL"),
+                            sqlite_where=text("replaces_delivery_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))

@@ -11,7 +11,7 @@ from planner import dashboard_tables as tables
 from planner import localtime
 from planner.access import sees_unit
 from planner.db import utcnow
-from planner.models import Message, Plan, Unit, User
+from planner.models import Message, Plan, Unit, UnitKind, User
 from planner.operations.due_items import due_items_for
 from planner.reports import plan_dashboard, sorted_groups
 from planner.supervision import Filters, drilldown, progress_series, weekly_activity
@@ -78,10 +78,16 @@ def dashboard_page(plan_id: int):
         unit, filters = read_filters(session, plan, current_user, {"unit": request.args.get("unit")},
                                      today=localtime.today(utcnow()))
     data = drilldown(session, plan, unit, filters, scope_top=current_user.unit)
-    summary = plan_dashboard(session, plan, current_user, first=filters.first, last=filters.last, root=unit)
+    # Above a commune the audience table and the loss reasons would read every delivery of the province: they
+    # are left to the communes' pages and the CSV. The counts the drill-down read are reused (unfiltered only).
+    plain = not (filters.channel or filters.audience_id or filters.message_id)
+    summary = plan_dashboard(session, plan, current_user, first=filters.first, last=filters.last, root=unit,
+                             details=unit.kind not in (UnitKind.COUNTRY, UnitKind.PROVINCE),
+                             found=data.activity if plain else None)
     weeks = weekly_activity(session, plan, unit, filters)
+    charted = [ind for ind, fig in zip(data.indicators, data.root.figures) if fig.is_applicable][:3]  # 3 charts
     progress = [tables.progress_chart(ind, progress_series(session, ind, unit, filters.first, filters.last))
-                for ind, fig in zip(data.indicators, data.root.figures) if fig.is_applicable][:3]
+                for ind in charted]
     messages = session.scalars(select(Message).where(Message.plan_id == plan.id).order_by(Message.code)).all()
     due = due_items_for(session, plan, unit, today=localtime.today(utcnow()))
     session.commit()  # due items are created from the plan's reporting duties the first time they are needed
