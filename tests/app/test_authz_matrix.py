@@ -305,3 +305,22 @@ def page_client(world, username: str | None):
         resp = client.post("/login", data={"username": username, "password": "pw-test-123", "csrf_token": csrf})
         assert resp.status_code == 302, resp.get_data(as_text=True)
     return client
+
+
+def test_another_communes_object_named_under_an_own_one_is_not_found(world):
+    """The matrix keeps both ids of a path on one side; here the outer object is the caller's own and the inner one
+    another commune's (a picture, a window, a commune for a roster batch): 404, and nothing changes."""
+    client, ids = world.api("vanhoa"), world.ids
+    own, other = (lambda kind: ids[kind]["own"]), (lambda kind: ids[kind]["other"])
+    picture = f"{API}/messages/{own('image_message_id')}/images/{other('image_id')}"
+    assert client.get(picture).status_code == 404
+    assert client.delete(picture).status_code == 404
+    assert world.api("admin").get(f"{API}/messages/{other('image_message_id')}/images/{other('image_id')}"
+                                  ).status_code == 200
+    resp = client.post(f"{API}/plans/{own('plan_id')}/roster-batches", json={
+        "unit_id": other("unit_id"), "first": "2026-03-16", "last": "2026-03-22"})
+    assert resp.status_code == 404, resp.get_json()
+    assert client.delete(f"{API}/units/{own('unit_id')}/windows/{other('unit_window_id')}").status_code == 404
+    assert client.delete(f"{API}/plans/{own('plan_id')}/windows/{other('window_id')}").status_code == 404
+    windows = world.api("admin").get(f"{API}/units/{other('unit_id')}/windows").get_json()["own"]
+    assert other("unit_window_id") in [w["id"] for w in windows]
