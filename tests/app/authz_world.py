@@ -5,6 +5,7 @@ Built once per module through the real importer and API."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import os
 import shutil
@@ -189,7 +190,7 @@ class World:
             (folder / f"authz-{batch.id}.{kind}").write_bytes(data)
             setattr(batch, f"{kind}_file", f"authz-{batch.id}.{kind}")
             setattr(batch, f"{kind}_bytes", len(data))
-            setattr(batch, f"{kind}_sha256", f"{kind}{batch.id:062d}")
+            setattr(batch, f"{kind}_sha256", hashlib.sha256(data).hexdigest())
         batch.status = BatchStatus.DONE
         window = wops.create_window(db, self.user("admin"), commune, {
             "kind": "peak", "name": f"Cao điểm {commune.name}", "starts_on": "01/06/2026", "ends_on": "07/06/2026"})
