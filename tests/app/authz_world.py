@@ -261,6 +261,7 @@ class World:
             db.commit()
             return window.id
         if kind == "image_id":  # one more picture on the working version (earlier spares taken off again)
+            db.expire_all()  # the app's calls changed the message (its row version) since this session read it
             base = db.get(MessageImage, self.ids["image_id"][scope])
             version = db.get(Message, self.ids["image_message_id"][scope]).latest
             for spare in [i for i in version.images if i.id != base.id]:
