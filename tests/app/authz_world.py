@@ -1,9 +1,11 @@
 """A small world with two communes for the authorization matrix: Ngọc Lặc (the actors' own unit) and a
 mirror commune "Bến Kia" (the other unit), each with a plan, messages, targets, occurrences, print orders,
-reports, grids, windows, users and notifications. Built once per module through the real importer and API."""
+reports, grids, windows (of the plan and of the commune), message images, roster batches, users and notifications.
+Built once per module through the real importer and API."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import os
 import shutil
@@ -14,8 +16,8 @@ from sqlalchemy import select
 
 from planner.auth import hash_password, issue_token
 from planner.db import utcnow
-from planner.models import (Delivery, DeliveryStatus, Message, Occurrence, OccurrenceSource, Plan, Role, SlotGrid,
-                            Target, Unit, User, Window, WindowKind)
+from planner.models import (Delivery, DeliveryStatus, Message, MessageImage, Occurrence, OccurrenceSource, Plan, Role,
+                            SlotGrid, Target, Unit, User, Window, WindowKind)
 from planner.models.indicators import Indicator
 from planner.models.notifications import Notification
 from planner.models.schedule import RunStatus, ScheduleRun
@@ -86,6 +88,9 @@ class World:
                 ("other", "xa-ben-kia", "ben-kia-asxh-2026", "vanhoa2", "in-song-ma", "nannhan2")):
             self._build_side(scope, commune, plan_code, orderer, shop, victim)
         self._render_and_approve()
+        for scope, commune, plan_code in (("own", "xa-ngoc-lac", "ngoc-lac-asxh-2026"),
+                                          ("other", "xa-ben-kia", "ben-kia-asxh-2026")):
+            self._add_later_kinds(scope, commune, plan_code)
         return self
 
     def _add_user(self, username: str, role: Role, unit_code: str) -> None:
@@ -163,6 +168,38 @@ class World:
             resp = self.api(orderer).post(f"{API}/print-orders/{self.ids['order_id'][scope]}/approve", json={})
             assert resp.status_code == 200, resp.get_json()
 
+    def _add_later_kinds(self, scope: str, commune_code: str, plan_code: str) -> None:
+        """A message with a picture, a finished roster batch (its files stand-ins: who may fetch them is what
+        matters) and a commune window — after the worker tick, so it renders nothing of them."""
+        from planner.models.rosters import BatchStatus
+        from planner.operations import images, roster_batches
+        from planner.operations import windows as wops
+
+        db = self.db
+        commune = db.scalar(select(Unit).where(Unit.code == commune_code))
+        plan = db.scalar(select(Plan).where(Plan.code == plan_code))
+        message = db.scalar(select(Message).where(Message.plan_id == plan.id, Message.channel == "fanpage")
+                            .order_by(Message.id))
+        image = images.add_image(db, message, self.user("admin"), png_bytes(), f"Ảnh thử {commune.name}",
+                                 directory=self.app.config["IMAGE_DIR"], now=utcnow())
+        batch, _ = roster_batches.request_batch(db, plan, commune, dt.date(2026, 3, 16), dt.date(2026, 3, 22),
+                                                self.user("admin"), base_url="http://localhost", now=utcnow())
+        folder = Path(self.app.instance_path) / self.app.config["ROSTER_DIR"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind, data in (("pdf", b"%PDF-1.7 roster batch"), ("zip", b"PK\x05\x06" + bytes(18))):
+            (folder / f"authz-{batch.id}.{kind}").write_bytes(data)
+            setattr(batch, f"{kind}_file", f"authz-{batch.id}.{kind}")
+            setattr(batch, f"{kind}_bytes", len(data))
+            setattr(batch, f"{kind}_sha256", hashlib.sha256(data).hexdigest())
+        batch.status = BatchStatus.DONE
+        window = wops.create_window(db, self.user("admin"), commune, {
+            "kind": "peak", "name": f"Cao điểm {commune.name}", "starts_on": "01/06/2026", "ends_on": "07/06/2026"})
+        db.flush()
+        for kind, value in (("image_message_id", message.id), ("image_id", image.id), ("batch_id", batch.id),
+                            ("kind", "pdf"), ("unit_window_id", window.id)):
+            self._set(kind, scope, value)
+        db.commit()
+
     # ---------------------------------------------------------------- per call
 
     def api(self, username: str | None):
@@ -217,7 +254,37 @@ class World:
             db.add(window)
             db.commit()
             return window.id
+        if kind == "unit_window_id":
+            window = Window(unit_id=self.ids["unit_id"][scope], code=f"authz-unit-window-{n}", name=f"Đợt xã {n}",
+                            kind=WindowKind.BLACKOUT, starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 5, 2))
+            db.add(window)
+            db.commit()
+            return window.id
+        if kind == "image_id":  # one more picture on the working version (earlier spares taken off again)
+            db.expire_all()  # the app's calls changed the message (its row version) since this session read it
+            base = db.get(MessageImage, self.ids["image_id"][scope])
+            version = db.get(Message, self.ids["image_message_id"][scope]).latest
+            for spare in [i for i in version.images if i.id != base.id]:
+                version.images.remove(spare)
+            db.flush()
+            image = MessageImage(sha256=base.sha256, mime=base.mime, size_bytes=base.size_bytes, width=base.width,
+                                 height=base.height, alt_text="Ảnh để xóa", created_at=utcnow(),
+                                 position=max(i.position for i in version.images) + 1)
+            version.images.append(image)
+            db.commit()
+            return image.id
         raise KeyError(kind)
+
+
+def png_bytes() -> bytes:
+    """A small PNG picture."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def built_world(database_url: str, tmp_path_factory):

@@ -33,12 +33,13 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 # Who runs the fuzz: the admin (reaches everything) and an officer of one commune (scoped answers).
 PEOPLE = {"admin": (Role.ADMIN, "viet-nam"), "vanhoa": (Role.PLANNER, "xa-ngoc-lac")}
 # Path parameter → the world's id kinds it takes.
-ID_KINDS = {"plan_id": ["plan_id"], "message_id": ["message_id", "retire_message_id"],
+ID_KINDS = {"plan_id": ["plan_id"], "message_id": ["message_id", "retire_message_id", "image_message_id"],
             "version_id": ["version_id", "leaflet_version_id"], "occurrence_id": ["occurrence_id"],
             "delivery_id": ["delivery_id"], "order_id": ["order_id"], "report_id": ["report_id"],
             "unit_id": ["unit_id", "village_id"], "user_id": ["user_id"], "grid_id": ["grid_id"],
-            "window_id": ["window_id", "holiday_id"], "indicator_id": ["indicator_id"], "account_id": ["account_id"],
-            "run_id": ["run_id"], "page": ["page"]}
+            "window_id": ["window_id", "holiday_id", "unit_window_id"], "indicator_id": ["indicator_id"],
+            "account_id": ["account_id"], "run_id": ["run_id"], "page": ["page"], "image_id": ["image_id"],
+            "batch_id": ["batch_id"]}
 MISSING = 987654
 # Operations that may change the fuzzing user themself (revoke tokens, change their password, role or unit).
 RISKY = ("/tokens", "/account/password", "/users/{user_id}")

@@ -18,6 +18,10 @@ from tests.conftest import csrf_from
 # all of Xã Ngọc Lặc — and X the print shop (Cơ sở in Ngọc Lặc). "-" = anyone, without logging in.
 ANY, VIEW, MANAGE, EDIT, REVIEW = "AUPERXS", "AUPERS", "AUPE", "APE", "AR"
 PRINT, SHOP, REPORT, PEOPLE, PUBLIC = "APEX", "AX", "APES", "AU", "-"
+# Peak/blackout windows of a unit and of its plans: officers (schedule.edit) and unit administrators
+# (planner/operations/windows.py edits_windows / manages_plan). Roster batches hand out the village QR links:
+# delivery.confirm, as the single roster PDF (planner/views/roster_batches.py PERMISSION).
+WINDOWS, ROSTERS = "AUPE", "APE"
 # Scope: UNIT = the object's unit decides (another commune's object is denied to everyone but the admin);
 # SELF = the caller's own token/notification (someone else's is denied, even to the admin);
 # NONE = no object (lists, creates): one call per role; LINK = a signed link, no login.
@@ -75,9 +79,17 @@ API_TABLE: dict[str, tuple] = {
     "GET /units/{unit_id}/grids": (PEOPLE, UNIT), "POST /units/{unit_id}/grids": (PEOPLE, UNIT),
     "POST /units/{unit_id}/grids/copy": (PEOPLE, UNIT), "PATCH /grids/{grid_id}": (PEOPLE, UNIT),
     "DELETE /grids/{grid_id}": (PEOPLE, UNIT, T(grid_id="fresh:grid_id")),
-    "GET /plans/{plan_id}/windows": (PEOPLE, UNIT), "POST /plans/{plan_id}/windows": (PEOPLE, UNIT),
-    "DELETE /plans/{plan_id}/windows/{window_id}": (PEOPLE, UNIT, T(window_id="fresh:window_id")),
-    "POST /plans/{plan_id}/holidays/{window_id}": (PEOPLE, UNIT, T(window_id="holiday_id")),
+    "GET /plans/{plan_id}/windows": (WINDOWS, UNIT), "POST /plans/{plan_id}/windows": (WINDOWS, UNIT),
+    "DELETE /plans/{plan_id}/windows/{window_id}": (WINDOWS, UNIT, T(window_id="fresh:window_id")),
+    "POST /plans/{plan_id}/holidays/{window_id}": (WINDOWS, UNIT, T(window_id="holiday_id")),
+    "GET /units/{unit_id}/windows": (WINDOWS, UNIT), "POST /units/{unit_id}/windows": (WINDOWS, UNIT),
+    "DELETE /units/{unit_id}/windows/{window_id}": (WINDOWS, UNIT, T(window_id="fresh:unit_window_id")),
+    "POST /messages/{message_id}/images": (EDIT, UNIT, T(message_id="image_message_id")),
+    "GET /messages/{message_id}/images/{image_id}": (VIEW, UNIT, T(message_id="image_message_id")),
+    "DELETE /messages/{message_id}/images/{image_id}": (EDIT, UNIT, T(message_id="image_message_id",
+                                                                      image_id="fresh:image_id")),
+    "POST /plans/{plan_id}/roster-batches": (ROSTERS, UNIT), "GET /roster-batches/{batch_id}": (ROSTERS, UNIT),
+    "GET /roster-batches/{batch_id}.pdf": (ROSTERS, UNIT), "GET /roster-batches/{batch_id}.zip": (ROSTERS, UNIT),
 }
 
 PAGE_TABLE: dict[str, tuple] = {
@@ -145,9 +157,21 @@ PAGE_TABLE: dict[str, tuple] = {
     "GET /admin/units/<int:unit_id>/grids": (PEOPLE, UNIT), "POST /admin/units/<int:unit_id>/grids": (PEOPLE, UNIT),
     "POST /admin/units/<int:unit_id>/grids/copy": (PEOPLE, UNIT), "POST /admin/grids/<int:grid_id>": (PEOPLE, UNIT),
     "POST /admin/grids/<int:grid_id>/delete": (PEOPLE, UNIT, T(grid_id="fresh:grid_id")),
-    "GET /admin/plans/<int:plan_id>/windows": (PEOPLE, UNIT), "POST /admin/plans/<int:plan_id>/windows": (PEOPLE, UNIT),
-    "POST /admin/plans/<int:plan_id>/windows/<int:window_id>/delete": (PEOPLE, UNIT, T(window_id="fresh:window_id")),
-    "POST /admin/plans/<int:plan_id>/holidays/<int:window_id>": (PEOPLE, UNIT, T(window_id="holiday_id")),
+    "GET /admin/plans/<int:plan_id>/windows": (WINDOWS, UNIT),
+    "POST /admin/plans/<int:plan_id>/windows": (WINDOWS, UNIT),
+    "POST /admin/plans/<int:plan_id>/windows/<int:window_id>/delete": (WINDOWS, UNIT, T(window_id="fresh:window_id")),
+    "POST /admin/plans/<int:plan_id>/holidays/<int:window_id>": (WINDOWS, UNIT, T(window_id="holiday_id")),
+    "GET /admin/units/<int:unit_id>/windows": (WINDOWS, UNIT), "POST /admin/units/<int:unit_id>/windows": (WINDOWS, UNIT),
+    "POST /admin/units/<int:unit_id>/windows/<int:window_id>/delete": (WINDOWS, UNIT,
+                                                                       T(window_id="fresh:unit_window_id")),
+    "POST /messages/<int:message_id>/images": (EDIT, UNIT, T(message_id="image_message_id")),
+    "GET /messages/<int:message_id>/images/<int:image_id>": (VIEW, UNIT, T(message_id="image_message_id")),
+    "POST /messages/<int:message_id>/images/<int:image_id>/delete": (EDIT, UNIT, T(message_id="image_message_id",
+                                                                                   image_id="fresh:image_id")),
+    "GET /plans/<int:plan_id>/roster-batches/new": (ROSTERS, UNIT, {}, T(unit="unit_id")),
+    "POST /plans/<int:plan_id>/roster-batches/new": (ROSTERS, UNIT, {}, T(unit_id="unit_id")),
+    "GET /roster-batches/<int:batch_id>": (ROSTERS, UNIT),
+    "GET /roster-batches/<int:batch_id>.<any(pdf, zip):kind>": (ROSTERS, UNIT),
     "GET /admin/users": (PEOPLE, NONE), "GET /admin/users/new": (PEOPLE, NONE), "POST /admin/users/new": (PEOPLE, NONE),
     "GET /admin/users/<int:user_id>": (PEOPLE, UNIT), "POST /admin/users/<int:user_id>": (PEOPLE, UNIT),
     "POST /admin/users/<int:user_id>/password": (PEOPLE, UNIT),
@@ -202,7 +226,7 @@ def fill(world, path: str, overrides: dict, which: str, caller: str | None) -> s
             return str(world.fresh(kind[6:], scope, caller))
         return str(world.ids[kind][scope])
 
-    return re.sub(r"\{(\w+)\}|<(?:int:)?(\w+)>", lambda m: value(m.group(1) or m.group(2)), path)
+    return re.sub(r"\{(\w+)\}|<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: value(m.group(1) or m.group(2)), path)
 
 
 def is_denied(resp, page: bool) -> bool:
@@ -281,3 +305,22 @@ def page_client(world, username: str | None):
         resp = client.post("/login", data={"username": username, "password": "pw-test-123", "csrf_token": csrf})
         assert resp.status_code == 302, resp.get_data(as_text=True)
     return client
+
+
+def test_another_communes_object_named_under_an_own_one_is_not_found(world):
+    """The matrix keeps both ids of a path on one side; here the outer object is the caller's own and the inner one
+    another commune's (a picture, a window, a commune for a roster batch): 404, and nothing changes."""
+    client, ids = world.api("vanhoa"), world.ids
+    own, other = (lambda kind: ids[kind]["own"]), (lambda kind: ids[kind]["other"])
+    picture = f"{API}/messages/{own('image_message_id')}/images/{other('image_id')}"
+    assert client.get(picture).status_code == 404
+    assert client.delete(picture).status_code == 404
+    assert world.api("admin").get(f"{API}/messages/{other('image_message_id')}/images/{other('image_id')}"
+                                  ).status_code == 200
+    resp = client.post(f"{API}/plans/{own('plan_id')}/roster-batches", json={
+        "unit_id": other("unit_id"), "first": "2026-03-16", "last": "2026-03-22"})
+    assert resp.status_code == 404, resp.get_json()
+    assert client.delete(f"{API}/units/{own('unit_id')}/windows/{other('unit_window_id')}").status_code == 404
+    assert client.delete(f"{API}/plans/{own('plan_id')}/windows/{other('window_id')}").status_code == 404
+    windows = world.api("admin").get(f"{API}/units/{other('unit_id')}/windows").get_json()["own"]
+    assert other("unit_window_id") in [w["id"] for w in windows]

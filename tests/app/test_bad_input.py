@@ -63,3 +63,17 @@ def test_login_and_page_forms_with_nul_are_400_with_a_vietnamese_page(app, login
     resp = officer.post("/messages/preview", data={"csrf_token": csrf, "body_md": "a\x00b", "channel": "fanpage"})
     assert resp.status_code == 400 and "ký tự NUL" in resp.get_data(as_text=True)
     assert officer.get("/plans/1/calendar?date=%00").status_code == 400
+
+
+@pytest.mark.parametrize("part", [b'Content-Disposition: form-data; name="\\"', b"Content-Disposition: form-data",
+                                  b'Content-Disposition: form-data; filename="a.png"'])
+def test_a_multipart_part_without_a_readable_name_is_a_400_not_a_500(app, demo, login, part):
+    """Found by fuzzing POST /messages/{id}/images: such a part reaches Flask named None (a 500 in CSRF and guards)."""
+    body = b"--b\r\n" + part + b"\r\n\r\nv\r\n--b--\r\n"
+    kind = "multipart/form-data; boundary=b"
+    assert api_error(app.test_client().post(f"{API}/messages/1/images", data=body, content_type=kind)
+                     )["message"] == "Dữ liệu gửi lên có một phần không đọc được tên trường. Vui lòng gửi lại biểu mẫu."
+    for client in (app.test_client(), login("vanhoa")):
+        resp = client.post("/login" if client.get("/").status_code == 302 else "/messages/1/images", data=body,
+                           content_type=kind)
+        assert resp.status_code == 400 and "không đọc được tên trường" in resp.get_data(as_text=True)

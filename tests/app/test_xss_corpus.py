@@ -357,3 +357,37 @@ def test_titles_in_ical_feeds_inject_no_lines_and_proofs_print_text_or_refuse_cl
             assert all(w in text for w in words), (vector, text[:300])
         else:  # refused before printing, with the reason in Vietnamese
             assert order["status"] == "cancelled" and order["proof"]["error"], order
+
+
+# --------------------------------------------------------------------------- picture descriptions and window names
+
+def test_picture_descriptions_and_window_names_are_shown_as_text(app, demo, people, login, db):
+    from planner.models import Unit
+    from tests.app.authz_world import png_bytes
+
+    vanhoa, plan = people["vanhoa"], plan_basics(demo)[0]
+    audience = plan_basics(demo)[1]
+    commune = db.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+    shown, problems, stored, messages = sample(24), [], Counter(), []
+    for i, vector in enumerate(shown):
+        if i % 4 == 0:  # four pictures per message version
+            messages.append(write_message(people, plan.id, audience, "fanpage", f"Tin có ảnh {i}")["id"])
+        resp = vanhoa.post(f"{API}/messages/{messages[-1]}/images", content_type="multipart/form-data",
+                           data={"image": (io.BytesIO(png_bytes()), "a.png"), "alt_text": vector})
+        assert resp.status_code in (201, 422), resp.get_json()
+        if resp.status_code == 201:
+            stored["image"] += 1
+            assert resp.get_json()["alt_text"] == " ".join(vector.split()), resp.get_json()
+        for owner in (f"units/{commune.id}", f"plans/{plan.id}"):
+            resp = vanhoa.post(f"{API}/{owner}/windows", json={"kind": "peak", "name": vector[:300],
+                                                              "starts_on": "01/09/2026", "ends_on": "02/09/2026"})
+            assert resp.status_code in (201, 400), resp.get_json()
+            stored[owner.split("/")[0]] += resp.status_code == 201
+    assert stored["image"] >= 20 and stored["units"] >= 20 and stored["plans"] >= 20, stored
+    client = login("vanhoa")
+    for path in (*(f"/messages/{m}" for m in messages), f"/admin/units/{commune.id}/windows",
+                 f"/admin/plans/{plan.id}/windows"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        problems += [f"{path}: {p}" for p in page_problems(resp.get_data(as_text=True), shown)]
+    assert not problems, "\n".join(problems)
