@@ -55,3 +55,13 @@ def _create_triggers(_metadata, connection, tables=None, **_kw) -> None:
 
     if tables is None or "activity_counts" in {t.name for t in tables}:
         install_triggers(connection)
+
+
+@event.listens_for(Base.metadata, "after_drop")
+def _drop_trigger_functions(_metadata, connection, tables=None, **_kw) -> None:
+    """`drop_all` leaves an empty database: PostgreSQL's trigger functions outlive their tables otherwise
+    (and a `planner restore` into that database would then fail on CREATE FUNCTION)."""
+    from planner.count_triggers import drop_triggers
+
+    if connection.dialect.name == "postgresql" and (tables is None or "activity_counts" in {t.name for t in tables}):
+        drop_triggers(connection)
