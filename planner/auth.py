@@ -63,9 +63,12 @@ def normalize_username(username: str | None) -> str:
     return (username or "").strip().lower()
 
 
+HASH_METHOD = "scrypt"  # werkzeug's scrypt (N=2^15, r=8, p=1); the test suite lowers N to save CPU (tests/conftest.py)
+
+
 def hash_password(password: str) -> str:
-    """Hash with scrypt (memory-hard), salted."""
-    return generate_password_hash(password, method="scrypt")
+    """Hash with scrypt (memory-hard), salted; checking reads the cost back from the stored hash."""
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def check_password_policy(password: str, username: str = "") -> None:

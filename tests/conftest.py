@@ -11,6 +11,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """Every test's demo users are hashed anew; scrypt at its production cost (N=2^15) made that about a
+    second per test. Still scrypt, with N=2^11: what is tested is the flow, not the cost (set in planner.auth)."""
+    from planner import auth
+
+    auth.HASH_METHOD = "scrypt:2048:8:1"
+    yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if PG_URL:
