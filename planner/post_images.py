@@ -64,7 +64,7 @@ def clean_image(raw: bytes) -> CleanImage:
                 raise ImageProblem("Chỉ nhận ảnh JPEG, PNG hoặc WebP.")
             if probe.width * probe.height > MAX_PIXELS:
                 raise ImageProblem("Ảnh có quá nhiều điểm ảnh; vui lòng thu nhỏ ảnh.")
-            probe.load()
+            _load_whole(probe)
             picture = ImageOps.exif_transpose(probe)
     except ImageProblem:
         raise
@@ -73,6 +73,17 @@ def clean_image(raw: bytes) -> CleanImage:
     except (OSError, ValueError, SyntaxError):
         raise ImageProblem("Tệp ảnh bị hỏng hoặc không đọc được.") from None
     return _encode(picture, kind)
+
+
+def _load_whole(probe) -> None:
+    """Decode every pixel, refusing a truncated file. WeasyPrint sets Pillow's process-wide
+    LOAD_TRUNCATED_IMAGES on import (it would rather draw half a picture than fail), which would let a truncated
+    upload through silently; our print products embed no raster images, so turning it off here costs WeasyPrint
+    nothing."""
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    probe.load()
 
 
 def _encode(picture, kind: str) -> CleanImage:

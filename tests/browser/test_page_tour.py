@@ -96,6 +96,10 @@ def test_supervisor_dashboard_and_report(app, contexts, demo):
     stats = page.locator(".stats")
     expect(stats).to_contain_text("đã phát")
     expect(page.get_by_role("heading", name="Theo kênh")).to_be_visible()
+    commune = demo.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+    # The supervisor starts above the communes, where the page leaves out the per-delivery tables and says so.
+    expect(page.locator("#details-note")).to_contain_text("chọn một xã")
+    page.goto(f"/plans/{plan.id}/dashboard?unit={commune.id}")
     expect(page.locator("main")).to_contain_text("Mất điện")
     look(page, "71-dashboard")
 
@@ -104,7 +108,6 @@ def test_supervisor_dashboard_and_report(app, contexts, demo):
     form = page.locator("#report-form")
     form.get_by_label("Kỳ báo cáo").select_option(label="Báo cáo 6 tháng đầu năm")
     form.get_by_label("Năm").fill("2026")
-    commune = demo.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
     form.get_by_label("Đơn vị").select_option(value=str(commune.id))
     form.get_by_label("Ký hiệu văn bản").fill("…/BC-UBND")
     form.get_by_label("Chức vụ người ký").fill("PHÓ CHỦ TỊCH")

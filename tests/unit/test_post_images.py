@@ -81,3 +81,21 @@ def test_the_image_check_imports_neither_flask_nor_sqlalchemy():
     code = ("import sys, planner.post_images; "
             "print(any(m in sys.modules for m in ('flask', 'sqlalchemy')))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_allowed_truncated_images():
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES on import; an upload check must not inherit it."""
+    import io as _io
+
+    from PIL import Image, ImageFile
+
+    from planner.post_images import ImageProblem, clean_image
+
+    buffer = _io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(buffer, "JPEG")
+    ImageFile.LOAD_TRUNCATED_IMAGES = True   # what `import weasyprint` does
+    try:
+        with pytest.raises(ImageProblem):
+            clean_image(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
