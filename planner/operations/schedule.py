@@ -150,6 +150,7 @@ class _Computed:
     fixed: list
     results: list    # (pure placement result, exact posts) per group of targets that share their windows
     issues: list
+    windows: str     # the groups' targets and windows as read (a change under the lock means computing again)
 
 
 def _compute(session: Session, plan: Plan, *, unit: Unit, channel: str, start: dt.date, end: dt.date,
@@ -163,7 +164,8 @@ def _compute(session: Session, plan: Plan, *, unit: Unit, channel: str, start: d
     removable, fixed = _split_existing(session, plan, [t.id for t in targets], lo, hi, now)
     specs = message_specs(plan, channel, settings, session)
     results, issues = [], []
-    for group, windows in window_groups(session, plan, channel, targets):
+    groups = window_groups(session, plan, channel, targets)
+    for group, windows in groups:
         ids = {t.id for t in group}
         own_fixed = fixed if len(ids) == len(targets) else [f for f in fixed if f.target_id in ids]
         posts, post_issues = plan_exact_posts(specs, [t.id for t in group], windows, own_fixed, start, end,
@@ -178,13 +180,20 @@ def _compute(session: Session, plan: Plan, *, unit: Unit, channel: str, start: d
             raise ScheduleError(str(exc)) from None
         results.append((result, posts))
         issues += post_issues + list(result.issues)
-    return _Computed([t.id for t in targets], removable, fixed, results, issues)
+    return _Computed([t.id for t in targets], removable, fixed, results, issues, _groups_key(groups))
+
+
+def _groups_key(groups) -> str:
+    return repr([([t.id for t in group], windows) for group, windows in groups])
 
 
 def _still_valid(session: Session, plan: Plan, done: _Computed | None, *, unit: Unit, channel: str,
                  start: dt.date, end: dt.date, now: dt.datetime) -> bool:
     """A result computed before the lock still holds: same targets, same occurrences in the range."""
-    if done is None or [t.id for t in targets_in(session, unit, channel)] != done.target_ids:
+    targets = targets_in(session, unit, channel) if done is not None else []
+    if done is None or [t.id for t in targets] != done.target_ids:
+        return False
+    if _groups_key(window_groups(session, plan, channel, targets)) != done.windows:
         return False
     lo, hi = localtime.local_range_bounds(start, end)
     removable, fixed = _split_existing(session, plan, done.target_ids, lo, hi, now)
