@@ -33,9 +33,11 @@ demo-data: db
 run: demo-data
 	PORT=$(PORT) $(PLANNER) demo
 
-## Install the test extras and run the whole test suite.
+## Install the test extras and run the whole test suite, on both cores (pytest-xdist; each worker has its own
+## database; PYTEST_WORKERS=0 runs in one process, e.g. for a single test with pdb).
+PYTEST_WORKERS ?= 2
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Benchmarks (JSON on stdout; PLANNER_BENCH_PG_URL=postgresql+psycopg://… adds PostgreSQL).
 bench: install

@@ -8,7 +8,31 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
+
+
+def _per_worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist (`-n 2`) every worker gets its own PostgreSQL database, `<name>_<worker>`, created
+    when missing: the tests drop and create every table, so two workers must never share one. The variable is
+    rewritten too, so subprocesses and modules that read it see the worker's database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    import psycopg
+
+    with psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
+                         dbname=parsed.database, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    worker_url = parsed.set(database=name).render_as_string(hide_password=False)
+    os.environ["PLANNER_TEST_DATABASE_URL"] = worker_url
+    return worker_url
+
+
+PG_URL = _per_worker_database(os.environ.get("PLANNER_TEST_DATABASE_URL"))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import types
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def test_leaflet_cover_carries_headline_lead_and_qr_even_when_the_body_opens_wit
     assert " ".join(text_of(rendered).split()).count(leaflet.headline) == 1
 
 
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
 def test_leaflet_cover_is_not_mostly_blank(library_messages):
     from PIL import Image
 
