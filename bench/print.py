@@ -122,6 +122,32 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _pool_pids() -> list[int]:
+    from planner import print_pool
+
+    return sorted(print_pool._pool._processes) if print_pool._pool is not None else []
+
+
+def _children_hwm_mb() -> list[float]:
+    """Peak RSS (VmHWM) of each render process of the pool, in MB."""
+    out = []
+    for pid in _pool_pids():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                out.append(round(int(line.split()[1]) / 1024, 1))
+    return out
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds (user + system) the pool's render processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _pool_pids():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return round(total / ticks, 3)
+
+
 def rosters_batch(runs: int) -> dict:
     """42 one-week village rosters of Ngọc Lặc as one batch (the worker's whole job: layout by groups of
     ROSTER_BATCH_CHUNK villages, commune PDF + ZIP of one PDF per village, stored) vs headless Chromium
@@ -155,22 +181,20 @@ def rosters_batch(runs: int) -> dict:
             s.commit()
             batch_id, placed = batch.id, outcome.placed
             per_village = s.scalars(select(func.count()).select_from(Occurrence).group_by(Occurrence.target_id)).all()
-        rss, real = [], printing.render_roster_batch
+        from planner import print_pool
 
-        def measured(html, villages):
-            out = real(html, villages)
-            rss.append(_maxrss_mb())
-            return out
-
-        printing.render_roster_batch = measured
+        processes = app.config["ROSTER_BATCH_PROCESSES"]
+        print_pool.pool(processes)  # warm: the worker keeps its render processes (each imports WeasyPrint once)
+        children_before, children_cpu_before = _children_hwm_mb(), _children_cpu_s()
+        rss_before = _maxrss_mb()
         directory = Path(app.instance_path) / app.config["ROSTER_DIR"]
-        try:
-            with db.session() as s:
-                started, cpu = clock.perf_counter(), clock.process_time()
-                assert ops.render_queued_batches(s, now=utcnow(), directory=directory, settings=app.config) == 1
-                planner_s, planner_cpu_s = clock.perf_counter() - started, clock.process_time() - cpu
-        finally:
-            printing.render_roster_batch = real
+        with db.session() as s:
+            started, cpu = clock.perf_counter(), clock.process_time()
+            assert ops.render_queued_batches(s, now=utcnow(), directory=directory, settings=app.config) == 1
+            planner_s, planner_cpu_s = clock.perf_counter() - started, clock.process_time() - cpu
+        rss_after, children_after = _maxrss_mb(), _children_hwm_mb()
+        children_cpu_s = round(_children_cpu_s() - children_cpu_before, 3)
+        print_pool.shutdown()
         with db.session() as s:
             batch = s.get(RosterBatch, batch_id)
             assert batch.status.value == "done", batch.error
@@ -184,9 +208,11 @@ def rosters_batch(runs: int) -> dict:
     out = {"villages": 42, "pages": pages, "broadcasts": placed, "broadcasts_per_village_week_max": max(per_village),
            "chunk": app.config["ROSTER_BATCH_CHUNK"], "planner_s": round(planner_s, 3),
            "planner_cpu_s": round(planner_cpu_s, 3),
+           "render_processes": processes, "render_processes_cpu_s": children_cpu_s,
            "raw_weasyprint_one_document_s": round(raw_s, 3), "pdf_bytes": pdf_bytes, "zip_bytes": zip_bytes,
-           "rss_after_first_group_mb": round(rss[0], 1), "rss_peak_mb": round(rss[-1], 1),
-           "rss_growth_mb": round(rss[-1] - rss[0], 1)}
+           "rss_peak_mb": round(rss_after, 1), "rss_growth_mb": round(rss_after - rss_before, 1),
+           "render_process_peak_mb": children_after,
+           "render_process_growth_mb": round(max(children_after) - max(children_before), 1) if children_after else 0}
     chromium_s = chromium_seconds(html, runs)
     if chromium_s is not None:
         out["chromium_s"] = chromium_s
@@ -262,7 +288,9 @@ def main() -> None:
     args = parser.parse_args()
     parts = {"leaflet": lambda: leaflet(args.runs), "rosters_batch": lambda: rosters_batch(max(1, args.runs // 3)),
              "proof_download": lambda: proof_download(max(args.runs, 20))}
-    print(json.dumps({name: run() for name, run in parts.items() if not args.only or name in args.only}))
+    out = {name: run() for name, run in parts.items() if not args.only or name in args.only}
+    out["loadavg"] = [round(v, 2) for v in os.getloadavg()]
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

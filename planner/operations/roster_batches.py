@@ -152,32 +152,31 @@ def _chunks(items: list, size: int):
 
 def render_batch(session: Session, batch: RosterBatch, directory: Path, settings: dict, *,
                  now: dt.datetime) -> None:
-    """Render the batch a few villages per layout (memory stays flat), committing progress after each group."""
+    """Render the batch a few villages per layout (memory stays flat), the groups side by side in the print
+    pool's processes, and join them in order, committing progress after each group."""
     import pypdf
 
     from planner import print_documents as docs
-    from planner import printing
+    from planner import print_pool
 
     targets = village_targets(session, batch.unit)
     batch.villages_total, batch.villages_done = len(targets), 0
     session.commit()
     plan, first, last = batch.plan, batch.first_day, batch.last_day
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
+    processes = settings.get("ROSTER_BATCH_PROCESSES", 1)
+    groups = [(group, batch_html(session, batch, group, settings, now=now),
+               [f"Lịch phát thanh – {t.unit.name} – {period}" for t in group])
+              for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7))]
+    futures = [print_pool.submit_roster(html, titles, processes) for _, html, titles in groups]
     commune_pdf, archive_buffer = pypdf.PdfWriter(), io.BytesIO()
     with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7)):
-            html = batch_html(session, batch, group, settings, now=now)
-            data, ranges = printing.render_roster_batch(html, len(group))
-            reader = pypdf.PdfReader(io.BytesIO(data))
-            commune_pdf.append(reader)
-            for offset, (target, (start, end)) in enumerate(zip(group, ranges), start=1):
-                one = pypdf.PdfWriter()
-                one.append(reader, pages=(start, end))
-                one.add_metadata({"/Title": f"Lịch phát thanh – {target.unit.name} – {period}"})
-                buffer = io.BytesIO()
-                one.write(buffer)
+        for (group, html, titles), future in zip(groups, futures):
+            data, parts = print_pool.result(future, html, titles)
+            commune_pdf.append(pypdf.PdfReader(io.BytesIO(data)))
+            for offset, (target, part) in enumerate(zip(group, parts), start=1):
                 name = f"{batch.villages_done + offset:02d}-{docs.slugify(target.unit.name, 40)}.pdf"
-                archive.writestr(name, buffer.getvalue())
+                archive.writestr(name, part)
             batch.villages_done += len(group)
             session.commit()  # the progress the page shows
     commune_pdf.add_metadata({"/Title": f"Lịch phát thanh – {batch.unit.name} – {period}",
