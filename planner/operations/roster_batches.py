@@ -18,12 +18,11 @@ from planner.access import sees_unit
 from planner.models import Plan, Target, Unit, UnitKind, User
 from planner.models.rosters import BatchStatus, RosterBatch
 from planner.operations.audit import record
-from planner.operations.delivery import make_village_token
 from planner.operations.print_proofs import _write_private
 from planner.operations.roster import roster_rows
+from planner.operations.roster_singles import confirm_url, render_single
 
 MAX_DAYS = 92  # as the single village roster
-CONFIRM_PATH = "/x/"  # the village confirmation page (views/confirm.py), for QR codes drawn outside a request
 log = logging.getLogger(__name__)
 
 
@@ -103,13 +102,16 @@ def _claim(session: Session, batch: RosterBatch, *, now: dt.datetime) -> bool:
 
 
 def render_queued_batches(session: Session, *, now: dt.datetime, directory: Path, settings: dict,
-                          limit: int = 1) -> int:
-    """Worker step: render queued batches (and running ones whose worker went away); commits as it goes."""
+                          limit: int = 1, single: bool = False) -> int:
+    """Worker step: render queued commune batches, or with `single` queued single village rosters (and
+    running ones whose worker went away); commits as it goes."""
     from planner.printing import PrintError
 
-    prune_single_rosters(directory, now=now, days=settings.get("ROSTER_CACHE_DAYS", 7))
+    if not single:
+        prune_single_rosters(directory, now=now, days=settings.get("ROSTER_CACHE_DAYS", 7))
     stale = now - dt.timedelta(seconds=settings.get("ROSTER_BATCH_STALE_SECONDS", 900))
-    due = session.scalars(select(RosterBatch).where(or_(
+    kind = RosterBatch.target_id.is_not(None) if single else RosterBatch.target_id.is_(None)
+    due = session.scalars(select(RosterBatch).where(kind, or_(
         RosterBatch.status == BatchStatus.QUEUED,
         (RosterBatch.status == BatchStatus.RUNNING) & (RosterBatch.started_at < stale)))
         .order_by(RosterBatch.id).limit(limit)).all()
@@ -119,7 +121,7 @@ def render_queued_batches(session: Session, *, now: dt.datetime, directory: Path
             continue
         session.refresh(batch)
         try:
-            render_batch(session, batch, directory, settings, now=now)
+            (render_single if batch.is_single else render_batch)(session, batch, directory, settings, now=now)
             batch.status = BatchStatus.DONE
         except Exception as exc:  # noqa: BLE001 — say why on the batch's page instead of retrying forever
             session.rollback()
@@ -194,7 +196,7 @@ def batch_html(session: Session, batch: RosterBatch, targets: list[Target], sett
     first, last = batch.first_day, batch.last_day
     villages = [printing.roster_village(
         unit_name=t.unit.name, rows=roster_rows(session, batch.plan, t, first, last), first=first, last=last,
-        confirm_url=batch.base_url + CONFIRM_PATH + make_village_token(settings["SECRET_KEY"], t.id, first, last))
+        confirm_url=confirm_url(settings["SECRET_KEY"], batch.base_url, t, first, last))
         for t in targets]
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
     return printing.roster_batch_html(villages=villages, commune_name=batch.unit.name, plan_title=batch.plan.title,
