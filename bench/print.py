@@ -1,7 +1,7 @@
 """Benchmark: a print product through planner's pipeline against raw WeasyPrint and Chromium on the same
 HTML, and the stored proof's re-download; prints JSON.
 
-Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|proof_download]
+Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|report|proof_download]
 - `leaflet`: the library leaflet (to-roi-6-buoc) as an A5 leaflet. `planner_s` is render_print_product
   (fit loop, layout preflight, PDF written); `raw_weasyprint_s` is WeasyPrint rendering and writing the
   HTML of the first fit (the one that is kept) with the same fonts; `chromium_s` is headless Chromium
@@ -9,8 +9,14 @@ Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|proof_downlo
 - `rosters_batch`: the real library, next week's Ngọc Lặc loudspeaker schedule (42 villages) generated with
   schedule_plan, then one roster batch through the worker step (layout by groups of ROSTER_BATCH_CHUNK
   villages, the commune PDF, a ZIP of one PDF per village, stored), against headless Chromium printing the
-  same 42 village-weeks as one HTML document (fonts inlined) and raw WeasyPrint on that document; peak RSS
-  after the first group and at the end (`rss_growth_mb`), and `planner_cpu_s` (the machine is shared).
+  same 42 village-weeks as one HTML document (fonts inlined) and raw WeasyPrint on that document. The worker
+  renders the groups in ROSTER_BATCH_PROCESSES processes (warmed first, as a running worker keeps them):
+  `planner_cpu_s` is the worker's own CPU, `render_processes_cpu_s` theirs; `rss_growth_mb` is the worker's peak
+  RSS growth over the batch, `render_process_peak_mb` / `render_process_growth_mb` the render processes' peaks.
+- `report`: Xã Ngọc Lặc's six-monthly report (a week of its villages scheduled; figures, tables, charts and
+  narrative as the worker builds them) through printing.render_report vs raw WeasyPrint and headless Chromium
+  on the same HTML, medians of N/2 warm runs.
+- `loadavg`: os.getloadavg() at the end (the machine is shared: compare figures of one run only).
 - `proof_download`: a fresh SQLite app, one order whose proof the worker stored, then N downloads of
   the stored file by the print shop and N conditional re-downloads (If-None-Match → 304), in ms.
 """
@@ -220,6 +226,57 @@ def rosters_batch(runs: int) -> dict:
     return out
 
 
+def report(runs: int) -> dict:
+    """The six-monthly report of Xã Ngọc Lặc's plan (a week of its 42 villages' broadcasts scheduled, the figures,
+    tables, charts and narrative the worker builds) rendered to PDF by planner (printing.render_report: HTML,
+    WeasyPrint, checks) vs raw WeasyPrint and headless Chromium on the same HTML; medians of warm runs."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from planner import printing
+    from planner.db import utcnow
+    from planner.models import Plan, Unit, User
+    from planner.operations.reporting import request_report
+    from planner.operations.schedule import schedule_plan
+    from planner.report_document import build_document
+
+    with tempfile.TemporaryDirectory(prefix="planner-bench-report-") as tmp:
+        app = _bench_app(tmp)
+        db = app.extensions["planner_db"]
+        today = dt.date.today()
+        first = today + dt.timedelta(days=7 - today.weekday())
+        with db.session() as s:
+            plan = s.scalar(select(Plan).where(Plan.code == "ngoc-lac-asxh-2026"))
+            commune = s.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+            schedule_plan(s, plan, unit=commune, channel="loudspeaker", start=first, end=first + dt.timedelta(days=6),
+                          now=utcnow(), settings=app.config)
+            s.commit()
+            user = s.scalar(select(User).where(User.username == "vanhoa"))
+            half = "second_half" if first.month > 6 else "first_half"
+            made = request_report(s, plan, commune, user, {"kind": half, "year": str(first.year),
+                                                           "signer_name": "Nguyễn Văn A",
+                                                           "signer_title": "PHÓ CHỦ TỊCH"}, now=utcnow())
+            s.commit()
+            doc = build_document(s, made)
+        db.engine.dispose()
+    html = printing.report_html(doc)
+    weasyprint, font_config, _ = printing._weasyprint()
+
+    def raw():
+        weasyprint.HTML(string=html, url_fetcher=printing.restricted_fetcher()).write_pdf(font_config=font_config)
+
+    rendered = printing.render_report(doc)
+    out = {"pages": rendered.pages, "pdf_bytes": len(rendered.data), "html_bytes": len(html),
+           "planner_s": _median(lambda: printing.render_report(doc), runs), "raw_weasyprint_s": _median(raw, runs)}
+    out["planner_vs_raw"] = round(out["planner_s"] / out["raw_weasyprint_s"], 2)
+    chromium_s = chromium_seconds(html, runs)
+    if chromium_s is not None:
+        out["chromium_s"] = chromium_s
+        out["planner_vs_chromium"] = round(out["planner_s"] / chromium_s, 2)
+    return out
+
+
 def proof_download(runs: int) -> dict:
     from sqlalchemy import select
 
@@ -283,10 +340,11 @@ def proof_download(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--only", choices=("leaflet", "rosters_batch", "proof_download"), action="append",
+    parser.add_argument("--only", choices=("leaflet", "rosters_batch", "report", "proof_download"), action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = {"leaflet": lambda: leaflet(args.runs), "rosters_batch": lambda: rosters_batch(max(1, args.runs // 3)),
+             "report": lambda: report(max(1, args.runs // 2)),
              "proof_download": lambda: proof_download(max(args.runs, 20))}
     out = {name: run() for name, run in parts.items() if not args.only or name in args.only}
     out["loadavg"] = [round(v, 2) for v in os.getloadavg()]
