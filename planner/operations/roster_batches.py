@@ -167,12 +167,13 @@ def render_batch(session: Session, batch: RosterBatch, directory: Path, settings
     plan, first, last = batch.plan, batch.first_day, batch.last_day
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
     processes = settings.get("ROSTER_BATCH_PROCESSES", 1)
-    groups = [(group, batch_html(session, batch, group, settings, now=now),
-               [f"Lịch phát thanh – {t.unit.name} – {period}" for t in group])
-              for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7))]
-    futures = [print_pool.submit_roster(html, titles, processes) for _, html, titles in groups]
+    groups, futures = [], []
+    for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7)):  # each group starts as soon as it is laid out
+        groups.append((group, batch_html(session, batch, group, settings, now=now),
+                       [f"Lịch phát thanh – {t.unit.name} – {period}" for t in group]))
+        futures.append(print_pool.submit_roster(groups[-1][1], groups[-1][2], processes))
     commune_pdf, archive_buffer = pypdf.PdfWriter(), io.BytesIO()
-    with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for (group, html, titles), future in zip(groups, futures):
             data, parts = print_pool.result(future, html, titles)
             commune_pdf.append(pypdf.PdfReader(io.BytesIO(data)))
