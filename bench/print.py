@@ -1,7 +1,7 @@
 """Benchmark: a print product through planner's pipeline against raw WeasyPrint and Chromium on the same
 HTML, and the stored proof's re-download; prints JSON.
 
-Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|proof_download]
+Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|report|proof_download]
 - `leaflet`: the library leaflet (to-roi-6-buoc) as an A5 leaflet. `planner_s` is render_print_product
   (fit loop, layout preflight, PDF written); `raw_weasyprint_s` is WeasyPrint rendering and writing the
   HTML of the first fit (the one that is kept) with the same fonts; `chromium_s` is headless Chromium
@@ -9,8 +9,14 @@ Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|proof_downlo
 - `rosters_batch`: the real library, next week's Ngọc Lặc loudspeaker schedule (42 villages) generated with
   schedule_plan, then one roster batch through the worker step (layout by groups of ROSTER_BATCH_CHUNK
   villages, the commune PDF, a ZIP of one PDF per village, stored), against headless Chromium printing the
-  same 42 village-weeks as one HTML document (fonts inlined) and raw WeasyPrint on that document; peak RSS
-  after the first group and at the end (`rss_growth_mb`), and `planner_cpu_s` (the machine is shared).
+  same 42 village-weeks as one HTML document (fonts inlined) and raw WeasyPrint on that document. The worker
+  renders the groups in ROSTER_BATCH_PROCESSES processes (warmed first, as a running worker keeps them):
+  `planner_cpu_s` is the worker's own CPU, `render_processes_cpu_s` theirs; `rss_growth_mb` is the worker's peak
+  RSS growth over the batch, `render_process_peak_mb` / `render_process_growth_mb` the render processes' peaks.
+- `report`: Xã Ngọc Lặc's six-monthly report (a week of its villages scheduled; figures, tables, charts and
+  narrative as the worker builds them) through printing.render_report vs raw WeasyPrint and headless Chromium
+  on the same HTML, medians of N/2 warm runs.
+- `loadavg`: os.getloadavg() at the end (the machine is shared: compare figures of one run only).
 - `proof_download`: a fresh SQLite app, one order whose proof the worker stored, then N downloads of
   the stored file by the print shop and N conditional re-downloads (If-None-Match → 304), in ms.
 """
@@ -122,6 +128,32 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _pool_pids() -> list[int]:
+    from planner import print_pool
+
+    return sorted(print_pool._pool._processes) if print_pool._pool is not None else []
+
+
+def _children_hwm_mb() -> list[float]:
+    """Peak RSS (VmHWM) of each render process of the pool, in MB."""
+    out = []
+    for pid in _pool_pids():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                out.append(round(int(line.split()[1]) / 1024, 1))
+    return out
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds (user + system) the pool's render processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _pool_pids():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return round(total / ticks, 3)
+
+
 def rosters_batch(runs: int) -> dict:
     """42 one-week village rosters of Ngọc Lặc as one batch (the worker's whole job: layout by groups of
     ROSTER_BATCH_CHUNK villages, commune PDF + ZIP of one PDF per village, stored) vs headless Chromium
@@ -155,22 +187,20 @@ def rosters_batch(runs: int) -> dict:
             s.commit()
             batch_id, placed = batch.id, outcome.placed
             per_village = s.scalars(select(func.count()).select_from(Occurrence).group_by(Occurrence.target_id)).all()
-        rss, real = [], printing.render_roster_batch
+        from planner import print_pool
 
-        def measured(html, villages):
-            out = real(html, villages)
-            rss.append(_maxrss_mb())
-            return out
-
-        printing.render_roster_batch = measured
+        processes = app.config["ROSTER_BATCH_PROCESSES"]
+        print_pool.pool(processes)  # warm: the worker keeps its render processes (each imports WeasyPrint once)
+        children_before, children_cpu_before = _children_hwm_mb(), _children_cpu_s()
+        rss_before = _maxrss_mb()
         directory = Path(app.instance_path) / app.config["ROSTER_DIR"]
-        try:
-            with db.session() as s:
-                started, cpu = clock.perf_counter(), clock.process_time()
-                assert ops.render_queued_batches(s, now=utcnow(), directory=directory, settings=app.config) == 1
-                planner_s, planner_cpu_s = clock.perf_counter() - started, clock.process_time() - cpu
-        finally:
-            printing.render_roster_batch = real
+        with db.session() as s:
+            started, cpu = clock.perf_counter(), clock.process_time()
+            assert ops.render_queued_batches(s, now=utcnow(), directory=directory, settings=app.config) == 1
+            planner_s, planner_cpu_s = clock.perf_counter() - started, clock.process_time() - cpu
+        rss_after, children_after = _maxrss_mb(), _children_hwm_mb()
+        children_cpu_s = round(_children_cpu_s() - children_cpu_before, 3)
+        print_pool.shutdown()
         with db.session() as s:
             batch = s.get(RosterBatch, batch_id)
             assert batch.status.value == "done", batch.error
@@ -184,13 +214,66 @@ def rosters_batch(runs: int) -> dict:
     out = {"villages": 42, "pages": pages, "broadcasts": placed, "broadcasts_per_village_week_max": max(per_village),
            "chunk": app.config["ROSTER_BATCH_CHUNK"], "planner_s": round(planner_s, 3),
            "planner_cpu_s": round(planner_cpu_s, 3),
+           "render_processes": processes, "render_processes_cpu_s": children_cpu_s,
            "raw_weasyprint_one_document_s": round(raw_s, 3), "pdf_bytes": pdf_bytes, "zip_bytes": zip_bytes,
-           "rss_after_first_group_mb": round(rss[0], 1), "rss_peak_mb": round(rss[-1], 1),
-           "rss_growth_mb": round(rss[-1] - rss[0], 1)}
+           "rss_peak_mb": round(rss_after, 1), "rss_growth_mb": round(rss_after - rss_before, 1),
+           "render_process_peak_mb": children_after,
+           "render_process_growth_mb": round(max(children_after) - max(children_before), 1) if children_after else 0}
     chromium_s = chromium_seconds(html, runs)
     if chromium_s is not None:
         out["chromium_s"] = chromium_s
         out["planner_vs_chromium"] = round(planner_s / chromium_s, 2)
+    return out
+
+
+def report(runs: int) -> dict:
+    """The six-monthly report of Xã Ngọc Lặc's plan (a week of its 42 villages' broadcasts scheduled, the figures,
+    tables, charts and narrative the worker builds) rendered to PDF by planner (printing.render_report: HTML,
+    WeasyPrint, checks) vs raw WeasyPrint and headless Chromium on the same HTML; medians of warm runs."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from planner import printing
+    from planner.db import utcnow
+    from planner.models import Plan, Unit, User
+    from planner.operations.reporting import request_report
+    from planner.operations.schedule import schedule_plan
+    from planner.report_document import build_document
+
+    with tempfile.TemporaryDirectory(prefix="planner-bench-report-") as tmp:
+        app = _bench_app(tmp)
+        db = app.extensions["planner_db"]
+        today = dt.date.today()
+        first = today + dt.timedelta(days=7 - today.weekday())
+        with db.session() as s:
+            plan = s.scalar(select(Plan).where(Plan.code == "ngoc-lac-asxh-2026"))
+            commune = s.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+            schedule_plan(s, plan, unit=commune, channel="loudspeaker", start=first, end=first + dt.timedelta(days=6),
+                          now=utcnow(), settings=app.config)
+            s.commit()
+            user = s.scalar(select(User).where(User.username == "vanhoa"))
+            half = "second_half" if first.month > 6 else "first_half"
+            made = request_report(s, plan, commune, user, {"kind": half, "year": str(first.year),
+                                                           "signer_name": "Nguyễn Văn A",
+                                                           "signer_title": "PHÓ CHỦ TỊCH"}, now=utcnow())
+            s.commit()
+            doc = build_document(s, made)
+        db.engine.dispose()
+    html = printing.report_html(doc)
+    weasyprint, font_config, _ = printing._weasyprint()
+
+    def raw():
+        weasyprint.HTML(string=html, url_fetcher=printing.restricted_fetcher()).write_pdf(font_config=font_config)
+
+    rendered = printing.render_report(doc)
+    out = {"pages": rendered.pages, "pdf_bytes": len(rendered.data), "html_bytes": len(html),
+           "planner_s": _median(lambda: printing.render_report(doc), runs), "raw_weasyprint_s": _median(raw, runs)}
+    out["planner_vs_raw"] = round(out["planner_s"] / out["raw_weasyprint_s"], 2)
+    chromium_s = chromium_seconds(html, runs)
+    if chromium_s is not None:
+        out["chromium_s"] = chromium_s
+        out["planner_vs_chromium"] = round(out["planner_s"] / chromium_s, 2)
     return out
 
 
@@ -257,12 +340,15 @@ def proof_download(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--only", choices=("leaflet", "rosters_batch", "proof_download"), action="append",
+    parser.add_argument("--only", choices=("leaflet", "rosters_batch", "report", "proof_download"), action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = {"leaflet": lambda: leaflet(args.runs), "rosters_batch": lambda: rosters_batch(max(1, args.runs // 3)),
+             "report": lambda: report(max(1, args.runs // 2)),
              "proof_download": lambda: proof_download(max(args.runs, 20))}
-    print(json.dumps({name: run() for name, run in parts.items() if not args.only or name in args.only}))
+    out = {name: run() for name, run in parts.items() if not args.only or name in args.only}
+    out["loadavg"] = [round(v, 2) for v in os.getloadavg()]
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

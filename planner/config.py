@@ -106,6 +106,8 @@ DEFAULTS: dict[str, object] = {
     "ROSTER_DIR": "rosters",
     # Villages laid out per WeasyPrint render in a roster batch: more is faster, fewer keeps memory flat.
     "ROSTER_BATCH_CHUNK": 7,
+    # Processes that render a roster batch's groups side by side (the worker's pool; 1: in the worker itself).
+    "ROSTER_BATCH_PROCESSES": 2,
     # A running roster batch whose worker went away is taken up again after this many seconds.
     "ROSTER_BATCH_STALE_SECONDS": 900,
     # Cached single-village roster PDFs (rendered once per content) are removed after this many days.

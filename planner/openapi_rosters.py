@@ -1,7 +1,7 @@
 """The OpenAPI description of roster batches (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import INT, STR, _path_param, obj, op, ref, stamp
+from planner.openapi import INT, STR, _path_param, _query, obj, op, ref, stamp
 
 _FILE = obj({"sha256": STR, "bytes": INT, "url": STR})
 SCHEMAS: dict[str, dict] = {
@@ -11,7 +11,9 @@ SCHEMAS: dict[str, dict] = {
         "last": {**STR, "description": "Ngày cuối (tối đa 92 ngày kể cả ngày đầu)"}},
         ["unit_id", "first", "last"]),
     "RosterBatch": obj({
-        "id": INT, "plan_id": INT, "unit": ref("UnitRef"), "first": {**STR, "format": "date"},
+        "id": INT, "plan_id": INT, "unit": ref("UnitRef"),
+        "target_id": {"type": ["integer", "null"], "description": "Điểm phát của một thôn khi đây là lịch phát một thôn"},
+        "first": {**STR, "format": "date"},
         "last": {**STR, "format": "date"}, "status": {"enum": ["queued", "running", "done", "failed"]},
         "status_label": STR,
         "progress": obj({"done": {**INT, "description": "Số thôn đã in"}, "total": INT}),
@@ -32,6 +34,16 @@ def paths() -> dict:
     zip_ = op("schedule", "Tệp ZIP mỗi thôn một PDF (ETag = SHA-256; 409 khi chưa in xong)", ok=(200, None),
               pdf=True, errors=(401, 403, 404, 409))
     zip_["responses"]["200"]["content"] = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
+    single = op("schedule", "PDF lịch phát của một thôn: 200 kèm tệp khi nội dung này đã được tạo (ETag = khoá nội "
+                "dung; 304 khi còn đúng); nếu chưa, 202 kèm lần in một thôn mà máy in nền sẽ làm (Location: địa chỉ "
+                "theo dõi; khi xong, tải từ pdf.url)", ok=(200, None), pdf=True, errors=(401, 403, 404, 422),
+                params=[_query("first", STR, "Ngày đầu: dd/mm/yyyy hoặc yyyy-mm-dd"),
+                        _query("last", STR, "Ngày cuối (tối đa 92 ngày kể cả ngày đầu)")])
+    for p in single["parameters"]:
+        p["required"] = True
+    single["responses"]["202"] = {"description": "Đang chờ máy in nền; theo dõi ở Location",
+                                  "headers": {"Location": {"schema": STR}},
+                                  "content": {"application/json": {"schema": ref("RosterBatch")}}}
     return {
         "/plans/{plan_id}/roster-batches": {"parameters": [_path_param("plan_id")], "post": create},
         "/roster-batches/{batch_id}": {
@@ -43,4 +55,6 @@ def paths() -> dict:
             "get": op("schedule", "PDF lịch phát cả xã đã lưu (ETag = SHA-256, không dựng lại; 409 khi chưa in xong)",
                       ok=(200, None), pdf=True, errors=(401, 403, 404, 409))},
         "/roster-batches/{batch_id}.zip": {"parameters": [batch], "get": zip_},
+        "/plans/{plan_id}/targets/{target_id}/roster.pdf": {
+            "parameters": [_path_param("plan_id"), _path_param("target_id")], "get": single},
     }

@@ -229,5 +229,8 @@ def run_worker(app) -> None:
         logging.shutdown()
         os._exit(0)     # the executor's thread would otherwise be joined at exit
     forget_beat(db, worker_id)
+    from planner import print_pool
+
+    print_pool.shutdown()  # the roster render processes, if a batch started them
     db.engine.dispose()
     log.info("worker %s stopped", worker_id)

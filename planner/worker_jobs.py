@@ -40,15 +40,18 @@ def long_work_steps(settings: dict, instance_path: str) -> list[tuple[str, objec
     from planner.operations.schedule import run_queued_schedules
 
     folder = Path(instance_path)
+    rosters = folder / settings["ROSTER_DIR"]
     return [
+        # A single village roster is someone waiting on a page for a one-page PDF: before any long work.
+        ("roster_batches", lambda s, now: render_queued_batches(s, now=now, settings=settings, directory=rosters,
+                                                                single=True, limit=5)),
         ("replaced", lambda s, now: replace_missed_deliveries(s, now=now, settings=settings)),
         ("schedule_runs", lambda s, now: run_queued_schedules(s, now=now, settings=settings, limit=1)),
         ("schedule_runs", lambda s, now: run_queued_schedules(s, now=now, settings=settings, limit=1)),
         ("reports", lambda s, now: render_queued_reports(s, now=now, directory=folder / settings["REPORT_DIR"])),
         ("print_proofs", lambda s, now: render_queued_proofs(s, now=now, directory=folder / settings["PRINT_DIR"],
                                                                   pdf_variant=settings.get("PRINT_PDF_VARIANT", "pdf/x-4"))),
-        ("roster_batches", lambda s, now: render_queued_batches(s, now=now, settings=settings,
-                                                                directory=folder / settings["ROSTER_DIR"])),
+        ("roster_batches", lambda s, now: render_queued_batches(s, now=now, settings=settings, directory=rosters)),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Roster batches: every village roster of a commune for a period, rendered by the worker and stored."""
+"""Roster batches: every village roster of a commune for a period, rendered by the worker and stored; a batch
+with a target is one village's roster (its first download), rendered by the worker the same way."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from planner.db import Base, UTCDateTime, enum_type, utcnow
 from planner.models.org import Unit, User
 from planner.models.plans import Plan
+from planner.models.schedule import Target
 
 
 class BatchStatus(enum.Enum):
@@ -35,6 +37,8 @@ class RosterBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # Set for a single village roster (unit_id is then the village's unit); None for a commune batch.
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), index=True)
     first_day: Mapped[dt.date] = mapped_column(Date)
     last_day: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus), default=BatchStatus.QUEUED, index=True)
@@ -57,11 +61,16 @@ class RosterBatch(Base):
 
     plan: Mapped[Plan] = relationship()
     unit: Mapped[Unit] = relationship()
+    target: Mapped[Target | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
     @property
     def status_label(self) -> str:
         return BATCH_STATUS_LABELS[self.status]
+
+    @property
+    def is_single(self) -> bool:
+        return self.target_id is not None
 
     @property
     def is_active(self) -> bool:

@@ -18,12 +18,11 @@ from planner.access import sees_unit
 from planner.models import Plan, Target, Unit, UnitKind, User
 from planner.models.rosters import BatchStatus, RosterBatch
 from planner.operations.audit import record
-from planner.operations.delivery import make_village_token
 from planner.operations.print_proofs import _write_private
 from planner.operations.roster import roster_rows
+from planner.operations.roster_singles import confirm_url, render_single
 
 MAX_DAYS = 92  # as the single village roster
-CONFIRM_PATH = "/x/"  # the village confirmation page (views/confirm.py), for QR codes drawn outside a request
 log = logging.getLogger(__name__)
 
 
@@ -103,13 +102,16 @@ def _claim(session: Session, batch: RosterBatch, *, now: dt.datetime) -> bool:
 
 
 def render_queued_batches(session: Session, *, now: dt.datetime, directory: Path, settings: dict,
-                          limit: int = 1) -> int:
-    """Worker step: render queued batches (and running ones whose worker went away); commits as it goes."""
+                          limit: int = 1, single: bool = False) -> int:
+    """Worker step: render queued commune batches, or with `single` queued single village rosters (and
+    running ones whose worker went away); commits as it goes."""
     from planner.printing import PrintError
 
-    prune_single_rosters(directory, now=now, days=settings.get("ROSTER_CACHE_DAYS", 7))
+    if not single:
+        prune_single_rosters(directory, now=now, days=settings.get("ROSTER_CACHE_DAYS", 7))
     stale = now - dt.timedelta(seconds=settings.get("ROSTER_BATCH_STALE_SECONDS", 900))
-    due = session.scalars(select(RosterBatch).where(or_(
+    kind = RosterBatch.target_id.is_not(None) if single else RosterBatch.target_id.is_(None)
+    due = session.scalars(select(RosterBatch).where(kind, or_(
         RosterBatch.status == BatchStatus.QUEUED,
         (RosterBatch.status == BatchStatus.RUNNING) & (RosterBatch.started_at < stale)))
         .order_by(RosterBatch.id).limit(limit)).all()
@@ -119,7 +121,7 @@ def render_queued_batches(session: Session, *, now: dt.datetime, directory: Path
             continue
         session.refresh(batch)
         try:
-            render_batch(session, batch, directory, settings, now=now)
+            (render_single if batch.is_single else render_batch)(session, batch, directory, settings, now=now)
             batch.status = BatchStatus.DONE
         except Exception as exc:  # noqa: BLE001 — say why on the batch's page instead of retrying forever
             session.rollback()
@@ -152,32 +154,32 @@ def _chunks(items: list, size: int):
 
 def render_batch(session: Session, batch: RosterBatch, directory: Path, settings: dict, *,
                  now: dt.datetime) -> None:
-    """Render the batch a few villages per layout (memory stays flat), committing progress after each group."""
+    """Render the batch a few villages per layout (memory stays flat), the groups side by side in the print
+    pool's processes, and join them in order, committing progress after each group."""
     import pypdf
 
     from planner import print_documents as docs
-    from planner import printing
+    from planner import print_pool
 
     targets = village_targets(session, batch.unit)
     batch.villages_total, batch.villages_done = len(targets), 0
     session.commit()
     plan, first, last = batch.plan, batch.first_day, batch.last_day
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
+    processes = settings.get("ROSTER_BATCH_PROCESSES", 1)
+    groups, futures = [], []
+    for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7)):  # each group starts as soon as it is laid out
+        groups.append((group, batch_html(session, batch, group, settings, now=now),
+                       [f"Lịch phát thanh – {t.unit.name} – {period}" for t in group]))
+        futures.append(print_pool.submit_roster(groups[-1][1], groups[-1][2], processes))
     commune_pdf, archive_buffer = pypdf.PdfWriter(), io.BytesIO()
-    with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7)):
-            html = batch_html(session, batch, group, settings, now=now)
-            data, ranges = printing.render_roster_batch(html, len(group))
-            reader = pypdf.PdfReader(io.BytesIO(data))
-            commune_pdf.append(reader)
-            for offset, (target, (start, end)) in enumerate(zip(group, ranges), start=1):
-                one = pypdf.PdfWriter()
-                one.append(reader, pages=(start, end))
-                one.add_metadata({"/Title": f"Lịch phát thanh – {target.unit.name} – {period}"})
-                buffer = io.BytesIO()
-                one.write(buffer)
+    with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for (group, html, titles), future in zip(groups, futures):
+            data, parts = print_pool.result(future, html, titles)
+            commune_pdf.append(pypdf.PdfReader(io.BytesIO(data)))
+            for offset, (target, part) in enumerate(zip(group, parts), start=1):
                 name = f"{batch.villages_done + offset:02d}-{docs.slugify(target.unit.name, 40)}.pdf"
-                archive.writestr(name, buffer.getvalue())
+                archive.writestr(name, part)
             batch.villages_done += len(group)
             session.commit()  # the progress the page shows
     commune_pdf.add_metadata({"/Title": f"Lịch phát thanh – {batch.unit.name} – {period}",
@@ -195,7 +197,7 @@ def batch_html(session: Session, batch: RosterBatch, targets: list[Target], sett
     first, last = batch.first_day, batch.last_day
     villages = [printing.roster_village(
         unit_name=t.unit.name, rows=roster_rows(session, batch.plan, t, first, last), first=first, last=last,
-        confirm_url=batch.base_url + CONFIRM_PATH + make_village_token(settings["SECRET_KEY"], t.id, first, last))
+        confirm_url=confirm_url(settings["SECRET_KEY"], batch.base_url, t, first, last))
         for t in targets]
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
     return printing.roster_batch_html(villages=villages, commune_name=batch.unit.name, plan_title=batch.plan.title,

@@ -1,23 +1,27 @@
 """JSON API: roster batches — every village roster of a commune for a period, rendered by the worker; the
-stored PDF and ZIP are downloaded with their SHA-256 as ETag (never rendered in a request)."""
+stored PDF and ZIP are downloaded with their SHA-256 as ETag (never rendered in a request). A single village's
+roster PDF is served from the content cache, or queued for the worker (202 and the batch to follow)."""
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import current_app, jsonify, request, send_file, url_for
 
 from planner.access import sees_unit
 from planner.db import utcnow
-from planner.models import Unit
+from planner.models import Target, Unit
 from planner.models.rosters import RosterBatch
 from planner.operations import roster_batches as ops
+from planner.operations import roster_singles as singles
+from planner.operations.delivery import BROADCAST_CHANNELS
+from planner.operations.roster import roster_rows
 from planner.views import once
 from planner.views.api import ApiError, api_user, bp, json_body, load_plan, not_found, require, stamp, unit_ref
 from planner.views.common import db_session
-from planner.views.roster_batches import PERMISSION, parse_period, send_stored, site_url
+from planner.views.roster_batches import PERMISSION, parse_period, roster_directory, send_stored, site_url
 
 
 def batch_json(batch: RosterBatch) -> dict:
     done = batch.status.value == "done"
-    return {"id": batch.id, "plan_id": batch.plan_id, "unit": unit_ref(batch.unit),
+    return {"id": batch.id, "plan_id": batch.plan_id, "unit": unit_ref(batch.unit), "target_id": batch.target_id,
             "first": batch.first_day.isoformat(), "last": batch.last_day.isoformat(),
             "status": batch.status.value, "status_label": batch.status_label,
             "progress": {"done": batch.villages_done, "total": batch.villages_total},
@@ -25,7 +29,7 @@ def batch_json(batch: RosterBatch) -> dict:
             "pdf": {"sha256": batch.pdf_sha256, "bytes": batch.pdf_bytes,
                     "url": url_for("api.roster_batch_pdf", batch_id=batch.id)} if done else None,
             "zip": {"sha256": batch.zip_sha256, "bytes": batch.zip_bytes,
-                    "url": url_for("api.roster_batch_zip", batch_id=batch.id)} if done else None,
+                    "url": url_for("api.roster_batch_zip", batch_id=batch.id)} if done and batch.zip_file else None,
             **stamp("created_at", batch.created_at), **stamp("finished_at", batch.finished_at)}
 
 
@@ -91,3 +95,34 @@ def roster_batch_pdf(batch_id: int):
 def roster_batch_zip(batch_id: int):
     """The stored ZIP of one PDF per village, ETag = SHA-256; 409 until the worker is done."""
     return _stored_file(batch_id, "zip")
+
+
+@bp.get("/plans/<int:plan_id>/targets/<int:target_id>/roster.pdf")
+def target_roster_pdf(plan_id: int, target_id: int):
+    """One village's roster PDF for first..last: 200 with the file when this content was made before (ETag = its
+    content key, 304 on revalidation); otherwise 202 with the queued roster (the worker renders it) and its URL."""
+    require(PERMISSION)
+    plan = load_plan(plan_id)
+    session = db_session()
+    target = session.get(Target, target_id)
+    if target is None or target.channel not in BROADCAST_CHANNELS or not sees_unit(api_user(), target.unit):
+        raise not_found()
+    first, last, errors = parse_period(request.args.get("first", ""), request.args.get("last", ""))
+    if errors:
+        raise ApiError(422, " ".join(errors.values()), code="invalid_period", fields=errors)
+    link = singles.confirm_url(current_app.config["SECRET_KEY"], site_url(), target, first, last)
+    key = singles.content_key(plan, target, first, last, link, roster_rows(session, plan, target, first, last))
+    path = singles.cached_path(roster_directory(), key)
+    if path.is_file():
+        response = send_file(path, mimetype="application/pdf", as_attachment=True, etag=key, conditional=True,
+                             download_name=f"lich-phat-{target.unit.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf",
+                             max_age=0)
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    batch, _ = singles.request_single(session, plan, target, first, last, api_user(), base_url=site_url(),
+                                      now=utcnow())
+    session.commit()
+    response = jsonify(batch_json(batch))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.get_roster_batch", batch_id=batch.id)
+    return response

@@ -1,4 +1,5 @@
-"""A village's broadcast roster: the page and the printable PDF with the QR confirmation link."""
+"""A village's broadcast roster: the page and the printable PDF with the QR confirmation link (served from the
+content cache; its first download is queued for the worker, and the page follows it)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,12 +11,12 @@ from planner import localtime
 from planner.access import sees_unit
 from planner.db import utcnow
 from planner.access import can
-from planner.operations.delivery import BROADCAST_CHANNELS, make_village_token
-from planner.operations.print_proofs import _write_private
+from planner.operations import roster_singles as singles
+from planner.operations.delivery import BROADCAST_CHANNELS
 from planner.operations.roster import roster_rows
 from planner.views.common import db_session
 from planner.views.plans import load_plan
-from planner.views.roster_batches import roster_directory
+from planner.views.roster_batches import roster_directory, site_url
 
 bp = Blueprint("roster", __name__)
 
@@ -32,9 +33,7 @@ def _context(plan_id: int, target_id: int):
     confirm_url = None
     if can(current_user, "delivery.confirm") and target.channel in BROADCAST_CHANNELS:
         # Only people who may confirm broadcasts hand out the password-less village link.
-        token = make_village_token(current_app.config["SECRET_KEY"], target.id, first, last)
-        base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
-        confirm_url = base + url_for("confirm.page", token=token)
+        confirm_url = singles.confirm_url(current_app.config["SECRET_KEY"], site_url(), target, first, last)
     rows = roster_rows(session, plan, target, first, last)
     return plan, target, first, last, confirm_url, rows, error
 
@@ -79,25 +78,16 @@ def pdf(plan_id: int, target_id: int):
     if error:
         flash(error, "error")
         return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id, **request.args))
-    from planner.printing import PrintError, render_roster, roster_content_key
-
-    commune = target.unit.parent.name if target.unit.parent else ""
-    content = dict(unit_name=target.unit.name, commune_name=commune, plan_title=plan.title,
-                   period_label=f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}",
-                   rows=rows, confirm_url=confirm_url, first=first, last=last)
-    key = roster_content_key(**content)
-    path = roster_directory() / "single" / f"{key}.pdf"
-    if not path.is_file():  # the same content was rendered before: serve that file, render nothing
-        try:
-            rendered = render_roster(**content, generated_at_label=localtime.fmt_datetime(utcnow()))
-        except PrintError as exc:
-            flash(f"Không tạo được tệp PDF: {exc}", "error")
-            return redirect(url_for("roster.show", plan_id=plan.id, target_id=target.id,
-                                    start=localtime.fmt_date(first), end=localtime.fmt_date(last)))
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_private(path, rendered.data)
+    path = singles.cached_path(roster_directory(), singles.content_key(plan, target, first, last, confirm_url, rows))
+    if not path.is_file():  # never rendered here: the worker makes it, this page's follow-up serves it
+        batch, created = singles.request_single(db_session(), plan, target, first, last, current_user,
+                                                base_url=site_url(), now=utcnow())
+        db_session().commit()
+        flash("Đang tạo tệp PDF lịch phát của thôn; trang tự cập nhật và hiện nút tải khi xong." if created else
+              "Tệp PDF này đang được tạo; đây là lần tạo đó.", "info")
+        return redirect(url_for("roster_batches.show", batch_id=batch.id))
     filename = f"lich-phat-{target.unit.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
-    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=filename, etag=key,
-                         conditional=True, max_age=0)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=filename,
+                         etag=path.stem, conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

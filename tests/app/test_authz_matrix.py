@@ -90,6 +90,7 @@ API_TABLE: dict[str, tuple] = {
                                                                       image_id="fresh:image_id")),
     "POST /plans/{plan_id}/roster-batches": (ROSTERS, UNIT), "GET /roster-batches/{batch_id}": (ROSTERS, UNIT),
     "GET /roster-batches/{batch_id}.pdf": (ROSTERS, UNIT), "GET /roster-batches/{batch_id}.zip": (ROSTERS, UNIT),
+    "GET /plans/{plan_id}/targets/{target_id}/roster.pdf": (ROSTERS, UNIT),
 }
 
 PAGE_TABLE: dict[str, tuple] = {

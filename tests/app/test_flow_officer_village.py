@@ -63,7 +63,7 @@ def test_generate_with_bad_dates_keeps_input_and_explains_in_vietnamese(login, d
     assert db.scalar(select(func.count()).select_from(Occurrence)) == 0
 
 
-def test_roster_pdf_has_village_and_signed_confirmation_link(login, db):
+def test_roster_pdf_has_village_and_signed_confirmation_link(app, login, db):
     client = login("vanhoa")
     plan = f.plan(db, "ngoc-lac-asxh-2026")
     target = f.village_target(db, "thon-07")
@@ -74,6 +74,11 @@ def test_roster_pdf_has_village_and_signed_confirmation_link(login, db):
     page = client.get(f"/plans/{plan.id}/targets/{target.id}/roster?{q}").get_data(as_text=True)
     assert "Thôn 7" in page and msg.approved.title in page
     link = re.search(r'href="(http[^"]*/x/[^"]+)"', page).group(1)
+    queued = client.get(f"/plans/{plan.id}/targets/{target.id}/roster.pdf?{q}")  # the worker makes it
+    assert queued.status_code == 302 and "/roster-batches/" in queued.headers["Location"]
+    from planner.worker import tick
+
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="t")
     pdf = client.get(f"/plans/{plan.id}/targets/{target.id}/roster.pdf?{q}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     from pypdf import PdfReader

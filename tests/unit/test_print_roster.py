@@ -90,3 +90,21 @@ def test_each_week_of_a_longer_period_starts_its_own_page():
     rendered = render(14, last=MONDAY + dt.timedelta(days=20))
     pages = texts(rendered.data)
     assert len(pages) == 3 and "13/04/2026 – 19/04/2026" in pages[2] and "Chưa có buổi phát nào" in pages[1]
+
+
+@needs_poppler
+def test_a_village_week_looks_like_its_reviewed_reference():
+    """The page as a person sees it (marks, signature, village head, QR); PLANNER_UPDATE_GOLDEN=1 rewrites it."""
+    from pathlib import Path
+
+    from tests.unit.png_reference import assert_pages_match
+
+    marked = rows(14)
+    marked[8] = {**marked[8], "marks": ["Phiên đột xuất"]}
+    rendered = printing.render_roster(
+        unit_name="Thôn 12", commune_name="Xã Ngọc Lặc", rows=marked, period_label="",
+        plan_title="Kế hoạch tuyên truyền tích hợp tài khoản an sinh xã hội trên ứng dụng VNeID (đợt cao điểm)",
+        confirm_url="https://planner.example.vn/x/" + "Zm9v" * 20, generated_at_label="07:00 ngày 28/03/2026",
+        first=MONDAY, last=MONDAY + dt.timedelta(days=6))
+    references = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "print" / "references"
+    assert_pages_match(printing.render_to_png_pages(rendered.data, dpi=60), references, "roster_week")

@@ -424,15 +424,17 @@ def test_roster_names_the_village_prints_the_url_and_draws_a_qr(roster_pdf):
         assert phrase in text
     assert "https://planner.example.vn/x/7Kq2mZ9a" in "".join(text.split())  # may wrap under the QR
     assert text.count("Thứ Hai") == 1  # two sessions, one date cell
-    # The QR is one vector path of many sub-paths (table rules are one line each).
-    ops = reader(roster_pdf).pages[0].get_contents().get_data().decode("latin-1").split()
-    widest, current = 0, 0
-    for op in ops:
-        if op == "m":
-            current += 1
-        elif op in ("S", "f", "B", "n", "f*", "B*"):
-            widest, current = max(widest, current), 0
-    assert widest >= 50
+    # The QR is an image of one pixel per module, drawn without smoothing, that holds the confirmation link.
+    import segno
+
+    (image,) = {id(o): o for o in (v.get_object() for v in reader(roster_pdf).pages[0]["/Resources"]["/XObject"]
+                                   .values())}.values()
+    matrix = segno.make(ROSTER["confirm_url"], error="m").matrix
+    side = len(matrix) + 8  # the quiet zone: 4 modules each side
+    assert image["/Width"] == image["/Height"] == side and image["/Interpolate"] == False  # noqa: E712 (a pypdf BooleanObject)
+    pixels = image.decode_as_image().convert("L")
+    dark = [[pixels.getpixel((x + 4, y + 4)) < 128 for x in range(len(matrix))] for y in range(len(matrix))]
+    assert dark == [[bool(m) for m in row] for row in matrix]
     assert roster_pdf.filename == "lich-phat-thanh_thon-minh-tien_30-03-2026-05-04-2026.pdf"
 
 
