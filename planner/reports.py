@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from planner import localtime
 from planner.channels import CHANNEL_LABELS
 from planner.models.content import version_audiences
-from planner.operations.counts import activity   # the maintained counts, less what a make-up replaced
+from planner.operations.counts import activity   # the maintained counts, without what a make-up replaced
 from planner.vnsort import vietnamese_key
 from planner.models import (AudienceGroup, AuditEntry, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
                             PeriodRule, Plan, PrintOrder, PrintStatus, ReportKind, Target, Unit, User)
