@@ -75,6 +75,12 @@ def _refresh(ids: str) -> str:
     return f"UPDATE deliveries SET made_up = NOT made_up WHERE id IN ({ids}) AND made_up <> ({MADE_UP});"
 
 
+def _pg_refresh(ids: str) -> str:
+    """PostgreSQL: the same, only when the query finds a delivery. A statement trigger fires even for an UPDATE of
+    no rows, so an unconditional refresh would fire the delivery update trigger again, and so on without end."""
+    return f" IF EXISTS ({ids}) THEN {_refresh(ids)} END IF;"
+
+
 def _move_village(sign: str, unit: str) -> str:
     return _MOVE_VILLAGE.format(cols=COLUMNS, unit=unit, sign=sign, key=KEY)
 
@@ -151,7 +157,7 @@ _MOVED = (f"({PG_DAY.format('o2.starts_at')} IS DISTINCT FROM {PG_DAY.format('n2
 PG_FUNCTIONS = {
     "counts_delivery_insert": _pg_apply(
         _pg_bucket("d", "o", "") + " FROM new_rows d JOIN occurrences o ON o.id = d.occurrence_id "
-        "JOIN targets t ON t.id = o.target_id") + _refresh(
+        "JOIN targets t ON t.id = o.target_id") + _pg_refresh(
         "SELECT o.replaces_delivery_id FROM occurrences o WHERE o.replaces_delivery_id IS NOT NULL "
         "AND o.id IN (SELECT d.occurrence_id FROM new_rows d WHERE d.status <> 'cancelled')"),
     "counts_delivery_update": _pg_apply(
@@ -159,13 +165,13 @@ PG_FUNCTIONS = {
         "JOIN occurrences o ON o.id = o2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED
         + " UNION ALL " + _pg_bucket("n2", "o", "") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
         "JOIN occurrences o ON o.id = n2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED)
-        + _refresh("SELECT o.replaces_delivery_id FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
+        + _pg_refresh("SELECT o.replaces_delivery_id FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
                    "JOIN occurrences o ON o.id IN (o2.occurrence_id, n2.occurrence_id) "
                    "WHERE o.replaces_delivery_id IS NOT NULL AND ((o2.status = 'cancelled') IS DISTINCT FROM "
                    "(n2.status = 'cancelled') OR o2.occurrence_id IS DISTINCT FROM n2.occurrence_id)"),
     "counts_delivery_delete": _pg_apply(
         _pg_bucket("d", "o", "-") + " FROM old_rows d JOIN occurrences o ON o.id = d.occurrence_id "
-        "JOIN targets t ON t.id = o.target_id") + _refresh(
+        "JOIN targets t ON t.id = o.target_id") + _pg_refresh(
         "SELECT o.replaces_delivery_id FROM old_rows d JOIN occurrences o ON o.id = d.occurrence_id "
         "WHERE o.replaces_delivery_id IS NOT NULL AND d.status <> 'cancelled'"),
     "counts_occurrence_update": _pg_apply(
@@ -173,7 +179,7 @@ PG_FUNCTIONS = {
         "JOIN deliveries d ON d.occurrence_id = o2.id JOIN targets t ON t.id = o2.target_id WHERE " + _MOVED
         + " UNION ALL " + _pg_bucket("d", "n2", "") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
         "JOIN deliveries d ON d.occurrence_id = n2.id JOIN targets t ON t.id = n2.target_id WHERE " + _MOVED)
-        + _refresh("SELECT x.id FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id, "
+        + _pg_refresh("SELECT x.id FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id, "
                    "LATERAL (VALUES (o2.replaces_delivery_id), (n2.replaces_delivery_id)) AS x(id) "
                    "WHERE o2.replaces_delivery_id IS DISTINCT FROM n2.replaces_delivery_id"),
     "counts_occurrence_delete": _pg_apply(
@@ -182,7 +188,7 @@ PG_FUNCTIONS = {
     "counts_village_move": ("IF NEW.kind = 'village' AND OLD.kind = 'village' AND OLD.parent_id IS DISTINCT FROM "
                             "NEW.parent_id THEN " + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " "
                             + _move_village("", "COALESCE(NEW.parent_id, NEW.id)") + " END IF;"),
-    "made_up_occurrence_delete": _refresh("SELECT OLD.replaces_delivery_id"),
+    "made_up_occurrence_delete": _pg_refresh("SELECT OLD.replaces_delivery_id"),
 }
 
 
