@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, true
+from sqlalchemy import ARRAY, Integer, any_, bindparam, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from planner import localtime
@@ -234,32 +234,28 @@ def rolls_up(root: Unit) -> bool:
     return root.kind not in (UnitKind.COMMUNE, UnitKind.VILLAGE)
 
 
-def _rollup_rows(session: Session, indicator_ids: list[int], root: Unit, last: dt.date):
+def _in_rollup(indicator_ids: list[int], root: Unit):
     r = IndicatorRollup
-    return session.execute(
-        select(r.indicator_id, Unit.path, r.day, r.value, r.denominator, r.units)
-        .join(Unit, Unit.id == r.unit_id)
-        .where(r.indicator_id.in_(indicator_ids), Unit.path.startswith(root.path, autoescape=True), r.day <= last)
-        .order_by(r.day)).all()
+    return (r.indicator_id.in_(indicator_ids), Unit.path.startswith(root.path, autoescape=True))
 
 
 def rolled_up_results_at(session: Session, indicator_ids: list[int], root: Unit, days: tuple[dt.date, ...]) -> dict:
     """{day: {(indicator_id, rollup unit path): (value, denominator)}}: per commune (a village's figures are in its
     commune's) the sums of the latest figures in force on each day — what `latest_results_at` gives per unit, added
-    up per commune. From `indicator_rollups`: the sum of the changes up to the day."""
+    up per commune. From `indicator_rollups`: the sum of the changes up to the day, summed by the database."""
     out: dict = {day: {} for day in days}
     if not indicator_ids or not days:
         return out
-    sums: dict = {day: defaultdict(lambda: [0.0, 0.0, 0]) for day in days}
-    for ind, path, changed_on, value, den, units in _rollup_rows(session, indicator_ids, root, max(days)):
-        for day in days:
-            if changed_on <= day:
-                acc = sums[day][(ind, path)]
-                acc[0] += value
-                acc[1] += den
-                acc[2] += units
-    for day in days:
-        out[day] = {key: (_clean(v), _clean(d)) for key, (v, d, n) in sums[day].items() if n > 0}
+    r = IndicatorRollup
+    sums = [func.sum(case((r.day <= day, column), else_=0))
+            for day in days for column in (r.value, r.denominator, r.units)]
+    stmt = (select(r.indicator_id, Unit.path, *sums).join(Unit, Unit.id == r.unit_id)
+            .where(*_in_rollup(indicator_ids, root), r.day <= max(days)).group_by(r.indicator_id, Unit.path))
+    for ind, path, *found in session.execute(stmt):
+        for n, day in enumerate(days):
+            value, den, units = found[3 * n:3 * n + 3]
+            if units:
+                out[day][(ind, path)] = (_clean(value), _clean(den))
     return out
 
 
@@ -373,14 +369,17 @@ def progress_series(session: Session, indicator: Indicator, root: Unit, first: d
 
 def _rolled_up_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
                       last: dt.date) -> list[tuple[dt.date, float | None]]:
-    rows = _rollup_rows(session, [indicator.id], root, last)
+    r = IndicatorRollup
+    rows = session.execute(
+        select(r.day, func.sum(r.value), func.sum(r.denominator), func.sum(r.units)).join(Unit, Unit.id == r.unit_id)
+        .where(*_in_rollup([indicator.id], root), r.day <= last).group_by(r.day).order_by(r.day)).all()
     value = den = 0.0
     units = 0
     points, day, i = [], first + dt.timedelta(days=6 - first.weekday()), 0
     while len(points) < 60:
         day = min(day, last)
-        while i < len(rows) and rows[i].day <= day:
-            value, den, units = value + rows[i].value, den + rows[i].denominator, units + rows[i].units
+        while i < len(rows) and rows[i][0] <= day:
+            value, den, units = value + rows[i][1], den + rows[i][2], units + rows[i][3]
             i += 1
         points.append((day, Figure(indicator, _clean(value) if units else None, _clean(den) or None).measure))
         if day >= last:
