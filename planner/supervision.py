@@ -341,9 +341,9 @@ def progress_series(session: Session, indicator: Indicator, root: Unit, first: d
     """The indicator's rolled-up measure at `root` at the end of each week of the period.
 
     One query for the results up to `last`, swept in date order (not one aggregate per week): each unit's
-    latest figure in force on each week's end is added up, as `latest_results` does for a single day. Above a
-    commune, the same sweep over `indicator_rollups` (the changes of the sums, per commune and date)."""
-    if rolls_up(root):
+    latest figure in force on each week's end is added up, as `latest_results` does for a single day. At a commune
+    and above, the same sweep over `indicator_rollups` (the changes of the sums, per commune and date)."""
+    if root.kind is not UnitKind.VILLAGE:  # a commune's rollup rows hold its villages' figures: its total
         return _rolled_up_series(session, indicator, root, first, last)
     rows = session.execute(
         select(IndicatorResult.unit_id, IndicatorResult.measured_on, IndicatorResult.value, IndicatorResult.denominator)
