@@ -10,7 +10,9 @@ with villages under Tỉnh Thanh Hóa (full: 100 × 40 = 4,000 villages beside N
 the plan's loudspeaker schedule generated for all of them over the last half year (full: 182 days; --small: 28)
 with outcomes written in bulk (1 in 7 missed, 1 in 23 failed, the rest delivered; 1 in 50 of the broadcasts
 marked as a make-up of the one before), and weekly results of every village-level indicator for every village
-(PostgreSQL is then ANALYZEd, as autovacuum would soon do).
+(PostgreSQL is then ANALYZEd, as autovacuum would soon do). The results are inserted in bulk (Core), which bypasses
+the session hook keeping `indicator_rollups`: they are computed once after (`rebuild_indicator_rollups`); a reused
+data set missing a newer table gets it created and filled. The JSON records the load average before and after.
 Then a server in its own process and 4 client threads: GET /api/v1/plans/{id}/dashboard (the drill-down) and
 the dashboard page (drill-down + summary tables + charts) at each level, N requests in all per level.
 Last, a six-monthly report of the province: requested (figures and narrative) and rendered to PDF as the
