@@ -7,6 +7,11 @@ transition tables, so a COPY of a million deliveries is one aggregated upsert; S
 An occurrence deleted with its delivery still attached (ON DELETE CASCADE) is counted out by a BEFORE DELETE
 row trigger on occurrences; the delivery's own delete trigger then finds no occurrence and does nothing.
 
+The bucket also says whether a make-up (not cancelled) replaces the delivery: `deliveries.made_up`, which the same
+triggers keep (a make-up linked/unlinked, its delivery added, cancelled, un-cancelled or deleted, the make-up
+occurrence deleted → the replaced delivery's flag is set right, and that update moves its count). Honest reads are
+then a plain sum of the rows with `made_up = false`.
+
 Note for later migrations: SQLite's batch_alter_table recreates a table, which drops its triggers; a migration
 that batch-alters `deliveries`, `occurrences` or `targets` must call `install_triggers(op.get_bind())` again.
 """
