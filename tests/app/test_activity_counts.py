@@ -242,3 +242,9 @@ def test_a_made_up_broadcast_is_counted_apart_until_its_make_up_goes(demo, db):
     db.execute(delete(Occurrence).where(Occurrence.id == makeup.occurrence_id))
     assert not made_up()
     db.commit()
+    # A flag set wrong by hand: the counts follow the flag, the recount does not; a rebuild repairs both.
+    db.execute(update(Delivery).where(Delivery.id == missed.id).values(made_up=True))
+    assert stored_counts(db) != recount(db)
+    rebuild_counts(db)
+    assert not made_up()
+    db.commit()
