@@ -25,6 +25,7 @@ def build_app(overrides: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_db(app)
+    import planner.operations.indicator_rollups  # noqa: F401  (the session hook keeping indicator_rollups)
     _init_auth(app)
     _init_views(app)
     from planner.cli import register_cli

@@ -20,7 +20,7 @@ def _plan_id(session, code: str | None) -> int | None:
     return plan_id
 
 
-@click.group("counts", help="Số liệu tổng hợp của bảng theo dõi (activity_counts).")
+@click.group("counts", help="Số liệu tổng hợp của bảng theo dõi (activity_counts, indicator_rollups).")
 def counts_cli():
     pass
 
@@ -30,12 +30,15 @@ def counts_cli():
 @with_appcontext
 def rebuild_cmd(plan_code):
     from planner.operations.counts import rebuild_counts
+    from planner.operations.indicator_rollups import rebuild_indicator_rollups
     from planner.views.common import db_session
 
     session = db_session()
-    rows = rebuild_counts(session, _plan_id(session, plan_code))
+    plan_id = _plan_id(session, plan_code)
+    rows = rebuild_counts(session, plan_id)
+    figures = rebuild_indicator_rollups(session, plan_id)
     session.commit()
-    click.echo(f"Đã đếm lại: {rows} dòng tổng hợp.")
+    click.echo(f"Đã đếm lại: {rows} dòng tổng hợp, {figures} dòng số liệu chỉ tiêu.")
 
 
 @counts_cli.command("check", help="So sánh số liệu tổng hợp đang lưu với một lần đếm lại (không ghi gì).")
@@ -44,6 +47,7 @@ def rebuild_cmd(plan_code):
 def check_cmd(plan_code):
     from planner.models import ActivityRollup
     from planner.operations.counts import recount, rolled_up, stored_counts
+    from planner.operations.indicator_rollups import mismatches
     from planner.views.common import db_session
 
     session = db_session()
@@ -52,6 +56,7 @@ def check_cmd(plan_code):
     wrong = [k for k in fresh.keys() | stored.keys() if fresh.get(k, 0) != stored.get(k, 0)]
     folded, rollups = rolled_up(session, fresh), stored_counts(session, plan_id, ActivityRollup)
     wrong += [k for k in folded.keys() | rollups.keys() if folded.get(k, 0) != rollups.get(k, 0)]
+    wrong += mismatches(session.connection(), plan_id)
     if wrong:
         click.echo(f"Lệch {len(wrong)} nhóm; chạy `planner counts rebuild`.", err=True)
         sys.exit(1)

@@ -7,18 +7,26 @@ transition tables, so a COPY of a million deliveries is one aggregated upsert; S
 An occurrence deleted with its delivery still attached (ON DELETE CASCADE) is counted out by a BEFORE DELETE
 row trigger on occurrences; the delivery's own delete trigger then finds no occurrence and does nothing.
 
+The bucket also says whether a make-up (not cancelled) replaces the delivery: `deliveries.made_up`, which the same
+triggers keep (a make-up linked/unlinked, its delivery added, cancelled, un-cancelled or deleted, the make-up
+occurrence deleted → the replaced delivery's flag is set right, and that update moves its count). Honest reads are
+then a plain sum of the rows with `made_up = false`.
+
 Note for later migrations: SQLite's batch_alter_table recreates a table, which drops its triggers; a migration
 that batch-alters `deliveries`, `occurrences` or `targets` must call `install_triggers(op.get_bind())` again.
 """
 from __future__ import annotations
 
-COLUMNS = "plan_id, unit_id, day, channel, status, is_makeup, n"
-KEY = "plan_id, unit_id, day, channel, status, is_makeup"
+COLUMNS = "plan_id, unit_id, day, channel, status, is_makeup, made_up, n"
+KEY = "plan_id, unit_id, day, channel, status, is_makeup, made_up"
+GROUP_KEY = "1, 2, 3, 4, 5, 6, 7"
 SQLITE_DAY = "date({}, '+7 hours')"  # Asia/Ho_Chi_Minh has no daylight saving time
 PG_DAY = "(({}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 
 SQLITE_NAMES = ["trg_counts_delivery_insert", "trg_counts_delivery_update", "trg_counts_delivery_delete",
-                "trg_counts_occurrence_update", "trg_counts_occurrence_delete", "trg_counts_village_move"]
+                "trg_counts_occurrence_update", "trg_counts_occurrence_delete", "trg_counts_village_move",
+                "trg_made_up_delivery_insert", "trg_made_up_delivery_update", "trg_made_up_delivery_delete",
+                "trg_made_up_occurrence_update", "trg_made_up_occurrence_delete"]
 PG_TRIGGERS = {  # name: (table, timing and event, function)
     "trg_counts_delivery_insert": ("deliveries", "AFTER INSERT", "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
                                    "counts_delivery_insert"),
@@ -32,6 +40,9 @@ PG_TRIGGERS = {  # name: (table, timing and event, function)
                                      "counts_occurrence_update"),
     "trg_counts_occurrence_delete": ("occurrences", "BEFORE DELETE", "FOR EACH ROW", "counts_occurrence_delete"),
     "trg_counts_village_move": ("units", "AFTER UPDATE OF parent_id", "FOR EACH ROW", "counts_village_move"),
+    "trg_made_up_occurrence_delete": ("occurrences", "AFTER DELETE",
+                                      "FOR EACH ROW WHEN (OLD.replaces_delivery_id IS NOT NULL)",
+                                      "made_up_occurrence_delete"),
 }
 
 
@@ -48,7 +59,7 @@ def _sqlite_upsert(delivery: str, occ: str, sign: str, source: str) -> str:
     for table, unit, join in TABLES:
         out += (f"INSERT INTO {table} ({COLUMNS}) SELECT {occ}.plan_id, {unit}, "
                 f"{SQLITE_DAY.format(occ + '.starts_at')}, {delivery}.channel, {delivery}.status, "
-                f"{occ}.replaces_delivery_id IS NOT NULL, {sign}1 {frm}{join} WHERE {where} "
+                f"{occ}.replaces_delivery_id IS NOT NULL, {delivery}.made_up, {sign}1 {frm}{join} WHERE {where} "
                 f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n; ")
     return out
 
@@ -56,8 +67,26 @@ def _sqlite_upsert(delivery: str, occ: str, sign: str, source: str) -> str:
 _BY_OCC = "FROM occurrences o JOIN targets t ON t.id = o.target_id WHERE o.id = {}.occurrence_id"
 _BY_DELIVERY = "FROM deliveries d JOIN targets t ON t.id = {0}.target_id WHERE d.occurrence_id = {0}.id"
 _MOVE_VILLAGE = ("INSERT INTO activity_rollups ({cols}) SELECT plan_id, {unit}, day, channel, status, is_makeup, "
-                 "{sign}n FROM activity_counts WHERE unit_id = NEW.id AND n <> 0 "
+                 "made_up, {sign}n FROM activity_counts WHERE unit_id = NEW.id AND n <> 0 "
                  "ON CONFLICT ({key}) DO UPDATE SET n = activity_rollups.n + excluded.n;")
+
+
+MADE_UP = ("EXISTS (SELECT 1 FROM occurrences m JOIN deliveries md ON md.occurrence_id = m.id "
+           "WHERE m.replaces_delivery_id = deliveries.id AND md.status <> 'cancelled')")
+
+
+def _refresh(ids: str) -> str:
+    """Set `made_up` right on the deliveries whose ids the query gives (NULLs ignored) where it is wrong."""
+    return f"UPDATE deliveries SET made_up = NOT made_up WHERE id IN ({ids}) AND made_up <> ({MADE_UP});"
+
+
+def _pg_refresh(ids: str) -> str:
+    """PostgreSQL: the same, only when the query finds a delivery. A statement trigger fires even for an UPDATE of
+    no rows, so an unconditional refresh would fire the delivery update trigger again, and so on without end.
+    The ids are gathered whole (array_agg), not tested with EXISTS: for a first row PostgreSQL nests loops over the
+    transition tables, which have no index — quadratic when a bulk update finds none."""
+    return (f" SELECT array_agg(DISTINCT i) INTO made_up_ids FROM ({ids}) AS q(i) WHERE i IS NOT NULL;"
+            f" IF made_up_ids IS NOT NULL THEN {_refresh('SELECT unnest(made_up_ids)')} END IF;")
 
 
 def _move_village(sign: str, unit: str) -> str:
@@ -68,8 +97,9 @@ SQLITE = {
     "trg_counts_delivery_insert": "AFTER INSERT ON deliveries WHEN NOT EXISTS (SELECT 1 FROM count_pauses) BEGIN "
         + _sqlite_upsert("NEW", "o", "", _BY_OCC.format("NEW")) + " END",
     "trg_counts_delivery_update": (
-        "AFTER UPDATE OF status, channel, occurrence_id ON deliveries WHEN OLD.status IS NOT NEW.status "
-        "OR OLD.channel IS NOT NEW.channel OR OLD.occurrence_id IS NOT NEW.occurrence_id BEGIN "
+        "AFTER UPDATE OF status, channel, occurrence_id, made_up ON deliveries WHEN OLD.status IS NOT NEW.status "
+        "OR OLD.channel IS NOT NEW.channel OR OLD.occurrence_id IS NOT NEW.occurrence_id "
+        "OR OLD.made_up IS NOT NEW.made_up BEGIN "
         + _sqlite_upsert("OLD", "o", "-", _BY_OCC.format("OLD"))
         + _sqlite_upsert("NEW", "o", "", _BY_OCC.format("NEW")) + " END"),
     "trg_counts_delivery_delete": "AFTER DELETE ON deliveries BEGIN "
@@ -89,12 +119,29 @@ SQLITE = {
         "AND OLD.parent_id IS NOT NEW.parent_id BEGIN "
         + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " " + _move_village("", "COALESCE(NEW.parent_id, NEW.id)")
         + " END"),
+    # `deliveries.made_up`: set when a make-up (not cancelled) comes to replace a delivery, cleared when it goes.
+    # The flag's own update moves the delivery's count (trg_counts_delivery_update above).
+    "trg_made_up_delivery_insert": "AFTER INSERT ON deliveries WHEN NEW.status <> 'cancelled' BEGIN "
+        + _refresh("SELECT replaces_delivery_id FROM occurrences WHERE id = NEW.occurrence_id") + " END",
+    "trg_made_up_delivery_update": (
+        "AFTER UPDATE OF status, occurrence_id ON deliveries WHEN (OLD.status = 'cancelled') IS NOT "
+        "(NEW.status = 'cancelled') OR OLD.occurrence_id IS NOT NEW.occurrence_id BEGIN "
+        + _refresh("SELECT replaces_delivery_id FROM occurrences WHERE id IN (OLD.occurrence_id, NEW.occurrence_id)")
+        + " END"),
+    "trg_made_up_delivery_delete": "AFTER DELETE ON deliveries WHEN OLD.status <> 'cancelled' BEGIN "
+        + _refresh("SELECT replaces_delivery_id FROM occurrences WHERE id = OLD.occurrence_id") + " END",
+    "trg_made_up_occurrence_update": (
+        "AFTER UPDATE OF replaces_delivery_id ON occurrences WHEN OLD.replaces_delivery_id IS NOT "
+        "NEW.replaces_delivery_id BEGIN " + _refresh("SELECT OLD.replaces_delivery_id UNION SELECT NEW.replaces_delivery_id")
+        + " END"),
+    "trg_made_up_occurrence_delete": "AFTER DELETE ON occurrences WHEN OLD.replaces_delivery_id IS NOT NULL BEGIN "
+        + _refresh("SELECT OLD.replaces_delivery_id") + " END",
 }
 
 
 def _pg_bucket(delivery: str, occ: str, sign: str) -> str:
     return (f"SELECT {occ}.plan_id, t.unit_id, {PG_DAY.format(occ + '.starts_at')} AS day, {delivery}.channel, "
-            f"{delivery}.status, {occ}.replaces_delivery_id IS NOT NULL AS is_makeup, {sign}1 AS n")
+            f"{delivery}.status, {occ}.replaces_delivery_id IS NOT NULL AS is_makeup, {delivery}.made_up, {sign}1 AS n")
 
 
 def _pg_apply(deltas: str) -> str:
@@ -104,40 +151,55 @@ def _pg_apply(deltas: str) -> str:
     for table, unit, _join in TABLES:
         src = "delta t" + ("" if table == "activity_counts" else " JOIN units u ON u.id = t.unit_id")
         upserts.append(f"INSERT INTO {table} ({COLUMNS}) SELECT t.plan_id, {unit}, t.day, t.channel, t.status, "
-                       f"t.is_makeup, sum(t.n) FROM {src} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
+                       f"t.is_makeup, t.made_up, sum(t.n) FROM {src} GROUP BY {GROUP_KEY} ORDER BY {GROUP_KEY} "
                        f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + EXCLUDED.n")
     return (f"WITH delta AS (SELECT {KEY}, sum(n) AS n FROM ({deltas}) AS x GROUP BY {KEY} HAVING sum(n) <> 0), "
             f"first AS ({upserts[0]} RETURNING 1) {upserts[1]};")
 
 
 _CHANGED = ("(o2.status IS DISTINCT FROM n2.status OR o2.channel IS DISTINCT FROM n2.channel "
-            "OR o2.occurrence_id IS DISTINCT FROM n2.occurrence_id)")
+            "OR o2.occurrence_id IS DISTINCT FROM n2.occurrence_id OR o2.made_up IS DISTINCT FROM n2.made_up)")
 _MOVED = (f"({PG_DAY.format('o2.starts_at')} IS DISTINCT FROM {PG_DAY.format('n2.starts_at')} "
           "OR o2.target_id IS DISTINCT FROM n2.target_id OR o2.plan_id IS DISTINCT FROM n2.plan_id "
           "OR (o2.replaces_delivery_id IS NULL) IS DISTINCT FROM (n2.replaces_delivery_id IS NULL))")
 PG_FUNCTIONS = {
     "counts_delivery_insert": _pg_apply(
         _pg_bucket("d", "o", "") + " FROM new_rows d JOIN occurrences o ON o.id = d.occurrence_id "
-        "JOIN targets t ON t.id = o.target_id"),
+        "JOIN targets t ON t.id = o.target_id") + _pg_refresh(
+        "SELECT o.replaces_delivery_id FROM new_rows d JOIN occurrences o ON o.id = d.occurrence_id "
+        "WHERE o.replaces_delivery_id IS NOT NULL AND d.status <> 'cancelled'"),
     "counts_delivery_update": _pg_apply(
         _pg_bucket("o2", "o", "-") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
         "JOIN occurrences o ON o.id = o2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED
         + " UNION ALL " + _pg_bucket("n2", "o", "") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
-        "JOIN occurrences o ON o.id = n2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED),
+        "JOIN occurrences o ON o.id = n2.occurrence_id JOIN targets t ON t.id = o.target_id WHERE " + _CHANGED)
+        # Only rows whose cancellation or occurrence changed, then occurrences by key (an `o.id IN (a, b)` join
+        # made PostgreSQL scan the occurrences for every updated row: minutes for a bulk mark-missed).
+        + _pg_refresh("SELECT o.replaces_delivery_id FROM (SELECT x.occ FROM old_rows o2 JOIN new_rows n2 "
+                      "ON n2.id = o2.id, LATERAL (VALUES (o2.occurrence_id), (n2.occurrence_id)) AS x(occ) "
+                      "WHERE (o2.status = 'cancelled') IS DISTINCT FROM (n2.status = 'cancelled') "
+                      "OR o2.occurrence_id IS DISTINCT FROM n2.occurrence_id) AS c "
+                      "JOIN occurrences o ON o.id = c.occ WHERE o.replaces_delivery_id IS NOT NULL"),
     "counts_delivery_delete": _pg_apply(
         _pg_bucket("d", "o", "-") + " FROM old_rows d JOIN occurrences o ON o.id = d.occurrence_id "
-        "JOIN targets t ON t.id = o.target_id"),
+        "JOIN targets t ON t.id = o.target_id") + _pg_refresh(
+        "SELECT o.replaces_delivery_id FROM old_rows d JOIN occurrences o ON o.id = d.occurrence_id "
+        "WHERE o.replaces_delivery_id IS NOT NULL AND d.status <> 'cancelled'"),
     "counts_occurrence_update": _pg_apply(
         _pg_bucket("d", "o2", "-") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
         "JOIN deliveries d ON d.occurrence_id = o2.id JOIN targets t ON t.id = o2.target_id WHERE " + _MOVED
         + " UNION ALL " + _pg_bucket("d", "n2", "") + " FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id "
-        "JOIN deliveries d ON d.occurrence_id = n2.id JOIN targets t ON t.id = n2.target_id WHERE " + _MOVED),
+        "JOIN deliveries d ON d.occurrence_id = n2.id JOIN targets t ON t.id = n2.target_id WHERE " + _MOVED)
+        + _pg_refresh("SELECT x.id FROM old_rows o2 JOIN new_rows n2 ON n2.id = o2.id, "
+                   "LATERAL (VALUES (o2.replaces_delivery_id), (n2.replaces_delivery_id)) AS x(id) "
+                   "WHERE o2.replaces_delivery_id IS DISTINCT FROM n2.replaces_delivery_id"),
     "counts_occurrence_delete": _pg_apply(
         _pg_bucket("d", "OLD", "-") + " FROM deliveries d JOIN targets t ON t.id = OLD.target_id "
         "WHERE d.occurrence_id = OLD.id"),
     "counts_village_move": ("IF NEW.kind = 'village' AND OLD.kind = 'village' AND OLD.parent_id IS DISTINCT FROM "
                             "NEW.parent_id THEN " + _move_village("-", "COALESCE(OLD.parent_id, NEW.id)") + " "
                             + _move_village("", "COALESCE(NEW.parent_id, NEW.id)") + " END IF;"),
+    "made_up_occurrence_delete": _pg_refresh("SELECT OLD.replaces_delivery_id"),
 }
 
 
@@ -147,9 +209,9 @@ def count_inserted_sqlite(cursor, first_occurrence_id: int, last_occurrence_id: 
     for table, unit, join in TABLES:
         cursor.execute(
             f"INSERT INTO {table} ({COLUMNS}) SELECT o.plan_id, {unit}, {SQLITE_DAY.format('o.starts_at')}, "
-            f"d.channel, d.status, o.replaces_delivery_id IS NOT NULL, count(*) FROM occurrences o "
+            f"d.channel, d.status, o.replaces_delivery_id IS NOT NULL, d.made_up, count(*) FROM occurrences o "
             f"JOIN deliveries d ON d.occurrence_id = o.id JOIN targets t ON t.id = o.target_id{join} "
-            f"WHERE o.id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5, 6 "
+            f"WHERE o.id BETWEEN ? AND ? GROUP BY {GROUP_KEY} "
             f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n", (first_occurrence_id, last_occurrence_id))
 
 
@@ -163,7 +225,7 @@ def install_triggers(connection) -> None:
     for fn, body in PG_FUNCTIONS.items():
         ret = {"counts_occurrence_delete": "OLD", "counts_village_move": "NEW"}.get(fn, "NULL")
         connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS "
-                                   f"$$ BEGIN {body} RETURN {ret}; END $$")
+                                   f"$$ DECLARE made_up_ids integer[]; BEGIN {body} RETURN {ret}; END $$")
     for name, (table, when, refs, fn) in PG_TRIGGERS.items():
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         connection.exec_driver_sql(f"CREATE TRIGGER {name} {when} ON {table} {refs} EXECUTE FUNCTION {fn}()")

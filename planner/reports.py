@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from planner import localtime
 from planner.channels import CHANNEL_LABELS
 from planner.models.content import version_audiences
-from planner.operations.counts import activity   # the maintained counts, less what a make-up replaced
+from planner.operations.counts import activity   # the maintained counts, without what a make-up replaced
 from planner.vnsort import vietnamese_key
 from planner.models import (AudienceGroup, AuditEntry, Delivery, DeliveryStatus, Message, MessageVersion, Occurrence,
                             PeriodRule, Plan, PrintOrder, PrintStatus, ReportKind, Target, Unit, User)
@@ -86,7 +86,9 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
     themselves (the counts have no audience): the province page leaves them to a commune's page or the CSV."""
     root = root or user.unit
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
-    scope = (Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True), ~made_up_elsewhere())
+    # `Delivery.made_up` is `made_up_elsewhere()` kept by the count triggers: a column test, not a subquery per row.
+    scope = (Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+             Delivery.made_up.is_(False))
     # A delivery counts once in the totals and once under EACH audience its version was for.
     by_audience = (select(Delivery.status, AudienceGroup.name, is_makeup, func.count())
                    .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
@@ -147,7 +149,7 @@ def _child_names(session: Session, root: Unit) -> dict[str, str]:
 def _reasons(session: Session, plan: Plan, root: Unit, stmt_range) -> Counter:
     stmt = (select(Delivery.reason, func.count()).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(LOST), ~made_up_elsewhere(),
+            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(LOST), Delivery.made_up.is_(False),
                    Unit.path.startswith(root.path, autoescape=True)).group_by(Delivery.reason))
     first, last = stmt_range
     if first and last:

@@ -5,12 +5,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, true
+from sqlalchemy import ARRAY, Integer, any_, bindparam, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from planner import localtime
 from planner.models.content import version_audiences
-from planner.models import (Delivery, DeliveryStatus, Indicator, IndicatorResult, Level, Message, MessageVersion,
+from planner.models import (Delivery, DeliveryStatus, Indicator, IndicatorResult, IndicatorRollup, Level, Message,
+                            MessageVersion,
                             Occurrence, Plan, PrintOrder, PrintStatus, Target, Unit, UnitKind)
 from planner.operations.counts import activity, delivered_by_day
 from planner.operations.indicators import plan_indicators
@@ -227,6 +228,42 @@ def latest_results_at(session: Session, indicator_ids: list[int], root: Unit, da
     return out
 
 
+def rolls_up(root: Unit) -> bool:
+    """Above a commune (province, country…) the figures are read from `indicator_rollups` (one row per commune
+    and date a figure changed), not probed unit by unit; at a commune or a village from the results themselves."""
+    return root.kind not in (UnitKind.COMMUNE, UnitKind.VILLAGE)
+
+
+def _in_rollup(indicator_ids: list[int], root: Unit):
+    r = IndicatorRollup
+    return (r.indicator_id.in_(indicator_ids), Unit.path.startswith(root.path, autoescape=True))
+
+
+def rolled_up_results_at(session: Session, indicator_ids: list[int], root: Unit, days: tuple[dt.date, ...]) -> dict:
+    """{day: {(indicator_id, rollup unit path): (value, denominator)}}: per commune (a village's figures are in its
+    commune's) the sums of the latest figures in force on each day — what `latest_results_at` gives per unit, added
+    up per commune. From `indicator_rollups`: the sum of the changes up to the day, summed by the database."""
+    out: dict = {day: {} for day in days}
+    if not indicator_ids or not days:
+        return out
+    r = IndicatorRollup
+    sums = [func.sum(case((r.day <= day, column), else_=0))
+            for day in days for column in (r.value, r.denominator, r.units)]
+    stmt = (select(r.indicator_id, Unit.path, *sums).join(Unit, Unit.id == r.unit_id)
+            .where(*_in_rollup(indicator_ids, root), r.day <= max(days)).group_by(r.indicator_id, Unit.path))
+    for ind, path, *found in session.execute(stmt):
+        for n, day in enumerate(days):
+            value, den, units = found[3 * n:3 * n + 3]
+            if units:
+                out[day][(ind, path)] = (_clean(value), _clean(den))
+    return out
+
+
+def _clean(number: float) -> float:
+    """Sums of changes: 0.1 + 0.2 - 0.1 is not 0.2 in floating point; figures are entered with a few decimals."""
+    return round(number, 9)
+
+
 def _applies(indicator: Indicator, unit: Unit) -> bool:
     if indicator.level is Level.UNIT:
         return unit.kind not in (UnitKind.VILLAGE,)
@@ -238,7 +275,7 @@ def _applies(indicator: Indicator, unit: Unit) -> bool:
 def _add_figures(session, indicators, root, as_of: dt.date, total: Row, rows: dict, by_path) -> None:
     ids = [i.id for i in indicators]
     earlier = as_of - dt.timedelta(days=TREND_DAYS)
-    found = latest_results_at(session, ids, root, (as_of, earlier))
+    found = (rolled_up_results_at if rolls_up(root) else latest_results_at)(session, ids, root, (as_of, earlier))
     now, before = found[as_of], found[earlier]
     for row in [total, *rows.values()]:
         row.figures = [Figure(i, is_applicable=_applies(i, row.unit)) for i in indicators]
@@ -304,7 +341,10 @@ def progress_series(session: Session, indicator: Indicator, root: Unit, first: d
     """The indicator's rolled-up measure at `root` at the end of each week of the period.
 
     One query for the results up to `last`, swept in date order (not one aggregate per week): each unit's
-    latest figure in force on each week's end is added up, as `latest_results` does for a single day."""
+    latest figure in force on each week's end is added up, as `latest_results` does for a single day. At a commune
+    and above, the same sweep over `indicator_rollups` (the changes of the sums, per commune and date)."""
+    if root.kind is not UnitKind.VILLAGE:  # a commune's rollup rows hold its villages' figures: its total
+        return _rolled_up_series(session, indicator, root, first, last)
     rows = session.execute(
         select(IndicatorResult.unit_id, IndicatorResult.measured_on, IndicatorResult.value, IndicatorResult.denominator)
         .join(Unit, Unit.id == IndicatorResult.unit_id)
@@ -321,6 +361,27 @@ def progress_series(session: Session, indicator: Indicator, root: Unit, first: d
         value = sum(v for v, _ in current.values())
         den = sum(d or 0 for _, d in current.values())
         points.append((day, Figure(indicator, value if current else None, den or None).measure))
+        if day >= last:
+            break
+        day += dt.timedelta(days=7)
+    return points
+
+
+def _rolled_up_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
+                      last: dt.date) -> list[tuple[dt.date, float | None]]:
+    r = IndicatorRollup
+    rows = session.execute(
+        select(r.day, func.sum(r.value), func.sum(r.denominator), func.sum(r.units)).join(Unit, Unit.id == r.unit_id)
+        .where(*_in_rollup([indicator.id], root), r.day <= last).group_by(r.day).order_by(r.day)).all()
+    value = den = 0.0
+    units = 0
+    points, day, i = [], first + dt.timedelta(days=6 - first.weekday()), 0
+    while len(points) < 60:
+        day = min(day, last)
+        while i < len(rows) and rows[i][0] <= day:
+            value, den, units = value + rows[i][1], den + rows[i][2], units + rows[i][3]
+            i += 1
+        points.append((day, Figure(indicator, _clean(value) if units else None, _clean(den) or None).measure))
         if day >= last:
             break
         day += dt.timedelta(days=7)

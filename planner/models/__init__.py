@@ -3,7 +3,7 @@ from planner.models.audit import AuditEntry
 from planner.models.concurrency import GenerationLock, IdempotencyKey
 from planner.models.counts import ActivityCount, ActivityRollup, CountPause
 from planner.models.content import Message, MessageImage, MessageVersion, Priority, VersionStatus
-from planner.models.indicators import (DueItem, Indicator, IndicatorResult, Level, Measure,
+from planner.models.indicators import (DueItem, Indicator, IndicatorResult, IndicatorRollup, Level, Measure,
                                        ResultSource)
 from planner.models.delivery import ConfirmedVia, Delivery, DeliveryStatus
 from planner.models.notifications import Notification, OutboxMail
@@ -18,7 +18,7 @@ from planner.models.schedule import (Occurrence, OccurrenceSource, PlacementReas
 
 __all__ = [
     "ActivityCount", "ActivityRollup", "ApiToken", "CountPause", "AudienceGroup", "AuditEntry", "BatchStatus", "ConfirmedVia", "Delivery", "DeliveryStatus", "DueItem", "FeedKey",
-    "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "Level", "LoginThrottle", "Measure",
+    "GenerationLock", "IdempotencyKey", "Indicator", "IndicatorResult", "IndicatorRollup", "Level", "LoginThrottle", "Measure",
     "ResultSource", "UserSession", "PlacementReason",
     "LoginAttempt", "Message", "MessageImage", "MessageVersion", "Notification", "OutboxMail", "Occurrence", "OccurrenceSource", "PeriodRule",
     "Plan", "PlanStatus", "PrintDistribution", "PrintOrder", "PrintStatus", "Priority", "Report", "ReportKind", "ReportPurpose", "ReportStatus", "Role", "RosterBatch",

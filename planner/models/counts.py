@@ -16,6 +16,7 @@ class _Counts:
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(32), primary_key=True)  # DeliveryStatus value
     is_makeup: Mapped[bool] = mapped_column(primary_key=True)  # the occurrence replaces a missed delivery
+    made_up: Mapped[bool] = mapped_column(primary_key=True)  # a make-up replaces the delivery (`Delivery.made_up`)
     n: Mapped[int] = mapped_column(default=0)
 
 
@@ -23,8 +24,8 @@ class ActivityCount(_Counts, Base):
     """How many deliveries of a plan at a unit's targets on a local day have this channel, status and kind.
 
     Maintained by database triggers on `deliveries` and `occurrences` (planner/count_triggers.py), so no write
-    path — ORM, Core bulk update, sqlite3 executemany, PostgreSQL COPY — can leave it behind. Raw counts: a
-    missed broadcast that was made up is subtracted when read (`planner/activity_counts.py`).
+    path — ORM, Core bulk update, sqlite3 executemany, PostgreSQL COPY — can leave it behind. A broadcast that a
+    make-up replaces is counted apart (`made_up`): honest reads leave those rows out, a plain sum.
     """
 
     __tablename__ = "activity_counts"

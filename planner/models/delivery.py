@@ -69,6 +69,9 @@ class Delivery(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     # A missed broadcast already re-placed into a later session (plans that re-place missed ones).
     is_replaced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A make-up broadcast (not cancelled) replaces this one, so it is counted once, through the make-up
+    # (`reports.made_up_elsewhere`). Kept by the count triggers (planner/count_triggers.py), never by the app.
+    made_up: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Taken off "Cần xử lý" by a person, with why (who is in the audit log).
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     handled_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -103,6 +103,24 @@ class IndicatorResult(Base):
         return SOURCE_LABELS[self.source]
 
 
+class IndicatorRollup(Base):
+    """Changes of the rolled-up figures of an indicator, kept on write (`operations/indicator_rollups.py`).
+
+    Per indicator × unit (a village folded into its commune, as `activity_rollups` folds it) × date: by how much
+    the sum of the units' latest figures in force (value, denominator, number of units with a figure) changes on
+    that date. The sum at a unit on a day is the sum of its rows up to that day: a province's "latest result of
+    every village on D" is ~100 communes × a few dozen weeks of rows, not a probe per village."""
+
+    __tablename__ = "indicator_rollups"
+
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+    denominator: Mapped[float] = mapped_column(Float, default=0.0)
+    units: Mapped[int] = mapped_column(default=0)
+
+
 class DueItem(Base):
     """A reporting deadline from a plan ("báo cáo kết quả tháng 5 trước 05/6") that a unit must meet."""
 

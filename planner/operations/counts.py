@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce, update
+from sqlalchemy.orm import Session
 
-from planner import localtime
 from planner.models import (ActivityCount, ActivityRollup, Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit,
                             UnitKind)
+
+
+def _made_up():
+    from planner.reports import made_up_elsewhere  # reports reads these counts: imported when used
+
+    return made_up_elsewhere()
 
 Key = tuple  # (unit path, channel, DeliveryStatus, is_makeup)
 
@@ -23,26 +28,41 @@ def _local_day(session: Session):
 
 
 def _recount_query(session: Session, plan_id: int | None):
+    """The counts from the deliveries, with `made_up` decided afresh (`made_up_elsewhere`), not read from the
+    flag the triggers keep: a check compares both."""
     is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    made_up = _made_up()
     day = _local_day(session)
-    stmt = (select(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup, func.count())
+    stmt = (select(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup, made_up,
+                   func.count())
             .join(Occurrence, Occurrence.id == Delivery.occurrence_id).join(Target, Target.id == Occurrence.target_id)
-            .group_by(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup))
+            .group_by(Occurrence.plan_id, Target.unit_id, day, Delivery.channel, Delivery.status, is_makeup, made_up))
     return stmt if plan_id is None else stmt.where(Occurrence.plan_id == plan_id)
 
 
 def recount(session: Session, plan_id: int | None = None) -> dict[tuple, int]:
-    """What the counts should hold, counted afresh from the deliveries: {(plan, unit, day, channel, status, makeup): n}."""
-    return {(p, u, d, c, s.value, bool(m)): n for p, u, d, c, s, m, n in session.execute(_recount_query(session, plan_id))}
+    """What the counts should hold, counted afresh from the deliveries:
+    {(plan, unit, day, channel, status, is_makeup, made_up): n}."""
+    return {(p, u, d, c, s.value, bool(m), bool(r)): n
+            for p, u, d, c, s, m, r, n in session.execute(_recount_query(session, plan_id))}
 
 
 def stored_counts(session: Session, plan_id: int | None = None, table=ActivityCount) -> dict[tuple, int]:
     """What the counts (or the rollups) hold, zero rows left out, in the same shape as `recount`."""
     stmt = select(table.plan_id, table.unit_id, table.day, table.channel, table.status, table.is_makeup,
-                  table.n).where(table.n != 0)
+                  table.made_up, table.n).where(table.n != 0)
     if plan_id is not None:
         stmt = stmt.where(table.plan_id == plan_id)
-    return {(p, u, d, c, s, bool(m)): n for p, u, d, c, s, m, n in session.execute(stmt)}
+    return {(p, u, d, c, s, bool(m), bool(r)): n for p, u, d, c, s, m, r, n in session.execute(stmt)}
+
+
+def refresh_made_up(session: Session, plan_id: int | None = None) -> int:
+    """Set `deliveries.made_up` right where it is wrong (the triggers keep it; this is the repair); returns rows.
+    The flag's update moves the counts by the triggers."""
+    stmt = update(Delivery).where(Delivery.made_up != _made_up()).values(made_up=~Delivery.made_up)
+    if plan_id is not None:
+        stmt = stmt.where(Delivery.occurrence_id.in_(select(Occurrence.id).where(Occurrence.plan_id == plan_id)))
+    return session.execute(stmt.execution_options(synchronize_session=False)).rowcount
 
 
 def rolled_up(session: Session, counts: dict[tuple, int]) -> dict[tuple, int]:
@@ -61,15 +81,17 @@ def _rollup_unit():
 
 def rebuild_counts(session: Session, plan_id: int | None = None) -> int:
     """Throw the counts of a plan (or all plans) away and count them again from the deliveries; returns rows."""
+    refresh_made_up(session, plan_id)
     for table in (ActivityCount, ActivityRollup):
         gone = delete(table)
         session.execute(gone if plan_id is None else gone.where(table.plan_id == plan_id))
-    cols = ["plan_id", "unit_id", "day", "channel", "status", "is_makeup", "n"]
+    cols = ["plan_id", "unit_id", "day", "channel", "status", "is_makeup", "made_up", "n"]
     session.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
     unit = _rollup_unit()
     c = ActivityCount
-    fold = (select(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup, func.sum(c.n))
-            .join(Unit, Unit.id == c.unit_id).group_by(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup))
+    fold = (select(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup, c.made_up, func.sum(c.n))
+            .join(Unit, Unit.id == c.unit_id)
+            .group_by(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup, c.made_up))
     session.execute(insert(ActivityRollup).from_select(cols, fold if plan_id is None else fold.where(c.plan_id == plan_id)))
     session.flush()
     rows = select(func.count()).select_from(ActivityCount)
@@ -81,48 +103,16 @@ def _table_for(root: Unit):
     return ActivityCount if root.kind in (UnitKind.COMMUNE, UnitKind.VILLAGE) else ActivityRollup
 
 
-_MAKEUP, _MAKEUP_DELIVERY = aliased(Occurrence, name="makeup"), aliased(Delivery, name="makeup_delivery")
-
-
-def _not_driving(session: Session, column):
-    """SQLite: `column + 0`, so its index is not chosen to drive the query. PostgreSQL estimates the plain column
-    well (a `+ 0` there is guessed at 0.5 % of the rows and makes it drive from a scan of the occurrences)."""
-    return column + 0 if session.get_bind().dialect.name == "sqlite" else column
-
-
-def _replaced(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None, channel: str):
-    """SQL: the deliveries a make-up broadcast (not cancelled) replaces, grouped as the counts are; they are counted
-    once, through the make-up. Driven from the plan's make-ups (few; a make-up is placed in the plan of the
-    broadcast it replaces) through the partial index `ix_occurrences_plan_makeups`, never a scan of the plan's
-    deliveries (see `_not_driving`)."""
-    makeup, makeup_delivery = _MAKEUP, _MAKEUP_DELIVERY
-    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
-    stmt = (select(Unit.path, Delivery.channel, Delivery.status, is_makeup, func.count(Delivery.id.distinct()))
-            .select_from(makeup)
-            .join(makeup_delivery, makeup_delivery.occurrence_id == makeup.id)
-            .join(Delivery, Delivery.id == makeup.replaces_delivery_id)
-            .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
-            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(makeup.plan_id == plan.id, makeup.replaces_delivery_id.is_not(None),
-                   makeup_delivery.status != DeliveryStatus.CANCELLED,
-                   _not_driving(session, Occurrence.plan_id) == plan.id,
-                   Unit.path.startswith(root.path, autoescape=True))
-            .group_by(Unit.path, Delivery.channel, Delivery.status, is_makeup))
-    if first and last:
-        lo, hi = localtime.local_range_bounds(first, last)
-        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
-    return stmt.where(Delivery.channel == channel) if channel else stmt
-
-
 def activity(session: Session, plan: Plan, root: Unit, first: dt.date | None, last: dt.date | None,
              channel: str = "") -> dict[Key, int]:
     """Deliveries of the plan at `root` and below, over the days, honestly counted: {(unit path, channel, status,
-    is_makeup): n}. Sums the counts, then takes out the missed broadcasts that a make-up replaces."""
+    is_makeup): n}. A plain sum of the counts without the broadcasts a make-up replaces (`made_up`): those count
+    once, through the make-up."""
     out: dict[Key, int] = defaultdict(int)
     t = _table_for(root)
     stmt = (select(Unit.path, t.channel, t.status, t.is_makeup, func.sum(t.n))
             .join(Unit, Unit.id == t.unit_id)
-            .where(t.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True))
+            .where(t.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True), t.made_up.is_(False))
             .group_by(Unit.path, t.channel, t.status, t.is_makeup))
     if first and last:
         stmt = stmt.where(t.day >= first, t.day <= last)
@@ -130,9 +120,6 @@ def activity(session: Session, plan: Plan, root: Unit, first: dt.date | None, la
         stmt = stmt.where(t.channel == channel)
     for path, chan, status, makeup, n in session.execute(stmt):
         out[(path, chan, DeliveryStatus(status), bool(makeup))] += n or 0
-    replaced = _replaced(session, plan, root, first, last, channel)
-    for path, chan, status, makeup, n in session.execute(replaced):
-        out[(path, chan, status, bool(makeup))] -= n
     return {key: n for key, n in out.items() if n}
 
 

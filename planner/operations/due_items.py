@@ -92,9 +92,12 @@ def planned_items(plan: Plan, *, today: dt.date) -> list[dict]:
 def sync_due_items(session: Session, plan: Plan, *, today: dt.date) -> int:
     """Create the plan's due items that do not exist yet (idempotent); returns how many were added."""
     have = set(session.scalars(select(DueItem.code).where(DueItem.plan_id == plan.id)))
-    units = {u.code: u for u in session.scalars(select(Unit))} if plan.details.get("reporting") else {}
+    missing = [item for item in planned_items(plan, today=today) if item["code"] not in have]
+    # Only the units the missing items name (every view calls this: a province has thousands of units).
+    named = {item["unit"] for item in missing if item["unit"]} if plan.details.get("reporting") else set()
+    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(named)))} if named else {}
     added = 0
-    for item in planned_items(plan, today=today):
+    for item in missing:
         unit = units.get(item["unit"]) or plan.unit
         if item["code"] in have:
             continue

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from planner import localtime
 from planner.models import Indicator, IndicatorResult, Level, Measure, ResultSource, Unit, UnitKind, User
+from planner.operations import indicator_rollups  # noqa: F401  (its session hook keeps indicator_rollups on write)
 from planner.operations.audit import record
 
 LEVEL_KINDS = {Level.VILLAGE: {UnitKind.VILLAGE}, Level.COMMUNE: {UnitKind.COMMUNE},
