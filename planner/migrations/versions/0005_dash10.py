@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_dash10"
-down_revision = "0004_counts2"
+down_revision = "0005_roster7"
 branch_labels = None
 depends_on = None
 
