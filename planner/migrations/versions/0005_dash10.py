@@ -2,7 +2,7 @@
 activity_rollups) and indicator_rollups (the changes of the rolled-up latest figures per indicator × commune × date)
 
 Revision ID: 0005_dash10
-Revises: 0005_roster7
+Revises: 0004_counts2
 
 No batch_alter_table (on SQLite it would recreate deliveries and drop the count triggers): `made_up` is a plain
 ADD COLUMN; the two count tables get a new primary key, so they are dropped, created again and counted afresh
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_dash10"
-down_revision = "0005_roster7"
+down_revision = "0004_counts2"
 branch_labels = None
 depends_on = None
 

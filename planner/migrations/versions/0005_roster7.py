@@ -1,7 +1,7 @@
 """roster7: a roster batch may be one village's roster (its first download, rendered by the worker)
 
 Revision ID: 0005_roster7
-Revises: 0004_counts2
+Revises: 0005_dash10
 
 roster_batches carries no count triggers, so a batch alter (table copy on SQLite) is safe here.
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_roster7"
-down_revision = "0004_counts2"
+down_revision = "0005_dash10"
 branch_labels = None
 depends_on = None
 
