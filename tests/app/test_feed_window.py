@@ -97,3 +97,42 @@ def test_a_client_that_accepts_gzip_gets_the_same_feed_compressed(app, demo, db)
     assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["ETag"] == plain.headers["ETag"]
     assert gzip.decompress(packed.data) == plain.data and len(_uids(plain)) == 3
     assert client.get(url, headers={"Accept-Encoding": "gzip;q=0"}).data == plain.data
+
+
+def test_an_unchanged_feed_is_served_from_the_cache_of_its_etag(app, demo, db, monkeypatch):
+    import gzip
+
+    from planner.operations import feeds
+
+    built = []
+    real = feeds.build_ical
+    monkeypatch.setattr(feeds, "build_ical", lambda *a, **k: built.append(1) or real(*a, **k))
+    url, made = _feed(db, [1, 2, 3])
+    client = app.test_client()
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    again = client.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(url)
+    assert len(built) == 1 and again.data == first.data and gzip.decompress(first.data) == plain.data
+    assert again.headers["ETag"] == first.headers["ETag"] and len(_uids(plain)) == 3
+    made[0].status = DeliveryStatus.CANCELLED
+    db.commit()
+    changed = client.get(url)
+    assert len(built) == 2 and changed.headers["ETag"] != first.headers["ETag"] and len(_uids(changed)) == 2
+    app.config["ICAL_CACHE_BYTES"] = 0      # off: every request writes the feed
+    client.get(url)
+    client.get(url)
+    assert len(built) == 4
+
+
+def test_the_byte_lru_keeps_the_recent_values_within_its_bound():
+    from planner.bytecache import ByteLRU
+
+    cache = ByteLRU(100)
+    for i in range(10):
+        cache.put(i, bytes(20))
+    assert len(cache) == 5 and cache.size == 100 and cache.get(4) is None and cache.get(5) is not None
+    cache.put("big", bytes(26))     # over a quarter of the bound: not kept
+    assert cache.get("big") is None and len(cache) == 5
+    cache.get(5)
+    cache.put("new", bytes(20))
+    assert cache.get(5) is not None and cache.get(6) is None
