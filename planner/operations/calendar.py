@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from planner import localtime
 from planner.models.content import version_audiences
@@ -131,7 +131,7 @@ def unit_calendar(session: Session, plan: Plan, unit: Unit, channels: list[str],
 def message_options(session: Session, plan: Plan, channels: list[str]) -> list[Message]:
     """The plan's messages of the shown channels, for the calendar's message filter."""
     return list(session.scalars(select(Message).where(Message.plan_id == plan.id, Message.channel.in_(channels))
-                                .order_by(Message.id)))
+                                .options(selectinload(Message.versions)).order_by(Message.id)))
 
 
 def target_calendar(session: Session, plan: Plan, targets: list[Target], channel: str, first: dt.date,
