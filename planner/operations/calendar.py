@@ -77,14 +77,25 @@ def day_infos(session: Session, plan: Plan, channel: str, first: dt.date, last: 
                                                 applies_to(unit or plan.unit)))
     windows = [w for w in rows if (not w.channels or channel == ALL_CHANNELS or channel in w.channels)
                and w.id not in exempt]
+    # Plain values read once (ORM attribute access per window and day was most of a month's time here).
+    peaks = [_Span(w.name, w.starts_on, w.ends_on, w.is_yearly) for w in windows if w.kind is WindowKind.PEAK]
+    blackouts = [_Span(w.name, w.starts_on, w.ends_on, w.is_yearly) for w in windows
+                 if w.kind is WindowKind.BLACKOUT]
     days = []
     day = first
     while day <= last:
-        peak = [w.name for w in windows if w.kind is WindowKind.PEAK and _covers(w, day)]
-        blackout = [w.name for w in windows if w.kind is WindowKind.BLACKOUT and _covers(w, day)]
-        days.append(DayInfo(day, peak, blackout))
+        days.append(DayInfo(day, [w.name for w in peaks if _covers(w, day)],
+                            [w.name for w in blackouts if _covers(w, day)]))
         day += dt.timedelta(days=1)
     return days
+
+
+@dataclass(frozen=True)
+class _Span:
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    is_yearly: bool
 
 
 def window_span(window: Window) -> str:
@@ -94,7 +105,7 @@ def window_span(window: Window) -> str:
     return f"{localtime.fmt_date(window.starts_on)} – {localtime.fmt_date(window.ends_on)}"
 
 
-def _covers(window: Window, day: dt.date) -> bool:
+def _covers(window: Window | _Span, day: dt.date) -> bool:
     if not window.is_yearly:
         return window.starts_on <= day <= window.ends_on
     try:
