@@ -154,21 +154,36 @@ def target_calendar(session: Session, plan: Plan, targets: list[Target], channel
     grids = grid_specs_for(session, targets, channel)
     result: dict[int, dict[dt.date, list[CalendarSession]]] = {}
     index: dict[tuple[int, dt.datetime], CalendarSession] = {}
+    span = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    # Villages share their commune's grids: each grid's sessions over the days are worked out once (start, label,
+    # capacity, in start order per day), then every target gets its own CalendarSession objects.
+    plans: dict[tuple, dict[dt.date, list[tuple]]] = {}
     for t in targets:
+        target_id, specs = t.id, grids[t.id]
+        sessions = plans.get(specs)
+        if sessions is None:
+            sessions = plans[specs] = _grid_sessions(specs, span)
         days: dict[dt.date, list[CalendarSession]] = defaultdict(list)
-        day = first
-        while day <= last:
-            for g in grids[t.id]:
-                if g.weekdays >> day.weekday() & 1 and _grid_valid(g, day):
-                    start = localtime.local_datetime(day, g.start)
-                    cs = CalendarSession(start, f"{g.start:%H:%M}–{g.end:%H:%M}", g.capacity_s)
-                    days[day].append(cs)
-                    index[(t.id, start)] = cs
-            days[day].sort(key=lambda s: s.starts_at)
-            day += dt.timedelta(days=1)
-        result[t.id] = days
+        for day in span:
+            listed = days[day]
+            for start, label, capacity in sessions[day]:
+                cs = CalendarSession(start, label, capacity)
+                listed.append(cs)
+                index[(target_id, start)] = cs
+        result[target_id] = days
     _fill(session, plan, targets, lo, hi, result, index, statuses, message_id, audience_id)
     return result
+
+
+def _grid_sessions(specs: tuple, span: list[dt.date]) -> dict[dt.date, list[tuple]]:
+    """Each day's sessions of one set of grids: (aware start, label, capacity), sorted by start."""
+    out = {}
+    for day in span:
+        found = [(localtime.local_datetime(day, g.start), f"{g.start:%H:%M}–{g.end:%H:%M}", g.capacity_s)
+                 for g in specs if g.weekdays >> day.weekday() & 1 and _grid_valid(g, day)]
+        found.sort(key=lambda s: s[0])
+        out[day] = found
+    return out
 
 
 def _grid_valid(g, day: dt.date) -> bool:
