@@ -3,13 +3,14 @@ POST /plans/<id>/ical/rotate: void the unit's old links."""
 from __future__ import annotations
 
 import gzip
+import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from werkzeug.http import http_date
 from flask_login import current_user, login_required
 
 from planner.access import sees_unit
-from planner.bytecache import ByteLRU
+from planner.bytecache import ByteLRU, FileCache, TieredCache
 from planner.db import utcnow
 from planner.models import Unit
 from planner.operations import feeds
@@ -58,14 +59,17 @@ def ical(token: str):
     return current_app.response_class(body, mimetype="text/calendar", headers=headers)
 
 
-def _body_cache() -> ByteLRU | None:
-    """This process's cache of compressed feed bodies (per app), or None when ICAL_CACHE_BYTES is 0."""
+def _body_cache() -> TieredCache | None:
+    """The cache of compressed feed bodies: this process's LRU in front of files under the instance folder that
+    every web process shares (a body written by one gunicorn worker serves the others); None when
+    ICAL_CACHE_BYTES is 0."""
     size = current_app.config.get("ICAL_CACHE_BYTES", 0)
     if not size:
         return None
     cache = current_app.extensions.get("planner_ical_cache")
-    if cache is None or cache.max_bytes != size:
-        cache = current_app.extensions["planner_ical_cache"] = ByteLRU(size)
+    if cache is None or cache.memory.max_bytes != size:
+        files = FileCache(os.path.join(current_app.instance_path, "ical-cache"), size)
+        cache = current_app.extensions["planner_ical_cache"] = TieredCache(ByteLRU(size), files)
     return cache
 
 

@@ -136,3 +136,42 @@ def test_the_byte_lru_keeps_the_recent_values_within_its_bound():
     cache.get(5)
     cache.put("new", bytes(20))
     assert cache.get(5) is not None and cache.get(6) is None
+
+
+def test_a_feed_body_written_by_one_process_serves_another_and_the_files_stay_bounded(tmp_path):
+    import threading
+
+    from planner.bytecache import ByteLRU, FileCache, TieredCache
+
+    made = []
+
+    def make(value: bytes):
+        def _make():
+            made.append(value)
+            return value
+        return _make
+
+    one = TieredCache(ByteLRU(1000), FileCache(tmp_path, 1000))
+    other = TieredCache(ByteLRU(1000), FileCache(tmp_path, 1000))   # another worker: same folder
+    assert one.get_or_make("feed", make(b"x" * 100)) == b"x" * 100
+    assert other.get_or_make("feed", make(b"never")) == b"x" * 100 and made == [b"x" * 100]
+    for i in range(20):
+        one.get_or_make(("other", i), make(bytes(200)))
+    assert sum(p.stat().st_size for p in tmp_path.glob("*.bin")) <= 1000
+    assert not list(tmp_path.glob("*.tmp"))
+    # Threads asking at once for one missing body: it is made once.
+    slow = TieredCache(ByteLRU(1000))
+    count, gate = [], threading.Event()
+
+    def build():
+        gate.wait(1)
+        count.append(1)
+        return b"body"
+
+    threads = [threading.Thread(target=slow.get_or_make, args=("k", build)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert count == [1]
