@@ -218,7 +218,13 @@ class Client:
 
 def measure_page(clients: list[Client], path: str, requests: int, seconds: float) -> dict:
     """`requests` GETs of `path` shared by the client threads, stopping after `seconds`."""
-    clients[0].get(path)  # warm-up
+    # Warm-up, not measured: one request per client at once, so that every gunicorn worker (not only the one the
+    # first request reaches) has compiled the page's templates and statements before the timed requests.
+    warm = [threading.Thread(target=c.get, args=(path,)) for c in clients]
+    for t in warm:
+        t.start()
+    for t in warm:
+        t.join()
     results, lock, deadline = [], threading.Lock(), clock.monotonic() + seconds
     todo = iter(range(requests))
 
