@@ -350,4 +350,5 @@ def unit_options(session: Session, root: Unit) -> list[Unit]:
 
 
 __all__ = ["CalendarItem", "CalendarSession", "DayInfo", "day_infos", "target_calendar", "targets_in",
-           "ALL_CHANNELS", "message_options", "MonthDay", "month_days", "unit_month", "unit_calendar", "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]
+           "ALL_CHANNELS", "message_options", "MonthDay", "month_days", "unit_month", "unit_calendar",
+           "sessions_with_room", "STATUS_FILTERS", "unit_options", "window_span"]
