@@ -41,6 +41,7 @@ test: install-test
 
 ## Benchmarks (JSON on stdout; PLANNER_BENCH_PG_URL=postgresql+psycopg://… adds PostgreSQL).
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/schedule.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/calendar_page.py

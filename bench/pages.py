@@ -1,7 +1,7 @@
 """Benchmark: the pages and lists of a province under 4 concurrent clients against a real server; prints JSON.
 
 Run: python bench/pages.py [--small|--medium] [--pg URL] [--pg-only] [--keep|--reuse] [--seconds S] [--requests N]
-     (or PLANNER_BENCH_PG_URL)
+     [--werkzeug]  (or PLANNER_BENCH_PG_URL)
 
 Builds the data set in a fresh database (tmp SQLite, or a private PostgreSQL schema with --pg): the real
 library, then extra communes with villages under Tỉnh Thanh Hóa (full: 100 × 40 = 4,000 villages beside
@@ -9,7 +9,8 @@ Ngọc Lặc's 42; --small: 4 × 20), the plan's loudspeaker schedule for all of
 ahead; --medium: 20 × 40, 4 weeks each way; --small: 2 weeks each way) and a share of past broadcasts missed.
 --pg-only skips SQLite. --keep leaves the PostgreSQL data set in schema `planner_bench_pages` (for EXPLAIN
 ANALYZE) instead of a throwaway schema; --reuse measures an existing kept data set without building it. Then it starts the app in its own
-process (werkzeug, threaded, 127.0.0.1) and 4 client threads request each page or list N times in all
+process on 127.0.0.1 — gunicorn with 2 workers × 4 threads, as production serves it (--werkzeug: one threaded
+werkzeug process, as before) — and 4 client threads request each page or list N times in all
 (default 40; at most S seconds per page, default 60), logged in (pages) or with a bearer token (API).
 Per page: p50/p95/max ms, the response size, status codes; and the server's peak and current RSS.
 """
@@ -139,15 +140,30 @@ from planner import create_app
 app = create_app({{"DATABASE_URL": {url!r}, "SECRET_KEY": {secret!r}}})
 run_simple("127.0.0.1", {port}, app, threaded=True)
 """
+# As production serves it (and as issue 8 measured): gunicorn, WORKERS processes × THREADS threads each.
+WORKERS, THREADS = 2, 4
+GUNICORN_APP = """
+import sys
+sys.path.insert(0, {root!r})
+from planner import create_app
+app = create_app({{"DATABASE_URL": {url!r}, "SECRET_KEY": {secret!r}}})
+"""
 
 
-def start_server(url: str, instance: str) -> tuple[subprocess.Popen, int]:
+def start_server(url: str, instance: str, mode: str = "gunicorn") -> tuple[subprocess.Popen, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = dict(os.environ, PLANNER_INSTANCE_PATH=instance)
-    proc = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT), url=url, secret=SECRET, port=port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if mode == "gunicorn":
+        module = Path(instance) / "bench_pages_app.py"
+        module.write_text(GUNICORN_APP.format(root=str(ROOT), url=url, secret=SECRET))
+        env["PYTHONPATH"] = instance
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+                   "--threads", str(THREADS), "--timeout", "120", "bench_pages_app:app"]
+    else:
+        command = [sys.executable, "-c", SERVER.format(root=str(ROOT), url=url, secret=SECRET, port=port)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return proc, port
@@ -160,6 +176,16 @@ def rss_mb(pid: int) -> dict:
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return {"peak_rss_mb": round(int(fields["VmHWM"].split()[0]) / 1024, 1),
             "rss_mb": round(int(fields["VmRSS"].split()[0]) / 1024, 1)}
+
+
+def server_memory(pid: int) -> dict:
+    """The serving process's RSS; under gunicorn, each worker's (the arbiter only forks them), the largest first."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+    if not workers:
+        return rss_mb(pid)
+    each = sorted((rss_mb(w) for w in workers), key=lambda r: -r["peak_rss_mb"])
+    return {**each[0], "workers": each}
 
 
 class Client:
@@ -192,7 +218,13 @@ class Client:
 
 def measure_page(clients: list[Client], path: str, requests: int, seconds: float) -> dict:
     """`requests` GETs of `path` shared by the client threads, stopping after `seconds`."""
-    clients[0].get(path)  # warm-up
+    # Warm-up, not measured: one request per client at once, so that every gunicorn worker (not only the one the
+    # first request reaches) has compiled the page's templates and statements before the timed requests.
+    warm = [threading.Thread(target=c.get, args=(path,)) for c in clients]
+    for t in warm:
+        t.start()
+    for t in warm:
+        t.join()
     results, lock, deadline = [], threading.Lock(), clock.monotonic() + seconds
     todo = iter(range(requests))
 
@@ -245,10 +277,11 @@ def pages(ids: dict, cursor: str | None) -> dict[str, tuple[str, str]]:
     return out
 
 
-def measure(url: str, instance: str, *, size: str, requests: int, seconds: float, reuse: bool = False) -> dict:
+def measure(url: str, instance: str, *, size: str, requests: int, seconds: float, reuse: bool = False,
+            mode: str = "gunicorn") -> dict:
     shape = SHAPES[size]
     ids = existing(url, instance) if reuse else build(url, instance, **shape)
-    proc, port = start_server(url, instance)
+    proc, port = start_server(url, instance, mode)
     try:
         base = f"http://127.0.0.1:{port}"
         users = {name: [Client(base, name) for _ in range(CLIENTS)] for name in ("giamsat", "vanhoa")}
@@ -263,10 +296,12 @@ def measure(url: str, instance: str, *, size: str, requests: int, seconds: float
             cursor = json.loads(users["giamsat"][0].opener.open(urllib.request.Request(
                 f"{base}/api/v1/occurrences?plan={ids['plan']}&limit=100&cursor={cursor}",
                 headers={"Authorization": f"Bearer {users['giamsat'][0].token}"})).read())["next_cursor"]
-        figures = {"data": {**shape, **ids}, "pages": {}}
+        figures = {"data": {**shape, **ids}, "pages": {},
+                   "served_by": f"gunicorn, {WORKERS} workers × {THREADS} threads" if mode == "gunicorn"
+                   else "werkzeug, one threaded process"}
         for name, (user, path) in pages(ids, cursor).items():
             figures["pages"][name] = measure_page(users[user], path, requests, seconds)
-        figures["server"] = rss_mb(proc.pid)
+        figures["server"] = server_memory(proc.pid)
         return figures
     finally:
         proc.terminate()
@@ -295,17 +330,18 @@ def main() -> dict:
     requests = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 40
     seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 60.0
     reuse, keep = "--reuse" in sys.argv, "--keep" in sys.argv
+    mode = "werkzeug" if "--werkzeug" in sys.argv else "gunicorn"
     figures = {"mode": size, "clients": CLIENTS, "load_average": list(os.getloadavg())}
     if "--pg-only" not in sys.argv:
         with tempfile.TemporaryDirectory() as tmp:
             figures["sqlite"] = measure(f"sqlite:///{tmp}/pages.db", tmp, size=size, requests=requests,
-                                        seconds=seconds)
+                                        seconds=seconds, mode=mode)
     pg_url = storage.pg_url_from(sys.argv)
     if pg_url:
         schema = kept_schema(pg_url, fresh=not reuse) if keep or reuse else storage.pg_schema(pg_url)
         with schema as url, tempfile.TemporaryDirectory() as tmp:
             figures["postgresql"] = measure(str(url), tmp, size=size, requests=requests, seconds=seconds,
-                                            reuse=reuse)
+                                            reuse=reuse, mode=mode)
     figures["load_average_after"] = list(os.getloadavg())
     return figures
 

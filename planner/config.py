@@ -34,6 +34,10 @@ DEFAULTS: dict[str, object] = {
     "ICAL_PAST_DAYS": 56,
     "ICAL_FUTURE_DAYS": 182,
     "ICAL_MAX_TARGETS": 200,
+    # Bytes of compressed iCal bodies kept by their ETag, in each web process and in files under the instance
+    # folder (`ical-cache/`, shared by the processes): a polled unchanged feed then costs the one aggregate query
+    # of its ETag, not writing its ≈ 14 k events again (0 turns the cache off).
+    "ICAL_CACHE_BYTES": 32 * 1024 * 1024,
     # Seconds a web request waits for a database lock (SQLite busy timeout, PostgreSQL lock_timeout)
     # before it answers 503; reads are retried. The worker waits longer (30 s).
     "DATABASE_BUSY_TIMEOUT_SECONDS": 5.0,

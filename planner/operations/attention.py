@@ -66,7 +66,7 @@ def open_items_loading(plan: Plan, scope: Unit, flt: AttentionFilter):
     """The open items query with what a list row shows loaded alongside."""
     return open_items_query(plan, scope, flt).options(
         selectinload(Delivery.occurrence).selectinload(Occurrence.version),
-        selectinload(Delivery.occurrence).selectinload(Occurrence.target))
+        selectinload(Delivery.occurrence).selectinload(Occurrence.target).selectinload(Target.unit))
 
 
 def open_items(session: Session, plan: Plan, scope: Unit, flt: AttentionFilter, *, limit: int = PAGE_SIZE,

@@ -10,8 +10,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from planner import localtime
-from planner.models import Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan, Target, Unit
-from planner.operations.calendar import for_audience, in_sessions
+from planner.models import (ActivityCount, ActivityRollup, Delivery, DeliveryStatus, MessageVersion, Occurrence, Plan,
+                            Target, Unit, UnitKind)
+from planner.operations.calendar import for_audience
+from planner.operations.counts import _rollup_unit
 from planner.vnsort import vietnamese_key
 
 
@@ -37,11 +39,22 @@ def count_targets(session: Session, unit: Unit, channels: list[str]) -> int:
 
 def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[str], first: dt.date, last: dt.date,
                       *, statuses: set | None = None, message_id: int | None = None,
-                      audience_id: int | None = None) -> list[UnitCountRow]:
+                      audience_id: int | None = None, live: bool = False) -> list[UnitCountRow]:
     """Per child unit (in Vietnamese order, then the unit itself if it has targets of its own), how many
-    non-cancelled occurrences of the plan each day. Grouped in SQL by target unit and local day."""
-    units = session.execute(select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True))).all()
+    non-cancelled occurrences of the plan each local day (the day the broadcast or post starts).
+
+    Read from the trigger-kept counts (`activity_rollups` above the commune, `activity_counts` at a commune or a
+    village): a province's month is a few thousand count rows instead of ~170 k occurrences joined to their
+    deliveries. A message or audience filter (which the counts do not carry), or `live=True`, counts the
+    occurrences themselves; both give the same numbers (tests/app/test_unit_count_calendar.py)."""
     children = list(session.scalars(select(Unit).where(Unit.parent_id == unit.id)))
+    # The rollups fold each village into its parent: right only when no village is a row of its own. Then the
+    # units to place in rows are the ones above the villages (≈ 100 in a province, not its ≈ 4,000 villages).
+    folded = not live and not message_id and not audience_id and unit.kind not in (
+        UnitKind.COMMUNE, UnitKind.VILLAGE) and all(c.kind is not UnitKind.VILLAGE for c in children)
+    scope = Unit.path.startswith(unit.path, autoescape=True)
+    above_villages = [Unit.kind != UnitKind.VILLAGE] if folded else []
+    units = session.execute(select(Unit.id, Unit.path).where(scope, *above_villages)).all()
     child_of_path = {c.path: c for c in children}
     rows = {c.id: UnitCountRow(c) for c in children}
     own = UnitCountRow(unit)
@@ -51,21 +64,57 @@ def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[s
         prefix = "/".join(path.split("/")[:depth + 1]) + "/"
         child = child_of_path.get(prefix)
         row_of_unit[unit_id] = rows[child.id] if child is not None else own
+    placed = _rollup_unit() if folded else Target.unit_id
     for unit_id, n in session.execute(
-            select(Target.unit_id, func.count()).join(Unit, Unit.id == Target.unit_id)
-            .where(Target.channel.in_(channels), Target.is_active, Unit.path.startswith(unit.path, autoescape=True))
-            .group_by(Target.unit_id)):
+            select(placed, func.count()).select_from(Target).join(Unit, Unit.id == Target.unit_id)
+            .where(Target.channel.in_(channels), Target.is_active, scope).group_by(placed)):
         row_of_unit[unit_id].targets += n
+    if live or message_id or audience_id:
+        found = _live_counts(session, plan, unit, channels, first, last, statuses, message_id, audience_id)
+    else:
+        found = _stored_counts(session, plan, unit, channels, first, last, statuses, folded)
+    totals: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    for unit_id, day, n in found:
+        if n:
+            totals[id(row_of_unit[unit_id])][day] += n
+    out = sorted(rows.values(), key=lambda r: vietnamese_key(r.unit.name))
+    out = [r for r in out if r.targets] + ([own] if own.targets else [])
+    for row in out:
+        row.days = dict(totals.get(id(row), {}))
+    return out
+
+
+def _stored_counts(session: Session, plan: Plan, unit: Unit, channels: list[str], first: dt.date, last: dt.date,
+                   statuses: set | None, folded: bool):
+    """(unit id, day, n) from the counts: raw counts, every delivery once (a missed broadcast and its make-up are
+    both shown, as in the calendar), cancelled ones left out; `folded`: from the rollups (villages folded into
+    their parent), else per village."""
+    t = ActivityRollup if folded else ActivityCount
+    stmt = (select(t.unit_id, t.day, func.sum(t.n)).join(Unit, Unit.id == t.unit_id)
+            .where(t.plan_id == plan.id, t.channel.in_(channels), t.day >= first, t.day <= last,
+                   Unit.path.startswith(unit.path, autoescape=True))
+            .group_by(t.unit_id, t.day))
+    if statuses:
+        stmt = stmt.where(t.status.in_([s.value for s in statuses]))
+    else:
+        stmt = stmt.where(t.status != DeliveryStatus.CANCELLED.value)
+    return session.execute(stmt).all()
+
+
+def _live_counts(session: Session, plan: Plan, unit: Unit, channels: list[str], first: dt.date, last: dt.date,
+                 statuses: set | None, message_id: int | None, audience_id: int | None):
+    """(unit id, day, n) counted from the occurrences and their deliveries, grouped in SQL by target unit and the
+    local day of the start (as the counts' triggers bucket them)."""
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    bucket = case(*[(Occurrence.session_starts_at < localtime.local_day_bounds(d)[1], i)
+    bucket = case(*[(Occurrence.starts_at < localtime.local_day_bounds(d)[1], i)
                     for i, d in enumerate(days)], else_=len(days))
     lo, hi = localtime.local_range_bounds(first, last)
     stmt = (select(Target.unit_id, bucket.label("day"), func.count())
             .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
             .join(Delivery, Delivery.occurrence_id == Occurrence.id)
-            .where(Occurrence.plan_id == plan.id, Target.channel.in_(channels),
-                   Unit.path.startswith(unit.path, autoescape=True), in_sessions(lo, hi),
-                   Delivery.status != DeliveryStatus.CANCELLED)
+            .where(Occurrence.plan_id == plan.id, Delivery.channel.in_(channels),
+                   Unit.path.startswith(unit.path, autoescape=True), Occurrence.starts_at >= lo,
+                   Occurrence.starts_at < hi, Delivery.status != DeliveryStatus.CANCELLED)
             .group_by(Target.unit_id, "day"))
     if statuses:
         stmt = stmt.where(Delivery.status.in_(statuses))
@@ -73,17 +122,8 @@ def child_unit_counts(session: Session, plan: Plan, unit: Unit, channels: list[s
         stmt = stmt.join(MessageVersion, MessageVersion.id == Occurrence.message_version_id).where(
             MessageVersion.message_id == message_id)
     if audience_id:
-
         stmt = stmt.where(for_audience(audience_id))
-    totals: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    for unit_id, index, n in session.execute(stmt):
-        if index < len(days):
-            totals[id(row_of_unit[unit_id])][days[index]] += n
-    out = sorted(rows.values(), key=lambda r: vietnamese_key(r.unit.name))
-    out = [r for r in out if r.targets] + ([own] if own.targets else [])
-    for row in out:
-        row.days = dict(totals.get(id(row), {}))
-    return out
+    return [(unit_id, days[index], n) for unit_id, index, n in session.execute(stmt) if index < len(days)]
 
 
 def picker_units(session: Session, root: Unit, current: Unit, *, limit: int) -> list[Unit]:

@@ -135,3 +135,26 @@ def delivered_by_day(session: Session, plan: Plan, root: Unit, first: dt.date, l
     if channel:
         stmt = stmt.where(t.channel == channel)
     return {(day, chan): n for day, chan, n in session.execute(stmt) if n}
+
+
+def occurrence_total(session: Session, plan: Plan, within: list[Unit], *, channel: str = "",
+                     statuses=None, first: dt.date | None = None, last: dt.date | None = None) -> int:
+    """How many occurrences of the plan (every status, cancelled ones included; each has exactly one delivery)
+    have a target inside every unit of `within`, of `channel`, with one of `statuses`, starting on local days
+    `first`..`last`: summed from the counts, not by counting the occurrences (a province plan has ≈ 600 k).
+
+    The rollups (villages folded into their commune) serve unless a unit of `within` is a village, whose own
+    rows are only in `activity_counts`."""
+    t = ActivityCount if any(u.kind is UnitKind.VILLAGE for u in within) else ActivityRollup
+    stmt = select(func.coalesce(func.sum(t.n), 0)).join(Unit, Unit.id == t.unit_id).where(t.plan_id == plan.id)
+    for unit in within:
+        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
+    if channel:
+        stmt = stmt.where(t.channel == channel)
+    if statuses:
+        stmt = stmt.where(t.status.in_([s.value for s in statuses]))
+    if first:
+        stmt = stmt.where(t.day >= first)
+    if last:
+        stmt = stmt.where(t.day <= last)
+    return int(session.scalar(stmt) or 0)

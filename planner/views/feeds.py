@@ -3,12 +3,14 @@ POST /plans/<id>/ical/rotate: void the unit's old links."""
 from __future__ import annotations
 
 import gzip
+import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from werkzeug.http import http_date
 from flask_login import current_user, login_required
 
 from planner.access import sees_unit
+from planner.bytecache import ByteLRU, FileCache, TieredCache
 from planner.db import utcnow
 from planner.models import Unit
 from planner.operations import feeds
@@ -38,14 +40,37 @@ def ical(token: str):
                "Content-Disposition": 'inline; filename="lich-truyen-thong.ics"'}
     if _not_modified(window):
         return current_app.response_class(status=304, headers=headers)
-    body = feeds.build_ical(session, title, target_ids, now=now, lo=window.lo, hi=window.hi,
-                            host=request.host.split(":")[0])
+    host = request.host.split(":")[0]
+
+    def make() -> bytes:
+        # A commune's half-year is ≈ 2 MB of repeated lines; calendar apps accept gzip (≈ 20× smaller).
+        return gzip.compress(feeds.build_ical(session, title, target_ids, now=now, lo=window.lo, hi=window.hi,
+                                              host=host), compresslevel=5)
+
+    # The ETag stands for the events' content (as for a 304); the rest of the key for what else the body holds.
+    key = (kind, object_id, title, hash(tuple(target_ids)), window.lo, window.hi, host, window.etag)
+    cache = _body_cache()
+    body = cache.get_or_make(key, make) if cache is not None else make()
     headers["Vary"] = "Accept-Encoding"
     if request.accept_encodings["gzip"]:
-        # A commune's half-year is ≈ 2 MB of repeated lines; calendar apps accept gzip (≈ 20× smaller).
-        body = gzip.compress(body, compresslevel=5)
         headers["Content-Encoding"] = "gzip"
+    else:
+        body = gzip.decompress(body)
     return current_app.response_class(body, mimetype="text/calendar", headers=headers)
+
+
+def _body_cache() -> TieredCache | None:
+    """The cache of compressed feed bodies: this process's LRU in front of files under the instance folder that
+    every web process shares (a body written by one gunicorn worker serves the others); None when
+    ICAL_CACHE_BYTES is 0."""
+    size = current_app.config.get("ICAL_CACHE_BYTES", 0)
+    if not size:
+        return None
+    cache = current_app.extensions.get("planner_ical_cache")
+    if cache is None or cache.memory.max_bytes != size:
+        files = FileCache(os.path.join(current_app.instance_path, "ical-cache"), size)
+        cache = current_app.extensions["planner_ical_cache"] = TieredCache(ByteLRU(size), files)
+    return cache
 
 
 def _not_modified(window: feeds.FeedWindow) -> bool:

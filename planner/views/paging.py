@@ -79,11 +79,16 @@ def page_request(kinds: tuple[type, ...], *, default: int = 100, high: int = 100
 
 
 def after_key(columns: list, key: tuple, *, descending: bool = False):
-    """The SQL condition 'sorts after `key`' for an ORDER BY over `columns` (all one direction)."""
+    """The SQL condition 'sorts after `key`' for an ORDER BY over `columns` (all one direction).
+
+    The first column's bound (`>=`, or `<=` descending) is stated on its own as well: implied by the OR form, but
+    only stated it bounds an index range scan, so a page deep in the list does not read every row before it."""
     beyond = operator.lt if descending else operator.gt
     condition = beyond(columns[-1], key[-1])
     for column, value in zip(reversed(columns[:-1]), reversed(key[:-1])):
         condition = or_(beyond(column, value), and_(column == value, condition))
+    if len(columns) > 1:
+        condition = and_((operator.le if descending else operator.ge)(columns[0], key[0]), condition)
     return condition
 
 

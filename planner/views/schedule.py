@@ -113,11 +113,16 @@ def calendar(plan_id: int):
     audience_id = small_int(request.args.get("audience"))
     audience_id = audience_id if audience_id in {a.id for a in plan.audiences} else None
     statuses = cal.STATUS_FILTERS[status][1] if status else None
-    targets, data, unit_rows = [], {}, None
+    targets, data, unit_rows, month = [], {}, None, None
     cfg = current_app.config
-    if counts.count_targets(session, unit, shown) > cfg["CALENDAR_MAX_TARGETS"]:
+    days = cal.day_infos(session, plan, channel, first, last, unit)
+    how_many = counts.count_targets(session, unit, shown)
+    if how_many > cfg["CALENDAR_MAX_TARGETS"]:
         unit_rows = counts.child_unit_counts(session, plan, unit, shown, first, last, statuses=statuses,
                                              message_id=message_id, audience_id=audience_id)
+    elif view == "month" and how_many > 1:     # day totals only: no sessions or items built
+        targets, month = cal.unit_month(session, plan, unit, shown, days, message_id=message_id,
+                                        statuses=statuses, audience_id=audience_id)
     else:
         targets, data = cal.unit_calendar(session, plan, unit, shown, first, last, message_id=message_id,
                                           statuses=statuses, audience_id=audience_id)
@@ -129,8 +134,8 @@ def calendar(plan_id: int):
     base = current_app.config["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
     ical_url = base + url_for("feeds.ical", token=current_feed_token(session, current_app.config["SECRET_KEY"],
                                                                      "u", unit.id))
-    days = cal.day_infos(session, plan, channel, first, last, unit)
-    month = cal.month_days(targets, data, days) if view == "month" and targets else {}
+    if month is None:
+        month = cal.month_days(targets, data, days) if view == "month" and targets else {}
     return render_template("pages/schedule/calendar.html", plan=plan, unit=unit, channel=channel, view=view,
                            ical_url=ical_url, today=localtime.today(utcnow()), now=utcnow(), nav=nav,
                            status_options=[(k, v[0]) for k, v in cal.STATUS_FILTERS.items()],

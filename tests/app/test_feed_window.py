@@ -97,3 +97,81 @@ def test_a_client_that_accepts_gzip_gets_the_same_feed_compressed(app, demo, db)
     assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["ETag"] == plain.headers["ETag"]
     assert gzip.decompress(packed.data) == plain.data and len(_uids(plain)) == 3
     assert client.get(url, headers={"Accept-Encoding": "gzip;q=0"}).data == plain.data
+
+
+def test_an_unchanged_feed_is_served_from_the_cache_of_its_etag(app, demo, db, monkeypatch):
+    import gzip
+
+    from planner.operations import feeds
+
+    built = []
+    real = feeds.build_ical
+    monkeypatch.setattr(feeds, "build_ical", lambda *a, **k: built.append(1) or real(*a, **k))
+    url, made = _feed(db, [1, 2, 3])
+    client = app.test_client()
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    again = client.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(url)
+    assert len(built) == 1 and again.data == first.data and gzip.decompress(first.data) == plain.data
+    assert again.headers["ETag"] == first.headers["ETag"] and len(_uids(plain)) == 3
+    made[0].status = DeliveryStatus.CANCELLED
+    db.commit()
+    changed = client.get(url)
+    assert len(built) == 2 and changed.headers["ETag"] != first.headers["ETag"] and len(_uids(changed)) == 2
+    app.config["ICAL_CACHE_BYTES"] = 0      # off: every request writes the feed
+    client.get(url)
+    client.get(url)
+    assert len(built) == 4
+
+
+def test_the_byte_lru_keeps_the_recent_values_within_its_bound():
+    from planner.bytecache import ByteLRU
+
+    cache = ByteLRU(100)
+    for i in range(10):
+        cache.put(i, bytes(20))
+    assert len(cache) == 5 and cache.size == 100 and cache.get(4) is None and cache.get(5) is not None
+    cache.put("big", bytes(26))     # over a quarter of the bound: not kept
+    assert cache.get("big") is None and len(cache) == 5
+    cache.get(5)
+    cache.put("new", bytes(20))
+    assert cache.get(5) is not None and cache.get(6) is None
+
+
+def test_a_feed_body_written_by_one_process_serves_another_and_the_files_stay_bounded(tmp_path):
+    import threading
+
+    from planner.bytecache import ByteLRU, FileCache, TieredCache
+
+    made = []
+
+    def make(value: bytes):
+        def _make():
+            made.append(value)
+            return value
+        return _make
+
+    one = TieredCache(ByteLRU(1000), FileCache(tmp_path, 1000))
+    other = TieredCache(ByteLRU(1000), FileCache(tmp_path, 1000))   # another worker: same folder
+    assert one.get_or_make("feed", make(b"x" * 100)) == b"x" * 100
+    assert other.get_or_make("feed", make(b"never")) == b"x" * 100 and made == [b"x" * 100]
+    for i in range(20):
+        one.get_or_make(("other", i), make(bytes(200)))
+    assert sum(p.stat().st_size for p in tmp_path.glob("*.bin")) <= 1000
+    assert not list(tmp_path.glob("*.tmp"))
+    # Threads asking at once for one missing body: it is made once.
+    slow = TieredCache(ByteLRU(1000))
+    count, gate = [], threading.Event()
+
+    def build():
+        gate.wait(1)
+        count.append(1)
+        return b"body"
+
+    threads = [threading.Thread(target=slow.get_or_make, args=("k", build)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert count == [1]

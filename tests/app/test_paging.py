@@ -126,3 +126,79 @@ def test_the_print_order_page_shows_fifty_a_page_newest_first(login, demo):
     assert "Trang 2/2" in client.get("/print-orders?page=99").get_data(as_text=True)  # clamped to the last page
     body = client.get("/print-orders?page=abc")
     assert body.status_code == 200 and "Trang 1/2" in body.get_data(as_text=True)
+
+
+def test_the_counted_total_of_a_plan_is_summed_from_the_counts_and_equals_the_occurrences(api, app, demo):
+    """count=true on one plan (no target, message or audience filter) sums the trigger-kept counts instead of
+    counting the occurrences; after outcomes, make-ups, cancels, an emergency and an ad hoc move both agree for
+    every user scope, unit, channel, status and date filter."""
+    from sqlalchemy import func, select
+
+    from planner.models import Delivery, Occurrence, Target, Unit
+    from planner.operations import attention, moves
+    from planner.operations.calendar import STATUS_FILTERS
+    from planner.operations.demo_history import add_demo_history
+    from planner.operations.repairs import insert_emergency_message
+
+    db, now = demo, utcnow()
+    today = localtime.today(now)
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    add_demo_history(db, now=now, settings=app.config, weeks=2)
+    db.commit()
+    officer = f.user(db, "vanhoa")
+    broken = list(db.scalars(select(Delivery).join(Occurrence).where(
+        Occurrence.plan_id == plan.id, Delivery.status.in_([DeliveryStatus.MISSED, DeliveryStatus.FAILED]))
+        .order_by(Delivery.id).limit(2)))
+    for delivery in broken:
+        attention.make_up_delivery(db, delivery, user=officer, now=now, settings=app.config)
+    village = db.scalar(select(Unit).where(Unit.code == "thon-07"))
+    insert_emergency_message(db, f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), village, sessions_ahead=1,
+                             now=now, settings=app.config, user=officer)
+    coming = list(db.scalars(select(Occurrence).join(Delivery).where(
+        Occurrence.plan_id == plan.id, Occurrence.starts_at > now, Delivery.status == DeliveryStatus.PLANNED)
+        .order_by(Occurrence.starts_at).limit(2)))
+    moves.cancel_occurrence(db, coming[0], user=officer, now=now)
+    moves.move_occurrence(db, coming[1], localtime.local_datetime(today + dt.timedelta(days=3), dt.time(23, 59)),
+                          user=officer, now=now, ad_hoc=True)
+    db.commit()
+
+    def live(user_code: str, unit: Unit | None, channel: str, statuses, first, last) -> int:
+        scope = f.user(db, user_code).unit
+        stmt = (select(func.count(Occurrence.id)).join(Target, Target.id == Occurrence.target_id)
+                .join(Unit, Unit.id == Target.unit_id).join(Delivery, Delivery.occurrence_id == Occurrence.id)
+                .where(Occurrence.plan_id == plan.id))
+        if user_code != "admin":
+            stmt = stmt.where(Unit.path.startswith(scope.path))
+        if unit is not None:
+            stmt = stmt.where(Unit.path.startswith(unit.path))
+        if channel:
+            stmt = stmt.where(Target.channel == channel)
+        if statuses:
+            stmt = stmt.where(Delivery.status.in_(statuses))
+        if first:
+            stmt = stmt.where(Occurrence.starts_at >= localtime.local_day_bounds(first)[0])
+        if last:
+            stmt = stmt.where(Occurrence.starts_at < localtime.local_day_bounds(last)[1])
+        return db.scalar(stmt)
+
+    commune = db.scalar(select(Unit).where(Unit.code == "xa-ngoc-lac"))
+    checked = 0
+    for user_code in ("admin", "giamsat", "vanhoa"):
+        client = api(user_code)
+        for unit in (None, commune, village):
+            for channel in ("", "loudspeaker", "fanpage"):
+                for status in ("", *STATUS_FILTERS):
+                    for first, last in ((None, None), (today - dt.timedelta(days=4), today + dt.timedelta(days=4)),
+                                        (today + dt.timedelta(days=4), None)):
+                        url = f"/occurrences?plan={plan.id}&limit=1&count=true"
+                        url += f"&unit={unit.id}" if unit else ""
+                        url += f"&channel={channel}" if channel else ""
+                        url += f"&status={status}" if status else ""
+                        url += f"&from={first:%d/%m/%Y}" if first else ""
+                        url += f"&to={last:%d/%m/%Y}" if last else ""
+                        body = client.get(url).get_json()
+                        expected = live(user_code, unit, channel, STATUS_FILTERS[status][1] if status else None,
+                                        first, last)
+                        assert body["total"] == expected, url
+                        checked += expected
+    assert checked > 1000

@@ -57,3 +57,65 @@ def test_the_unit_picker_leaves_out_villages_when_the_tree_is_large(app, login, 
     html = client.get(f"/plans/{plan.id}/calendar").get_data(as_text=True)
     assert option not in html and f'<option value="{village.parent_id}"' in html
     assert option in client.get(f"/plans/{plan.id}/calendar?unit={village.id}").get_data(as_text=True)
+
+
+def test_counts_above_the_village_read_from_the_kept_counts_equal_the_occurrences(app, demo, db):
+    """The count rows come from `activity_counts`/`activity_rollups` (kept by triggers) unless a message or
+    audience filter asks for the occurrences; both say the same after generation, outcomes, make-ups, an
+    emergency, cancels and moves (an ad hoc session past midnight counts on the day each broadcast airs)."""
+    from planner.models import Delivery, Occurrence
+    from planner.operations import attention, moves
+    from planner.operations.calendar import STATUS_FILTERS
+    from planner.operations.calendar_counts import child_unit_counts
+    from planner.operations.demo_history import add_demo_history
+    from planner.operations.repairs import insert_emergency_message
+    from planner.operations.schedule import schedule_plan
+
+    now = utcnow()
+    today = localtime.today(now)
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    units = {code: db.scalar(select(Unit).where(Unit.code == code)) for code in
+             ("tinh-thanh-hoa", "xa-ngoc-lac", "thon-07")}
+    add_demo_history(db, now=now, settings=app.config, weeks=2)
+    schedule_plan(db, plan, unit=units["xa-ngoc-lac"], channel="loudspeaker", start=today + dt.timedelta(days=1),
+                  end=today + dt.timedelta(days=9), now=now, settings=app.config)
+    db.commit()
+    officer = f.user(db, "vanhoa")
+    past = list(db.scalars(select(Delivery).join(Occurrence).where(
+        Occurrence.plan_id == plan.id, Occurrence.starts_at < now,
+        Delivery.status.in_([DeliveryStatus.MISSED, DeliveryStatus.FAILED])).order_by(Delivery.id)))
+    attention.make_up_delivery(db, past[0], user=officer, now=now, settings=app.config)
+    attention.make_up_delivery(db, past[1], user=officer, now=now, settings=app.config)
+    insert_emergency_message(db, f.message(db, "ngoc-lac-asxh-2026", "loa-cao-diem"), units["thon-07"],
+                             sessions_ahead=2, now=now, settings=app.config, user=officer)
+    seven = f.village_target(db, "thon-07")
+    future = list(db.scalars(select(Occurrence).join(Delivery).where(
+        Occurrence.plan_id == plan.id, Occurrence.target_id == seven.id, Occurrence.starts_at > now,
+        Occurrence.starts_at < now + dt.timedelta(days=5), Delivery.status == DeliveryStatus.PLANNED)
+        .order_by(Occurrence.starts_at)))
+    moves.cancel_occurrence(db, future[0], user=officer, now=now)
+    late = localtime.local_datetime(today + dt.timedelta(days=6), dt.time(23, 59, 30))
+    first = future[1]
+    second = next(o for o in future[2:] if o.message_version_id != first.message_version_id)
+    moves.move_occurrence(db, first, late, user=officer, now=now, ad_hoc=True)
+    moves.move_occurrence(db, second, late, user=officer, now=now, ad_hoc=True)
+    db.commit()
+    assert localtime.to_local(second.starts_at).date() == today + dt.timedelta(days=7)  # airs after midnight
+    checked = 0
+    for code in ("tinh-thanh-hoa", "xa-ngoc-lac"):
+        for channels in (["loudspeaker"], ["loudspeaker", "fanpage", "zalo", "portal"]):
+            for lo, hi in ((today - dt.timedelta(days=15), today + dt.timedelta(days=10)),
+                           (today + dt.timedelta(days=6), today + dt.timedelta(days=7)),
+                           (today - dt.timedelta(days=3), today + dt.timedelta(days=3))):
+                for statuses in [None] + [v[1] for v in STATUS_FILTERS.values()]:
+                    args = (db, plan, units[code], channels, lo, hi)
+                    stored = [(r.unit.id, r.targets, r.days) for r in child_unit_counts(*args, statuses=statuses)]
+                    live = [(r.unit.id, r.targets, r.days)
+                            for r in child_unit_counts(*args, statuses=statuses, live=True)]
+                    assert stored == live, (code, channels, lo, hi, statuses)
+                    checked += sum(n for _, _, days in stored for n in days.values())
+    assert checked > 1000
+    commune = child_unit_counts(db, plan, units["xa-ngoc-lac"], ["loudspeaker"], today + dt.timedelta(days=6),
+                                today + dt.timedelta(days=7))
+    row = next(r for r in commune if r.unit.id == units["thon-07"].id)
+    assert row.days[today + dt.timedelta(days=7)] >= 1    # the broadcast after midnight, on its own day
