@@ -1,7 +1,7 @@
 """cal8: the plan's occurrences indexed in the API list's full key order (plan_id, starts_at, id)
 
 Revision ID: 0005_cal8
-Revises: 0004_counts2
+Revises: 0005_roster7
 
 A province generation puts ≈ 4,000 villages' broadcasts at the same session start: with (plan_id, starts_at)
 alone, the first page of /api/v1/occurrences (ORDER BY starts_at, id LIMIT 101) read, joined and sorted the whole
@@ -11,7 +11,7 @@ Plain op.create_index/drop_index (no batch_alter_table): a batch alter would dro
 from alembic import op
 
 revision = "0005_cal8"
-down_revision = "0004_counts2"
+down_revision = "0005_roster7"
 branch_labels = None
 depends_on = None
 
