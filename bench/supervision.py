@@ -188,7 +188,7 @@ def measure(url: str, instance: str, *, small: bool, requests: int, seconds: flo
             for kind, path in (("api", f"/api/v1/plans/{ids['plan']}/dashboard?unit={unit}&{period}"),
                                ("page", f"/plans/{ids['plan']}/dashboard?unit={unit}&{period}")):
                 figures["dashboard"][f"{level}_{kind}"] = pages.measure_page(clients, path, requests, seconds)
-        figures["server"] = pages.rss_mb(proc.pid)
+        figures["server"] = pages.server_memory(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
