@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce, update
+from sqlalchemy import Date, case, cast, delete, event, func, insert, inspect, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from planner.models import (ActivityCount, ActivityRollup, Delivery, DeliveryStatus, Occurrence, Plan, Target, Unit,
@@ -82,20 +82,55 @@ def _rollup_unit():
 def rebuild_counts(session: Session, plan_id: int | None = None) -> int:
     """Throw the counts of a plan (or all plans) away and count them again from the deliveries; returns rows."""
     refresh_made_up(session, plan_id)
+    session.flush()
+    _recount_into(session, session.connection(), plan_id)
+    rows = select(func.count()).select_from(ActivityCount)
+    return session.scalar(rows if plan_id is None else rows.where(ActivityCount.plan_id == plan_id))
+
+
+def _recount_into(session: Session, conn, plan_id: int | None) -> None:
+    """The counts and rollups of a plan (or all) replaced by a recount, on `conn` (usable inside a flush)."""
     for table in (ActivityCount, ActivityRollup):
         gone = delete(table)
-        session.execute(gone if plan_id is None else gone.where(table.plan_id == plan_id))
+        conn.execute(gone if plan_id is None else gone.where(table.plan_id == plan_id))
     cols = ["plan_id", "unit_id", "day", "channel", "status", "is_makeup", "made_up", "n"]
-    session.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
+    conn.execute(insert(ActivityCount).from_select(cols, _recount_query(session, plan_id)))
     unit = _rollup_unit()
     c = ActivityCount
     fold = (select(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup, c.made_up, func.sum(c.n))
             .join(Unit, Unit.id == c.unit_id)
             .group_by(c.plan_id, unit, c.day, c.channel, c.status, c.is_makeup, c.made_up))
-    session.execute(insert(ActivityRollup).from_select(cols, fold if plan_id is None else fold.where(c.plan_id == plan_id)))
-    session.flush()
-    rows = select(func.count()).select_from(ActivityCount)
-    return session.scalar(rows if plan_id is None else rows.where(ActivityCount.plan_id == plan_id))
+    conn.execute(insert(ActivityRollup).from_select(cols, fold if plan_id is None else fold.where(c.plan_id == plan_id)))
+
+
+# A target moved to another unit (an import that changes a target's unit, an edit) takes its deliveries' counts
+# along: the triggers watch deliveries, occurrences and units, not targets, so the plans with occurrences at a
+# moved target are recounted in the same flush (rare, and a plan's recount is one statement per table).
+_MOVED = "planner.counts.moved_targets"
+
+
+@event.listens_for(Session, "before_flush")
+def _targets_moving(session: Session, _context, _instances) -> None:
+    moved = {t.id for t in session.dirty if isinstance(t, Target) and t.id is not None
+             and (inspect(t).attrs.unit_id.history.has_changes() or inspect(t).attrs.unit.history.has_changes())}
+    if moved:
+        session.info.setdefault(_MOVED, set()).update(moved)
+
+
+@event.listens_for(Session, "after_flush")
+def _targets_moved(session: Session, _context) -> None:
+    moved = session.info.pop(_MOVED, None)
+    if not moved:
+        return
+    conn = session.connection()
+    plans = conn.execute(select(Occurrence.plan_id).where(Occurrence.target_id.in_(sorted(moved))).distinct())
+    for plan_id in sorted(p for (p,) in plans):
+        _recount_into(session, conn, plan_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _targets_not_moved(session: Session) -> None:
+    session.info.pop(_MOVED, None)
 
 
 def _table_for(root: Unit):

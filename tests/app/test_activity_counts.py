@@ -248,3 +248,20 @@ def test_a_made_up_broadcast_is_counted_apart_until_its_make_up_goes(demo, db):
     rebuild_counts(db)
     assert not made_up()
     db.commit()
+
+
+def test_a_target_moved_to_another_village_takes_its_counts_along(demo, db):
+    """The triggers watch deliveries, occurrences and units; a target whose unit changes (an import that moves it,
+    an edit) is recounted in the same flush, so the counts and the rollups stay equal to a recount."""
+    target, msg = f.village_target(db, "thon-07"), f.message(db, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    at = localtime.local_datetime(dt.date(2026, 4, 2), dt.time(18, 0))
+    f.occurrence(db, target=target, msg=msg, at=at, status=DeliveryStatus.DELIVERED)
+    db.flush()
+    old_unit = target.unit_id
+    target.unit = _unit(db, "thon-01")
+    db.flush()
+    (key, n), = stored_counts(db).items()
+    assert key[1] == target.unit_id != old_unit and n == 1
+    _same(db)
+    db.rollback()
+    assert not db.info.get("planner.counts.moved_targets")
