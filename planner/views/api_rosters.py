@@ -2,6 +2,7 @@
 stored PDF and ZIP are downloaded with their SHA-256 as ETag (never rendered in a request)."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import jsonify, url_for
 
 from planner.access import sees_unit
@@ -10,7 +11,7 @@ from planner.models import Unit
 from planner.models.rosters import RosterBatch
 from planner.operations import roster_batches as ops
 from planner.views import once
-from planner.views.api import ApiError, api_user, bp, json_body, load_plan, not_found, require, stamp, unit_ref
+from planner.views.api import ApiError, api_user, bp, accepts, body, load_plan, not_found, require, stamp, unit_ref
 from planner.views.common import db_session
 from planner.views.roster_batches import PERMISSION, parse_period, send_stored, site_url
 
@@ -39,12 +40,13 @@ def load_batch(batch_id: int) -> RosterBatch:
 
 
 @bp.post("/plans/<int:plan_id>/roster-batches")
+@accepts(api_schemas.RosterBatchInput)
 def create_roster_batch(plan_id: int):
     """Queue every village roster of a commune for first..last (≤ 92 days); an identical queued or running
     batch is answered instead (200); an Idempotency-Key replays the first answer."""
     require(PERMISSION)
     plan = load_plan(plan_id)
-    data = json_body({"unit_id": int, "first": str, "last": str}, required=("unit_id", "first", "last"))
+    data = body()
     session = db_session()
     unit = session.get(Unit, data["unit_id"])
     if unit is None or not sees_unit(api_user(), unit):
