@@ -6,11 +6,12 @@ what is accepted cannot drift apart. Pure: neither Flask nor the database.
 
 The first layer's rules are kept as they were with the hand-made checks: a field sent as null or "" counts as
 not sent (a required one is then missing); unknown fields are ignored; integers are non-negative and also taken
-as digit strings (as HTML forms send them); numbers also as strings (the operations parse "1,5"). Checks that
+as strings of their digits (as HTML forms send them); numbers also as strings (the operations parse "1,5"). Checks that
 need the database or several fields (a title on POST, a date in the plan's period, …) stay in the operations,
 which answer with the same 400 `validation_failed` and per-field messages.
 """
 
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
@@ -26,18 +27,37 @@ PURPOSES = ("monthly", "six_monthly", "annual", "final")
 DATES = "dd/mm/yyyy hoặc yyyy-mm-dd"
 
 
-def _digits_to_int(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return value
+def range_pattern(low: int, high: int) -> str:
+    """A regular expression for the decimal integers in [low, high] (no sign, no leading zeros)."""
+    parts = []
+    for digits in range(len(str(low)), len(str(high)) + 1):
+        start, end = max(low, 10 ** (digits - 1) if digits > 1 else 0), min(high, 10 ** digits - 1)
+        while start <= end:
+            free = 0    # trailing digits that take any value in this block
+            while free + 1 < digits and start % 10 ** (free + 1) == 0 and start + 10 ** (free + 1) - 1 <= end:
+                free += 1
+            step, span = 10 ** free, 1
+            while (start // step) % 10 + span <= 9 and start + (span + 1) * step - 1 <= end:
+                span += 1
+            text, last = str(start), str(start + span * step - 1)
+            head, d1, d2 = text[:digits - free - 1], text[digits - free - 1], last[digits - free - 1]
+            parts.append(head + (d1 if d1 == d2 else f"[{d1}-{d2}]") + ("[0-9]" if free == 1 else
+                                                                        f"[0-9]{{{free}}}" if free else ""))
+            start += span * step
+    return "^(?:" + "|".join(parts) + ")$"
 
 
 def count(low: int = 0, high: int = MAX_ID) -> Any:
-    """A non-negative integer in [low, high], also sent as a string of digits."""
-    number = {"type": "integer", "minimum": low, "maximum": high}
-    return Annotated[int, BeforeValidator(_digits_to_int), Field(ge=low, le=high),
-                     WithJsonSchema({"anyOf": [number, {"type": "string", "pattern": "^[0-9]+$",
-                                                         "description": "chữ số (như biểu mẫu HTML gửi)"}]})]
+    """A non-negative integer in [low, high], also taken as a string of its digits (as HTML forms send them); the
+    string's pattern is documented and is what the check uses, so both say the same."""
+    pattern = range_pattern(low, high)
+
+    def from_digits(value: Any) -> Any:
+        return int(value) if isinstance(value, str) and re.fullmatch(pattern, value) else value
+
+    return Annotated[int, BeforeValidator(from_digits), Field(ge=low, le=high),
+                     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": low, "maximum": high},
+                                               {"type": "string", "pattern": pattern}]})]
 
 
 Id = count()
@@ -188,18 +208,21 @@ class PrintOrderInput(Body):
     for_unit_id: Annotated[Id | None, Field(description=(
         "Tỉnh, xã hoặc thôn cấp dưới nhận ấn phẩm (báo cáo tính đơn cho đơn vị này, trong kỳ giao)"))] = None
     note: str | None = None
-    paper: Annotated[one_of(PAPERS) | None, Field(description=(
-        "Mặc định theo ấn phẩm (băng rôn: hiflex; tờ rơi: couche)"))] = None
-    paper_gsm: Annotated[count(40, 1000) | None, Field(description="Định lượng g/m²")] = None
-    colours: Annotated[one_of(COLOURS) | None, Field(description="4/0 một mặt màu, 4/4 hai mặt màu")] = None
-    finishing: Annotated[list[one_of(FINISHING)] | None, Field(description=(
-        "Gia công; bỏ trống: theo mặc định của ấn phẩm"))] = None
+    # The job ticket's choices are checked by the operation (planner.print_ticket), which names every bad field of
+    # the ticket at once (400) and what the product does not offer (422): here only their types.
+    paper: Annotated[str | None, Field(description="Một trong: " + ", ".join(PAPERS) + (
+        ". Mặc định theo ấn phẩm (băng rôn: hiflex; tờ rơi: couche)"))] = None
+    paper_gsm: Annotated[Id | None, Field(description="Định lượng g/m², 40–1000")] = None
+    colours: Annotated[str | None, Field(description="Một trong: " + ", ".join(COLOURS) + (
+        " (4/0 một mặt màu, 4/4 hai mặt màu)"))] = None
+    finishing: Annotated[list[str] | None, Field(description="Mã gia công, mỗi mã một trong: " + ", ".join(FINISHING) + (
+        "; bỏ trống: theo mặc định của ấn phẩm"))] = None
     delivery_date: Annotated[str | None, Field(description=f"{DATES}, không ở trong quá khứ")] = None
     delivery_address: Annotated[str | None, Field(max_length=300)] = None
     contact: Annotated[str | None, Field(max_length=300)] = None
-    hem_cm: Annotated[Annotated[one_of(HEM_CHOICES_CM), BeforeValidator(_digits_to_int)] | None, Field(description=(
-        "Viền may (cm) cộng thêm mỗi cạnh của khổ thành phẩm; chỉ băng rôn, cờ phướn "
-        "(sản phẩm khác: 422 finishing_not_offered)"))] = None
+    hem_cm: Annotated[Id | None, Field(description=(
+        "Viền may (cm) cộng thêm mỗi cạnh của khổ thành phẩm: " + ", ".join(map(str, HEM_CHOICES_CM)) +
+        "; chỉ băng rôn, cờ phướn (sản phẩm khác hay giá trị khác: 422)"))] = None
     grommet_every_cm: Annotated[Id | None, Field(description=(
         "Khoen mỗi N cm (0: không); chỉ băng rôn, cờ phướn (sản phẩm khác hay N ngoài khoảng: 422)"))] = None
     MESSAGES = {"finishing": "Phải là danh sách mã gia công (chuỗi)."}

@@ -449,6 +449,31 @@ def _pointer(operation: str) -> str:
     method, path = operation.split(" ", 1)
     return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
 
+def response_problem(doc: dict, rule: str, method: str, status: int, body) -> str | None:
+    """Why a JSON answer does not match what the document says of it (None when it does). For the response
+    check that tests turn on (config API_CHECK_RESPONSES); needs jsonschema_rs (a test dependency)."""
+    import jsonschema_rs
+
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(API_PREFIX))
+    operation = doc["paths"].get(path, {}).get(method.lower())
+    if operation is None:
+        return None     # HEAD, OPTIONS
+    answer = operation["responses"].get(str(status))
+    if answer is None:
+        return f"{method} {path}: status {status} is not documented"
+    if "$ref" in answer:
+        answer = doc["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
+    content = answer.get("content", {}).get("application/json")
+    if content is None:
+        return f"{method} {path}: status {status} is documented without a JSON body"
+    cache = doc.setdefault("x-validators", {})
+    key = f"{method} {path} {status}"
+    if key not in cache:
+        cache[key] = jsonschema_rs.Draft202012Validator({**content["schema"], "components": doc["components"]})
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in cache[key].iter_errors(body)]
+    return f"{method} {path} {status}: " + "; ".join(errors[:5]) if errors else None
+
+
 def _merge_paths(*groups: dict) -> dict:
     """Path items from several areas; two areas may document different methods of one path."""
     merged: dict = {}

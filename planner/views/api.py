@@ -54,6 +54,24 @@ def _api_error(err: ApiError):
     return json_error(err.status, err.code, err.message, err.fields, headers)
 
 
+@bp.after_request
+def _check_response(response):
+    """With API_CHECK_RESPONSES (the tests): every JSON answer must match its documented schema; a mismatch is an
+    error in the app, so the test that provoked it fails, naming the field."""
+    if not current_app.config.get("API_CHECK_RESPONSES") or not response.is_json or request.url_rule is None:
+        return response
+    from planner.openapi import build_openapi, response_problem
+
+    doc = current_app.extensions.get("openapi_checked")
+    if doc is None:
+        doc = current_app.extensions["openapi_checked"] = build_openapi()
+    problem = response_problem(doc, request.url_rule.rule, request.method, response.status_code,
+                               response.get_json())
+    if problem:
+        raise AssertionError(f"the answer does not match the OpenAPI document: {problem}")
+    return response
+
+
 @bp.url_value_preprocessor
 def _check_ids(_endpoint, values):
     """An id no row can have is simply not found (rather than a database overflow)."""
