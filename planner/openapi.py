@@ -11,6 +11,7 @@ from planner.openapi_calendar import calendar_paths, calendar_schemas
 STR = {"type": "string"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # a query parameter naming an object
 NULL_STR = {"type": ["string", "null"]}
 NULL_INT = {"type": ["integer", "null"]}
 CHANNELS = sorted(CHANNEL_LABELS)
@@ -201,6 +202,11 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
+def limit_param(high: int, default: int) -> dict:
+    """`limit` of a list whose pages are at most `high` long (the shared `limit` parameter: 1000)."""
+    return {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": high, "default": default}}
+
+
 def op(tag: str, summary: str, *, ok: tuple[int, str | None], errors=(401, 403, 404),
        params: list | None = None, public: bool = False, pdf: bool = False) -> dict:
     """One operation: its tag, summary, parameters, request body and responses (errors by reference)."""
@@ -230,10 +236,10 @@ def _paths() -> dict:
     keyed = [*paging, {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}]
     dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
     occurrence_filters = [
-        _query("plan", INT, "Mã kế hoạch"), _query("unit", INT, "Đơn vị (gồm các đơn vị cấp dưới)"),
-        _query("target", INT, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
+        _query("plan", ID, "Mã kế hoạch"), _query("unit", ID, "Đơn vị (gồm các đơn vị cấp dưới)"),
+        _query("target", ID, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
         _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"),
-        _query("message", INT, "Tin bài (mọi phiên bản)"), _query("audience", INT, "Nhóm đối tượng của phiên bản"),
+        _query("message", ID, "Tin bài (mọi phiên bản)"), _query("audience", ID, "Nhóm đối tượng của phiên bản"),
         _query("status", {"enum": ["planned", "delivered", "problem"]},
                "Tình trạng như bộ lọc của lịch (problem: thất bại, bị lỡ, chưa rõ, quá hạn)"), *keyed]
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
@@ -325,6 +331,7 @@ def _paths() -> dict:
 # --------------------------------------------------------------------------- generated parts
 
 API_PREFIX = "/api/v1"
+MAX_ID = api_schemas.MAX_ID
 
 # Links between operations: (source "METHOD path", status) → {name: (target "METHOD path", {param: expression})}.
 # The targets' parameters are filled from the source's answer (OpenAPI runtime expressions).
@@ -472,6 +479,31 @@ def response_problem(doc: dict, rule: str, method: str, status: int, body) -> st
         cache[key] = jsonschema_rs.Draft202012Validator({**content["schema"], "components": doc["components"]})
     errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in cache[key].iter_errors(body)]
     return f"{method} {path} {status}: " + "; ".join(errors[:5]) if errors else None
+
+
+def query_problem(doc: dict, rule: str, method: str, read: dict) -> str | None:
+    """Query parameters the view read that the document does not declare, or integer bounds that differ."""
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(API_PREFIX))
+    item = doc["paths"].get(path, {})
+    operation = item.get(method.lower())
+    if operation is None:
+        return None
+    declared = {}
+    for param in [*item.get("parameters", []), *operation.get("parameters", [])]:
+        if "$ref" in param:
+            param = doc["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]
+        if param["in"] == "query":
+            declared[param["name"]] = param.get("schema", {})
+    problems = []
+    for name, bounds in read.items():
+        if name not in declared:
+            problems.append(f"reads ?{name}, which is not documented")
+        elif bounds is not None:
+            schema = declared[name]
+            documented = (schema.get("minimum", 0), schema.get("maximum", MAX_ID))
+            if schema.get("type") != "integer" or documented != bounds:
+                problems.append(f"?{name} is checked as an integer in {list(bounds)}, documented as {schema}")
+    return f"{method} {path}: " + "; ".join(problems) if problems else None
 
 
 def _merge_paths(*groups: dict) -> dict:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from planner.models.notifications import NOTIFICATION_KINDS
-from planner.openapi import BOOL, INT, STR, _path_param, _query, obj, op, page, ref, stamp
+from planner.openapi import BOOL, INT, STR, _path_param, _query, limit_param, obj, op, page, ref, stamp
+from planner.operations.notifications import PAGE_SIZE
 
 SCHEMAS: dict[str, dict] = {
     "Notification": obj({"id": INT, "kind": {"enum": sorted(NOTIFICATION_KINDS)}, "text": STR,
@@ -21,7 +22,7 @@ SCHEMAS: dict[str, dict] = {
 
 
 def paths() -> dict:
-    paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
+    paging = [limit_param(200, PAGE_SIZE), {"$ref": "#/components/parameters/offset"}]
     own = "của chính người gọi (không ai xem được thông báo của người khác)"
     return {
         "/notifications": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from planner import api_schemas, localtime
 from planner.access import AccessDenied, can, get_plan
@@ -60,16 +61,42 @@ def _check_response(response):
     error in the app, so the test that provoked it fails, naming the field."""
     if not current_app.config.get("API_CHECK_RESPONSES") or not response.is_json or request.url_rule is None:
         return response
-    from planner.openapi import build_openapi, response_problem
+    from planner.openapi import build_openapi, query_problem, response_problem
 
     doc = current_app.extensions.get("openapi_checked")
     if doc is None:
         doc = current_app.extensions["openapi_checked"] = build_openapi()
     problem = response_problem(doc, request.url_rule.rule, request.method, response.status_code,
-                               response.get_json())
+                               response.get_json()) or \
+        query_problem(doc, request.url_rule.rule, request.method, g.get("query_read", {}))
     if problem:
         raise AssertionError(f"the answer does not match the OpenAPI document: {problem}")
     return response
+
+
+class _ReadArgs(MultiDict):
+    """The query string, noting which parameters the view reads (API_CHECK_RESPONSES only)."""
+
+    def _note(self, name, bounds=None):
+        g.setdefault("query_read", {}).setdefault(name, bounds)
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        self._note(key)
+        return super().get(key, default, type)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+
+@bp.before_request
+def _note_query_reads():
+    if current_app.config.get("API_CHECK_RESPONSES"):
+        request.args = _ReadArgs(request.args)
 
 
 @bp.url_value_preprocessor
@@ -159,6 +186,8 @@ def _digits(text: str) -> bool:
 def query_int(name: str, *, default: int | None = None, low: int = 0, high: int | None = None) -> int | None:
     """An integer query parameter within [low, high]; 400 with the field otherwise."""
     raw = request.args.get(name)
+    if isinstance(request.args, _ReadArgs):
+        g.query_read[name] = (low, MAX_ID if high is None else high)
     if raw is None or raw == "":
         return default
     if not _digits(raw) or not low <= int(raw) <= (MAX_ID if high is None else high):

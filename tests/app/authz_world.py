@@ -211,7 +211,7 @@ class World:
 
     def notification(self, username: str) -> int:
         """A fresh notification in that user's inbox."""
-        note = Notification(user_id=self.user(username).id, kind="info", text="Thông báo thử", link="")
+        note = Notification(user_id=self.user(username).id, kind="report.due", text="Thông báo thử", link="")
         self.db.add(note)
         self.db.commit()
         return note.id
