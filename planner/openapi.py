@@ -176,6 +176,7 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           404: ("NotFound", "Không tồn tại hoặc nằm ngoài phạm vi đơn vị của người dùng"),
           409: ("Conflict", "Xung đột: chuyển trạng thái không hợp lệ, đang lập lịch, không lên lịch được"),
           412: ("PreconditionFailed", "If-Match không khớp ETag hiện tại: dữ liệu đã đổi sau lần đọc"),
+          413: ("PayloadTooLarge", "Nội dung gửi lên quá lớn (giới hạn MAX_CONTENT_LENGTH)"),
           415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
           422: ("Unprocessable", "Không thực hiện được (kèm lý do): không tạo được PDF, phiên không còn chỗ, "
                                  "Idempotency-Key đã dùng cho yêu cầu khác"),
@@ -438,10 +439,9 @@ def add_request_bodies(paths: dict, schemas: dict) -> None:
             schemas[name] = generated[name]
         operation["requestBody"] = {"required": not view.body_optional,
                                     "content": {view.body_media: {"schema": ref(name)}}}
-        if view.body_media == "application/json":
-            for code in (400, 415):
-                operation["responses"].setdefault(str(code), {"$ref": f"#/components/responses/{ERRORS[code][0]}"})
-            operation["responses"] = dict(sorted(operation["responses"].items()))
+        for code in (400, 413, 415) if view.body_media == "application/json" else (413,):
+            operation["responses"].setdefault(str(code), {"$ref": f"#/components/responses/{ERRORS[code][0]}"})
+        operation["responses"] = dict(sorted(operation["responses"].items()))
 
 
 def add_links(paths: dict) -> None:
