@@ -147,3 +147,10 @@ def test_the_documented_digit_pattern_is_exactly_the_range(low, high):
     for n in numbers:
         assert bool(pattern.fullmatch(str(n))) is (low <= n <= high), n
     assert not pattern.fullmatch("0" + str(low)) and not pattern.fullmatch(f"+{low}")
+
+
+def test_schemathesis_loads_every_operation_of_the_document(doc):
+    schemathesis = pytest.importorskip("schemathesis")
+    schema = schemathesis.openapi.from_dict(json.loads(json.dumps(doc)))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == sum(1 for item in doc["paths"].values() for method in item if method in METHODS)
