@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 
 from planner import api_schemas
@@ -410,20 +411,26 @@ LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
 
 def api_routes():
     """(path as in the document, method, view function) of every route of the API blueprint."""
-    from flask import Flask, current_app, has_app_context
+    from flask import current_app, has_app_context
 
-    from planner.views.api import bp
-
-    if has_app_context() and "api" in current_app.blueprints:
-        app = current_app
-    else:   # the document without a running app (only the routes are needed)
-        app = Flask("planner.openapi")
-        app.register_blueprint(bp)
+    app = current_app if has_app_context() and "api" in current_app.blueprints else _routes_only_app()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint.startswith("api."):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(API_PREFIX))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield path, method.lower(), app.view_functions[rule.endpoint]
+
+
+@functools.cache
+def _routes_only_app():
+    """For the document without a running app: only the API's routes are needed."""
+    from flask import Flask
+
+    from planner.views.api import bp
+
+    app = Flask("planner.openapi")
+    app.register_blueprint(bp)
+    return app
 
 
 def add_request_bodies(paths: dict, schemas: dict) -> None:
