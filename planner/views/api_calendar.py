@@ -13,8 +13,8 @@ from planner.models import Occurrence
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
-from planner.views.api import (ApiError, api_user, bp, commit, invalid, accepts, body, load_plan, not_found,
-                               query_int, require)
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, query_int,
+                               require)
 from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
 from planner.views import paging
 from planner.views.common import db_session

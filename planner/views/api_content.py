@@ -15,7 +15,7 @@ from planner.markup import render_markdown
 from planner.models import Message, MessageVersion, Plan
 from planner.models.content import PRIORITY_LABELS
 from planner.operations import content
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, accepts, body, load_plan, not_found,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
 from planner.views import paging
 from planner.views.common import db_session

@@ -10,11 +10,8 @@ from planner.models import SlotGrid
 from planner.operations import grids as ops
 from planner.operations import windows as wops
 from planner.operations.units import get_managed_unit
-from planner.views.api import ApiError, api_user, bp, commit, invalid, accepts, body, not_found, require, stamp
+from planner.views.api import ApiError, accepts, api_user, body, bp, commit, invalid, not_found, require, stamp
 from planner.views.common import db_session
-
-GRID_FIELDS = {"channel": str, "name": str, "weekdays": str, "start": str, "end": str, "capacity": int,
-               "valid_from": str, "valid_to": str}
 
 
 def grid_json(grid: SlotGrid) -> dict:

@@ -13,7 +13,7 @@ from planner.db import utcnow
 from planner.models import Indicator, IndicatorResult, ResultSource, Unit, UnitKind
 from planner.operations.indicators import ResultError, plan_indicators, record_result, result_history
 from planner.supervision import Figure, Row, drilldown
-from planner.views.api import (api_user, bp, commit, created, invalid, accepts, body, load_plan, not_found, query_int,
+from planner.views.api import (accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found, query_int,
                                require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.vnsort import vietnamese_key

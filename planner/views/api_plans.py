@@ -11,7 +11,7 @@ from planner.library_checks import CODE_RE, parse_date
 from planner.models import PlanStatus, Unit
 from planner.operations import plans as ops
 from planner.operations.plan_export import export_zip, plan_document
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, accepts, body, load_plan, require)
+from planner.views.api import ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, require
 from planner.views.api_content import load_message, message_json, plan_json
 from planner.views.common import db_session
 

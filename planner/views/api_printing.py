@@ -10,7 +10,7 @@ from planner.models import MessageVersion, PrintOrder, PrintStatus
 from planner.models.printing import PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
 from planner.operations import print_proofs
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, accepts, body, load_plan, not_found,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
 from planner.views import once, paging
 from planner.views.common import db_session

@@ -14,7 +14,7 @@ from planner.operations.reporting import (ReportError, correct_report, issue_rep
                                           update_draft)
 from planner.report_document import report_tables
 from planner.tables import to_xlsx
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, accepts, body, load_plan, not_found,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
                                require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 

@@ -11,7 +11,7 @@ from planner.models import Unit
 from planner.models.rosters import RosterBatch
 from planner.operations import roster_batches as ops
 from planner.views import once
-from planner.views.api import ApiError, api_user, bp, accepts, body, load_plan, not_found, require, stamp, unit_ref
+from planner.views.api import ApiError, accepts, api_user, body, bp, load_plan, not_found, require, stamp, unit_ref
 from planner.views.common import db_session
 from planner.views.roster_batches import PERMISSION, parse_period, send_stored, site_url
 

@@ -20,7 +20,7 @@ from planner.operations import placement
 from planner.operations.calendar import STATUS_FILTERS, for_audience
 from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
 from planner.views import once, paging
-from planner.views.api import (ApiError, api_user, bp, commit, invalid, accepts, body, load_plan, not_found, paged,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, paged,
                                query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.views import versions  # noqa: F401,E402 — registers ETag / If-Match on the API blueprint

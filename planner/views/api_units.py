@@ -8,7 +8,7 @@ from planner.access import AccessDenied
 from planner.operations import channel_accounts as accounts
 from planner.operations import units as ops
 from planner.operations import villages
-from planner.views.api import ApiError, api_user, bp, commit, created, invalid, accepts, body, not_found, require
+from planner.views.api import ApiError, accepts, api_user, body, bp, commit, created, invalid, not_found, require
 from planner.views.common import db_session
 
 
@@ -111,10 +111,6 @@ def account_json(target) -> dict:
     return {"id": target.id, "unit_id": target.unit_id, "channel": target.channel, "name": target.name,
             "external_id": target.external_id, "is_active": target.is_active,
             "has_token": bool(target.token_encrypted), "token_hint": target.token_hint or None}
-
-
-ACCOUNT_FIELDS = {"channel": str, "name": str, "external_id": str, "token": str, "is_active": bool,
-                  "clear_token": bool}
 
 
 def _account_call(action):

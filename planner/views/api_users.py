@@ -7,11 +7,9 @@ from flask import jsonify, url_for
 from planner.access import AccessDenied
 from planner.db import utcnow
 from planner.operations import users as ops
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, accepts, body, not_found, require,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, not_found, require,
                                stamp, user_json)
 from planner.views.common import db_session
-
-USER_FIELDS = {"username": str, "full_name": str, "role": str, "unit_id": int, "password": str}
 
 
 def admin_user_json(user) -> dict:

@@ -7,11 +7,9 @@ from flask import jsonify, request
 
 from planner.models import Plan, Unit, Window
 from planner.operations import windows as wops
-from planner.views.api import api_user, bp, commit, invalid, accepts, body, not_found, stamp
+from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, stamp
 from planner.views.api_grids import _call
 from planner.views.common import db_session
-
-WINDOW_FIELDS = {"kind": str, "name": str, "starts_on": str, "ends_on": str, "is_yearly": bool}
 
 
 def window_json(window: Window, exempt: bool | None = None) -> dict:
@@ -116,6 +114,5 @@ def exempt_holiday(plan_id: int, window_id: int):
     _call(lambda s: wops.set_holiday_exemption(s, api_user(), plan, window, data["exempt"]))
     commit()
     return jsonify(window_json(window, data["exempt"]))
-
 
 
