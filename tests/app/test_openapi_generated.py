@@ -154,3 +154,18 @@ def test_schemathesis_loads_every_operation_of_the_document(doc):
     schema = schemathesis.openapi.from_dict(json.loads(json.dumps(doc)))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == sum(1 for item in doc["paths"].values() for method in item if method in METHODS)
+
+
+def test_the_response_check_names_what_drifted(doc):
+    from planner.openapi import query_problem, response_problem
+
+    rule = f"{API}/plans/<int:plan_id>"
+    assert response_problem(doc, rule, "GET", 200, {"id": 1, "code": "k", "title": "T"}) is None
+    assert "id" in response_problem(doc, rule, "GET", 200, {"id": "1"})
+    assert "status 418 is not documented" in response_problem(doc, rule, "GET", 418, {})
+    assert response_problem(doc, rule, "GET", 404, {"error": {"code": "not_found", "message": "…"}}) is None
+    assert "error" in response_problem(doc, rule, "GET", 404, {"message": "…"})
+    listing = f"{API}/occurrences"
+    assert query_problem(doc, listing, "GET", {"plan": (1, api_schemas.MAX_ID), "cursor": None}) is None
+    assert "?secret" in query_problem(doc, listing, "GET", {"secret": None})
+    assert "?limit" in query_problem(doc, listing, "GET", {"limit": (1, 50)})
