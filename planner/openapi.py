@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import copy
+import functools
+import re
 
+from planner import api_schemas
 from planner.channels import CHANNEL_LABELS
 from planner.openapi_calendar import calendar_paths, calendar_schemas
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # a query parameter naming an object
 NULL_STR = {"type": ["string", "null"]}
 NULL_INT = {"type": ["integer", "null"]}
 CHANNELS = sorted(CHANNEL_LABELS)
@@ -71,7 +75,6 @@ SCHEMAS: dict[str, dict] = {
     "User": obj({"id": INT, "username": STR, "full_name": STR, "role": {"enum": [
         "admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
         "unit": ref("UnitRef")}),
-    "TokenRequest": obj({"username": STR, "password": {**STR, "format": "password"}}, ["username", "password"]),
     "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "id": INT, **stamp("expires_at"),
                   "user": ref("User"), "failed_attempts_since_last_login": INT},
                  ["token", "expires_at", "user"]),
@@ -79,10 +82,6 @@ SCHEMAS: dict[str, dict] = {
                       "current": {**BOOL, "description": "Mã đang dùng cho yêu cầu này"}}),
     "IcalLink": obj({"unit_id": INT, "ical_url": {**STR, "format": "uri"},
                      "valid_days": {**INT, "description": "Số ngày liên kết còn hiệu lực"}}),
-    "PasswordChange": obj({"current_password": {**STR, "format": "password"},
-                           "new_password": {**STR, "format": "password", "minLength": 10, "maxLength": 128,
-                                            "description": "Không phổ biến, không chứa tên đăng nhập"}},
-                          ["current_password", "new_password"]),
     "TokenList": obj({"items": {"type": "array", "items": ref("TokenInfo")}}, ["items"]),
     "Plan": obj({"id": INT, "code": STR, "number": STR, "title": STR, "issuer": STR, "place": STR,
                  "unit": ref("UnitRef"), "period_rule": {"enum": ["decree_09", "calendar"]},
@@ -133,28 +132,6 @@ SCHEMAS: dict[str, dict] = {
                                                      "change_request": {"oneOf": [ref("ChangeRequest"),
                                                                                   {"type": "null"}]},
                                                      "saved_version_id": {**INT, "description": "Sau PUT/PATCH"}})]},
-    "MessageInput": obj({
-        "title": {**STR, "maxLength": 300}, "body_md": {**STR, "description": "Markdown, tối đa 60.000 ký tự"},
-        "headline": {**STR, "maxLength": 300, "description": "Tiêu đề công khai; băng rôn/cờ: khẩu hiệu là body_md"},
-        "link": {**STR, "maxLength": 500, "description": "Chỉ https://…; http, javascript: … bị từ chối"},
-        "audience_id": {**INT, "description": "Một nhóm đối tượng (viết tắt của audience_ids)"},
-        "audience_ids": {"type": "array", "items": INT, "description": "Các nhóm đối tượng của kế hoạch"},
-        "channel": {"enum": CHANNELS},
-        "weekdays": {**STR, "description": "Ngày được phát/đăng, cú pháp như khung giờ: T2-T7, T2,T4,T6; "
-                                           "để trống: mọi ngày"},
-        "post_at": {"type": "array", "items": STR, "description": "Giờ đăng chính xác (kênh trực tuyến), "
-                                                                  "dd/mm/yyyy HH:MM giờ Việt Nam"},
-        "min_per_week": {**INT, "minimum": 0, "maximum": 999}, "peak_per_day": {**INT, "minimum": 0, "maximum": 999},
-        "min_gap_hours": {**INT, "minimum": 0, "maximum": 999},
-        "priority": {"enum": ["normal", "priority", "emergency"], "default": "normal"},
-        "valid_from": {**STR, "description": "dd/mm/yyyy hoặc yyyy-mm-dd; để trống: không giới hạn"},
-        "valid_to": {**STR, "description": "dd/mm/yyyy hoặc yyyy-mm-dd; để trống: không giới hạn"},
-        "audio_seconds": {**INT, "minimum": 1, "maximum": 3600, "description": "thời lượng bản ghi âm đã đo"}},
-        description="POST và PUT: title, body_md, audience_ids (hoặc audience_id), channel bắt buộc; PATCH: chỉ các "
-                    "trường đổi. Đổi nội dung, tiêu đề công khai, liên kết, kênh, nhóm, ngày hiệu lực, ngày trong "
-                    "tuần hay giờ đăng của bản đã duyệt tạo phiên bản mới cần duyệt lại."),
-    "ReviewInput": obj({"decision": {"enum": ["approve", "changes"]},
-                        "note": {**STR, "description": "Bắt buộc khi decision = changes"}}, ["decision"]),
     "Delivery": obj({"id": INT, "occurrence_id": INT, "channel": STR, "status": {"enum": [
         "planned", "dispatched", "delivered", "missed", "failed", "unknown", "expired", "cancelled"]},
         "status_label": STR, **stamp("due_at"), **stamp("finished_at"), "confirmed_via": NULL_STR,
@@ -168,11 +145,6 @@ SCHEMAS: dict[str, dict] = {
         "is_ad_hoc": {**BOOL, "description": "Phiên đột xuất ngoài khung giờ"},
         "delivery": nullable("Delivery")}),
     "DeliveryDetail": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence")})]},
-    "ConfirmInput": obj({"aired": BOOL, "reason": {**STR, "description": "Bắt buộc khi aired = false"}},
-                        ["aired"]),
-    "ReconcileInput": obj({"published": BOOL,
-                           "external_id": {**STR, "description": "Mã bài trên nền tảng; bắt buộc khi published = true"},
-                           "note": STR}, ["published"]),
     "PrintOrder": obj({"id": INT, "number": STR, "plan_id": INT, "message_id": INT, "version_id": INT,
                        "title": STR, "channel": STR, "product": STR, "width_mm": INT, "height_mm": INT,
                        "quantity": INT, "print_shop": ref("UnitRef"), "unit": ref("UnitRef"),
@@ -188,26 +160,12 @@ SCHEMAS: dict[str, dict] = {
                                                            "description": "Kết quả kiểm tra trước in"},
         "sha256": NULL_STR, "bytes": NULL_INT, "pages": NULL_INT, **stamp("rendered_at"), **stamp("approved_at"),
         "approved_by": nullable("UserRef"), "page_image_urls": {"type": "array", "items": STR}}),
-    "ProofApprovalInput": obj({"sha256": {**STR, "description": "SHA-256 của bản in thử đã xem (tùy chọn)"}}),
-    "PrintOrderInput": obj({
-        "version_id": {**INT, "description": "Phiên bản đã duyệt của tin bài kênh leaflet/banner/poster"},
-        "product": {**STR, "description": "leaflet_a5, leaflet_a4, leaflet_trifold_a4, poster_a2, poster_a1, "
-                                          "poster_a0, banner_08x5, …, custom"},
-        "width_mm": {"type": "number"}, "height_mm": {"type": "number"},
-        "quantity": {**INT, "minimum": 1, "maximum": 999999}, "print_shop_id": INT, "note": STR},
-        ["version_id", "product", "quantity", "print_shop_id"]),
-    "PrintStatusInput": obj({"status": {"enum": ["accepted", "printed", "delivered", "cancelled"]}}, ["status"]),
     "Report": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "kind": {"enum": [
         "monthly", "first_half", "second_half", "annual"]}, "kind_label": STR, "year": INT, "month": NULL_INT,
         **stamp("period_start", date_only=True), **stamp("period_end", date_only=True), "period_label": STR,
         "number": STR, "signer_name": STR, "signer_title": STR, "status": {"enum": ["queued", "ready", "failed"]},
         "status_label": STR, "error": STR, "requested_by": nullable("UserRef"), **stamp("created_at"),
         **stamp("finished_at"), "pdf_url": NULL_STR}),
-    "ReportInput": obj({"kind": {"enum": ["monthly", "first_half", "second_half", "annual"]},
-                        "year": {**INT, "minimum": 2000, "maximum": 2099},
-                        "month": {**INT, "minimum": 1, "maximum": 12, "description": "Bắt buộc khi kind = monthly"},
-                        "unit_id": {**INT, "description": "Mặc định: đơn vị của người dùng"}, "number": STR,
-                        "signer_name": STR, "signer_title": STR}, ["kind", "year", "signer_name"]),
     "PlanPage": page("Plan"), "OccurrencePage": cursor_page("Occurrence"),
     "PrintOrderPage": cursor_page("PrintOrder"), "MessageList": cursor_page("Message"), "ReportList": listing("Report"),
 }
@@ -219,6 +177,7 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           404: ("NotFound", "Không tồn tại hoặc nằm ngoài phạm vi đơn vị của người dùng"),
           409: ("Conflict", "Xung đột: chuyển trạng thái không hợp lệ, đang lập lịch, không lên lịch được"),
           412: ("PreconditionFailed", "If-Match không khớp ETag hiện tại: dữ liệu đã đổi sau lần đọc"),
+          413: ("PayloadTooLarge", "Nội dung gửi lên quá lớn (giới hạn MAX_CONTENT_LENGTH)"),
           415: ("UnsupportedMediaType", "Phải gửi Content-Type: application/json"),
           422: ("Unprocessable", "Không thực hiện được (kèm lý do): không tạo được PDF, phiên không còn chỗ, "
                                  "Idempotency-Key đã dùng cho yêu cầu khác"),
@@ -245,7 +204,12 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
-def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None = None, errors=(401, 403, 404),
+def limit_param(high: int, default: int) -> dict:
+    """`limit` of a list whose pages are at most `high` long (the shared `limit` parameter: 1000)."""
+    return {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": high, "default": default}}
+
+
+def op(tag: str, summary: str, *, ok: tuple[int, str | None], errors=(401, 403, 404),
        params: list | None = None, public: bool = False, pdf: bool = False) -> dict:
     """One operation: its tag, summary, parameters, request body and responses (errors by reference)."""
     status, schema = ok
@@ -257,19 +221,11 @@ def op(tag: str, summary: str, *, ok: tuple[int, str | None], body: str | None =
     out = {"tags": [tag], "summary": summary, "responses": {str(status): answer}}
     if params:
         out["parameters"] = params
-    if body:
-        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
-        errors = tuple(sorted({400, 415, *errors}))
     for code in (*errors, 503):  # any operation may meet a busy database
         out["responses"][str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
     if public:
         out["security"] = []
     return out
-
-
-def _optional_body(operation: dict) -> dict:
-    operation["requestBody"]["required"] = False
-    return operation
 
 
 def _png(operation: dict) -> dict:
@@ -282,20 +238,20 @@ def _paths() -> dict:
     keyed = [*paging, {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}]
     dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
     occurrence_filters = [
-        _query("plan", INT, "Mã kế hoạch"), _query("unit", INT, "Đơn vị (gồm các đơn vị cấp dưới)"),
-        _query("target", INT, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
+        _query("plan", ID, "Mã kế hoạch"), _query("unit", ID, "Đơn vị (gồm các đơn vị cấp dưới)"),
+        _query("target", ID, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
         _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"),
-        _query("message", INT, "Tin bài (mọi phiên bản)"), _query("audience", INT, "Nhóm đối tượng của phiên bản"),
+        _query("message", ID, "Tin bài (mọi phiên bản)"), _query("audience", ID, "Nhóm đối tượng của phiên bản"),
         _query("status", {"enum": ["planned", "delivered", "problem"]},
                "Tình trạng như bộ lọc của lịch (problem: thất bại, bị lỡ, chưa rõ, quá hạn)"), *keyed]
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {
-        "/tokens": {"post": op("auth", "Lấy mã truy cập (bearer token)", ok=(201, "Token"), body="TokenRequest",
+        "/tokens": {"post": op("auth", "Lấy mã truy cập (bearer token)", ok=(201, "Token"),
                                errors=(401, 429), public=True),
                     "get": op("auth", "Các mã truy cập còn hạn của tôi", ok=(200, "TokenList"), errors=(401,))},
         "/account/password": {"post": op("auth", "Đổi mật khẩu của tôi (mọi phiên và mã API bị huỷ)",
-                                         ok=(204, None), body="PasswordChange", errors=(401,))},
+                                         ok=(204, None), errors=(401,))},
         "/tokens/{token_id}": {"parameters": [_path_param("token_id")],
                                "delete": op("auth", "Thu hồi một mã truy cập của tôi", ok=(204, None),
                                             errors=(401, 404))},
@@ -314,20 +270,18 @@ def _paths() -> dict:
             "get": op("messages", "Tin bài của kế hoạch", ok=(200, "MessageList"),
                       params=[_query("channel", {"enum": CHANNELS}, "Kênh"), *keyed], errors=(400, 401, 403, 404)),
             "post": op("messages", "Viết tin bài (phiên bản nháp 1); kế hoạch đã đóng/lưu trữ: 409 read_only",
-                       ok=(201, "MessageDetail"), body="MessageInput", errors=(401, 403, 404, 409))},
+                       ok=(201, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/messages/{message_id}": {
             "parameters": [message],
             "get": op("messages", "Tin bài và các phiên bản", ok=(200, "MessageDetail")),
-            "put": op("messages", "Sửa tin bài (bản đã gửi/duyệt → phiên bản nháp mới)", ok=(200, "MessageDetail"),
-                      body="MessageInput"),
-            "patch": op("messages", "Sửa một phần tin bài", ok=(200, "MessageDetail"), body="MessageInput")},
+            "put": op("messages", "Sửa tin bài (bản đã gửi/duyệt → phiên bản nháp mới)", ok=(200, "MessageDetail")),
+            "patch": op("messages", "Sửa một phần tin bài", ok=(200, "MessageDetail"))},
         "/messages/{message_id}/versions/{version_id}/submit": {
             "parameters": [message, version],
             "post": op("messages", "Gửi duyệt", ok=(200, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/messages/{message_id}/versions/{version_id}/review": {
             "parameters": [message, version],
-            "post": op("messages", "Duyệt hoặc yêu cầu sửa (người viết không tự duyệt)", ok=(200, "MessageDetail"),
-                       body="ReviewInput", errors=(401, 403, 404, 409))},
+            "post": op("messages", "Duyệt hoặc yêu cầu sửa (người viết không tự duyệt)", ok=(200, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/occurrences": {"get": op("schedule", "Lịch phát/đăng (lọc, phân trang)", ok=(200, "OccurrencePage"),
                                    params=occurrence_filters, errors=(400, 401, 403, 404))},
         "/deliveries/{delivery_id}": {"parameters": [delivery],
@@ -336,21 +290,21 @@ def _paths() -> dict:
             "parameters": [delivery],
             "post": op("schedule",
                        "Xác nhận đã phát / không phát được (lặp lại không đổi gì); bài đăng trực tuyến: 409",
-                       ok=(200, "Delivery"), body="ConfirmInput", errors=(401, 403, 404, 409))},
+                       ok=(200, "Delivery"), errors=(401, 403, 404, 409))},
         "/deliveries/{delivery_id}/reconcile": {
             "parameters": [delivery],
             "post": op("schedule", "Đối soát bài đăng trực tuyến chưa rõ kết quả (đã/không lên trang)",
-                       ok=(200, "Delivery"), body="ReconcileInput", errors=(400, 401, 403, 404, 409))},
+                       ok=(200, "Delivery"), errors=(400, 401, 403, 404, 409))},
         "/print-orders": {
             "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),
                       params=[_query("status", STR, "Trạng thái"), *keyed], errors=(400, 401, 403)),
-            "post": op("printing", "Đặt in nội dung đã duyệt", ok=(201, "PrintOrder"), body="PrintOrderInput",
+            "post": op("printing", "Đặt in nội dung đã duyệt", ok=(201, "PrintOrder"),
                        errors=(401, 403, 404))},
         "/print-orders/{order_id}": {"parameters": [order],
                                      "get": op("printing", "Đơn in", ok=(200, "PrintOrder"))},
         "/print-orders/{order_id}/status": {
             "parameters": [order],
-            "post": op("printing", "Chuyển trạng thái đơn in", ok=(200, "PrintOrder"), body="PrintStatusInput",
+            "post": op("printing", "Chuyển trạng thái đơn in", ok=(200, "PrintOrder"),
                        errors=(401, 403, 404, 409))},
         "/print-orders/{order_id}/pdf": {
             "parameters": [order],
@@ -358,23 +312,205 @@ def _paths() -> dict:
                       "không dựng lại", ok=(200, None), pdf=True, errors=(401, 403, 404, 409))},
         "/print-orders/{order_id}/approve": {
             "parameters": [order],
-            "post": _optional_body(op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
-                                      ok=(200, "PrintOrder"), body="ProofApprovalInput",
-                                      errors=(401, 403, 404, 409)))},
+            "post": op("printing", "Đơn vị đặt in duyệt bản in thử; cơ sở in nhận đơn từ đây",
+                       ok=(200, "PrintOrder"), errors=(401, 403, 404, 409))},
         "/print-orders/{order_id}/proof/{page}.png": {
             "parameters": [order, _path_param("page")],
             "get": _png(op("printing", "Ảnh một trang của bản in thử (cạnh dài 1400 px)", ok=(200, None)))},
         "/plans/{plan_id}/reports": {
             "parameters": [plan],
             "get": op("reports", "Báo cáo của kế hoạch", ok=(200, "ReportList")),
-            "post": op("reports", "Yêu cầu tạo báo cáo (xếp hàng; worker tạo PDF)", ok=(202, "Report"),
-                       body="ReportInput")},
+            "post": op("reports", "Yêu cầu tạo báo cáo (xếp hàng; worker tạo PDF)", ok=(202, "Report"))},
         "/reports/{report_id}": {"parameters": [report], "get": op("reports", "Báo cáo", ok=(200, "Report"))},
         "/reports/{report_id}/pdf": {
             "parameters": [report],
             "get": op("reports", "Tệp PDF báo cáo (404 cho đến khi sẵn sàng)", ok=(200, None), pdf=True)},
         **calendar_paths(op, _path_param, _query, STR, INT, CHANNELS),
     }
+
+
+
+# --------------------------------------------------------------------------- generated parts
+
+API_PREFIX = "/api/v1"
+MAX_ID = api_schemas.MAX_ID
+
+# Links between operations: (source "METHOD path", status) → {name: (target "METHOD path", {param: expression})}.
+# The targets' parameters are filled from the source's answer (OpenAPI runtime expressions).
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("POST /tokens", "201"): {"ListTokens": ("GET /tokens", {}),
+                              "RevokeToken": ("DELETE /tokens/{token_id}", {"token_id": "$response.body#/id"})},
+    ("POST /plans", "201"): {"GetPlan": ("GET /plans/{plan_id}", {"plan_id": "$response.body#/id"}),
+                             "EditPlan": ("PATCH /plans/{plan_id}", {"plan_id": "$response.body#/id"}),
+                             "WriteMessage": ("POST /plans/{plan_id}/messages", {"plan_id": "$response.body#/id"}),
+                             "SetStatus": ("POST /plans/{plan_id}/status", {"plan_id": "$response.body#/id"})},
+    ("POST /plans/{plan_id}/copy", "201"): {"GetPlan": ("GET /plans/{plan_id}", {"plan_id": "$response.body#/id"})},
+    ("GET /plans/{plan_id}", "200"): {
+        "Messages": ("GET /plans/{plan_id}/messages", {"plan_id": "$response.body#/id"}),
+        "Document": ("GET /plans/{plan_id}/document", {"plan_id": "$response.body#/id"}),
+        "Reports": ("GET /plans/{plan_id}/reports", {"plan_id": "$response.body#/id"}),
+        "Schedule": ("POST /plans/{plan_id}/schedule-runs", {"plan_id": "$response.body#/id"}),
+        "Dashboard": ("GET /plans/{plan_id}/dashboard", {"plan_id": "$response.body#/id"})},
+    ("POST /plans/{plan_id}/messages", "201"): {
+        "GetMessage": ("GET /messages/{message_id}", {"message_id": "$response.body#/id"}),
+        "SubmitVersion": ("POST /messages/{message_id}/versions/{version_id}/submit",
+                          {"message_id": "$response.body#/id", "version_id": "$response.body#/latest_version/id"})},
+    ("GET /messages/{message_id}", "200"): {
+        "EditMessage": ("PATCH /messages/{message_id}", {"message_id": "$response.body#/id"}),
+        "SubmitVersion": ("POST /messages/{message_id}/versions/{version_id}/submit",
+                          {"message_id": "$response.body#/id", "version_id": "$response.body#/latest_version/id"}),
+        "ReviewVersion": ("POST /messages/{message_id}/versions/{version_id}/review",
+                          {"message_id": "$response.body#/id", "version_id": "$response.body#/latest_version/id"}),
+        "AddImage": ("POST /messages/{message_id}/images", {"message_id": "$response.body#/id"}),
+        "PublishPost": ("POST /messages/{message_id}/posts", {"message_id": "$response.body#/id"})},
+    ("POST /messages/{message_id}/posts", "201"): {
+        "Move": ("POST /occurrences/{occurrence_id}/move", {"occurrence_id": "$response.body#/id"}),
+        "Cancel": ("POST /occurrences/{occurrence_id}/cancel", {"occurrence_id": "$response.body#/id"})},
+    ("POST /occurrences/{occurrence_id}/move", "200"): {
+        "Undo": ("POST /occurrences/{occurrence_id}/undo", {"occurrence_id": "$response.body#/id"}),
+        "Pin": ("POST /occurrences/{occurrence_id}/pin", {"occurrence_id": "$response.body#/id"})},
+    ("POST /occurrences/{occurrence_id}/cancel", "200"): {
+        "Undo": ("POST /occurrences/{occurrence_id}/undo", {"occurrence_id": "$response.body#/id"})},
+    ("POST /occurrences/{occurrence_id}/pin", "200"): {
+        "Move": ("POST /occurrences/{occurrence_id}/move", {"occurrence_id": "$response.body#/id"})},
+    ("GET /deliveries/{delivery_id}", "200"): {
+        "Confirm": ("POST /deliveries/{delivery_id}/confirm", {"delivery_id": "$response.body#/id"}),
+        "Reconcile": ("POST /deliveries/{delivery_id}/reconcile", {"delivery_id": "$response.body#/id"}),
+        "MakeUp": ("POST /deliveries/{delivery_id}/make-up", {"delivery_id": "$response.body#/id"}),
+        "Move": ("POST /occurrences/{occurrence_id}/move", {"occurrence_id": "$response.body#/occurrence/id"})},
+    ("POST /deliveries/{delivery_id}/make-up", "201"): {
+        "Move": ("POST /occurrences/{occurrence_id}/move", {"occurrence_id": "$response.body#/id"})},
+    ("POST /print-orders", "201"): {
+        "GetOrder": ("GET /print-orders/{order_id}", {"order_id": "$response.body#/id"}),
+        "Proof": ("GET /print-orders/{order_id}/pdf", {"order_id": "$response.body#/id"}),
+        "ProofPage": ("GET /print-orders/{order_id}/proof/{page}.png", {"order_id": "$response.body#/id", "page": 1}),
+        "Approve": ("POST /print-orders/{order_id}/approve", {"order_id": "$response.body#/id"}),
+        "Ticket": ("GET /print-orders/{order_id}/ticket.pdf", {"order_id": "$response.body#/id"})},
+    ("GET /print-orders/{order_id}", "200"): {
+        "Proof": ("GET /print-orders/{order_id}/pdf", {"order_id": "$response.body#/id"}),
+        "Approve": ("POST /print-orders/{order_id}/approve", {"order_id": "$response.body#/id"}),
+        "Move": ("POST /print-orders/{order_id}/status", {"order_id": "$response.body#/id"})},
+    ("POST /plans/{plan_id}/reports", "202"): {
+        "GetReport": ("GET /reports/{report_id}", {"report_id": "$response.body#/id"}),
+        "Pdf": ("GET /reports/{report_id}/pdf", {"report_id": "$response.body#/id"}),
+        "Xlsx": ("GET /reports/{report_id}/xlsx", {"report_id": "$response.body#/id"}),
+        "Issue": ("POST /reports/{report_id}/issue", {"report_id": "$response.body#/id"})},
+    ("GET /reports/{report_id}", "200"): {
+        "Pdf": ("GET /reports/{report_id}/pdf", {"report_id": "$response.body#/id"}),
+        "Xlsx": ("GET /reports/{report_id}/xlsx", {"report_id": "$response.body#/id"}),
+        "Correct": ("POST /reports/{report_id}/correct", {"report_id": "$response.body#/id"})},
+    ("POST /plans/{plan_id}/roster-batches", "201"): {
+        "GetBatch": ("GET /roster-batches/{batch_id}", {"batch_id": "$response.body#/id"}),
+        "Pdf": ("GET /roster-batches/{batch_id}.pdf", {"batch_id": "$response.body#/id"}),
+        "Zip": ("GET /roster-batches/{batch_id}.zip", {"batch_id": "$response.body#/id"})},
+    ("POST /users", "201"): {"GetUser": ("GET /users/{user_id}", {"user_id": "$response.body#/id"})},
+    ("POST /units", "201"): {"GetUnit": ("GET /units/{unit_id}", {"unit_id": "$response.body#/id"}),
+                             "Grids": ("GET /units/{unit_id}/grids", {"unit_id": "$response.body#/id"})},
+}
+
+
+def api_routes():
+    """(path as in the document, method, view function) of every route of the API blueprint."""
+    from flask import current_app, has_app_context
+
+    app = current_app if has_app_context() and "api" in current_app.blueprints else _routes_only_app()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(API_PREFIX))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield path, method.lower(), app.view_functions[rule.endpoint]
+
+
+@functools.cache
+def _routes_only_app():
+    """For the document without a running app: only the API's routes are needed."""
+    from flask import Flask
+
+    from planner.views.api import bp
+
+    app = Flask("planner.openapi")
+    app.register_blueprint(bp)
+    return app
+
+
+def add_request_bodies(paths: dict, schemas: dict) -> None:
+    """Each operation's request body is the model its view validates with (planner.views.api.accepts)."""
+    generated = api_schemas.json_schemas()
+    for path, method, view in api_routes():
+        operation = paths.get(path, {}).get(method)
+        model = getattr(view, "body_model", None)
+        if operation is None or model is None:
+            continue    # an undocumented route: test_openapi_document_describes_every_registered_route names it
+        name = model if isinstance(model, str) else model.__name__
+        if not isinstance(model, str):
+            schemas[name] = generated[name]
+        operation["requestBody"] = {"required": not view.body_optional,
+                                    "content": {view.body_media: {"schema": ref(name)}}}
+        for code in (400, 413, 415) if view.body_media == "application/json" else (413,):
+            operation["responses"].setdefault(str(code), {"$ref": f"#/components/responses/{ERRORS[code][0]}"})
+        operation["responses"] = dict(sorted(operation["responses"].items()))
+
+
+def add_links(paths: dict) -> None:
+    for (source, status), links in LINKS.items():
+        method, path = source.split(" ", 1)
+        response = paths[path][method.lower()]["responses"][status]
+        response["links"] = {name: {"operationRef": _pointer(target), "parameters": parameters}
+                             for name, (target, parameters) in links.items()}
+
+
+def _pointer(operation: str) -> str:
+    method, path = operation.split(" ", 1)
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
+
+def response_problem(doc: dict, rule: str, method: str, status: int, body) -> str | None:
+    """Why a JSON answer does not match what the document says of it (None when it does). For the response
+    check that tests turn on (config API_CHECK_RESPONSES); needs jsonschema_rs (a test dependency)."""
+    import jsonschema_rs
+
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(API_PREFIX))
+    operation = doc["paths"].get(path, {}).get(method.lower())
+    if operation is None:
+        return None     # HEAD, OPTIONS
+    answer = operation["responses"].get(str(status))
+    if answer is None:
+        return f"{method} {path}: status {status} is not documented"
+    if "$ref" in answer:
+        answer = doc["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
+    content = answer.get("content", {}).get("application/json")
+    if content is None:
+        return f"{method} {path}: status {status} is documented without a JSON body"
+    cache = doc.setdefault("x-validators", {})
+    key = f"{method} {path} {status}"
+    if key not in cache:
+        cache[key] = jsonschema_rs.Draft202012Validator({**content["schema"], "components": doc["components"]})
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in cache[key].iter_errors(body)]
+    return f"{method} {path} {status}: " + "; ".join(errors[:5]) if errors else None
+
+
+def query_problem(doc: dict, rule: str, method: str, read: dict) -> str | None:
+    """Query parameters the view read that the document does not declare, or integer bounds that differ."""
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(API_PREFIX))
+    item = doc["paths"].get(path, {})
+    operation = item.get(method.lower())
+    if operation is None:
+        return None
+    declared = {}
+    for param in [*item.get("parameters", []), *operation.get("parameters", [])]:
+        if "$ref" in param:
+            param = doc["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]
+        if param["in"] == "query":
+            declared[param["name"]] = param.get("schema", {})
+    problems = []
+    for name, bounds in read.items():
+        if name not in declared:
+            problems.append(f"reads ?{name}, which is not documented")
+        elif bounds is not None:
+            schema = declared[name]
+            documented = (schema.get("minimum", 0), schema.get("maximum", MAX_ID))
+            if schema.get("type") != "integer" or documented != bounds:
+                problems.append(f"?{name} is checked as an integer in {list(bounds)}, documented as {schema}")
+    return f"{method} {path}: " + "; ".join(problems) if problems else None
 
 
 def _merge_paths(*groups: dict) -> dict:
@@ -402,9 +538,14 @@ def build_openapi() -> dict:
 
     schemas["Plan"], schemas["Message"] = copy.deepcopy(schemas["Plan"]), copy.deepcopy(schemas["Message"])
     openapi_plans.add_to(paths, schemas)
-    schemas["PrintOrder"], schemas["PrintOrderInput"] = copy.deepcopy(SCHEMAS["PrintOrder"]), copy.deepcopy(
-        SCHEMAS["PrintOrderInput"])    # annotated below; the module-level originals stay as they are
+    schemas["PrintOrder"] = copy.deepcopy(SCHEMAS["PrintOrder"])  # annotated below; the module-level original stays
     openapi_printing.annotate(schemas, paths, op=op, path_param=_path_param, obj=obj, ref=ref, stamp=stamp)
+    paths = _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths(),
+                         openapi_images.paths(), openapi_rosters.paths())
+    schemas = (schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
+               | openapi_images.SCHEMAS | openapi_rosters.SCHEMAS)
+    add_request_bodies(paths, schemas)
+    add_links(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "planner API", "version": "1",
@@ -415,13 +556,11 @@ def build_openapi() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": t} for t in ("auth", "plans", "messages", "schedule", "printing", "reports",
                                        "supervision", "people", "places", "notifications")],
-        "paths": _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths(),
-                              openapi_images.paths(), openapi_rosters.paths()),
+        "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Mã lấy từ POST /tokens"}},
-            "schemas": (schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
-                        | openapi_images.SCHEMAS | openapi_rosters.SCHEMAS),
+            "schemas": schemas,
             "parameters": PARAMS,
             "responses": {name: {"description": text, "content": error_body} for name, text in ERRORS.values()},
         },

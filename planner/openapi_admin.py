@@ -1,35 +1,18 @@
 """The OpenAPI description of the people and places endpoints (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import BOOL, INT, STR, _path_param, listing, obj, op, ref, stamp
+from planner.openapi import BOOL, INT, STR, _path_param, _query, listing, obj, op, ref, stamp
 
 ROLES = ["admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]
 
 SCHEMAS: dict[str, dict] = {
     "AdminUser": {"allOf": [ref("User"), obj({"is_active": BOOL, **stamp("created_at")})]},
     "AdminUserList": listing("AdminUser"),
-    "UserInput": obj({
-        "username": {**STR, "description": "3–64 ký tự a-z 0-9 . _ -; không phân biệt chữ hoa, thường"},
-        "full_name": {**STR, "maxLength": 200}, "role": {"enum": ROLES},
-        "unit_id": {**INT, "description": "Đơn vị trong phạm vi người quản trị"},
-        "password": {**STR, "format": "password", "minLength": 8}},
-        description="POST: mọi trường bắt buộc; PATCH: full_name, role, unit_id (các trường đổi)."),
-    "ActiveInput": obj({"is_active": BOOL}, ["is_active"]),
     "AdminUnit": obj({"id": INT, "code": STR, "name": STR, "kind": STR, "kind_label": STR,
                       "parent_id": {"type": ["integer", "null"]},
                       "loudspeakers": {"type": "array", "items": obj({"id": INT, "code": STR, "name": STR,
                                                                       "is_active": BOOL})}}),
     "AdminUnitList": listing("AdminUnit"),
-    "UnitInput": obj({
-        "parent_id": INT, "kind": {"enum": ["commune", "village", "department", "agency", "print_shop"]},
-        "code": {**STR, "description": "thôn: duy nhất trong xã; đơn vị khác: duy nhất toàn hệ thống"},
-        "name": STR, "loudspeaker": {**STR, "description": "Tên cụm loa tạo kèm (thôn: mặc định 'Cụm loa <tên>')"}},
-        description="POST: parent_id, kind, code, name bắt buộc; PATCH: name, code, parent_id (chuyển đơn vị)."),
-    "NameInput": obj({"name": STR}, ["name"]),
-    "VillageImportInput": obj({
-        "csv": {**STR, "description": "Nội dung CSV code,name,parent_code (tối đa 500 dòng)"}, "filename": STR,
-        "dry_run": {**BOOL, "default": True, "description": "true: chỉ kiểm tra, không ghi"},
-        "confirm_moves": {**BOOL, "default": False, "description": "Cho phép chuyển thôn sang xã khác"}}, ["csv"]),
     "VillageImport": obj({
         "ok": BOOL, "dry_run": BOOL, "counts": {"type": "object", "additionalProperties": INT},
         "rows": {"type": "array", "items": obj({"line": INT, "code": STR, "name": STR, "parent_code": STR,
@@ -42,28 +25,16 @@ SCHEMAS: dict[str, dict] = {
                            "token_hint": {"type": ["string", "null"], "description": "4 ký tự cuối của mã"}},
                           description="Mã truy cập không bao giờ được trả về."),
     "ChannelAccountList": listing("ChannelAccount"),
-    "ChannelAccountInput": obj({
-        "channel": {"enum": ["fanpage", "zalo"]}, "name": STR,
-        "external_id": {**STR, "description": "page id / OA id (5–30 chữ số)"},
-        "token": {**STR, "format": "password", "description": "Lưu mã hóa; để trống khi sửa: giữ mã cũ"},
-        "clear_token": BOOL, "is_active": BOOL},
-        description="POST: channel, name, external_id bắt buộc; PATCH: các trường đổi."),
     "Grid": obj({"id": INT, "code": STR, "unit_id": INT, "channel": STR, "name": STR,
                  "weekdays": {**STR, "description": "T2–CN, T2–T7, T2, T4, T6"}, "start": STR, "end": STR,
                  "capacity": {**INT, "description": "phút (loa) hoặc số bài (trực tuyến)"},
                  **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True)}),
-    "GridInput": obj({"channel": {"enum": ["loudspeaker", "fanpage", "zalo", "portal"]}, "name": STR,
-                      "weekdays": {**STR, "description": "T2-T7 hoặc T2,T4,T6"},
-                      "start": {**STR, "description": "HH:MM giờ Việt Nam"}, "end": STR,
-                      "capacity": {**INT, "minimum": 1, "maximum": 600}, "valid_from": STR, "valid_to": STR},
-                     description="POST: channel, weekdays, start, end, capacity bắt buộc; PATCH: các trường đổi."),
     "GridList": listing("Grid"),
     "UnitGrids": obj({"channel": STR, "own": {"type": "array", "items": ref("Grid")},
                       "inherited_from": {"oneOf": [ref("UnitRef"), {"type": "null"}]},
                       "inherited": {"type": "array", "items": ref("Grid")},
                       "preview": {"type": "array", "items": STR,
                                   "description": "Ví dụ 'Thôn 7: sáng 06:00–06:20, chiều 17:30–17:50, T2–T7'"}}),
-    "ChannelInput": obj({"channel": STR}, ["channel"]),
     "PlanWindow": {"allOf": [ref("Window"), obj({"exempt": {**BOOL, "description": "Chỉ ở ngày lễ tự động"}})]},
     "PlanWindows": obj({"windows": {"type": "array", "items": ref("Window")},
                         "unit_windows": {"type": "array", "items": ref("Window"),
@@ -76,11 +47,6 @@ SCHEMAS: dict[str, dict] = {
                                    "description": "Đợt dùng chung cho mọi kế hoạch (không kể ngày lễ tự động)"},
                         "preview": {"type": "array", "items": STR,
                                     "description": "Ví dụ 'Thôn 7: tạm dừng 15/03/2026 – 15/03/2026 (Bầu cử)'"}}),
-    "WindowInput": obj({"kind": {"enum": ["peak", "blackout"]}, "name": STR, "starts_on": STR, "ends_on": STR,
-                        "channels": {"type": "array", "items": STR}, "is_yearly": BOOL},
-                       ["kind", "name", "starts_on", "ends_on"]),
-    "ExemptInput": obj({"exempt": BOOL}, ["exempt"]),
-    "PasswordInput": obj({"password": {**STR, "format": "password", "minLength": 8}}, ["password"]),
 }
 
 
@@ -91,74 +57,70 @@ def paths() -> dict:
         "/users": {
             "get": op("people", f"Người dùng của đơn vị mình và cấp dưới ({manage})", ok=(200, "AdminUserList"),
                       errors=(401, 403)),
-            "post": op("people", "Tạo người dùng", ok=(201, "AdminUser"), body="UserInput", errors=(401, 403))},
+            "post": op("people", "Tạo người dùng", ok=(201, "AdminUser"), errors=(401, 403))},
         "/users/{user_id}": {
             "parameters": [user],
             "get": op("people", "Người dùng", ok=(200, "AdminUser")),
-            "patch": op("people", "Đổi họ tên, vai trò, đơn vị", ok=(200, "AdminUser"), body="UserInput")},
+            "patch": op("people", "Đổi họ tên, vai trò, đơn vị", ok=(200, "AdminUser"))},
         "/users/{user_id}/password": {
             "parameters": [user],
             "post": op("people", "Đặt lại mật khẩu (hủy mọi phiên đăng nhập và mã API của người đó)",
-                       ok=(200, "AdminUser"), body="PasswordInput")},
+                       ok=(200, "AdminUser"))},
         "/users/{user_id}/active": {
             "parameters": [user],
             "post": op("people", "Khóa (is_active = false: hủy phiên đăng nhập và mã API) hoặc mở lại tài khoản",
-                       ok=(200, "AdminUser"), body="ActiveInput", errors=(401, 403, 404, 409))},
+                       ok=(200, "AdminUser"), errors=(401, 403, 404, 409))},
         "/units": {   # GET /units (every unit in the user's scope) is described with supervision
-            "post": op("places", "Thêm xã, thôn, … (thôn có cụm loa kèm theo)", ok=(201, "AdminUnit"),
-                       body="UnitInput", errors=(401, 403))},
+            "post": op("places", "Thêm xã, thôn, … (thôn có cụm loa kèm theo)", ok=(201, "AdminUnit"), errors=(401, 403))},
         "/units/{unit_id}": {
             "parameters": [unit],
             "get": op("places", "Đơn vị và cụm loa", ok=(200, "AdminUnit")),
-            "patch": op("places", "Đổi tên, mã hoặc chuyển đơn vị (giữ lịch sử)", ok=(200, "AdminUnit"),
-                        body="UnitInput")},
+            "patch": op("places", "Đổi tên, mã hoặc chuyển đơn vị (giữ lịch sử)", ok=(200, "AdminUnit"))},
         "/units/{unit_id}/loudspeakers": {
             "parameters": [unit],
-            "post": op("places", "Thêm cụm loa", ok=(201, "AdminUnit"), body="NameInput")},
+            "post": op("places", "Thêm cụm loa", ok=(201, "AdminUnit"))},
         "/units/{unit_id}/accounts": {
             "parameters": [unit],
             "get": op("places", "Trang Facebook và Zalo OA của đơn vị", ok=(200, "ChannelAccountList")),
-            "post": op("places", "Thêm trang (mã truy cập lưu mã hóa)", ok=(201, "ChannelAccount"),
-                       body="ChannelAccountInput")},
+            "post": op("places", "Thêm trang (mã truy cập lưu mã hóa)", ok=(201, "ChannelAccount"))},
         "/accounts/{account_id}": {
             "parameters": [_path_param("account_id")],
-            "patch": op("places", "Sửa trang, thay hoặc xóa mã truy cập", ok=(200, "ChannelAccount"),
-                        body="ChannelAccountInput")},
+            "patch": op("places", "Sửa trang, thay hoặc xóa mã truy cập", ok=(200, "ChannelAccount"))},
         "/units/{unit_id}/grids": {
             "parameters": [unit],
             "get": op("places", "Khung giờ riêng, thừa hưởng và kết quả áp dụng", ok=(200, "UnitGrids"),
+                      params=[_query("channel", STR, "loudspeaker (mặc định), fanpage, zalo hoặc portal")],
                       errors=(400, 401, 403, 404)),
-            "post": op("places", "Thêm buổi phát vào khung giờ của đơn vị", ok=(201, "Grid"), body="GridInput")},
+            "post": op("places", "Thêm buổi phát vào khung giờ của đơn vị", ok=(201, "Grid"))},
         "/units/{unit_id}/grids/copy": {
             "parameters": [unit],
-            "post": op("places", "Sao chép khung thừa hưởng để sửa riêng", ok=(201, "GridList"), body="ChannelInput",
+            "post": op("places", "Sao chép khung thừa hưởng để sửa riêng", ok=(201, "GridList"),
                        errors=(401, 403, 404))},
         "/grids/{grid_id}": {
             "parameters": [_path_param("grid_id")],
-            "patch": op("places", "Sửa buổi phát", ok=(200, "Grid"), body="GridInput"),
+            "patch": op("places", "Sửa buổi phát", ok=(200, "Grid")),
             "delete": op("places", "Xóa buổi phát", ok=(204, None))},
         "/units/{unit_id}/windows": {
             "parameters": [unit],
             "get": op("places", "Đợt cao điểm/tạm dừng của đơn vị (thừa hưởng xuống cấp dưới) và kết quả áp dụng "
                       "(cán bộ phụ trách kế hoạch hoặc quản trị đơn vị, đơn vị mình và cấp dưới)",
-                      ok=(200, "UnitWindows"), errors=(400, 401, 404)),
-            "post": op("places", "Thêm đợt cho đơn vị", ok=(201, "Window"), body="WindowInput")},
+                      ok=(200, "UnitWindows"), errors=(400, 401, 404),
+                      params=[_query("channel", STR, "Mã kênh (mặc định loudspeaker)")]),
+            "post": op("places", "Thêm đợt cho đơn vị", ok=(201, "Window"))},
         "/units/{unit_id}/windows/{window_id}": {
             "parameters": [unit, _path_param("window_id")],
             "delete": op("places", "Xóa đợt của đơn vị", ok=(204, None), errors=(401, 404, 409))},
         "/plans/{plan_id}/windows": {
             "parameters": [_path_param("plan_id")],
             "get": op("places", "Đợt cao điểm/tạm dừng của kế hoạch và ngày lễ tự động", ok=(200, "PlanWindows")),
-            "post": op("places", "Thêm đợt cao điểm hoặc tạm dừng", ok=(201, "Window"), body="WindowInput")},
+            "post": op("places", "Thêm đợt cao điểm hoặc tạm dừng", ok=(201, "Window"))},
         "/plans/{plan_id}/windows/{window_id}": {
             "parameters": [_path_param("plan_id"), _path_param("window_id")],
             "delete": op("places", "Xóa đợt của kế hoạch", ok=(204, None), errors=(401, 403, 404, 409))},
         "/plans/{plan_id}/holidays/{window_id}": {
             "parameters": [_path_param("plan_id"), _path_param("window_id")],
-            "post": op("places", "Cho kế hoạch phát (hoặc thôi) vào một ngày lễ tự động", ok=(200, "PlanWindow"),
-                       body="ExemptInput", errors=(401, 403, 404, 409))},
+            "post": op("places", "Cho kế hoạch phát (hoặc thôi) vào một ngày lễ tự động", ok=(200, "PlanWindow"), errors=(401, 403, 404, 409))},
         "/units/{unit_id}/villages": {
             "parameters": [unit],
-            "post": op("places", "Nhập CSV thôn (dry_run: xem trước, không ghi)", ok=(200, "VillageImport"),
-                       body="VillageImportInput")},
+            "post": op("places", "Nhập CSV thôn (dry_run: xem trước, không ghi)", ok=(200, "VillageImport"))},
     }

@@ -5,15 +5,6 @@ from __future__ import annotations
 def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
     """Request and response bodies of the calendar endpoints."""
     return {
-        "MoveInput": obj({
-            "starts_at": {**STR, "format": "date-time",
-                          "description": "ISO 8601 có múi giờ; phải rơi vào một phiên (khung giờ) của điểm phát"},
-            "ad_hoc": {**BOOL, "default": False,
-                       "description": "true: tạo phiên đột xuất đúng giờ này, ngoài khung giờ (lựa chọn riêng)"}},
-            ["starts_at"]),
-        "PinInput": obj({"pinned": {**BOOL, "default": True}}),
-        "EmptyInput": obj({}, description="Không cần nội dung"),
-        "HandledInput": obj({"reason": {**STR, "description": "Vì sao lượt này không còn cần xử lý"}}, ["reason"]),
         "UndoResult": {"allOf": [ref("Occurrence"), obj({"undone": {"enum": ["move", "cancel"]}})]},
         "AttentionItem": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence"), "can_make_up": BOOL})]},
         "AttentionPage": obj({"items": {"type": "array", "items": ref("AttentionItem")}, "limit": INT, "offset": INT,
@@ -25,36 +16,35 @@ def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
 
 def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
     """Move/pin/cancel/undo of an occurrence, make-up and handled of a delivery, the attention list."""
-    occurrence, delivery, plan = path_param("occurrence_id"), path_param("delivery_id"), path_param("plan_id")
+    from planner.openapi import limit_param
+    from planner.operations.attention import PAGE_SIZE
 
-    def optional_body(operation: dict) -> dict:
-        operation["requestBody"]["required"] = False
-        return operation
+    occurrence, delivery, plan = path_param("occurrence_id"), path_param("delivery_id"), path_param("plan_id")
 
     refused = (401, 403, 404, 409, 422)
     return {
         "/occurrences/{occurrence_id}/move": {"parameters": [occurrence], "post": op(
             "schedule", "Dời một lượt vào phiên còn chỗ (ghim); 422 kèm lý do khi không có phiên/đầy/trùng tin",
-            ok=(200, "Occurrence"), body="MoveInput", errors=refused)},
-        "/occurrences/{occurrence_id}/pin": {"parameters": [occurrence], "post": optional_body(op(
-            "schedule", "Ghim hoặc bỏ ghim", ok=(200, "Occurrence"), body="PinInput"))},
-        "/occurrences/{occurrence_id}/cancel": {"parameters": [occurrence], "post": optional_body(op(
-            "schedule", "Hủy lượt chưa thực hiện (hoàn tác được)", ok=(200, "Occurrence"), body="EmptyInput",
-            errors=(401, 403, 404, 409)))},
-        "/occurrences/{occurrence_id}/undo": {"parameters": [occurrence], "post": optional_body(op(
-            "schedule", "Hoàn tác lần dời/hủy gần nhất", ok=(200, "UndoResult"), body="EmptyInput", errors=refused))},
-        "/deliveries/{delivery_id}/make-up": {"parameters": [delivery], "post": optional_body(op(
+            ok=(200, "Occurrence"), errors=refused)},
+        "/occurrences/{occurrence_id}/pin": {"parameters": [occurrence], "post": op(
+            "schedule", "Ghim hoặc bỏ ghim", ok=(200, "Occurrence"))},
+        "/occurrences/{occurrence_id}/cancel": {"parameters": [occurrence], "post": op(
+            "schedule", "Hủy lượt chưa thực hiện (hoàn tác được)", ok=(200, "Occurrence"),
+            errors=(401, 403, 404, 409))},
+        "/occurrences/{occurrence_id}/undo": {"parameters": [occurrence], "post": op(
+            "schedule", "Hoàn tác lần dời/hủy gần nhất", ok=(200, "UndoResult"), errors=refused)},
+        "/deliveries/{delivery_id}/make-up": {"parameters": [delivery], "post": op(
             "schedule", "Phát bù lượt loa bị lỡ/thất bại vào phiên trống gần nhất của thôn", ok=(201, "Occurrence"),
-            body="EmptyInput", errors=(401, 403, 404, 409)))},
+            errors=(401, 403, 404, 409))},
         "/deliveries/{delivery_id}/handled": {"parameters": [delivery], "post": op(
-            "schedule", "Đánh dấu đã xử lý (kèm lý do)", ok=(200, "Delivery"), body="HandledInput",
+            "schedule", "Đánh dấu đã xử lý (kèm lý do)", ok=(200, "Delivery"),
             errors=(401, 403, 404, 409))},
         "/plans/{plan_id}/attention": {"parameters": [plan], "get": op(
             "schedule", "Cần xử lý: lượt chưa rõ kết quả, quá hạn, thất bại, bị lỡ (chưa xử lý)",
             ok=(200, "AttentionPage"), errors=(400, 401, 403, 404), params=[
                 query("channel", {"enum": CHANNELS}, "Kênh"),
                 query("status", {"enum": ["unknown", "expired", "failed", "missed"]}, "Tình trạng"),
-                query("village", INT, "Thôn (mã đơn vị)"),
-                {"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"},
+                query("village", {**INT, "minimum": 1}, "Thôn (mã đơn vị)"),
+                limit_param(500, PAGE_SIZE), {"$ref": "#/components/parameters/offset"},
                 {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}])},
     }

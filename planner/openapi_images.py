@@ -26,7 +26,6 @@ def paths() -> dict:
     upload = op("messages", "Thêm ảnh vào phiên bản đang sửa" + new_draft + ". Tệp hỏng, sai loại, quá lớn hoặc "
                 "thiếu mô tả: 422 invalid_image (kèm fields), không ghi gì", ok=(201, "MessageImageCreated"),
                 errors=(400, 401, 403, 404, 409, 415, 422))
-    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": ref("MessageImageInput")}}}
     binary = {"schema": {"type": "string", "format": "binary"}}
     get = op("messages", "Tệp ảnh (ETag = SHA-256)", ok=(200, None))
     get["responses"]["200"]["content"] = {kind: binary for kind in ("image/jpeg", "image/png", "image/webp")}

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from planner.models.notifications import NOTIFICATION_KINDS
-from planner.openapi import BOOL, INT, STR, _optional_body, _path_param, _query, obj, op, page, ref, stamp
+from planner.openapi import BOOL, INT, STR, _path_param, _query, limit_param, obj, op, page, ref, stamp
+from planner.operations.notifications import PAGE_SIZE
 
 SCHEMAS: dict[str, dict] = {
     "Notification": obj({"id": INT, "kind": {"enum": sorted(NOTIFICATION_KINDS)}, "text": STR,
@@ -15,15 +16,13 @@ SCHEMAS: dict[str, dict] = {
         "kinds": {"type": "array", "items": {"enum": sorted(NOTIFICATION_KINDS)},
                   "description": "Loại thông báo được gửi kèm thư điện tử"},
         "available": {"type": "object", "additionalProperties": STR, "description": "Mọi loại và tên tiếng Việt"}}),
-    "NoInput": obj({}, description="Không cần nội dung"),
-    "NotificationSettingsInput": obj({"email": STR, "kinds": {"type": "array", "items": STR}}),
     "ChangeRequest": obj({"version_id": INT, "note": STR, "reviewed_by": ref("UserRef"), **stamp("reviewed_at")},
                          description="Yêu cầu sửa của người duyệt, còn hiển thị cho tới lần duyệt tiếp theo"),
 }
 
 
 def paths() -> dict:
-    paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
+    paging = [limit_param(200, PAGE_SIZE), {"$ref": "#/components/parameters/offset"}]
     own = "của chính người gọi (không ai xem được thông báo của người khác)"
     return {
         "/notifications": {
@@ -33,14 +32,14 @@ def paths() -> dict:
                               *paging])},
         "/notifications/{notification_id}/read": {
             "parameters": [_path_param("notification_id")],
-            "post": _optional_body(op("notifications", "Đánh dấu một thông báo đã đọc (404 nếu không phải của mình)",
-                                      ok=(200, "Notification"), body="NoInput", errors=(401, 404)))},
+            "post": op("notifications", "Đánh dấu một thông báo đã đọc (404 nếu không phải của mình)",
+                       ok=(200, "Notification"), errors=(401, 404))},
         "/notifications/read-all": {
-            "post": _optional_body(op("notifications", "Đánh dấu mọi thông báo của mình đã đọc",
-                                      ok=(200, "ReadAll"), body="NoInput", errors=(401,)))},
+            "post": op("notifications", "Đánh dấu mọi thông báo của mình đã đọc", ok=(200, "ReadAll"),
+                       errors=(401,))},
         "/account/notifications": {
             "get": op("notifications", "Cài đặt nhận thông báo qua thư điện tử", ok=(200, "NotificationSettings"),
                       errors=(401,)),
             "put": op("notifications", "Đổi địa chỉ thư và các loại thông báo được gửi thư",
-                      ok=(200, "NotificationSettings"), body="NotificationSettingsInput", errors=(401,))},
+                      ok=(200, "NotificationSettings"), errors=(401,))},
     }

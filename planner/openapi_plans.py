@@ -28,33 +28,23 @@ SCHEMAS = {
                                                      "như docs/formats.md"}},
         description="Kế hoạch đúng như tệp plan.yaml (docs/formats.md), kiểm tra bằng cùng quy tắc với lệnh import; "
                     "lỗi: 400 với error.fields theo đường dẫn trường (ví dụ details.indicators[1].target)"),
-    "PlanCopyInput": obj({"code": STR, "starts_on": DATE}, ["code", "starts_on"],
-                         description="Bản sao dự thảo: mọi ngày dời theo khoảng cách giữa ngày bắt đầu cũ và mới; "
-                                     "tin bài là bản nháp"),
-    "PlanStatusInput": obj({"status": {"enum": STATUSES,
-                                       "description": "draft → active → closed ⇄ archived; closed ⇄ active"}},
-                           ["status"]),
-    "NoInput": obj({}, description="Không cần nội dung"),
 }
 
 
 def paths() -> dict:
     plan, message = _path_param("plan_id"), _path_param("message_id")
     retire = op("messages", "Ngừng dùng tin (giữ trong lịch sử và báo cáo, không lên lịch nữa)", ok=(200, "Message"),
-                body="NoInput", errors=(401, 403, 404, 409))
-    retire["requestBody"]["required"] = False
+                errors=(401, 403, 404, 409))
     return {
         "/plans/{plan_id}/document": {
             "parameters": [plan],
             "get": op("plans", "Kế hoạch dưới dạng tài liệu plan.yaml", ok=(200, "PlanDocument"))},
         "/plans/{plan_id}/copy": {
             "parameters": [plan],
-            "post": op("plans", "Sao chép kế hoạch thành kế hoạch dự thảo mới (ngày được dời)", ok=(201, "PlanDetail"),
-                       body="PlanCopyInput", errors=(401, 403, 404))},
+            "post": op("plans", "Sao chép kế hoạch thành kế hoạch dự thảo mới (ngày được dời)", ok=(201, "PlanDetail"), errors=(401, 403, 404))},
         "/plans/{plan_id}/status": {
             "parameters": [plan],
-            "post": op("plans", "Chuyển trạng thái kế hoạch (ETag/If-Match)", ok=(200, "PlanDetail"),
-                       body="PlanStatusInput", errors=(401, 403, 404, 409, 412))},
+            "post": op("plans", "Chuyển trạng thái kế hoạch (ETag/If-Match)", ok=(200, "PlanDetail"), errors=(401, 403, 404, 409, 412))},
         "/plans/{plan_id}/export": {
             "parameters": [plan],
             "get": _zip(op("plans", "Bộ tệp kế hoạch (ZIP theo định dạng thư viện; planner import đọc lại được)",
@@ -66,12 +56,10 @@ def paths() -> dict:
 def plan_operations() -> dict:
     """Operations added to paths the base document already has (/plans, /plans/{plan_id})."""
     return {
-        "/plans": {"post": op("plans", "Lập kế hoạch mới (dự thảo) từ tài liệu plan.yaml", ok=(201, "PlanDetail"),
-                              body="PlanDocument", errors=(401, 403))},
+        "/plans": {"post": op("plans", "Lập kế hoạch mới (dự thảo) từ tài liệu plan.yaml", ok=(201, "PlanDetail"), errors=(401, 403))},
         "/plans/{plan_id}": {
             "patch": op("plans", "Sửa kế hoạch: các trường gửi lên thay giá trị cũ; khóa trong details thay từng "
-                        "khóa (ETag/If-Match). Kế hoạch đã kết thúc: 409", ok=(200, "PlanDetail"),
-                        body="PlanDocument", errors=(401, 403, 404, 409, 412)),
+                        "khóa (ETag/If-Match). Kế hoạch đã kết thúc: 409", ok=(200, "PlanDetail"), errors=(401, 403, 404, 409, 412)),
             "delete": op("plans", "Xóa kế hoạch chưa từng chạy; đã có lượt phát, đơn in hay báo cáo: 409 "
                          "(plan_has_history), hãy lưu trữ", ok=(204, None), errors=(401, 403, 404, 409))},
     }

@@ -1,25 +1,10 @@
 """OpenAPI of the print order's job ticket, its distribution over villages and the per-village delivery."""
 from __future__ import annotations
 
-from planner.print_ticket import COLOURS, FINISHING, GROMMET_MAX_CM, GROMMET_MIN_CM, HEM_CHOICES_CM, PAPERS
-
 
 def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> None:
-    """Add the ticket fields to PrintOrder/PrintOrderInput and the ticket PDF and delivery paths."""
+    """Add the ticket fields to PrintOrder and the ticket PDF and delivery paths (the input: api_schemas)."""
     str_, int_ = {"type": "string"}, {"type": "integer"}
-    ticket_input = {
-        "paper": {"enum": list(PAPERS), "description": "Mặc định theo ấn phẩm (băng rôn: hiflex; tờ rơi: couche)"},
-        "paper_gsm": {**int_, "minimum": 40, "maximum": 1000, "description": "Định lượng g/m²"},
-        "colours": {"enum": list(COLOURS), "description": "4/0 một mặt màu, 4/4 hai mặt màu"},
-        "finishing": {"type": "array", "items": {"enum": list(FINISHING)},
-                      "description": "Gia công; bỏ trống: theo mặc định của ấn phẩm"},
-        "delivery_date": {**str_, "description": "dd/mm/yyyy hoặc yyyy-mm-dd, không ở trong quá khứ"},
-        "delivery_address": {**str_, "maxLength": 300}, "contact": {**str_, "maxLength": 300},
-        "hem_cm": {"enum": list(HEM_CHOICES_CM), "description": "Viền may (cm) cộng thêm mỗi cạnh của khổ thành "
-                   "phẩm; chỉ băng rôn, cờ phướn (sản phẩm khác: 422 finishing_not_offered)"},
-        "grommet_every_cm": {**int_, "description": f"Khoen mỗi N cm (0: không; {GROMMET_MIN_CM}–{GROMMET_MAX_CM}); "
-                             "chỉ băng rôn, cờ phướn (sản phẩm khác: 422 finishing_not_offered)"}}
-    schemas["PrintOrderInput"]["properties"].update(ticket_input)
     schemas["PrintTicket"] = obj({
         "product_label": str_, "finished_size_mm": {"type": "array", "items": int_}, "quantity": int_,
         "paper": str_, "paper_label": str_, "paper_gsm": int_, "colours": str_, "colours_label": str_,
@@ -44,7 +29,6 @@ def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> 
                   "lưu cùng bản in thử, ETag = khóa SHA-256 của nội dung phiếu; chỉ dựng lại khi nội dung phiếu đổi",
                   ok=(200, None), pdf=True, errors=(401, 403, 404, 422))}
     deliver = op("printing", "Cơ sở in ghi nhận đã giao cho một thôn; giao đủ mọi thôn thì đơn thành 'đã giao'",
-                 ok=(200, "PrintOrder"), body="EmptyInput", errors=(401, 403, 404, 409))
-    deliver["requestBody"]["required"] = False
+                 ok=(200, "PrintOrder"), errors=(401, 403, 404, 409))
     paths["/print-orders/{order_id}/villages/{unit_id}/delivered"] = {
         "parameters": [order, path_param("unit_id")], "post": deliver}

@@ -5,11 +5,6 @@ from planner.openapi import INT, STR, _path_param, _query, obj, op, ref, stamp
 
 _FILE = obj({"sha256": STR, "bytes": INT, "url": STR})
 SCHEMAS: dict[str, dict] = {
-    "RosterBatchInput": obj({
-        "unit_id": {**INT, "description": "Mã xã (đơn vị cấp xã); in cho mọi thôn có loa đang hoạt động"},
-        "first": {**STR, "description": "Ngày đầu: dd/mm/yyyy hoặc yyyy-mm-dd"},
-        "last": {**STR, "description": "Ngày cuối (tối đa 92 ngày kể cả ngày đầu)"}},
-        ["unit_id", "first", "last"]),
     "RosterBatch": obj({
         "id": INT, "plan_id": INT, "unit": ref("UnitRef"),
         "target_id": {"type": ["integer", "null"], "description": "Điểm phát của một thôn khi đây là lịch phát một thôn"},
@@ -28,7 +23,7 @@ def paths() -> dict:
     batch = _path_param("batch_id")
     create = op("schedule", "In lịch phát cả xã: máy in nền in lịch mọi thôn của xã trong khoảng ngày (201; "
                 "200 khi một lần in giống hệt đang chờ/đang in; Idempotency-Key được hỗ trợ)",
-                ok=(201, "RosterBatch"), body="RosterBatchInput", errors=(401, 403, 404, 422))
+                ok=(201, "RosterBatch"), errors=(401, 403, 404, 422))
     create["responses"]["200"] = {"description": "Lần in giống hệt đang chờ hoặc đang in",
                                   "content": {"application/json": {"schema": ref("RosterBatch")}}}
     zip_ = op("schedule", "Tệp ZIP mỗi thôn một PDF (ETag = SHA-256; 409 khi chưa in xong)", ok=(200, None),

@@ -19,10 +19,6 @@ SCHEMAS = {
                    "daily_quota": {"type": "array", "description": "Chỉ Zalo OA: 7 ngày tới, số tin đã đặt/tối đa mỗi ngày",
                                    "items": obj({"date": {"type": ["string", "null"], "format": "date"},
                                                  "date_local": STR, "used": INT, "limit": INT})}}),
-    "PostInput": obj({"target_id": {**INT, "description": "Trang/kênh trực tuyến trong phạm vi (GET /targets)"},
-                      "at": {**STR, "format": "date-time",
-                             "description": "ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam"}},
-                     ["target_id", "at"]),
     "ScheduleRun": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "channel": STR,
                         **stamp("first_day", date_only=True), **stamp("last_day", date_only=True),
                         "status": {"enum": ["queued", "running", "done", "failed"]}, "status_label": STR,
@@ -31,11 +27,7 @@ SCHEMAS = {
                             "kind": STR, "detail": STR, "target_id": {"type": ["integer", "null"]},
                             "message_id": {"type": ["integer", "null"]}, "day": {"type": ["string", "null"]}})},
                         "error": STR, **stamp("created_at"), **stamp("finished_at")}),
-    "ScheduleRunInput": obj({"unit_id": {**INT, "description": "Mặc định: đơn vị của người dùng"},
-                             "channel": {"enum": CHANNELS, "description": "Một kênh của kế hoạch"},
-                             "start": {**STR, "description": "dd/mm/yyyy hoặc yyyy-mm-dd"},
-                             "end": {**STR, "description": "dd/mm/yyyy hoặc yyyy-mm-dd"}}, ["channel", "start", "end"]),
-}
+    }
 
 
 def paths(path_param, query, paging) -> dict:
@@ -51,12 +43,12 @@ def paths(path_param, query, paging) -> dict:
             "post": op("schedule", "Lên lịch đăng bản đã duyệt lên một trang (ghim; đúng khung thời gian của nền "
                                    "tảng: sớm hơn 10 phút hoặc xa hơn 30 ngày là 422 outside_window); "
                                    "Idempotency-Key: gửi lại không tạo bài trùng",
-                       ok=(201, "Occurrence"), body="PostInput", params=key, errors=(401, 403, 404, 409, 422))},
+                       ok=(201, "Occurrence"), params=key, errors=(401, 403, 404, 409, 422))},
         "/plans/{plan_id}/schedule-runs": {
             "parameters": [plan],
             "post": op("schedule", "Lập lịch (201: đã xong; 202: xếp hàng cho worker). Mỗi kế hoạch × kênh chỉ "
                                    "một lần lập lịch tại một thời điểm: 409 schedule_in_progress",
-                       ok=(201, "ScheduleRun"), body="ScheduleRunInput", params=key,
+                       ok=(201, "ScheduleRun"), params=key,
                        errors=(401, 403, 404, 409, 422))},
         "/plans/{plan_id}/schedule-runs/{run_id}": {
             "parameters": [plan, run],

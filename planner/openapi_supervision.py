@@ -1,9 +1,6 @@
 """OpenAPI entries for supervision: units, indicators and results, the drill-down dashboard, report downloads."""
 from __future__ import annotations
 
-import copy
-
-from planner.openapi import SCHEMAS as BASE
 from planner.openapi import BOOL, INT, NULL_INT, STR, _path_param, _query, listing, nullable, obj, op, ref, stamp
 
 NUM = {"type": "number"}
@@ -21,11 +18,6 @@ SCHEMAS = {
                             "value": NUM, "denominator": NULL_NUM, "source": {"enum": ["form", "phone", "upload", "api"]},
                             "entered_by": nullable("UserRef"), "entered_by_name": STR, **stamp("created_at"),
                             **stamp("replaced_at"), "replaced_by_id": NULL_INT}),
-    "ResultInput": obj({
-        "unit_id": {**INT, "description": "Đơn vị đúng cấp ghi nhận của chỉ tiêu (thôn / xã / đơn vị)"},
-        "on": {**STR, "format": "date", "description": "Ngày số liệu (yyyy-mm-dd), không ở tương lai"},
-        "value": {**NUM, "description": "Số lượng, hoặc tử số của chỉ tiêu tỷ lệ"},
-        "denominator": {**NUM, "description": "Mẫu số (bắt buộc với chỉ tiêu tỷ lệ)"}}, ["unit_id", "on", "value"]),
     "DashboardFigure": obj({"indicator_id": INT, "applies": BOOL, "value": NULL_NUM, "denominator": NULL_NUM,
                             "measure": NULL_NUM, "target": NUM, "progress": NUM, "trend": NULL_NUM}),
     "DashboardRow": obj({"unit": ref("UnitRef"), "has_children": BOOL,
@@ -47,21 +39,8 @@ SCHEMAS = {
                    **stamp("finished_at"), "purpose": {"enum": PURPOSES}, "purpose_label": STR, "is_issued": BOOL,
                    **stamp("issued_at"), "register_no": NULL_INT, "replaces_id": NULL_INT, "narrative_md": STR,
                    "pdf_url": {"type": ["string", "null"]}, "xlsx_url": STR}),
-    "ReportInput": obj({"kind": {"enum": REPORT_KINDS}, "purpose": {"enum": PURPOSES},
-                        "year": {**INT, "minimum": 2000, "maximum": 2099},
-                        "month": {**INT, "minimum": 1, "maximum": 12, "description": "Tháng (monthly) hoặc quý 1–4 (quarter)"},
-                        "period_start": {**STR, "format": "date", "description": "Kỳ tự chọn (thay cho year/month)"},
-                        "period_end": {**STR, "format": "date"},
-                        "unit_id": {**INT, "description": "Mặc định: đơn vị của người dùng"}, "number": STR,
-                        "signer_name": STR, "signer_title": STR}, ["signer_name"]),
-    "ReportEdit": obj({"narrative_md": {**STR, "description": "Markdown, làm sạch khi hiển thị"}, "number": STR,
-                       "signer_name": STR, "signer_title": STR}),
-    "PrintOrderInput": copy.deepcopy(BASE["PrintOrderInput"]),
     "UnitList": listing("UnitItem"), "IndicatorList": listing("Indicator"), "ResultList": listing("IndicatorResult"),
 }
-
-SCHEMAS["PrintOrderInput"]["properties"]["for_unit_id"] = {
-    **INT, "description": "Tỉnh, xã hoặc thôn cấp dưới nhận ấn phẩm (báo cáo tính đơn cho đơn vị này, trong kỳ giao)"}
 
 
 def paths() -> dict:
@@ -82,17 +61,17 @@ def paths() -> dict:
             "get": op("supervision", "Số liệu của một đơn vị, gồm các lần sửa", ok=(200, "ResultList"),
                       params=[_query("unit", INT, "Đơn vị")], errors=(400, 401, 403, 404)),
             "post": op("supervision", "Ghi số liệu (cùng ngày, cùng đơn vị: là bản sửa, bản cũ được giữ)",
-                       ok=(201, "IndicatorResult"), body="ResultInput")},
+                       ok=(201, "IndicatorResult"))},
         "/reports/{report_id}": {
             "parameters": [report], "get": op("reports", "Báo cáo", ok=(200, "Report")),
-            "patch": op("reports", "Sửa dự thảo (409 khi đã ban hành)", ok=(200, "Report"), body="ReportEdit",
+            "patch": op("reports", "Sửa dự thảo (409 khi đã ban hành)", ok=(200, "Report"),
                         errors=(401, 403, 404, 409))},
         "/reports/{report_id}/issue": {"parameters": [report], "post": op(
             "reports", "Ban hành: khóa, cấp số theo sổ của đơn vị, tạo PDF (202); thân (không bắt buộc): sửa lần cuối",
-            ok=(202, "Report"), body="ReportEdit", errors=(401, 403, 404, 409))},
+            ok=(202, "Report"), errors=(401, 403, 404, 409))},
         "/reports/{report_id}/correct": {"parameters": [report], "post": op(
             "reports", "Đính chính: tạo dự thảo mới thay thế báo cáo đã ban hành; thân (không bắt buộc): nội dung mới",
-            ok=(202, "Report"), body="ReportEdit", errors=(401, 403, 404, 409))},
+            ok=(202, "Report"), errors=(401, 403, 404, 409))},
         "/reports/{report_id}/xlsx": {"parameters": [report], "get": op(
             "reports", "Các bảng của báo cáo (XLSX)", ok=(200, None))},
         "/plans/{plan_id}/dashboard": {"parameters": [plan], "get": op(

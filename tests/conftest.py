@@ -59,7 +59,8 @@ def app(database_url, tmp_path):
 
     os.environ["PLANNER_INSTANCE_PATH"] = str(tmp_path / "instance")
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "DEMO_PASSWORD": "pw-test-123", "WORKER_INTERVAL_SECONDS": 1})
+                      "DEMO_PASSWORD": "pw-test-123", "WORKER_INTERVAL_SECONDS": 1,
+                      "API_CHECK_RESPONSES": True})
     engine = app.extensions["planner_db"].engine
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.datastructures import MultiDict
 
-from planner import localtime
+from planner import api_schemas, localtime
 from planner.access import AccessDenied, can, get_plan
 from planner.auth import (LoginThrottled, PasswordRejected, authenticate, change_password, issue_token, list_tokens,
                           revoke_token, token_row)
@@ -54,6 +55,50 @@ def _api_error(err: ApiError):
     return json_error(err.status, err.code, err.message, err.fields, headers)
 
 
+@bp.after_request
+def _check_response(response):
+    """With API_CHECK_RESPONSES (the tests): every JSON answer must match its documented schema; a mismatch is an
+    error in the app, so the test that provoked it fails, naming the field."""
+    if not current_app.config.get("API_CHECK_RESPONSES") or not response.is_json or request.url_rule is None:
+        return response
+    from planner.openapi import build_openapi, query_problem, response_problem
+
+    doc = current_app.extensions.get("openapi_checked")
+    if doc is None:
+        doc = current_app.extensions["openapi_checked"] = build_openapi()
+    problem = response_problem(doc, request.url_rule.rule, request.method, response.status_code,
+                               response.get_json()) or \
+        query_problem(doc, request.url_rule.rule, request.method, g.get("query_read", {}))
+    if problem:
+        raise AssertionError(f"the answer does not match the OpenAPI document: {problem}")
+    return response
+
+
+class _ReadArgs(MultiDict):
+    """The query string, noting which parameters the view reads (API_CHECK_RESPONSES only)."""
+
+    def _note(self, name, bounds=None):
+        g.setdefault("query_read", {}).setdefault(name, bounds)
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        self._note(key)
+        return super().get(key, default, type)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+
+@bp.before_request
+def _note_query_reads():
+    if current_app.config.get("API_CHECK_RESPONSES"):
+        request.args = _ReadArgs(request.args)
+
+
 @bp.url_value_preprocessor
 def _check_ids(_endpoint, values):
     """An id no row can have is simply not found (rather than a database overflow)."""
@@ -97,11 +142,20 @@ def load_plan(plan_id: int) -> Plan:
 
 # --------------------------------------------------------------------------- request bodies
 
-def json_body(schema: dict[str, type], *, required: tuple[str, ...] = ()) -> dict:
-    """The request's JSON object, type-checked against {field: str|int|float|bool}; unknown fields are ignored.
+def accepts(model: type[api_schemas.Body] | str, *, optional: bool = False, media: str = "application/json"):
+    """Register the request body of a view: `model` validates it (through `body()`) and is what the OpenAPI
+    document shows, so the two cannot drift. A string names a component described by hand (a plan document,
+    checked by the import rules; a multipart upload). `optional`: an empty request is an empty body."""
 
-    Numbers may also be sent as strings (as HTML forms do); ranges are checked by the operations.
-    """
+    def mark(view):
+        view.body_model, view.body_optional, view.body_media = model, optional, media
+        return view
+
+    return mark
+
+
+def json_object() -> dict:
+    """The request's JSON object (415 unless JSON, 400 malformed_json unless an object)."""
     if request.mimetype != "application/json":
         raise ApiError(415, "Nội dung gửi lên phải là JSON (Content-Type: application/json).")
     data = request.get_json(silent=True)
@@ -109,35 +163,20 @@ def json_body(schema: dict[str, type], *, required: tuple[str, ...] = ()) -> dic
         raise ApiError(400, "JSON không hợp lệ.", code="malformed_json")
     if not isinstance(data, dict):
         raise ApiError(400, "Nội dung JSON phải là một đối tượng.", code="malformed_json")
-    fields, values = {}, {}
-    for name, kind in schema.items():
-        value = data.get(name)
-        if value is None or value == "":
-            if name in required:
-                fields[name] = "Trường này là bắt buộc."
-            continue
-        if not _type_ok(value, kind):
-            fields[name] = {str: "Phải là chuỗi ký tự.", int: "Phải là số nguyên không âm.", float: "Phải là số.",
-                            bool: "Phải là true hoặc false."}[kind]
-            continue
-        values[name] = value
-    if fields:
-        raise invalid(fields)
-    return values
+    return data
 
 
-def _type_ok(value, kind: type) -> bool:
-    if kind is bool:
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if kind is int:
-        if isinstance(value, str) and _digits(value.strip()):
-            value = int(value)
-        return isinstance(value, int) and 0 <= value <= MAX_ID
-    if kind is float:
-        return isinstance(value, (int, float)) or isinstance(value, str)
-    return isinstance(value, str)
+def body() -> dict:
+    """The request body checked by the model the view registered with `accepts`: only the fields sent (null and
+    "" count as not sent), or a 400 `validation_failed` with a Vietnamese message per field."""
+    view = current_app.view_functions[request.endpoint]
+    model = view.body_model
+    if view.body_optional and not request.content_length:
+        return {}
+    try:
+        return api_schemas.validate(model, json_object())
+    except api_schemas.BodyInvalid as exc:
+        raise invalid(exc.fields) from None
 
 
 def _digits(text: str) -> bool:
@@ -147,6 +186,8 @@ def _digits(text: str) -> bool:
 def query_int(name: str, *, default: int | None = None, low: int = 0, high: int | None = None) -> int | None:
     """An integer query parameter within [low, high]; 400 with the field otherwise."""
     raw = request.args.get(name)
+    if isinstance(request.args, _ReadArgs):
+        g.query_read[name] = (low, MAX_ID if high is None else high)
     if raw is None or raw == "":
         return default
     if not _digits(raw) or not low <= int(raw) <= (MAX_ID if high is None else high):
@@ -203,11 +244,12 @@ def created(body: dict, location: str, status: int = 201):
 # --------------------------------------------------------------------------- tokens and the document
 
 @bp.post("/tokens", endpoint="issue_token")
+@accepts(api_schemas.TokenRequest)
 def issue_token_view():
     """Exchange a username and password for a bearer token (throttled like the login page)."""
     from planner.views.auth import client_address
 
-    data = json_body({"username": str, "password": str}, required=("username", "password"))
+    data = body()
     session, cfg, now = db_session(), current_app.config, utcnow()
     try:
         result = authenticate(session, data["username"], data["password"], device=None, now=now, settings=cfg,
@@ -244,9 +286,10 @@ def revoke_token_view(token_id: int):
 
 
 @bp.post("/account/password")
+@accepts(api_schemas.PasswordChange)
 def change_password_view():
     """Change one's own password; every session and API token of the user (this one too) ends."""
-    data = json_body({"current_password": str, "new_password": str}, required=("current_password", "new_password"))
+    data = body()
     try:
         change_password(db_session(), api_user(), data["current_password"], data["new_password"],
                         data["new_password"])

@@ -1,6 +1,7 @@
 """JSON API of the calendar and 'Cần xử lý': move/pin/cancel/undo an occurrence, make up or mark handled."""
 from __future__ import annotations
 
+from planner import api_schemas
 import datetime as dt
 
 from flask import current_app, jsonify, request
@@ -12,8 +13,8 @@ from planner.models import Occurrence
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
-from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found,
-                               query_int, require)
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, query_int,
+                               require)
 from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
 from planner.views import paging
 from planner.views.common import db_session
@@ -52,11 +53,12 @@ def _starts_at(raw: str) -> dt.datetime:
 
 
 @bp.post("/occurrences/<int:occurrence_id>/move")
+@accepts(api_schemas.MoveInput)
 def move_occurrence(occurrence_id: int):
     """Move into the target's session at starts_at (room and separation checked) or, if ad_hoc, an extra session."""
     require("schedule.edit")
     occ = load_occurrence(occurrence_id)
-    data = json_body({"starts_at": str, "ad_hoc": bool}, required=("starts_at",))
+    data = body()
     try:
         moves.move_occurrence(db_session(), occ, _starts_at(data["starts_at"]), user=api_user(), now=utcnow(),
                               ad_hoc=data.get("ad_hoc", False), settings=current_app.config)
@@ -67,17 +69,19 @@ def move_occurrence(occurrence_id: int):
 
 
 @bp.post("/occurrences/<int:occurrence_id>/pin")
+@accepts(api_schemas.PinInput, optional=True)
 def pin_occurrence(occurrence_id: int):
     """Pin ({"pinned": true}, the default) or unpin an occurrence."""
     require("schedule.edit")
     occ = load_occurrence(occurrence_id)
-    pinned = json_body({"pinned": bool}).get("pinned", True) if request.content_length else True
+    pinned = body().get("pinned", True)
     moves.toggle_pin(db_session(), occ, user=api_user(), pinned=pinned)
     commit()
     return jsonify(occurrence_json(occ))
 
 
 @bp.post("/occurrences/<int:occurrence_id>/cancel")
+@accepts(api_schemas.EmptyInput, optional=True)
 def cancel_occurrence(occurrence_id: int):
     """Cancel a planned occurrence (undo with /undo)."""
     require("schedule.edit")
@@ -91,6 +95,7 @@ def cancel_occurrence(occurrence_id: int):
 
 
 @bp.post("/occurrences/<int:occurrence_id>/undo")
+@accepts(api_schemas.EmptyInput, optional=True)
 def undo_occurrence(occurrence_id: int):
     """Undo the occurrence's last move or cancel."""
     require("schedule.edit")
@@ -104,6 +109,7 @@ def undo_occurrence(occurrence_id: int):
 
 
 @bp.post("/deliveries/<int:delivery_id>/make-up")
+@accepts(api_schemas.EmptyInput, optional=True)
 def make_up_delivery(delivery_id: int):
     """Put a missed or failed loudspeaker broadcast into the village's next free session."""
     require("schedule.edit")
@@ -120,11 +126,12 @@ def make_up_delivery(delivery_id: int):
 
 
 @bp.post("/deliveries/<int:delivery_id>/handled")
+@accepts(api_schemas.HandledInput)
 def mark_delivery_handled(delivery_id: int):
     """Take a delivery off 'Cần xử lý' with a reason."""
     require("schedule.edit")
     delivery = load_delivery(delivery_id)
-    data = json_body({"reason": str}, required=("reason",))
+    data = body()
     if not data["reason"].strip():
         raise invalid({"reason": "Vui lòng ghi lý do đánh dấu đã xử lý."})
     try:

@@ -1,6 +1,7 @@
 """JSON API: plans, their messages, message versions, submit and review."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,34 +15,16 @@ from planner.markup import render_markdown
 from planner.models import Message, MessageVersion, Plan
 from planner.models.content import PRIORITY_LABELS
 from planner.operations import content
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
 from planner.views import paging
 from planner.views.common import db_session
 
-MESSAGE_FIELDS = {"title": str, "body_md": str, "headline": str, "link": str, "audience_id": int, "channel": str,
-                  "min_per_week": int, "peak_per_day": int, "min_gap_hours": int, "priority": str,
-                  "valid_from": str, "valid_to": str, "weekdays": str, "audio_seconds": int}
-# Fields that are JSON arrays: audience ids (integers) and exact posting times ("dd/mm/yyyy HH:MM").
-LIST_FIELDS = {"audience_ids": int, "post_at": str}
 
 
 def message_body() -> dict:
     """The message fields of the request's JSON, arrays included (400 naming each bad field)."""
-    data = json_body(MESSAGE_FIELDS)
-    raw, errors = request.get_json(silent=True) or {}, {}
-    for name, kind in LIST_FIELDS.items():
-        value = raw.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, list) or len(value) > 100 or \
-                any(isinstance(v, bool) or not isinstance(v, kind) for v in value):
-            errors[name] = "Phải là một danh sách số nguyên." if kind is int else "Phải là một danh sách chuỗi."
-            continue
-        data[name] = value
-    if errors:
-        raise invalid(errors)
-    return data
+    return body()
 
 
 def plan_json(plan: Plan, *, detail: bool = False) -> dict:
@@ -168,6 +151,7 @@ def list_messages(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/messages")
+@accepts(api_schemas.MessageInput)
 def create_message(plan_id: int):
     require("message.edit")
     plan = load_plan(plan_id)
@@ -188,6 +172,7 @@ def get_message(message_id: int):
 
 
 @bp.route("/messages/<int:message_id>", methods=["PUT", "PATCH"])
+@accepts(api_schemas.MessageInput)
 def edit_message(message_id: int):
     """PUT sends every field; PATCH only those that change. A reviewed version gets a new draft version."""
     require("message.edit")
@@ -222,6 +207,7 @@ def submit_version(message_id: int, version_id: int):
 
 
 @bp.post("/messages/<int:message_id>/versions/<int:version_id>/review")
+@accepts(api_schemas.ReviewInput)
 def review_version(message_id: int, version_id: int):
     """Approve, or request changes with a note; the writer of a version may not review it."""
     require("message.review")
@@ -229,9 +215,7 @@ def review_version(message_id: int, version_id: int):
     if not may_review(db_session(), api_user(), message.plan):
         raise ApiError(403, "Tin bài này do người duyệt của đơn vị gần nhất có người duyệt xử lý.", code="forbidden")
     version = load_version(message, version_id)
-    data = json_body({"decision": str, "note": str}, required=("decision",))
-    if data["decision"] not in ("approve", "changes"):
-        raise invalid({"decision": "Chọn 'approve' (duyệt) hoặc 'changes' (yêu cầu sửa)."})
+    data = body()
     if version.created_by_id is not None and version.created_by_id == api_user().id:
         raise ApiError(403, "Người viết không tự duyệt bài của mình.", code="own_version")
     try:

@@ -1,6 +1,7 @@
 """JSON API: slot grids per unit with their preview (windows: api_windows.py; same checks as pages)."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import jsonify, request
 
 
@@ -9,11 +10,8 @@ from planner.models import SlotGrid
 from planner.operations import grids as ops
 from planner.operations import windows as wops
 from planner.operations.units import get_managed_unit
-from planner.views.api import ApiError, api_user, bp, commit, invalid, json_body, not_found, require, stamp
+from planner.views.api import ApiError, accepts, api_user, body, bp, commit, invalid, not_found, require, stamp
 from planner.views.common import db_session
-
-GRID_FIELDS = {"channel": str, "name": str, "weekdays": str, "start": str, "end": str, "capacity": int,
-               "valid_from": str, "valid_to": str}
 
 
 def grid_json(grid: SlotGrid) -> dict:
@@ -64,28 +62,31 @@ def list_grids(unit_id: int):
 
 
 @bp.post("/units/<int:unit_id>/grids")
+@accepts(api_schemas.GridInput)
 def create_grid(unit_id: int):
     unit = _unit(unit_id)
-    data = json_body(GRID_FIELDS, required=("channel", "weekdays", "start", "end", "capacity"))
+    data = body()
     grid = _call(lambda s: ops.create_grid(s, api_user(), unit, data))
     commit()
     return jsonify(grid_json(grid)), 201
 
 
 @bp.post("/units/<int:unit_id>/grids/copy")
+@accepts(api_schemas.ChannelInput)
 def copy_grids(unit_id: int):
     unit = _unit(unit_id)
-    data = json_body({"channel": str}, required=("channel",))
+    data = body()
     grids = _call(lambda s: ops.copy_inherited(s, api_user(), unit, data["channel"]))
     commit()
     return jsonify(items=[grid_json(g) for g in grids], total=len(grids)), 201
 
 
 @bp.patch("/grids/<int:grid_id>")
+@accepts(api_schemas.GridEdit)
 def update_grid(grid_id: int):
     grid = _grid(grid_id)
     current = grid_json(grid)
-    data = json_body(GRID_FIELDS)
+    data = body()
     merged = {**current, "weekdays": current["weekdays"].replace("–", "-"),
               "valid_from": current["valid_from_local"] or "", "valid_to": current["valid_to_local"] or "", **data}
     _call(lambda s: ops.update_grid(s, api_user(), grid, merged))

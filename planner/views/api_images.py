@@ -7,7 +7,7 @@ from planner.db import utcnow
 from planner.models import MessageImage, MessageVersion
 from planner.operations import images
 from planner.operations.content import ContentError
-from planner.views.api import ApiError, api_user, bp, commit, created, not_found, require
+from planner.views.api import ApiError, accepts, api_user, bp, commit, created, not_found, require
 from planner.views.api_content import load_message, message_json, require_owned
 from planner.views.common import db_session
 
@@ -34,6 +34,7 @@ def _refused(exc: ContentError) -> ApiError:
 
 
 @bp.post("/messages/<int:message_id>/images")
+@accepts("MessageImageInput", media="multipart/form-data")
 def add_message_image(message_id: int):
     """multipart/form-data: `image` (JPEG, PNG or WebP, checked by content) and `alt_text` (required)."""
     require("message.edit")

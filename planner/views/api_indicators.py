@@ -1,6 +1,7 @@
 """JSON API: units in scope, a plan's indicators, recording results, the drill-down dashboard."""
 from __future__ import annotations
 
+from planner import api_schemas
 import datetime as dt
 
 from flask import jsonify, request, url_for
@@ -12,7 +13,7 @@ from planner.db import utcnow
 from planner.models import Indicator, IndicatorResult, ResultSource, Unit, UnitKind
 from planner.operations.indicators import ResultError, plan_indicators, record_result, result_history
 from planner.supervision import Figure, Row, drilldown
-from planner.views.api import (api_user, bp, commit, created, invalid, json_body, load_plan, not_found, query_int,
+from planner.views.api import (accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found, query_int,
                                require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.vnsort import vietnamese_key
@@ -77,12 +78,12 @@ def _scoped_unit(unit_id) -> Unit:
 
 
 @bp.post("/indicators/<int:indicator_id>/results")
+@accepts(api_schemas.ResultInput)
 def create_result(indicator_id: int):
     """Record a figure; the same indicator, unit and date again is a correction (the old one is kept)."""
     require("result.record")
     ind = load_indicator(indicator_id)
-    data = json_body({"unit_id": int, "on": str, "value": float, "denominator": float},
-                     required=("unit_id", "on", "value"))
+    data = body()
     unit = _scoped_unit(data["unit_id"])
     try:
         on = dt.date.fromisoformat(data["on"].strip())

@@ -1,11 +1,12 @@
 """JSON API: the caller's own notifications (paged, `unread` filter), marking them read, e-mail preferences."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import jsonify, request
 
 from planner.db import utcnow
 from planner.operations import notifications as ops
-from planner.views.api import ApiError, api_user, bp, commit, invalid, not_found, paged, query_int, stamp
+from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, paged, query_int, stamp
 from planner.views.common import db_session
 
 
@@ -28,6 +29,7 @@ def list_notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
+@accepts(api_schemas.EmptyInput, optional=True)
 def read_notification(notification_id: int):
     item = ops.mark_read(db_session(), api_user(), notification_id, now=utcnow())
     if item is None:
@@ -37,6 +39,7 @@ def read_notification(notification_id: int):
 
 
 @bp.post("/notifications/read-all")
+@accepts(api_schemas.EmptyInput, optional=True)
 def read_all_notifications():
     count = ops.mark_all_read(db_session(), api_user(), now=utcnow())
     commit()
@@ -50,15 +53,10 @@ def get_notification_settings():
 
 
 @bp.put("/account/notifications")
+@accepts(api_schemas.NotificationSettingsInput)
 def put_notification_settings():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "Nội dung JSON phải là một đối tượng.", code="malformed_json")
+    data = body()
     email, kinds = data.get("email", ""), data.get("kinds", [])
-    if not isinstance(email, str):
-        raise invalid({"email": "Phải là một chuỗi."})
-    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise invalid({"kinds": "Phải là một danh sách chuỗi."})
     errors = ops.set_email_preferences(db_session(), api_user(), email, kinds)
     if errors:
         db_session().rollback()

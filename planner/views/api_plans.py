@@ -1,6 +1,7 @@
 """JSON API for changing plans: create (a plan.yaml-shaped document), edit, copy, life cycle, delete, export."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
@@ -10,7 +11,7 @@ from planner.library_checks import CODE_RE, parse_date
 from planner.models import PlanStatus, Unit
 from planner.operations import plans as ops
 from planner.operations.plan_export import export_zip, plan_document
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, require)
+from planner.views.api import ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, require
 from planner.views.api_content import load_message, message_json, plan_json
 from planner.views.common import db_session
 
@@ -58,6 +59,7 @@ def get_plan_document(plan_id: int):
 
 
 @bp.post("/plans")
+@accepts("PlanDocument")
 def create_plan():
     require("plan.manage")
     doc = _document_body()
@@ -71,6 +73,7 @@ def create_plan():
 
 
 @bp.patch("/plans/<int:plan_id>", endpoint="edit_plan")
+@accepts("PlanDocument")
 def edit_plan(plan_id: int):
     """Change fields of the plan document; `details` keys given replace those keys, others stay."""
     plan = _managed(plan_id)
@@ -91,10 +94,11 @@ def edit_plan(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/copy")
+@accepts(api_schemas.PlanCopyInput)
 def copy_plan(plan_id: int):
     require("plan.manage")
     source = load_plan(plan_id)
-    data = json_body({"code": str, "starts_on": str}, required=("code", "starts_on"))
+    data = body()
     fields = {}
     if not CODE_RE.match(data["code"]) or len(data["code"]) > 64:
         fields["code"] = "Mã kế hoạch chỉ gồm chữ thường không dấu, số, '-', '.', '_' (tối đa 64 ký tự)."
@@ -116,9 +120,10 @@ def copy_plan(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/status", endpoint="set_plan_status")
+@accepts(api_schemas.PlanStatusInput)
 def set_plan_status(plan_id: int):
     plan = _managed(plan_id)
-    data = json_body({"status": str}, required=("status",))
+    data = body()
     try:
         status = PlanStatus(data["status"])
     except ValueError:
@@ -151,6 +156,7 @@ def export_plan(plan_id: int):
 
 
 @bp.post("/messages/<int:message_id>/retire")
+@accepts(api_schemas.EmptyInput, optional=True)
 def retire_message(message_id: int):
     require("message.edit")
     message = load_message(message_id)

@@ -1,6 +1,7 @@
 """JSON API: print orders (ordered from approved print messages, fulfilled by a print shop) and their PDFs."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 
@@ -9,7 +10,7 @@ from planner.models import MessageVersion, PrintOrder, PrintStatus
 from planner.models.printing import PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
 from planner.operations import print_proofs
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
                                paged, query_int, require, stamp, unit_ref, user_ref)
 from planner.views import once, paging
 from planner.views.common import db_session
@@ -104,18 +105,11 @@ def list_print_orders():
 
 
 @bp.post("/print-orders")
+@accepts(api_schemas.PrintOrderInput)
 def create_print_order():
     """Order prints of an approved leaflet/banner/poster version from a print shop."""
     require("print.order")
-    data = json_body({"version_id": int, "product": str, "width_mm": float, "height_mm": float, "quantity": int,
-                      "for_unit_id": int, "paper": str, "paper_gsm": int, "colours": str, "delivery_date": str,
-                      "delivery_address": str, "contact": str, "hem_cm": int, "grommet_every_cm": int,
-                      "print_shop_id": int, "note": str}, required=("version_id",))
-    finishing = (request.get_json(silent=True) or {}).get("finishing")
-    if finishing is not None:
-        if not isinstance(finishing, list) or not all(isinstance(c, str) for c in finishing):
-            raise invalid({"finishing": "Phải là danh sách mã gia công (chuỗi)."})
-        data["finishing"] = finishing
+    data = body()
     session = db_session()
     version = session.get(MessageVersion, int(data["version_id"]))
     if version is None:
@@ -139,11 +133,12 @@ def get_print_order(order_id: int):
 
 
 @bp.post("/print-orders/<int:order_id>/status")
+@accepts(api_schemas.PrintStatusInput)
 def move_print_order(order_id: int):
     """Move along submitted → accepted → printed → delivered (the print shop), or cancel (the orderer)."""
     require(*PRINT_ROLES)
     order = load_order(order_id)
-    data = json_body({"status": str}, required=("status",))
+    data = body()
     if data["status"] not in {s.value for s in PrintStatus}:
         raise invalid({"status": "Trạng thái không hợp lệ."})
     try:
@@ -155,11 +150,12 @@ def move_print_order(order_id: int):
 
 
 @bp.post("/print-orders/<int:order_id>/approve")
+@accepts(api_schemas.ProofApprovalInput, optional=True)
 def approve_print_proof(order_id: int):
     """The orderer approves the proof (optionally naming its sha256); the shop then prints that file."""
     require("print.order")
     order = load_order(order_id)
-    data = json_body({"sha256": str}) if request.content_length else {}  # the body is optional
+    data = body()  # the body is optional
     try:
         print_proofs.approve_proof(db_session(), order, api_user(), sha256=data.get("sha256") or "", now=utcnow())
     except ops.PrintOrderError as exc:
@@ -190,6 +186,7 @@ def print_order_proof_page(order_id: int, page: int):
 
 
 @bp.post("/print-orders/<int:order_id>/villages/<int:unit_id>/delivered")
+@accepts(api_schemas.EmptyInput, optional=True)
 def deliver_print_village(order_id: int, unit_id: int):
     """The print shop handed this village its copies; when every village has them the order is delivered."""
     from planner.operations.print_distribution import DistributionError, mark_delivered

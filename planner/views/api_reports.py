@@ -1,6 +1,7 @@
 """JSON API: a plan's reports, queued here and rendered to PDF by the worker."""
 from __future__ import annotations
 
+from planner import api_schemas
 from pathlib import Path
 
 from flask import Response, current_app, jsonify, request, send_file, url_for
@@ -13,7 +14,7 @@ from planner.operations.reporting import (ReportError, correct_report, issue_rep
                                           update_draft)
 from planner.report_document import report_tables
 from planner.tables import to_xlsx
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, load_plan, not_found,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
                                require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 
@@ -55,12 +56,12 @@ def list_reports(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/reports")
+@accepts(api_schemas.ReportInput)
 def create_report(plan_id: int):
     """Queue a report (202): the worker renders the PDF; poll GET /reports/{id} until status is 'ready'."""
     require("report.create")
     plan = load_plan(plan_id)
-    data = json_body({"kind": str, "year": int, "month": int, "unit_id": int, "number": str, "signer_name": str,
-                      "signer_title": str, "purpose": str, "period_start": str, "period_end": str})
+    data = body()
     session = db_session()
     unit = session.get(Unit, int(data.get("unit_id") or api_user().unit_id))
     if unit is None or not sees_unit(api_user(), unit):
@@ -93,11 +94,12 @@ def report_pdf(report_id: int):
 
 
 @bp.patch("/reports/<int:report_id>")
+@accepts(api_schemas.ReportEdit)
 def edit_report(report_id: int):
     """Change a draft's narrative (Markdown), number or signer; 409 once issued."""
     require("report.create")
     report = load_report(report_id)
-    data = json_body({"narrative_md": str, "number": str, "signer_name": str, "signer_title": str})
+    data = body()
     try:
         update_draft(db_session(), report, api_user(), data)
     except ReportError as exc:
@@ -107,6 +109,7 @@ def edit_report(report_id: int):
 
 
 @bp.post("/reports/<int:report_id>/issue")
+@accepts(api_schemas.ReportEdit, optional=True)
 def issue(report_id: int):
     """Issue: lock the report, give it its number from the unit's register, render the final PDF (202)."""
     require("report.create")
@@ -123,6 +126,7 @@ def issue(report_id: int):
 
 
 @bp.post("/reports/<int:report_id>/correct")
+@accepts(api_schemas.ReportEdit, optional=True)
 def correct(report_id: int):
     """A correction of an issued report: a new draft that names the report it replaces."""
     require("report.create")
@@ -152,7 +156,7 @@ def _optional_body() -> dict:
     """Last changes sent with issue/correct (same fields as PATCH); an empty request changes nothing."""
     if not request.content_length:
         return {}
-    return json_body({"narrative_md": str, "number": str, "signer_name": str, "signer_title": str})
+    return body()
 
 
 def _refused(exc: ReportError) -> ApiError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request, send_file, url_for
 
+from planner import api_schemas
+
 from planner.access import sees_unit
 from planner.db import utcnow
 from planner.models import Target, Unit
@@ -14,7 +16,7 @@ from planner.operations import roster_singles as singles
 from planner.operations.delivery import BROADCAST_CHANNELS
 from planner.operations.roster import roster_rows
 from planner.views import once
-from planner.views.api import ApiError, api_user, bp, json_body, load_plan, not_found, require, stamp, unit_ref
+from planner.views.api import ApiError, accepts, api_user, body, bp, load_plan, not_found, require, stamp, unit_ref
 from planner.views.common import db_session
 from planner.views.roster_batches import PERMISSION, parse_period, roster_directory, send_stored, site_url
 
@@ -43,12 +45,13 @@ def load_batch(batch_id: int) -> RosterBatch:
 
 
 @bp.post("/plans/<int:plan_id>/roster-batches")
+@accepts(api_schemas.RosterBatchInput)
 def create_roster_batch(plan_id: int):
     """Queue every village roster of a commune for first..last (≤ 92 days); an identical queued or running
     batch is answered instead (200); an Idempotency-Key replays the first answer."""
     require(PERMISSION)
     plan = load_plan(plan_id)
-    data = json_body({"unit_id": int, "first": str, "last": str}, required=("unit_id", "first", "last"))
+    data = body()
     session = db_session()
     unit = session.get(Unit, data["unit_id"])
     if unit is None or not sees_unit(api_user(), unit):

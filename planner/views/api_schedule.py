@@ -2,6 +2,7 @@
 targets and scheduled online posts."""
 from __future__ import annotations
 
+from planner import api_schemas
 import datetime as dt
 from dataclasses import replace
 
@@ -21,7 +22,7 @@ from planner.operations.calendar import STATUS_FILTERS, for_audience
 from planner.operations.counts import occurrence_total
 from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
 from planner.views import once, paging
-from planner.views.api import (ApiError, api_user, bp, commit, invalid, json_body, load_plan, not_found, paged,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, paged,
                                query_int, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.views import versions  # noqa: F401,E402 — registers ETag / If-Match on the API blueprint
@@ -153,11 +154,12 @@ def get_delivery(delivery_id: int):
 
 
 @bp.post("/deliveries/<int:delivery_id>/confirm")
+@accepts(api_schemas.ConfirmInput)
 def confirm_delivery(delivery_id: int):
     """Record that a broadcast aired (or why not); confirming the same outcome again changes nothing."""
     require("delivery.confirm")
     delivery = load_delivery(delivery_id)
-    data = json_body({"aired": bool, "reason": str}, required=("aired",))
+    data = body()
     try:
         changed = ops.confirm_delivery(db_session(), delivery, aired=data["aired"], reason=data.get("reason", ""),
                                        via=ConfirmedVia.USER, now=utcnow(), user=api_user())
@@ -214,6 +216,7 @@ def parse_moment(text: str) -> dt.datetime:
 
 
 @bp.post("/messages/<int:message_id>/posts")
+@accepts(api_schemas.PostInput)
 def schedule_post(message_id: int):
     """Schedule the approved version of a message at an online target (pinned), as 'Lên lịch đăng' does.
 
@@ -223,7 +226,7 @@ def schedule_post(message_id: int):
 
     require("schedule.edit")
     message = load_message(message_id)
-    data = json_body({"target_id": int, "at": str}, required=("target_id", "at"))
+    data = body()
     when = parse_moment(data["at"])
     session = db_session()
     target = _in_scope(session, Target, int(data["target_id"]), lambda t: t.unit)
@@ -254,13 +257,14 @@ def run_json(run: ScheduleRun) -> dict:
 
 
 @bp.post("/plans/<int:plan_id>/schedule-runs")
+@accepts(api_schemas.ScheduleRunInput)
 def start_schedule_run(plan_id: int):
     """'Lập lịch': generate now (201) or queue for the worker (202); 409 while the plan × channel is being scheduled."""
     from planner.views.schedule import _plan_channels
 
     require("schedule.edit")
     plan = load_plan(plan_id)
-    data = json_body({"unit_id": int, "channel": str, "start": str, "end": str}, required=("channel", "start", "end"))
+    data = body()
     fields, days = {}, {}
     for name in ("start", "end"):
         try:
@@ -300,11 +304,12 @@ def get_schedule_run(plan_id: int, run_id: int):
 
 
 @bp.post("/deliveries/<int:delivery_id>/reconcile")
+@accepts(api_schemas.ReconcileInput)
 def reconcile_delivery(delivery_id: int):
     """Settle an online post whose outcome is unknown, after checking the page (as the attention page does)."""
     require("schedule.edit")
     delivery = load_delivery(delivery_id)
-    data = json_body({"published": bool, "external_id": str, "note": str}, required=("published",))
+    data = body()
     try:
         ops.reconcile_delivery(db_session(), delivery, published=data["published"],
                                external_id=data.get("external_id", ""), note=data.get("note", ""), user=api_user(),

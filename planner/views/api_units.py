@@ -1,13 +1,14 @@
 """JSON API: the units tree of my unit (add, rename, move, loudspeaker clusters) and the village CSV import."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import current_app, jsonify, url_for
 
 from planner.access import AccessDenied
 from planner.operations import channel_accounts as accounts
 from planner.operations import units as ops
 from planner.operations import villages
-from planner.views.api import ApiError, api_user, bp, commit, created, invalid, json_body, not_found, require
+from planner.views.api import ApiError, accepts, api_user, body, bp, commit, created, invalid, not_found, require
 from planner.views.common import db_session
 
 
@@ -34,10 +35,10 @@ def _run(action):
 
 
 @bp.post("/units")
+@accepts(api_schemas.UnitInput)
 def create_unit():
     require("unit.manage")
-    data = json_body({"parent_id": int, "kind": str, "code": str, "name": str, "loudspeaker": str},
-                     required=("parent_id", "kind", "code", "name"))
+    data = body()
     unit = _run(lambda s: ops.create_unit(s, api_user(), data))
     commit()
     return created(unit_json(unit), url_for("api.get_unit", unit_id=unit.id))
@@ -49,29 +50,32 @@ def get_unit(unit_id: int):
 
 
 @bp.patch("/units/<int:unit_id>")
+@accepts(api_schemas.UnitEdit)
 def update_unit(unit_id: int):
     """Rename, change the code, or move (parent_id) a unit; a move keeps its history."""
     unit = _load(unit_id)
-    data = json_body({"name": str, "code": str, "parent_id": int})
+    data = body()
     _run(lambda s: ops.update_unit(s, api_user(), unit, data))
     commit()
     return jsonify(unit_json(unit))
 
 
 @bp.post("/units/<int:unit_id>/loudspeakers")
+@accepts(api_schemas.NameInput)
 def add_loudspeaker(unit_id: int):
     unit = _load(unit_id)
-    data = json_body({"name": str}, required=("name",))
+    data = body()
     _run(lambda s: ops.save_loudspeakers(s, api_user(), unit, {}, data["name"]))
     commit()
     return jsonify(unit_json(unit)), 201
 
 
 @bp.post("/units/<int:unit_id>/villages")
+@accepts(api_schemas.VillageImportInput)
 def import_villages(unit_id: int):
     """Village CSV for a commune: {"csv", "dry_run", "confirm_moves"}; a dry run writes nothing."""
     unit = _load(unit_id)
-    data = json_body({"csv": str, "filename": str, "dry_run": bool, "confirm_moves": bool}, required=("csv",))
+    data = body()
     kwargs = {"filename": data.get("filename") or "thon.csv", "confirm_moves": data.get("confirm_moves", False),
               "within": unit}
     session = db_session()
@@ -109,10 +113,6 @@ def account_json(target) -> dict:
             "has_token": bool(target.token_encrypted), "token_hint": target.token_hint or None}
 
 
-ACCOUNT_FIELDS = {"channel": str, "name": str, "external_id": str, "token": str, "is_active": bool,
-                  "clear_token": bool}
-
-
 def _account_call(action):
     try:
         return action(db_session())
@@ -128,22 +128,24 @@ def list_accounts(unit_id: int):
 
 
 @bp.post("/units/<int:unit_id>/accounts")
+@accepts(api_schemas.ChannelAccountInput)
 def create_account(unit_id: int):
     unit = _load(unit_id)
-    data = json_body(ACCOUNT_FIELDS, required=("channel", "name", "external_id"))
+    data = body()
     target = _account_call(lambda s: accounts.create_account(s, api_user(), unit, data, current_app.config))
     commit()
     return jsonify(account_json(target)), 201
 
 
 @bp.patch("/accounts/<int:account_id>")
+@accepts(api_schemas.ChannelAccountEdit)
 def update_account(account_id: int):
     require("unit.manage")
     try:
         target = accounts.get_managed_account(db_session(), api_user(), account_id)
     except AccessDenied:
         raise not_found() from None
-    data = json_body(ACCOUNT_FIELDS)
+    data = body()
     _account_call(lambda s: accounts.update_account(s, api_user(), target, data, current_app.config))
     commit()
     return jsonify(account_json(target))

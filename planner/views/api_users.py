@@ -1,16 +1,15 @@
 """JSON API: the users of my unit and below (same operations and checks as the people pages)."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import jsonify, url_for
 
 from planner.access import AccessDenied
 from planner.db import utcnow
 from planner.operations import users as ops
-from planner.views.api import (ApiError, api_user, bp, commit, created, invalid, json_body, not_found, require,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, not_found, require,
                                stamp, user_json)
 from planner.views.common import db_session
-
-USER_FIELDS = {"username": str, "full_name": str, "role": str, "unit_id": int, "password": str}
 
 
 def admin_user_json(user) -> dict:
@@ -42,9 +41,10 @@ def list_users():
 
 
 @bp.post("/users")
+@accepts(api_schemas.UserInput)
 def create_user():
     require("unit.manage")
-    data = json_body(USER_FIELDS, required=("username", "full_name", "role", "unit_id", "password"))
+    data = body()
     user = _run(lambda s: ops.create_user(s, api_user(), data, now=utcnow()))
     commit()
     return created(admin_user_json(user), url_for("api.get_user", user_id=user.id))
@@ -56,28 +56,31 @@ def get_user(user_id: int):
 
 
 @bp.patch("/users/<int:user_id>")
+@accepts(api_schemas.UserEdit)
 def update_user(user_id: int):
     user = _load(user_id)
-    data = json_body({"full_name": str, "role": str, "unit_id": int})
+    data = body()
     _run(lambda s: ops.update_user(s, api_user(), user, data))
     commit()
     return jsonify(admin_user_json(user))
 
 
 @bp.post("/users/<int:user_id>/password")
+@accepts(api_schemas.PasswordInput)
 def reset_password(user_id: int):
     user = _load(user_id)
-    data = json_body({"password": str}, required=("password",))
+    data = body()
     _run(lambda s: ops.reset_password(s, api_user(), user, data["password"]))
     commit()
     return jsonify(admin_user_json(user))
 
 
 @bp.post("/users/<int:user_id>/active")
+@accepts(api_schemas.ActiveInput)
 def set_active(user_id: int):
     """Deactivate ({"is_active": false}: sessions and tokens end) or reactivate a user."""
     user = _load(user_id)
-    data = json_body({"is_active": bool}, required=("is_active",))
+    data = body()
     _run(lambda s: ops.set_active(s, api_user(), user, data["is_active"]))
     commit()
     return jsonify(admin_user_json(user))

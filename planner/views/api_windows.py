@@ -2,15 +2,14 @@
 holiday exemptions (same checks as the pages)."""
 from __future__ import annotations
 
+from planner import api_schemas
 from flask import jsonify, request
 
 from planner.models import Plan, Unit, Window
 from planner.operations import windows as wops
-from planner.views.api import api_user, bp, commit, invalid, json_body, not_found, stamp
+from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, stamp
 from planner.views.api_grids import _call
 from planner.views.common import db_session
-
-WINDOW_FIELDS = {"kind": str, "name": str, "starts_on": str, "ends_on": str, "is_yearly": bool}
 
 
 def window_json(window: Window, exempt: bool | None = None) -> dict:
@@ -35,11 +34,7 @@ def _unit(unit_id: int) -> Unit:
 
 
 def _input() -> dict:
-    data = json_body(WINDOW_FIELDS, required=("kind", "name", "starts_on", "ends_on"))
-    channels = (request.get_json(silent=True) or {}).get("channels") or []
-    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
-        raise invalid({"channels": "Phải là danh sách mã kênh."})
-    return {**data, "channels": channels}
+    return {"channels": [], **body()}
 
 
 @bp.get("/units/<int:unit_id>/windows")
@@ -56,6 +51,7 @@ def list_unit_windows(unit_id: int):
 
 
 @bp.post("/units/<int:unit_id>/windows")
+@accepts(api_schemas.WindowInput)
 def create_unit_window(unit_id: int):
     unit = _unit(unit_id)
     data = _input()
@@ -86,6 +82,7 @@ def list_windows(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/windows")
+@accepts(api_schemas.WindowInput)
 def create_window(plan_id: int):
     plan = _plan(plan_id)
     data = _input()
@@ -106,16 +103,16 @@ def delete_window(plan_id: int, window_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/holidays/<int:window_id>")
+@accepts(api_schemas.ExemptInput)
 def exempt_holiday(plan_id: int, window_id: int):
     """{"exempt": true}: this plan airs on that automatic holiday; false: it pauses like every plan."""
     plan = _plan(plan_id)
     window = db_session().get(Window, window_id)
     if window is None:
         raise not_found()
-    data = json_body({"exempt": bool}, required=("exempt",))
+    data = body()
     _call(lambda s: wops.set_holiday_exemption(s, api_user(), plan, window, data["exempt"]))
     commit()
     return jsonify(window_json(window, data["exempt"]))
-
 
 

@@ -211,7 +211,7 @@ class World:
 
     def notification(self, username: str) -> int:
         """A fresh notification in that user's inbox."""
-        note = Notification(user_id=self.user(username).id, kind="info", text="Thông báo thử", link="")
+        note = Notification(user_id=self.user(username).id, kind="report.due", text="Thông báo thử", link="")
         self.db.add(note)
         self.db.commit()
         return note.id
@@ -295,7 +295,8 @@ def built_world(database_url: str, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("authz")
     os.environ["PLANNER_INSTANCE_PATH"] = str(tmp / "instance")
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "DEMO_PASSWORD": PASSWORD, "WORKER_INTERVAL_SECONDS": 1})
+                      "DEMO_PASSWORD": PASSWORD, "WORKER_INTERVAL_SECONDS": 1,
+                      "API_CHECK_RESPONSES": True})
     engine = app.extensions["planner_db"].engine
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)

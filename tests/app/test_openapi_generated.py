@@ -1,0 +1,171 @@
+"""The OpenAPI document is generated from what the API does (issue 9 §8): request bodies from the pydantic models
+the views validate with, operations from the Flask routes, links that lead to real operations."""
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema_rs
+import pytest
+
+from planner import api_schemas
+from planner.openapi import LINKS, api_routes, build_openapi
+
+API = "/api/v1"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return build_openapi()
+
+
+def test_every_route_is_one_documented_operation_and_back(app, doc):
+    with app.app_context():
+        routes = {(method, path) for path, method, _ in api_routes()}
+    documented = {(method, path) for path, item in doc["paths"].items() for method in item if method in METHODS}
+    assert routes == documented
+
+
+def test_the_document_without_an_app_equals_the_served_one(app, doc):
+    served = app.test_client().get(f"{API}/openapi.json").get_json()
+    assert json.dumps(served, sort_keys=True) == json.dumps(json.loads(json.dumps(doc)), sort_keys=True)
+
+
+def test_each_body_is_the_model_its_view_validates_with(app, doc):
+    generated = api_schemas.json_schemas()
+    with app.app_context():
+        routes = list(api_routes())
+    for path, method, view in routes:
+        operation = doc["paths"][path][method]
+        model = getattr(view, "body_model", None)
+        if model is None:
+            assert "requestBody" not in operation, (method, path)
+            assert method in ("get", "delete") or path.endswith(("/submit", "/rotate")), (method, path)
+            continue
+        name = model if isinstance(model, str) else model.__name__
+        content = operation["requestBody"]["content"]
+        assert content == {view.body_media: {"schema": {"$ref": f"#/components/schemas/{name}"}}}, (method, path)
+        assert operation["requestBody"]["required"] is not view.body_optional
+        if not isinstance(model, str):
+            assert doc["components"]["schemas"][name] == generated[name]
+            assert {"400", "413", "415"} <= set(operation["responses"]), (method, path)
+    # no hand-written input schema is left over beside the generated ones
+    hand_written = {"PlanDocument", "MessageImageInput", "ChangeRequest"}  # ChangeRequest: an answer
+    inputs = {name for name in doc["components"]["schemas"] if name.endswith(("Input", "Edit", "Request", "Change"))}
+    assert inputs <= set(generated) | hand_written
+
+
+def test_every_component_schema_compiles_as_json_schema_2020_12(doc):
+    for name, schema in doc["components"]["schemas"].items():
+        jsonschema_rs.Draft202012Validator({**schema, "components": doc["components"]})
+    assert doc["openapi"] == "3.1.0"
+
+
+def test_links_lead_to_real_operations_with_their_path_parameters(doc):
+    assert len(LINKS) >= 15
+    for (source, status), links in LINKS.items():
+        method, path = source.split(" ", 1)
+        response = doc["paths"][path][method.lower()]["responses"][status]
+        for name, link in response["links"].items():
+            pointer = link["operationRef"].removeprefix("#/paths/")
+            target_path, target_method = pointer.rsplit("/", 1)
+            target_path = target_path.replace("~1", "/").replace("~0", "~")
+            assert target_method in doc["paths"][target_path], (source, name)
+            assert set(link["parameters"]) == set(re.findall(r"{(\w+)}", target_path)), (source, name)
+            for expression in link["parameters"].values():
+                assert expression == 1 or expression.startswith("$response.body#/"), (source, name)
+    assert "Undo" in doc["paths"]["/occurrences/{occurrence_id}/move"]["post"]["responses"]["200"]["links"]
+
+
+# --------------------------------------------------------------------------- the models' rules
+
+def test_null_and_empty_count_as_not_sent_and_unknown_fields_are_ignored():
+    assert api_schemas.validate(api_schemas.ConfirmInput, {"aired": True, "reason": "", "x": 1}) == {"aired": True}
+    with pytest.raises(api_schemas.BodyInvalid) as missing:
+        api_schemas.validate(api_schemas.HandledInput, {"reason": None})
+    assert missing.value.fields == {"reason": "Trường này là bắt buộc."}
+
+
+@pytest.mark.parametrize("value, message", [
+    ("12", None), (12, None), ("0000000012", "Phải là số nguyên không âm."), (-1, "Phải là số nguyên không âm."), (2**31, "Phải là số nguyên không âm."),
+    (1.5, "Phải là số nguyên không âm."), (True, "Phải là số nguyên không âm."), ("1e3", "Phải là số nguyên không âm.")])
+def test_ids_are_non_negative_integers_or_digit_strings(value, message):
+    try:
+        assert api_schemas.validate(api_schemas.RosterBatchInput,
+                                    {"unit_id": value, "first": "01/01/2026", "last": "02/01/2026"})["unit_id"] == 12
+        assert message is None
+    except api_schemas.BodyInvalid as exc:
+        assert exc.fields == {"unit_id": message}
+
+
+def test_types_ranges_and_choices_get_vietnamese_messages():
+    with pytest.raises(api_schemas.BodyInvalid) as bad:
+        api_schemas.validate(api_schemas.MessageInput, {
+            "title": 5, "min_per_week": 1000, "channel": "fax", "audience_ids": [1, "2"], "post_at": "x",
+            "priority": "urgent", "headline": "x" * 301})
+    assert bad.value.fields == {
+        "title": "Phải là chuỗi ký tự.", "min_per_week": "Phải là số nguyên không lớn hơn 999.",
+        "channel": bad.value.fields["channel"], "audience_ids": "Phải là một danh sách số nguyên.",
+        "post_at": "Phải là một danh sách chuỗi.", "priority": bad.value.fields["priority"],
+        "headline": "Dài quá 300 ký tự."}
+    assert bad.value.fields["channel"].startswith("Giá trị không hợp lệ; chọn một trong: 'banner'")
+    with pytest.raises(api_schemas.BodyInvalid) as flag:
+        api_schemas.validate(api_schemas.ActiveInput, {"is_active": "true"})
+    assert flag.value.fields == {"is_active": "Phải là true hoặc false."}
+
+
+SAMPLES = ["abc", "12", "2", " 7", "2147483647", "0012", 7, 0, -1, 2**31, 1.5, True, False, [], ["abc"], [3], {"a": 1}, "approve",
+           "loudspeaker", "x" * 301]
+
+
+def test_what_the_document_allows_the_model_accepts_and_nothing_else(doc):
+    """Field by field, over sample values: the documented schema and the validating model agree (null and "" are
+    'not sent' in both, so they are left out)."""
+    checked = 0
+    for model in api_schemas.BODIES:
+        schema = doc["components"]["schemas"][model.__name__]
+        for name, prop in schema["properties"].items():
+            documented = jsonschema_rs.Draft202012Validator({**prop, "components": doc["components"]})
+            for sample in SAMPLES:
+                try:
+                    api_schemas.validate(model, {name: sample})
+                    accepted = True
+                except api_schemas.BodyInvalid as exc:
+                    accepted = name not in exc.fields
+                assert accepted is documented.is_valid(sample), (model.__name__, name, sample)
+                checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("low, high", [(0, api_schemas.MAX_ID), (0, 999), (1, 3600), (1, 999999), (40, 1000),
+                                       (2000, 2099), (1, 12), (0, 0), (9, 10), (7, 123456)])
+def test_the_documented_digit_pattern_is_exactly_the_range(low, high):
+    pattern = re.compile(api_schemas.range_pattern(low, high))
+    numbers = {*range(0, 5000), low, high, low + 1, high + 1, max(low - 1, 0), api_schemas.MAX_ID, 2**31,
+               *(n * 7919 % (3 * 10**9) for n in range(20000))}
+    for n in numbers:
+        assert bool(pattern.fullmatch(str(n))) is (low <= n <= high), n
+    assert not pattern.fullmatch("0" + str(low)) and not pattern.fullmatch(f"+{low}")
+
+
+def test_schemathesis_loads_every_operation_of_the_document(doc):
+    schemathesis = pytest.importorskip("schemathesis")
+    schema = schemathesis.openapi.from_dict(json.loads(json.dumps(doc)))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == sum(1 for item in doc["paths"].values() for method in item if method in METHODS)
+
+
+def test_the_response_check_names_what_drifted(doc):
+    from planner.openapi import query_problem, response_problem
+
+    rule = f"{API}/plans/<int:plan_id>"
+    assert response_problem(doc, rule, "GET", 200, {"id": 1, "code": "k", "title": "T"}) is None
+    assert "id" in response_problem(doc, rule, "GET", 200, {"id": "1"})
+    assert "status 418 is not documented" in response_problem(doc, rule, "GET", 418, {})
+    assert response_problem(doc, rule, "GET", 404, {"error": {"code": "not_found", "message": "…"}}) is None
+    assert "error" in response_problem(doc, rule, "GET", 404, {"message": "…"})
+    listing = f"{API}/occurrences"
+    assert query_problem(doc, listing, "GET", {"plan": (1, api_schemas.MAX_ID), "cursor": None}) is None
+    assert "?secret" in query_problem(doc, listing, "GET", {"secret": None})
+    assert "?limit" in query_problem(doc, listing, "GET", {"limit": (1, 50)})
