@@ -152,7 +152,7 @@ def test_downloads_come_from_storage_never_rendered_again(app, login, db, asked,
     def no_render(*_a, **_k):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(printing, "html_to_pdf", no_render)
+    monkeypatch.setattr(printing, "render_roster_villages", no_render)
     one, two = client.get(f"/roster-batches/{batch.id}.pdf"), client.get(f"/roster-batches/{batch.id}.pdf")
     assert one.status_code == two.status_code == 200 and one.data == two.data
     again = client.get(f"/roster-batches/{batch.id}.pdf", headers={"If-None-Match": one.headers["ETag"]})
@@ -169,13 +169,13 @@ def test_single_village_roster_pdf_is_rendered_by_the_worker_once_per_content(ap
            f"&end={localtime.fmt_date(last)}")
     from planner import printing
 
-    real, calls = printing.html_to_pdf, []
+    real, calls = printing.render_roster_villages, []
 
     def counting(*a, **k):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(printing, "html_to_pdf", counting)
+    monkeypatch.setattr(printing, "render_roster_villages", counting)
     asked = client.get(url)  # the first download is queued for the worker, never rendered in the request
     assert asked.status_code == 302 and calls == []
     follow = asked.headers["Location"]
