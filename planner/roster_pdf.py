@@ -21,7 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import BaseDocTemplate, LayoutError, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
 
 from planner import print_documents as docs
 
@@ -215,6 +215,20 @@ def _signature(generated_at_label: str) -> Table:
     return table
 
 
+FRAME_HEIGHT = A4[1] - MARGIN_TOP - MARGIN_BOTTOM
+ROW_PADDING = 1.5 * MM + RULE
+ROW_MOST = 60  # pt: a row's height bound (a three-line title and a two-line note) below which nothing is measured
+KEEP_HEIGHT = FRAME_HEIGHT - 30  # a page less the repeated header row
+LAST_KEEP_HEIGHT = KEEP_HEIGHT - 75  # and less the signature kept with the last day
+
+
+def _fits(contents: list[list[Paragraph]], width: float, height: float) -> bool:
+    """Whether rows of these contents fit `height` (measured only when a rough bound says they might not)."""
+    if len(contents) * ROW_MOST <= height:
+        return True
+    return sum(sum(p.wrap(width, FRAME_HEIGHT)[1] for p in content) + ROW_PADDING for content in contents) <= height
+
+
 def _table(sheet: dict, generated_at_label: str) -> Table:
     s = styles()
     content_width = WIDTH - sum(w for w in COLUMNS if w)
@@ -230,23 +244,32 @@ def _table(sheet: dict, generated_at_label: str) -> Table:
                 ("FONTNAME", (0, 0), (-1, -1), "PlannerSerif"), ("FONTSIZE", (0, 1), (-1, -1), 10),
                 ("LEADING", (0, 1), (-1, -1), 12), ("ALIGN", (3, 1), (3, -1), "CENTER"),
                 ("TOPPADDING", (1, 1), (1, -1), 1.1 * MM), ("TOPPADDING", (3, 1), (3, -1), 1.1 * MM)]
-    for day in sheet["days"]:
-        first = len(data)
-        for n, row in enumerate(day["rows"]):
+    text_width = content_width - 2.4 * MM
+    last_first = 1
+    for number, day in enumerate(sheet["days"]):
+        first, contents = len(data), []
+        for row in day["rows"]:
             marks = "".join(f"[{escape(_nfc(m))}] " for m in row["marks"])
             content = [Paragraph(marks + escape(_nfc(row["title"])), s["title"])]
             if row["note"]:
                 content.append(_p(row["note"], "note"))
-            day_cell = (Paragraph(f"<b>{escape(_nfc(day['weekday']))}</b><br/>{escape(_nfc(day['date']))}",
-                                  s["day"]) if n == 0 else "")
+            contents.append(content)
+        # A day's rows stay on one page (its date cell spans them) unless they cannot fit one: then each row
+        # names its date and the day may break between rows.
+        together = _fits(contents, text_width, KEEP_HEIGHT if number < len(sheet["days"]) - 1 else LAST_KEEP_HEIGHT)
+        label = f"<b>{escape(_nfc(day['weekday']))}</b><br/>{escape(_nfc(day['date']))}"
+        for n, (row, content) in enumerate(zip(day["rows"], contents)):
+            day_cell = Paragraph(label, s["day"]) if n == 0 or not together else ""
             data.append([day_cell, _nfc(row["session"]), content, _nfc(row["duration"]), ""])  # one line each
         last = len(data) - 1
-        commands += [("SPAN", (0, first), (0, last)), ("NOSPLIT", (0, first), (-1, last))]
+        if together:
+            commands += [("SPAN", (0, first), (0, last)), ("NOSPLIT", (0, first), (-1, last))]
+        last_first = first if together else last
     if not sheet["days"]:
         data.append([_p("Chưa có buổi phát nào trong kỳ này.", "empty"), "", "", "", ""])
         commands.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
     rows_end = len(data) - 1
-    first_of_last_day = len(data) - (len(sheet["days"][-1]["rows"]) if sheet["days"] else 1)
+    first_of_last_day = last_first if sheet["days"] else len(data) - 1
     data.append([_signature(generated_at_label), "", "", "", ""])
     sign = len(data) - 1
     commands += [("GRID", (0, 0), (-1, rows_end), RULE, colors.black),
@@ -302,7 +325,10 @@ def render(villages: list[dict], *, commune_name: str, plan_title: str, generate
                       _header(village, sheet, commune_name, plan_title), _table(sheet, generated_at_label)]
     buffer = io.BytesIO()
     doc = _RosterDoc(buffer, title=_nfc(pdf_title), author=_nfc(commune_name), subject=_nfc(plan_title))
-    doc.build(story)
+    try:
+        doc.build(story)
+    except LayoutError as exc:  # a row taller than a page (never in practice: notes are clipped)
+        raise docs.PrintError(f"Không dựng được lịch phát thanh: một dòng không vừa một trang A4 ({exc})"[:300]) from exc
     pages = doc.page
     starts = [doc.village_start[i] - 1 for i in range(len(villages))]
     ranges = [(start, end) for start, end in zip(starts, starts[1:] + [pages])]
