@@ -257,7 +257,7 @@ def _qr_png_data_uri(url: str) -> str:
     import segno
 
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="png", scale=1, border=4)
+    segno.make(url, error="m", mask=print_roster.QR_MASK).save(out, kind="png", scale=1, border=4)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 

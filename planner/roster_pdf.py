@@ -24,6 +24,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, LayoutError, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
 
 from planner import print_documents as docs
+from planner import print_roster
 
 MM = 72 / 25.4
 MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM, MARGIN_LEFT = 11 * MM, 12 * MM, 13 * MM, 15 * MM  # as the HTML roster
@@ -142,7 +143,7 @@ class QrCode(Flowable):
         name = "qr" + hashlib.sha1(self.url.encode()).hexdigest()[:16]
         reg = canvas._doc.getXObjectName(name)
         if reg not in canvas._doc.idToObject:
-            image = _QrImage(name, segno.make(self.url, error="m").matrix)
+            image = _QrImage(name, segno.make(self.url, error="m", mask=print_roster.QR_MASK).matrix)
             canvas._setXObjects(image)
             canvas._doc.Reference(image, reg)
             canvas._doc.addForm(name, image)
