@@ -1,4 +1,5 @@
-"""WeasyPrint rendering of print products, rosters and reports, with bundled fonts and no outside access.
+"""WeasyPrint rendering of print products and reports, with bundled fonts and no outside access; rosters are
+drawn with reportlab (planner.roster_pdf) from the same data their HTML (print/roster.html) shows.
 
 Independent of Flask: the worker and the CLI call it without a request. WeasyPrint is imported on
 the first render; one FontConfiguration is shared by the process and renders are serialised.
