@@ -19,6 +19,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, LayoutError, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
@@ -57,9 +58,6 @@ def styles() -> dict[str, ParagraphStyle]:
         "qr": style("qr", fontName="PlannerSerif-Bold", fontSize=7.5, leading=9, alignment=TA_CENTER),
         "url": style("url", fontSize=6, leading=6.6, alignment=TA_CENTER, wordWrap="CJK"),
         "th": style("th", fontName="PlannerSerif-Bold", fontSize=9, leading=10.8, alignment=TA_CENTER),
-        "day": base,
-        "title": style("title", fontName="PlannerSerif-Bold", leading=11.5),
-        "note": style("note", fontSize=8, leading=9.2),
         "mid": style("mid", alignment=TA_CENTER),
         "empty": style("empty", fontName="PlannerSerif-Italic", alignment=TA_CENTER),
         "generated": style("generated", fontName="PlannerSerif-Italic", fontSize=8.5, leading=10.2),
@@ -154,6 +152,32 @@ class QrCode(Flowable):
         canvas._formsinuse.append(name)
 
 
+class Lines(Flowable):
+    """Text cut into lines once, at a known width, and drawn line by line: the table's cells (title and note,
+    the date) without Paragraph's markup machinery, which was most of a page's cost. Each part is (text, font,
+    size, leading); lines break at spaces (a word longer than the width keeps its line, as a Paragraph)."""
+
+    def __init__(self, parts: list[tuple[str, str, float, float]], width: float):
+        super().__init__()
+        self.parts = [(simpleSplit(_nfc(text), font, size, width) or [""], font, size, leading)
+                      for text, font, size, leading in parts if text]
+        self.width = width
+        self.height = sum(len(lines) * leading for lines, _f, _s, leading in self.parts)
+
+    def wrap(self, _available_width, _available_height):
+        return self.width, self.height
+
+    def draw(self):
+        canvas, top = self.canv, self.height
+        for lines, font, size, leading in self.parts:
+            canvas.setFont(font, size)
+            y = top - size
+            for line in lines:
+                canvas.drawString(0, y, line)
+                y -= leading
+            top -= len(lines) * leading
+
+
 class DottedLine(Flowable):
     def __init__(self, width: float, inset: float):
         super().__init__()
@@ -201,7 +225,6 @@ def _header(village: dict, sheet: dict, commune_name: str, plan_title: str) -> T
 
 
 def _signature(generated_at_label: str) -> Table:
-    s = styles()
     sign_width = 62 * MM
     left = _p(f"Lập lúc {generated_at_label}. Sau mỗi buổi phát, đánh dấu và ký vào cột “Đã phát”, hoặc quét mã "
               "QR để xác nhận trên điện thoại.", "generated")
@@ -212,22 +235,18 @@ def _signature(generated_at_label: str) -> Table:
                     ("FONTNAME", (0, 0), (-1, -1), "PlannerSerif"),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 0)])
-    del s
     return table
 
 
 FRAME_HEIGHT = A4[1] - MARGIN_TOP - MARGIN_BOTTOM
 ROW_PADDING = 1.5 * MM + RULE
-ROW_MOST = 60  # pt: a row's height bound (a three-line title and a two-line note) below which nothing is measured
-KEEP_HEIGHT = FRAME_HEIGHT - 30  # a page less the repeated header row
-LAST_KEEP_HEIGHT = KEEP_HEIGHT - 75  # and less the signature kept with the last day
+KEEP_HEIGHT = FRAME_HEIGHT - 40  # a page less the repeated header row (two lines) and a margin
+LAST_KEEP_HEIGHT = KEEP_HEIGHT - 80  # and less the signature kept with the last day
 
 
-def _fits(contents: list[list[Paragraph]], width: float, height: float) -> bool:
-    """Whether rows of these contents fit `height` (measured only when a rough bound says they might not)."""
-    if len(contents) * ROW_MOST <= height:
-        return True
-    return sum(sum(p.wrap(width, FRAME_HEIGHT)[1] for p in content) + ROW_PADDING for content in contents) <= height
+def _fits(contents: list[Lines], height: float, least: float = 24) -> bool:
+    """Whether rows of these contents fit `height` (a row is at least `least` high: the date's two lines)."""
+    return sum(max(content.height, least) + ROW_PADDING for content in contents) <= height
 
 
 def _table(sheet: dict, generated_at_label: str) -> Table:
@@ -243,24 +262,21 @@ def _table(sheet: dict, generated_at_label: str) -> Table:
                 ("TOPPADDING", (0, 0), (-1, 0), 1 * MM), ("BOTTOMPADDING", (0, 0), (-1, 0), 1.3 * MM),
                 ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
                 ("FONTNAME", (0, 0), (-1, -1), "PlannerSerif"), ("FONTSIZE", (0, 1), (-1, -1), 10),
-                ("LEADING", (0, 1), (-1, -1), 12), ("ALIGN", (3, 1), (3, -1), "CENTER"),
-                ("TOPPADDING", (1, 1), (1, -1), 1.1 * MM), ("TOPPADDING", (3, 1), (3, -1), 1.1 * MM)]
+                ("LEADING", (0, 1), (-1, -1), 12), ("ALIGN", (3, 1), (3, -1), "CENTER")]
     text_width = content_width - 2.4 * MM
     last_first = 1
     for number, day in enumerate(sheet["days"]):
         first, contents = len(data), []
         for row in day["rows"]:
-            marks = "".join(f"[{escape(_nfc(m))}] " for m in row["marks"])
-            content = [Paragraph(marks + escape(_nfc(row["title"])), s["title"])]
-            if row["note"]:
-                content.append(_p(row["note"], "note"))
-            contents.append(content)
+            marks = "".join(f"[{m}] " for m in row["marks"])
+            contents.append(Lines([(marks + _nfc(row["title"]), "PlannerSerif-Bold", 10, 11.5),
+                                   (row["note"], "PlannerSerif", 8, 9.2)], text_width))
         # A day's rows stay on one page (its date cell spans them) unless they cannot fit one: then each row
         # names its date and the day may break between rows.
-        together = _fits(contents, text_width, KEEP_HEIGHT if number < len(sheet["days"]) - 1 else LAST_KEEP_HEIGHT)
-        label = f"<b>{escape(_nfc(day['weekday']))}</b><br/>{escape(_nfc(day['date']))}"
+        together = _fits(contents, KEEP_HEIGHT if number < len(sheet["days"]) - 1 else LAST_KEEP_HEIGHT)
+        label = [(day["weekday"], "PlannerSerif-Bold", 10, 12), (day["date"], "PlannerSerif", 10, 12)]
         for n, (row, content) in enumerate(zip(day["rows"], contents)):
-            day_cell = Paragraph(label, s["day"]) if n == 0 or not together else ""
+            day_cell = Lines(label, COLUMNS[0] - 2.4 * MM) if n == 0 or not together else ""
             data.append([day_cell, _nfc(row["session"]), content, _nfc(row["duration"]), ""])  # one line each
         last = len(data) - 1
         if together:
