@@ -11,7 +11,7 @@ Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|report|proof
   ROSTER_BATCH_CHUNK villages, the commune PDF, a ZIP of one PDF per village, stored), twice: drawn in the
   worker itself (`in_worker_*`, the default; `in_worker_rss_growth_mb` is the worker's peak RSS growth over the
   batches, fonts registered before) and in 2 warmed render processes (`pool_*`; `render_processes_cpu_s`
-  is their CPU, `render_process_peak_mb` / `render_process_growth_mb` their peaks), against headless Chromium
+  is their CPU for one batch, `render_process_peak_mb` / `render_process_growth_mb` their peaks), against headless Chromium
   printing the same 42 village-weeks from the roster HTML (print/roster.html, fonts inlined) as one document.
   Medians of N/3 batches each. `loadavg_start` / `loadavg_end` bracket the part.
 - `report`: Xã Ngọc Lặc's six-monthly report (a week of its villages scheduled; figures, tables, charts and
@@ -220,7 +220,7 @@ def rosters_batch(runs: int) -> dict:
         pool_s, pool_cpu_s = statistics.median(t[0] for t in pooled), statistics.median(t[1] for t in pooled)
         batch_id = pooled[-1][2]
         children_after = _children_hwm_mb()
-        children_cpu_s = round(_children_cpu_s() - children_cpu_before, 3)
+        children_cpu_s = round((_children_cpu_s() - children_cpu_before) / runs, 3)  # a batch's share
         print_pool.shutdown()
         with db.session() as s:
             batch = s.get(RosterBatch, batch_id)
