@@ -9,8 +9,11 @@ character the fonts cannot draw is refused with its name (PrintError) before any
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
+import threading
 import unicodedata
 import zlib
 from xml.sax.saxutils import escape
@@ -20,7 +23,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, LayoutError, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
 
@@ -133,8 +136,6 @@ class QrCode(Flowable):
         self.url, self.width, self.height = url, size, size
 
     def draw(self):
-        import hashlib
-
         import segno
 
         canvas = self.canv
@@ -323,6 +324,26 @@ class _RosterDoc(BaseDocTemplate):
         canvas.restoreState()
 
 
+_tag_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _subset_tags(seed: str):
+    """Font subset tags ("ABCDEF+LiberationSerif") drawn from `seed` instead of reportlab's AAAAAA, AAAAAB…:
+    a batch's commune PDF joins several drawn documents, and the PDF spec wants different subsets in one file to
+    have different tags (a viewer or RIP may otherwise take one subset's glyphs for another's)."""
+    def tag(n: int) -> bytes:
+        digest = hashlib.sha256(f"{seed}\n{n}".encode()).digest()
+        return bytes(65 + b % 26 for b in digest[:6])
+
+    with _tag_lock:
+        original, ttfonts.SUBSETN = ttfonts.SUBSETN, tag
+        try:
+            yield
+        finally:
+            ttfonts.SUBSETN = original
+
+
 def render(villages: list[dict], *, commune_name: str, plan_title: str, generated_at_label: str,
            pdf_title: str) -> tuple[bytes, int, list[tuple[int, int]]]:
     """The rosters of these villages as one PDF: (data, pages, each village's (first, end) page, 0-based)."""
@@ -342,8 +363,10 @@ def render(villages: list[dict], *, commune_name: str, plan_title: str, generate
                       _header(village, sheet, commune_name, plan_title), _table(sheet, generated_at_label)]
     buffer = io.BytesIO()
     doc = _RosterDoc(buffer, title=_nfc(pdf_title), author=_nfc(commune_name), subject=_nfc(plan_title))
+    seed = "\n".join([pdf_title] + [v["confirm_url"] for v in villages])
     try:
-        doc.build(story)
+        with _subset_tags(seed):
+            doc.build(story)
     except LayoutError as exc:  # a row taller than a page (never in practice: notes are clipped)
         raise docs.PrintError(f"Không dựng được lịch phát thanh: một dòng không vừa một trang A4 ({exc})"[:300]) from exc
     pages = doc.page

@@ -97,6 +97,7 @@ def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(a
     first, last = period(14)
     week_of_broadcasts(db, "thon-01", first, emergency_on=2)
     week_of_broadcasts(db, "thon-02", first + dt.timedelta(days=7))
+    app.config["ROSTER_BATCH_CHUNK"] = 2  # the commune PDF joins two drawn documents
     client = login("vanhoa")
     calendar = client.get(f"/plans/{asked.plan_id}/calendar?unit={asked.id}").get_data(as_text=True)
     assert "In lịch phát cả xã" in calendar
@@ -125,6 +126,11 @@ def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(a
         assert re.search(r"\d\d:\d\d–\d\d:\d\d", text) or "Chưa có buổi phát nào" in text
     assert "[Tin khẩn]" in pages[0] and "[Tin khẩn]" not in pages[2]
     assert "Chưa có buổi phát nào" in pages[1] and "Chưa có buổi phát nào" in pages[4]
+    if shutil.which("pdffonts"):  # fonts embedded as subsets, each subset with its own tag in the joined file
+        fonts = subprocess.run(["pdffonts", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+        rows = [line.split() for line in fonts.splitlines()[2:]]
+        assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] and "+Liberation" in row[0] for row in rows)
+        assert len({row[0] for row in rows}) == len(rows)
 
     archive = client.get(f"/roster-batches/{batch.id}.zip")
     assert archive.status_code == 200 and archive.mimetype == "application/zip"
