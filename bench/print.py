@@ -11,8 +11,8 @@ Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|report|proof
   ROSTER_BATCH_CHUNK villages, the commune PDF, a ZIP of one PDF per village, stored), twice: drawn in the
   worker itself (`in_worker_*`, the default; `in_worker_rss_growth_mb` is the worker's peak RSS growth over the
   batches, fonts registered before) and in 2 warmed render processes (`pool_*`; `render_processes_cpu_s`
-  is their CPU for one batch, `render_process_peak_mb` / `render_process_growth_mb` their peaks), against headless Chromium
-  printing the same 42 village-weeks from the roster HTML (print/roster.html, fonts inlined) as one document.
+  is their CPU for one batch, `render_process_peak_mb` / `render_process_growth_mb` their peaks), against headless
+  Chromium printing the same 42 village-weeks from the roster HTML (print/roster.html, fonts inlined) as one document.
   Medians of N/3 batches each. `loadavg_start` / `loadavg_end` bracket the part.
 - `report`: Xã Ngọc Lặc's six-monthly report (a week of its villages scheduled; figures, tables, charts and
   narrative as the worker builds them) through printing.render_report vs raw WeasyPrint and headless Chromium

@@ -25,7 +25,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import BaseDocTemplate, LayoutError, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, LayoutError, PageBreak, PageTemplate, Paragraph,
+                                Spacer, Table)
 
 from planner import print_documents as docs
 from planner import print_roster
@@ -37,7 +38,8 @@ COLUMNS = (19 * MM, 20 * MM, None, 15 * MM, 22 * MM)  # day, session, content, d
 QR_COLUMN, QR_SIZE = 40 * MM, 22 * MM
 RULE = 0.5  # pt, the table's lines
 FACES = {"PlannerSerif": "LiberationSerif-Regular.ttf", "PlannerSerif-Bold": "LiberationSerif-Bold.ttf",
-         "PlannerSerif-Italic": "LiberationSerif-Italic.ttf", "PlannerSerif-BoldItalic": "LiberationSerif-BoldItalic.ttf"}
+         "PlannerSerif-Italic": "LiberationSerif-Italic.ttf",
+         "PlannerSerif-BoldItalic": "LiberationSerif-BoldItalic.ttf"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -368,7 +370,8 @@ def render(villages: list[dict], *, commune_name: str, plan_title: str, generate
         with _subset_tags(seed):
             doc.build(story)
     except LayoutError as exc:  # a row taller than a page (never in practice: notes are clipped)
-        raise docs.PrintError(f"Không dựng được lịch phát thanh: một dòng không vừa một trang A4 ({exc})"[:300]) from exc
+        problem = f"Không dựng được lịch phát thanh: một dòng không vừa một trang A4 ({exc})"
+        raise docs.PrintError(problem[:300]) from exc
     pages = doc.page
     starts = [doc.village_start[i] - 1 for i in range(len(villages))]
     ranges = [(start, end) for start, end in zip(starts, starts[1:] + [pages])]

@@ -93,11 +93,13 @@ def asked(commune, plan):
 
 
 @needs_poppler
-def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(app, login, db, asked):
+@pytest.mark.parametrize("processes", [1, 2])  # drawn in the worker (the default) or in its render processes
+def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(app, login, db, asked, processes):
     first, last = period(14)
     week_of_broadcasts(db, "thon-01", first, emergency_on=2)
     week_of_broadcasts(db, "thon-02", first + dt.timedelta(days=7))
     app.config["ROSTER_BATCH_CHUNK"] = 2  # the commune PDF joins two drawn documents
+    app.config["ROSTER_BATCH_PROCESSES"] = processes
     client = login("vanhoa")
     calendar = client.get(f"/plans/{asked.plan_id}/calendar?unit={asked.id}").get_data(as_text=True)
     assert "In lịch phát cả xã" in calendar
