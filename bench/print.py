@@ -7,12 +7,13 @@ Run: python bench/print.py [--runs N] [--only leaflet|rosters_batch|report|proof
   HTML of the first fit (the one that is kept) with the same fonts; `chromium_s` is headless Chromium
   (Playwright, /usr/bin/chromium) printing that HTML with the fonts inlined. Medians of N warm runs.
 - `rosters_batch`: the real library, next week's Ngọc Lặc loudspeaker schedule (42 villages) generated with
-  schedule_plan, then one roster batch through the worker step (layout by groups of ROSTER_BATCH_CHUNK
-  villages, the commune PDF, a ZIP of one PDF per village, stored), against headless Chromium printing the
-  same 42 village-weeks as one HTML document (fonts inlined) and raw WeasyPrint on that document. The worker
-  renders the groups in ROSTER_BATCH_PROCESSES processes (warmed first, as a running worker keeps them):
-  `planner_cpu_s` is the worker's own CPU, `render_processes_cpu_s` theirs; `rss_growth_mb` is the worker's peak
-  RSS growth over the batch, `render_process_peak_mb` / `render_process_growth_mb` the render processes' peaks.
+  schedule_plan, then one roster batch through the worker step (rosters drawn with reportlab by groups of
+  ROSTER_BATCH_CHUNK villages, the commune PDF, a ZIP of one PDF per village, stored), twice: drawn in the
+  worker itself (`in_worker_*`, the default; `in_worker_rss_growth_mb` is the worker's peak RSS growth over the
+  batches, fonts registered before) and in 2 warmed render processes (`pool_*`; `render_processes_cpu_s`
+  is their CPU for one batch, `render_process_peak_mb` / `render_process_growth_mb` their peaks), against headless
+  Chromium printing the same 42 village-weeks from the roster HTML (print/roster.html, fonts inlined) as one document.
+  Medians of N/3 batches each. `loadavg_start` / `loadavg_end` bracket the part.
 - `report`: Xã Ngọc Lặc's six-monthly report (a week of its villages scheduled; figures, tables, charts and
   narrative as the worker builds them) through printing.render_report vs raw WeasyPrint and headless Chromium
   on the same HTML, medians of N/2 warm runs.
@@ -155,19 +156,22 @@ def _children_cpu_s() -> float:
 
 
 def rosters_batch(runs: int) -> dict:
-    """42 one-week village rosters of Ngọc Lặc as one batch (the worker's whole job: layout by groups of
-    ROSTER_BATCH_CHUNK villages, commune PDF + ZIP of one PDF per village, stored) vs headless Chromium
-    printing the same 42 villages as one HTML document; peak RSS after the first group and at the end."""
+    """42 one-week village rosters of Ngọc Lặc as one batch (the worker's whole job: the rosters drawn with
+    reportlab by groups of ROSTER_BATCH_CHUNK villages, commune PDF + ZIP of one PDF per village, stored), drawn
+    in the worker itself (ROSTER_BATCH_PROCESSES 1, the default) and in 2 warmed render processes, medians of
+    `runs` batches each, vs headless Chromium printing the same 42 village-weeks from the roster HTML
+    (print/roster.html) as one document."""
     import datetime as dt
 
     from sqlalchemy import func, select
 
-    from planner import printing
+    from planner import print_pool, roster_pdf
     from planner.db import utcnow
     from planner.models import Occurrence, Plan, RosterBatch, Unit, User
     from planner.operations import roster_batches as ops
     from planner.operations.schedule import schedule_plan
 
+    loadavg_start = [round(v, 2) for v in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="planner-bench-rosters-") as tmp:
         app = _bench_app(tmp)
         db = app.extensions["planner_db"]
@@ -181,48 +185,62 @@ def rosters_batch(runs: int) -> dict:
                                     now=utcnow(), settings=app.config)
             s.commit()
             assert outcome.targets == 42 and outcome.placed > 0, outcome
-            officer = s.scalar(select(User).where(User.username == "vanhoa"))
-            batch, _ = ops.request_batch(s, plan, commune, first, last, officer, base_url=app.config["BASE_URL"],
-                                         now=utcnow())
-            s.commit()
-            batch_id, placed = batch.id, outcome.placed
+            plan_id, commune_id, placed = plan.id, commune.id, outcome.placed
             per_village = s.scalars(select(func.count()).select_from(Occurrence).group_by(Occurrence.target_id)).all()
-        from planner import print_pool
-
-        processes = app.config["ROSTER_BATCH_PROCESSES"]
-        print_pool.pool(processes)  # warm: the worker keeps its render processes (each imports WeasyPrint once)
-        children_before, children_cpu_before = _children_hwm_mb(), _children_cpu_s()
-        rss_before = _maxrss_mb()
         directory = Path(app.instance_path) / app.config["ROSTER_DIR"]
-        with db.session() as s:
-            started, cpu = clock.perf_counter(), clock.process_time()
-            assert ops.render_queued_batches(s, now=utcnow(), directory=directory, settings=app.config) == 1
-            planner_s, planner_cpu_s = clock.perf_counter() - started, clock.process_time() - cpu
-        rss_after, children_after = _maxrss_mb(), _children_hwm_mb()
-        children_cpu_s = round(_children_cpu_s() - children_cpu_before, 3)
+
+        def one_batch(processes: int) -> tuple[float, float, int]:
+            """(wall s, this process's CPU s, batch id) of one batch through the worker step."""
+            with db.session() as s:
+                officer = s.scalar(select(User).where(User.username == "vanhoa"))
+                batch, _ = ops.request_batch(s, s.get(Plan, plan_id), s.get(Unit, commune_id), first, last, officer,
+                                             base_url=app.config["BASE_URL"], now=utcnow())
+                s.commit()
+                batch_id = batch.id
+            with db.session() as s:
+                started, cpu = clock.perf_counter(), clock.process_time()
+                assert ops.render_queued_batches(s, now=utcnow(), directory=directory,
+                                                 settings={**app.config, "ROSTER_BATCH_PROCESSES": processes}) == 1
+                wall, used = clock.perf_counter() - started, clock.process_time() - cpu
+            with db.session() as s:
+                batch = s.get(RosterBatch, batch_id)
+                assert batch.status.value == "done", batch.error
+            return wall, used, batch_id
+
+        roster_pdf.styles()  # warm: a running worker has registered the fonts once
+        rss_before = _maxrss_mb()
+        inprocess = [one_batch(1) for _ in range(runs)]
+        rss_after = _maxrss_mb()
+        inprocess_s = statistics.median(t[0] for t in inprocess)
+        inprocess_cpu_s = statistics.median(t[1] for t in inprocess)
+        processes = max(2, app.config["ROSTER_BATCH_PROCESSES"])  # the pool, even when the worker draws itself
+        print_pool.pool(processes)  # warm: the worker keeps its render processes (each registers the fonts once)
+        children_before, children_cpu_before = _children_hwm_mb(), _children_cpu_s()
+        pooled = [one_batch(processes) for _ in range(runs)]
+        pool_s, pool_cpu_s = statistics.median(t[0] for t in pooled), statistics.median(t[1] for t in pooled)
+        batch_id = pooled[-1][2]
+        children_after = _children_hwm_mb()
+        children_cpu_s = round((_children_cpu_s() - children_cpu_before) / runs, 3)  # a batch's share
         print_pool.shutdown()
         with db.session() as s:
             batch = s.get(RosterBatch, batch_id)
-            assert batch.status.value == "done", batch.error
             pages, pdf_bytes, zip_bytes = batch.pdf_pages, batch.pdf_bytes, batch.zip_bytes
             html = ops.batch_html(s, batch, ops.village_targets(s, batch.unit), app.config, now=utcnow())
-        weasyprint, font_config, _ = printing._weasyprint()
-        started = clock.perf_counter()
-        weasyprint.HTML(string=html, url_fetcher=printing.restricted_fetcher()).write_pdf(font_config=font_config)
-        raw_s = clock.perf_counter() - started
         db.engine.dispose()
     out = {"villages": 42, "pages": pages, "broadcasts": placed, "broadcasts_per_village_week_max": max(per_village),
-           "chunk": app.config["ROSTER_BATCH_CHUNK"], "planner_s": round(planner_s, 3),
-           "planner_cpu_s": round(planner_cpu_s, 3),
-           "render_processes": processes, "render_processes_cpu_s": children_cpu_s,
-           "raw_weasyprint_one_document_s": round(raw_s, 3), "pdf_bytes": pdf_bytes, "zip_bytes": zip_bytes,
-           "rss_peak_mb": round(rss_after, 1), "rss_growth_mb": round(rss_after - rss_before, 1),
-           "render_process_peak_mb": children_after,
-           "render_process_growth_mb": round(max(children_after) - max(children_before), 1) if children_after else 0}
+           "chunk": app.config["ROSTER_BATCH_CHUNK"],
+           "in_worker_s": round(inprocess_s, 3), "in_worker_cpu_s": round(inprocess_cpu_s, 3),
+           "in_worker_rss_growth_mb": round(rss_after - rss_before, 1), "rss_peak_mb": round(rss_after, 1),
+           "render_processes": processes, "pool_s": round(pool_s, 3), "pool_worker_cpu_s": round(pool_cpu_s, 3),
+           "render_processes_cpu_s": children_cpu_s, "render_process_peak_mb": children_after,
+           "render_process_growth_mb": round(max(children_after) - max(children_before), 1) if children_after else 0,
+           "pdf_bytes": pdf_bytes, "zip_bytes": zip_bytes}
     chromium_s = chromium_seconds(html, runs)
     if chromium_s is not None:
         out["chromium_s"] = chromium_s
-        out["planner_vs_chromium"] = round(planner_s / chromium_s, 2)
+        out["in_worker_vs_chromium"] = round(inprocess_s / chromium_s, 2)
+        out["pool_vs_chromium"] = round(pool_s / chromium_s, 2)
+    out["loadavg_start"], out["loadavg_end"] = loadavg_start, [round(v, 2) for v in os.getloadavg()]
     return out
 
 

@@ -108,10 +108,11 @@ DEFAULTS: dict[str, object] = {
     "PRINT_PDF_VARIANT": "pdf/x-4",
     # Where roster batches (commune PDF + ZIP) and cached single-village roster PDFs are kept (instance folder).
     "ROSTER_DIR": "rosters",
-    # Villages laid out per WeasyPrint render in a roster batch: more is faster, fewer keeps memory flat.
+    # Villages drawn per PDF document in a roster batch: more is faster, fewer keeps memory flat.
     "ROSTER_BATCH_CHUNK": 7,
-    # Processes that render a roster batch's groups side by side (the worker's pool; 1: in the worker itself).
-    "ROSTER_BATCH_PROCESSES": 2,
+    # Processes that draw a roster batch's groups side by side (1: in the worker itself, the default: reportlab
+    # draws the 42 villages of a commune in under a second, and a pool's hand-over costs more than it saves).
+    "ROSTER_BATCH_PROCESSES": 1,
     # A running roster batch whose worker went away is taken up again after this many seconds.
     "ROSTER_BATCH_STALE_SECONDS": 900,
     # Cached single-village roster PDFs (rendered once per content) are removed after this many days.

@@ -1,9 +1,9 @@
-"""A small pool of processes that render roster HTML with WeasyPrint, so a batch uses every core.
+"""A small pool of processes that draw rosters (planner.roster_pdf, reportlab), so a batch uses every core.
 
-WeasyPrint is pure Python under a lock (one FontConfiguration per process): one process renders one
-document at a time. The worker hands each group of villages to the pool and gets the PDF and each village's
-page range back, in order. The pool is made on first use and kept for the life of the process (each child
-imports WeasyPrint and builds its fonts once, when it starts); `spawn`, so a child never inherits the
+reportlab is pure Python: one process draws one document at a time. The worker hands each group of villages
+(their roster data, see roster_batches.batch_content) to the pool and gets the group's PDF and each village's
+own PDF back, in order. The pool is made on first use and kept for the life of the process (each child
+imports reportlab and registers the fonts once, when it starts); `spawn`, so a child never inherits the
 worker's threads or open database connections. Processes ≤ 1 renders in this process.
 """
 from __future__ import annotations
@@ -20,20 +20,22 @@ _size = 0
 
 
 def _warm() -> None:
-    from planner import printing
+    from planner import roster_pdf
 
-    printing._weasyprint()
+    roster_pdf.styles()
 
 
-def _render(html: str, titles: list[str]):
-    """(the group's PDF, [each village's own PDF titled `titles[i]`]) — split here too, beside the render."""
+def _render(job: dict, titles: list[str]):
+    """(the group's PDF, [each village's own PDF titled `titles[i]`]) — split here too, beside the render.
+
+    `job` is printing.render_roster_villages()'s keyword arguments (plain data, so it pickles)."""
     import io
 
     import pypdf
 
     from planner import printing
 
-    data, ranges = printing.render_roster_batch(html, len(titles))
+    data, _pages, ranges = printing.render_roster_villages(**job)
     reader, parts = pypdf.PdfReader(io.BytesIO(data)), []
     for title, (start, end) in zip(titles, ranges):
         one = pypdf.PdfWriter()
@@ -73,28 +75,28 @@ def shutdown() -> None:
             _pool = None
 
 
-def submit_roster(html: str, titles: list[str], processes: int) -> Future:
-    """Render `html` (rosters of len(titles) villages) in the pool: (PDF of them all, [one PDF per village])."""
+def submit_roster(job: dict, titles: list[str], processes: int) -> Future:
+    """Draw `job` (rosters of len(titles) villages) in the pool: (PDF of them all, [one PDF per village])."""
     executor = pool(processes)
     if executor is not None:
         try:
-            return executor.submit(_render, html, titles)
+            return executor.submit(_render, job, titles)
         except (BrokenProcessPool, RuntimeError):
             log.warning("roster pool broken; rendering in the worker process")
             shutdown()
     future: Future = Future()
     try:
-        future.set_result(_render(html, titles))
+        future.set_result(_render(job, titles))
     except Exception as exc:  # noqa: BLE001 — delivered like a pool's result
         future.set_exception(exc)
     return future
 
 
-def result(future: Future, html: str, titles: list[str]):
+def result(future: Future, job: dict, titles: list[str]):
     """The future's result; a pool that died under it (a killed child) is replaced by rendering here."""
     try:
         return future.result()
     except BrokenProcessPool:
         log.warning("roster pool broken; rendering in the worker process")
         shutdown()
-        return _render(html, titles)
+        return _render(job, titles)

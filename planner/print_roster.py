@@ -12,6 +12,8 @@ from planner.print_documents import roster_days
 SHEET_DAYS = 7          # one sheet per week of the period
 NOTE_CHARS = 90         # a script excerpt keeps to about one line, so a week fits one page
 VILLAGE_ANCHOR = "village-"  # id of each village's first sheet: "village-<index>"
+QR_MASK = 0  # the roster QR's mask pattern, fixed: segno's search for the best of eight is 6× the encoding
+             # (≈ 13 ms a village); any mask is a valid code that every reader decodes
 
 
 def _clip(text: str, limit: int) -> str:

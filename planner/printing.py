@@ -1,4 +1,5 @@
-"""WeasyPrint rendering of print products, rosters and reports, with bundled fonts and no outside access.
+"""WeasyPrint rendering of print products and reports, with bundled fonts and no outside access; rosters are
+drawn with reportlab (planner.roster_pdf) from the same data their HTML (print/roster.html) shows.
 
 Independent of Flask: the worker and the CLI call it without a request. WeasyPrint is imported on
 the first render; one FontConfiguration is shared by the process and renders are serialised.
@@ -257,7 +258,7 @@ def _qr_png_data_uri(url: str) -> str:
     import segno
 
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="png", scale=1, border=4)
+    segno.make(url, error="m", mask=print_roster.QR_MASK).save(out, kind="png", scale=1, border=4)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
@@ -326,11 +327,12 @@ def _lower_first(text: str) -> str:
 
 
 def roster_village(*, unit_name: str, rows: list[dict], confirm_url: str, first=None, last=None,
-                   period_label: str = "") -> dict:
-    """One village of a roster document: its week sheets (see print_roster.roster_weeks) and its QR."""
+                   period_label: str = "", html: bool = True) -> dict:
+    """One village of a roster document: its week sheets (see print_roster.roster_weeks) and its QR (a PNG
+    data URI for the HTML roster; the PDF roster draws it itself, so `html=False` leaves it out)."""
     if not confirm_url:
         raise PrintError("Lịch phát thanh cần đường dẫn xác nhận cho mã QR.")
-    return {"unit_name": unit_name, "confirm_url": confirm_url, "qr": _qr_png_data_uri(confirm_url),
+    return {"unit_name": unit_name, "confirm_url": confirm_url, "qr": _qr_png_data_uri(confirm_url) if html else "",
             "sheets": print_roster.roster_weeks(rows, first, last, period_label)}
 
 
@@ -354,32 +356,40 @@ def roster_html(*, unit_name: str, commune_name: str, plan_title: str, period_la
 
 def render_roster(*, unit_name: str, commune_name: str, plan_title: str, period_label: str, rows: list[dict],
                   confirm_url: str, generated_at_label: str, first=None, last=None) -> RenderedPdf:
-    """A4 broadcast roster for one village: a sheet per week (with first/last), QR to confirm_url, a column to sign."""
-    data, pages = html_to_pdf(roster_html(
-        unit_name=unit_name, commune_name=commune_name, plan_title=plan_title, period_label=period_label,
-        rows=rows, confirm_url=confirm_url, generated_at_label=generated_at_label, first=first, last=last))
+    """A4 broadcast roster for one village: a sheet per week (with first/last), QR to confirm_url, a column to
+    sign. Drawn with reportlab (planner.roster_pdf), not WeasyPrint; roster_html() is the same content as HTML."""
+    village = roster_village(unit_name=unit_name, rows=rows, confirm_url=confirm_url, first=first, last=last,
+                             period_label=period_label, html=False)
+    data, pages, _ = render_roster_villages(
+        [village], commune_name=commune_name, plan_title=plan_title, generated_at_label=generated_at_label,
+        pdf_title=f"Lịch phát thanh – {unit_name} – {period_label}")
     name = f"lich-phat-thanh_{docs.slugify(unit_name, 40)}_{docs.slugify(period_label, 30)}.pdf"
     return RenderedPdf(data, pages, 1, (210.0, 297.0), name)
 
 
-ROSTER_TEMPLATES = ("print/base.html", "print/roster.html", "print/_roster_sign.html")
+def render_roster_villages(villages: list[dict], *, commune_name: str, plan_title: str, generated_at_label: str,
+                           pdf_title: str) -> tuple[bytes, int, list[tuple[int, int]]]:
+    """Several villages' rosters (roster_village(html=False) each) as one PDF: (data, pages, each village's
+    (first, end) page range, 0-based)."""
+    from planner import roster_pdf
+
+    return roster_pdf.render(villages, commune_name=commune_name, plan_title=plan_title,
+                             generated_at_label=generated_at_label, pdf_title=pdf_title)
+
+
+ROSTER_LAYOUT = (Path(__file__).resolve().parent / "roster_pdf.py",
+                 Path(__file__).resolve().parent / "print_roster.py")
 
 
 @functools.lru_cache(maxsize=1)
 def _roster_layout_digest() -> str:
-    return hashlib.sha256(b"".join((TEMPLATES_DIR / name).read_bytes() for name in ROSTER_TEMPLATES)).hexdigest()
+    return hashlib.sha256(b"".join(path.read_bytes() for path in ROSTER_LAYOUT)).hexdigest()
 
 
 def roster_content_key(**context) -> str:
     """SHA-256 naming a roster's content and layout: the same key is the same PDF (a cache key and an ETag)."""
     text = json.dumps(context, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256((_roster_layout_digest() + text).encode()).hexdigest()
-
-
-def render_roster_batch(html: str, villages: int) -> tuple[bytes, list[tuple[int, int]]]:
-    """Render several villages' rosters as one PDF; also return each village's (first, end) page range."""
-    data, pages, anchors = html_to_pdf(html, with_anchors=True)
-    return data, print_roster.page_ranges(print_roster.village_of_pages(anchors), villages)
 
 
 def report_html(doc: dict) -> str:

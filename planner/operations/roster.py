@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -14,6 +15,13 @@ from planner.models import Delivery, DeliveryStatus, Occurrence, Plan, Target
 def occurrence_marks(source: str, is_ad_hoc: bool) -> list[str]:
     """Labels shown next to a broadcast wherever it appears: an emergency, an extra session outside the grid."""
     return (["Tin khẩn"] if source == "emergency" else []) + (["Phiên đột xuất"] if is_ad_hoc else [])
+
+
+@functools.lru_cache(maxsize=128)
+def _excerpt(body_md: str) -> str:
+    """A message's script as one line of plain text (cached: a batch shows the same few messages in every
+    village, and Markdown is most of a roster's row cost)."""
+    return plain_text(body_md).replace("\n", " ")
 
 
 def roster_rows(session: Session, plan: Plan, target: Target, first: dt.date, last: dt.date) -> list[dict]:
@@ -29,7 +37,7 @@ def roster_rows(session: Session, plan: Plan, target: Target, first: dt.date, la
     for occ in occs:
         local = localtime.to_local(occ.starts_at)
         end = occ.starts_at + dt.timedelta(seconds=occ.duration_seconds)
-        excerpt = plain_text(occ.version.body_md).replace("\n", " ")
+        excerpt = _excerpt(occ.version.body_md)
         rows.append({
             "day": local.date(), "date": localtime.fmt_date(occ.starts_at), "weekday": localtime.weekday_label(local.date()),
             "session": f"{localtime.fmt_time(occ.starts_at)}–{localtime.fmt_time(end)}",

@@ -154,7 +154,7 @@ def _chunks(items: list, size: int):
 
 def render_batch(session: Session, batch: RosterBatch, directory: Path, settings: dict, *,
                  now: dt.datetime) -> None:
-    """Render the batch a few villages per layout (memory stays flat), the groups side by side in the print
+    """Draw the batch a few villages per document (memory stays flat), the groups side by side in the print
     pool's processes, and join them in order, committing progress after each group."""
     import pypdf
 
@@ -169,13 +169,13 @@ def render_batch(session: Session, batch: RosterBatch, directory: Path, settings
     processes = settings.get("ROSTER_BATCH_PROCESSES", 1)
     groups, futures = [], []
     for group in _chunks(targets, settings.get("ROSTER_BATCH_CHUNK", 7)):  # each group starts as soon as it is laid out
-        groups.append((group, batch_html(session, batch, group, settings, now=now),
+        groups.append((group, batch_content(session, batch, group, settings, now=now),
                        [f"Lịch phát thanh – {t.unit.name} – {period}" for t in group]))
         futures.append(print_pool.submit_roster(groups[-1][1], groups[-1][2], processes))
     commune_pdf, archive_buffer = pypdf.PdfWriter(), io.BytesIO()
     with zipfile.ZipFile(archive_buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for (group, html, titles), future in zip(groups, futures):
-            data, parts = print_pool.result(future, html, titles)
+        for (group, job, titles), future in zip(groups, futures):
+            data, parts = print_pool.result(future, job, titles)
             commune_pdf.append(pypdf.PdfReader(io.BytesIO(data)))
             for offset, (target, part) in enumerate(zip(group, parts), start=1):
                 name = f"{batch.villages_done + offset:02d}-{docs.slugify(target.unit.name, 40)}.pdf"
@@ -189,20 +189,29 @@ def render_batch(session: Session, batch: RosterBatch, directory: Path, settings
     _store(batch, directory, buffer.getvalue(), archive_buffer.getvalue(), pages=len(commune_pdf.pages))
 
 
-def batch_html(session: Session, batch: RosterBatch, targets: list[Target], settings: dict, *,
-               now: dt.datetime) -> str:
-    """HTML of these villages' rosters for the batch's period: a sheet per village and week."""
+def batch_content(session: Session, batch: RosterBatch, targets: list[Target], settings: dict, *,
+                  now: dt.datetime, html: bool = False) -> dict:
+    """What these villages' rosters show for the batch's period (a sheet per village and week): the keyword
+    arguments of printing.render_roster_villages (with `html`, of printing.roster_batch_html)."""
     from planner import printing
 
     first, last = batch.first_day, batch.last_day
     villages = [printing.roster_village(
         unit_name=t.unit.name, rows=roster_rows(session, batch.plan, t, first, last), first=first, last=last,
-        confirm_url=confirm_url(settings["SECRET_KEY"], batch.base_url, t, first, last))
+        confirm_url=confirm_url(settings["SECRET_KEY"], batch.base_url, t, first, last), html=html)
         for t in targets]
     period = f"Từ {localtime.fmt_date(first)} đến {localtime.fmt_date(last)}"
-    return printing.roster_batch_html(villages=villages, commune_name=batch.unit.name, plan_title=batch.plan.title,
-                                      generated_at_label=localtime.fmt_datetime(now),
-                                      pdf_title=f"Lịch phát thanh – {batch.unit.name} – {period}")
+    return dict(villages=villages, commune_name=batch.unit.name, plan_title=batch.plan.title,
+                generated_at_label=localtime.fmt_datetime(now),
+                pdf_title=f"Lịch phát thanh – {batch.unit.name} – {period}")
+
+
+def batch_html(session: Session, batch: RosterBatch, targets: list[Target], settings: dict, *,
+               now: dt.datetime) -> str:
+    """The same rosters as HTML (print/roster.html; the benchmark prints it with Chromium)."""
+    from planner import printing
+
+    return printing.roster_batch_html(**batch_content(session, batch, targets, settings, now=now, html=True))
 
 
 def _store(batch: RosterBatch, directory: Path, pdf: bytes, archive: bytes, *, pages: int) -> None:

@@ -93,10 +93,13 @@ def asked(commune, plan):
 
 
 @needs_poppler
-def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(app, login, db, asked):
+@pytest.mark.parametrize("processes", [1, 2])  # drawn in the worker (the default) or in its render processes
+def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(app, login, db, asked, processes):
     first, last = period(14)
     week_of_broadcasts(db, "thon-01", first, emergency_on=2)
     week_of_broadcasts(db, "thon-02", first + dt.timedelta(days=7))
+    app.config["ROSTER_BATCH_CHUNK"] = 2  # the commune PDF joins two drawn documents
+    app.config["ROSTER_BATCH_PROCESSES"] = processes
     client = login("vanhoa")
     calendar = client.get(f"/plans/{asked.plan_id}/calendar?unit={asked.id}").get_data(as_text=True)
     assert "In lịch phát cả xã" in calendar
@@ -125,6 +128,11 @@ def test_commune_batch_prints_every_village_week_on_its_own_page_with_progress(a
         assert re.search(r"\d\d:\d\d–\d\d:\d\d", text) or "Chưa có buổi phát nào" in text
     assert "[Tin khẩn]" in pages[0] and "[Tin khẩn]" not in pages[2]
     assert "Chưa có buổi phát nào" in pages[1] and "Chưa có buổi phát nào" in pages[4]
+    if shutil.which("pdffonts"):  # fonts embedded as subsets, each subset with its own tag in the joined file
+        fonts = subprocess.run(["pdffonts", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+        rows = [line.split() for line in fonts.splitlines()[2:]]
+        assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] and "+Liberation" in row[0] for row in rows)
+        assert len({row[0] for row in rows}) == len(rows)
 
     archive = client.get(f"/roster-batches/{batch.id}.zip")
     assert archive.status_code == 200 and archive.mimetype == "application/zip"
@@ -152,7 +160,7 @@ def test_downloads_come_from_storage_never_rendered_again(app, login, db, asked,
     def no_render(*_a, **_k):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(printing, "html_to_pdf", no_render)
+    monkeypatch.setattr(printing, "render_roster_villages", no_render)
     one, two = client.get(f"/roster-batches/{batch.id}.pdf"), client.get(f"/roster-batches/{batch.id}.pdf")
     assert one.status_code == two.status_code == 200 and one.data == two.data
     again = client.get(f"/roster-batches/{batch.id}.pdf", headers={"If-None-Match": one.headers["ETag"]})
@@ -169,13 +177,13 @@ def test_single_village_roster_pdf_is_rendered_by_the_worker_once_per_content(ap
            f"&end={localtime.fmt_date(last)}")
     from planner import printing
 
-    real, calls = printing.html_to_pdf, []
+    real, calls = printing.render_roster_villages, []
 
     def counting(*a, **k):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(printing, "html_to_pdf", counting)
+    monkeypatch.setattr(printing, "render_roster_villages", counting)
     asked = client.get(url)  # the first download is queued for the worker, never rendered in the request
     assert asked.status_code == 302 and calls == []
     follow = asked.headers["Location"]
@@ -338,13 +346,15 @@ def test_api_requests_follows_and_downloads_a_batch(app, db, asked):
         AuditEntry.action.in_(("roster_batch.request", "roster_batch.render")))) == 2
 
 
-def test_a_batch_that_cannot_be_printed_says_why(app, login, db, asked):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_batch_that_cannot_be_printed_says_why(app, login, db, asked, processes):
     first, last = period(7)
     ask(login("vanhoa"), asked, first, last)
-    # The render processes refuse it (a character the bundled fonts lack); the reason comes back to the batch.
+    # The worker (1) or its render processes (2) refuse it (a character the bundled fonts lack); the reason
+    # comes back to the batch.
     db.scalar(select(Unit).where(Unit.code == "thon-02")).name = "Thôn 2 😀"
     db.commit()
-    assert app.config["ROSTER_BATCH_PROCESSES"] == 2
+    app.config["ROSTER_BATCH_PROCESSES"] = processes
     run_worker(app)
     batch = db.scalar(select(RosterBatch))
     db.refresh(batch)

@@ -108,3 +108,70 @@ def test_a_village_week_looks_like_its_reviewed_reference():
         first=MONDAY, last=MONDAY + dt.timedelta(days=6))
     references = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "print" / "references"
     assert_pages_match(printing.render_to_png_pages(rendered.data, dpi=60), references, "roster_week")
+
+
+# --- the reportlab drawing (planner.roster_pdf) ------------------------------------------------
+
+def village(name: str, count: int, *, per_day: int = 2) -> dict:
+    return printing.roster_village(unit_name=name, rows=rows(count, per_day=per_day), first=MONDAY,
+                                   last=MONDAY + dt.timedelta(days=6), html=False,
+                                   confirm_url=f"https://planner.example.vn/x/{name.split()[-1]}")
+
+
+def test_roster_drawing_module_is_pure():
+    code = ("import sys, planner.roster_pdf; "
+            "print(sorted({'weasyprint', 'flask', 'sqlalchemy'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_fonts_are_embedded_subsets_and_text_keeps_its_diacritics():
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Thôn Đồng Tâm")  # as some keyboards and imports send it
+    assert decomposed != "Thôn Đồng Tâm"
+    rendered = printing.render_roster(
+        unit_name=decomposed, commune_name="Xã Ngọc Lặc", rows=rows(14), period_label="", plan_title="Kế hoạch",
+        confirm_url="https://planner.example.vn/x/abc", generated_at_label="07:00 ngày 28/03/2026",
+        first=MONDAY, last=MONDAY + dt.timedelta(days=6))
+    fonts = subprocess.run(["pdffonts", "-"], input=rendered.data, capture_output=True, check=True).stdout.decode()
+    lines = fonts.splitlines()[2:]
+    assert lines and all(re.search(r"\+LiberationSerif(-Bold|-Italic|-BoldItalic)?\s", line) for line in lines)
+    assert all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in lines)  # embedded, subset, ToUnicode
+    (text,) = texts(rendered.data)
+    for phrase in ("LỊCH PHÁT THANH TRÊN HỆ THỐNG LOA – THÔN ĐỒNG TÂM", "Thôn Đồng Tâm · 30/03/2026 – 05/04/2026",
+                   "Thứ Hai", "Kính thưa bà con Nhân dân xã Ngọc Lặc", "Trưởng thôn".upper(), "(Ký, ghi rõ họ tên)"):
+        assert phrase in text
+    meta = subprocess.run(["pdfinfo", "-"], input=rendered.data, capture_output=True, check=True).stdout.decode()
+    assert "Lịch phát thanh – Thôn Đồng Tâm" in meta and "A4" in meta
+
+
+def test_a_character_the_fonts_lack_is_refused_by_name():
+    with pytest.raises(printing.PrintError, match=r"“😀” \(U\+1F600\)"):
+        printing.render_roster_villages([village("Thôn 2 😀", 4)], commune_name="Xã Ngọc Lặc", plan_title="Kế hoạch",
+                                        generated_at_label="07:00", pdf_title="x")
+
+
+@needs_poppler
+def test_villages_of_a_batch_start_their_own_pages_numbered_from_one():
+    data, pages, ranges = printing.render_roster_villages(
+        [village("Thôn 1", 14), village("Thôn 2", 19, per_day=3), village("Thôn 3", 0)],
+        commune_name="Xã Ngọc Lặc", plan_title="Kế hoạch", generated_at_label="07:00", pdf_title="Xã Ngọc Lặc")
+    assert pages == 4 and ranges == [(0, 1), (1, 3), (3, 4)]
+    got = texts(data)
+    assert [re.search(r"(Thôn \d) · ", t).group(1) for t in got] == ["Thôn 1", "Thôn 2", "Thôn 2", "Thôn 3"]
+    assert [re.search(r"Trang (\d+)", t).group(1) for t in got] == ["1", "1", "2", "1"]
+    assert "Chưa có buổi phát nào" in got[3] and all("TRƯỞNG THÔN" in got[n] for n in (0, 2, 3))
+
+
+@needs_poppler
+def test_a_day_longer_than_a_page_breaks_between_rows_each_naming_its_date():
+    many = [{**row, "day": MONDAY, "date": f"{MONDAY:%d/%m/%Y}", "weekday": "Thứ Hai"} for row in rows(40, per_day=2)]
+    rendered = printing.render_roster(
+        unit_name="Thôn 12", commune_name="Xã Ngọc Lặc", rows=many, period_label="", plan_title="Kế hoạch",
+        confirm_url="https://planner.example.vn/x/abc", generated_at_label="07:00",
+        first=MONDAY, last=MONDAY + dt.timedelta(days=6))
+    pages = texts(rendered.data)
+    assert len(pages) >= 2 and sum(t.count("Thứ Hai") for t in pages) == 40
+    assert "TRƯỞNG THÔN" in pages[-1] and re.search(r"\d\d:\d\d–\d\d:\d\d", pages[-1])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from planner import print_roster
 from planner import print_documents as docs
 from planner import printing
 from planner.printing import PrintError
@@ -429,7 +430,7 @@ def test_roster_names_the_village_prints_the_url_and_draws_a_qr(roster_pdf):
 
     (image,) = {id(o): o for o in (v.get_object() for v in reader(roster_pdf).pages[0]["/Resources"]["/XObject"]
                                    .values())}.values()
-    matrix = segno.make(ROSTER["confirm_url"], error="m").matrix
+    matrix = segno.make(ROSTER["confirm_url"], error="m", mask=print_roster.QR_MASK).matrix
     side = len(matrix) + 8  # the quiet zone: 4 modules each side
     assert image["/Width"] == image["/Height"] == side and image["/Interpolate"] == False  # noqa: E712 (a pypdf BooleanObject)
     pixels = image.decode_as_image().convert("L")
