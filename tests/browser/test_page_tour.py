@@ -60,7 +60,14 @@ def test_officer_pages(app, contexts, demo):
     confirm_link = page.get_by_role("link", name="Mở trang xác nhận của thôn")
     assert confirm_link.get_attribute("href").startswith(contexts.base_url + "/x/")
     look(page, "64-roster")
-    pdf = page.request.get(page.get_by_role("link", name=re.compile("Tải lịch phát")).get_attribute("href"))
+    # Its first PDF is worker work: the link leads to the batch's page, which offers the file once it is drawn.
+    page.get_by_role("link", name=re.compile("Tải lịch phát")).click()
+    expect(page.locator("#batch-progress-text")).to_contain_text("Đã in 0/1 thôn")
+    from planner.worker import tick
+
+    tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, worker_id="w-tour")
+    expect(page.locator("#batch-status")).to_have_text("Đã xong", timeout=15_000)
+    pdf = page.request.get(page.locator("#batch-pdf").get_attribute("href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
 
     # A leaflet: read it, order it printed.
