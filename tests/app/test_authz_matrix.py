@@ -126,6 +126,7 @@ PAGE_TABLE: dict[str, tuple] = {
     "GET /occurrences/<int:occurrence_id>": (VIEW, UNIT),
     "POST /occurrences/<int:occurrence_id>/change": (EDIT, UNIT),
     "POST /occurrences/<int:occurrence_id>/move": (EDIT, UNIT),
+    "POST /occurrences/<int:occurrence_id>/undo": (EDIT, UNIT),
     "POST /occurrences/<int:occurrence_id>/confirm": (EDIT, UNIT),
     "GET /plans/<int:plan_id>/attention": (EDIT, UNIT), "POST /plans/<int:plan_id>/attention/bulk": (EDIT, UNIT),
     "POST /deliveries/<int:delivery_id>/handled": (EDIT, UNIT),

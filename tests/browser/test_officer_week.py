@@ -159,10 +159,22 @@ def test_officer_drags_a_broadcast_into_another_session_of_the_week(contexts, de
     room = page.locator(f".session[data-start='{_at(d + 1, 5, 30).isoformat()}']")
     item.drag_to(room)
     expect(page.get_by_role("status")).to_contain_text("Đã dời sang")
-    expect(room.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    moved = room.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")
+    expect(moved).to_have_count(1)
+    expect(moved.get_by_role("img", name="đã ghim")).to_have_count(1)     # a move pins, and shows it at once
     look(page, "c8-calendar-dragged")
     demo.rollback()
     assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(d + 1, 5, 30)
+
+    # Undo right there: the broadcast goes back to its session, unpinned.
+    page.locator("#calendar-message").get_by_role("button", name="Hoàn tác").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã hoàn tác")
+    home = page.locator(f".session[data-start='{_at(d, 5, 30).isoformat()}']")
+    expect(home.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    expect(home.get_by_role("img", name="đã ghim")).to_have_count(0)
+    demo.rollback()
+    back = demo.get(Occurrence, planned.occurrence_id)
+    assert back.session_starts_at == _at(d, 5, 30) and not back.is_pinned
 
 
 def test_officer_drags_a_broadcast_to_another_day_of_a_villages_month(contexts, demo):
