@@ -202,3 +202,23 @@ def test_officer_drags_a_broadcast_to_another_day_of_a_villages_month(contexts, 
     look(page, "c9-month-dragged")
     demo.rollback()
     assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(b + 2, 5, 30)
+
+
+def test_the_month_of_a_whole_commune_says_how_to_move_and_leads_to_the_week_to_drag(contexts, demo):
+    target = f.village_target(demo, "thon-07")
+    planned = f.occurrence(demo, target=target, msg=f.message(demo, PLAN, "loa-loi-ich"), at=_at(2, 5, 30))
+    plan = f.plan(demo, PLAN)
+    page = contexts.new_page()
+    login_as(page, "vanhoa")
+    commune = target.unit.parent_id
+    page.goto(f"/plans/{plan.id}/calendar?unit={commune}&view=month&date={localtime.fmt_date(_at(2, 5))}")
+    hint = page.locator("#month-move-hint")
+    expect(hint).to_contain_text("Để dời hoặc ghim một lượt")
+    look(page, "c10-commune-month-hint")
+    hint.get_by_role("link", name="xem theo tuần").click()
+    expect(page.locator("#drag-hint")).to_be_visible()
+    expect(page.locator(f"a.occ[draggable=true][data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    # The day view (a month cell's link) says the same and leads to the week too.
+    page.goto(f"/plans/{plan.id}/calendar?unit={commune}&view=day&date={localtime.fmt_date(_at(2, 5))}")
+    page.locator("#day-move-hint").get_by_role("link", name="xem theo tuần").click()
+    expect(page.locator(f"a.occ[draggable=true][data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
