@@ -187,6 +187,14 @@ class EmptyInput(Body):
     """Không cần nội dung (nội dung gửi kèm bị bỏ qua)."""
 
 
+class EmergencyInput(Body):
+    """Chèn một tin đã duyệt (kênh loa) làm tin khẩn vào các phiên sắp tới của mọi điểm phát thuộc một đơn vị."""
+
+    message_id: Annotated[Id, Field(description="Tin bài của kế hoạch, có bản đã duyệt cho kênh loa")]
+    unit_id: Annotated[Id, Field(description="Đơn vị (thôn, xã…): mọi cụm loa thuộc đơn vị đó và cấp dưới")]
+    sessions: Annotated[count(1, 6), Field(description="Số phiên liên tiếp sắp tới (1–6)")] = 1
+
+
 class RosterBatchInput(Body):
     unit_id: Annotated[Id, Field(description="Mã xã (đơn vị cấp xã); in cho mọi thôn có loa đang hoạt động")]
     first: Annotated[str, Field(min_length=1, description=f"Ngày đầu: {DATES}")]

@@ -11,12 +11,19 @@ def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
                               "next_cursor": {"type": ["string", "null"]},
                               "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
                              ["items", "limit", "offset", "next_cursor"]),
+        "EmergencyResult": obj({"placed": {**INT, "description": "Số lượt tin khẩn đã chèn"},
+                                "moved": {"type": "array", "items": STR, "description": "Lượt bị dời để nhường chỗ"},
+                                "dropped": {"type": "array", "items": STR,
+                                            "description": "Lượt bị dời không xếp lại được"},
+                                "issues": {"type": "array", "items": STR}},
+                               ["placed", "moved", "dropped", "issues"]),
     }
 
 
 def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
     """Move/pin/cancel/undo of an occurrence, make-up and handled of a delivery, the attention list."""
     from planner.openapi import limit_param
+    from planner.openapi_schedule import IDEMPOTENCY_KEY
     from planner.operations.attention import PAGE_SIZE
 
     occurrence, delivery, plan = path_param("occurrence_id"), path_param("delivery_id"), path_param("plan_id")
@@ -39,6 +46,11 @@ def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
         "/deliveries/{delivery_id}/handled": {"parameters": [delivery], "post": op(
             "schedule", "Đánh dấu đã xử lý (kèm lý do)", ok=(200, "Delivery"),
             errors=(401, 403, 404, 409))},
+        "/plans/{plan_id}/emergency": {"parameters": [plan], "post": op(
+            "schedule", "Chèn tin khẩn (tin loa đã duyệt) vào 1–6 phiên sắp tới của mọi cụm loa thuộc đơn vị, sau các "
+                        "lượt đã ghim và tin khẩn trước đó; lượt bị dời được xếp lại và liệt kê. 409 schedule_in_progress "
+                        "khi đang lập lịch; Idempotency-Key: gửi lại không chèn thêm",
+            ok=(201, "EmergencyResult"), params=[IDEMPOTENCY_KEY], errors=(400, 401, 403, 404, 409, 422))},
         "/plans/{plan_id}/attention": {"parameters": [plan], "get": op(
             "schedule", "Cần xử lý: lượt chưa rõ kết quả, quá hạn, thất bại, bị lỡ (chưa xử lý)",
             ok=(200, "AttentionPage"), errors=(400, 401, 403, 404), params=[

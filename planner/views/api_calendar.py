@@ -4,19 +4,19 @@ from __future__ import annotations
 from planner import api_schemas
 import datetime as dt
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 
 from planner.access import AccessDenied, get_plan, sees_unit
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
-from planner.models import Occurrence
+from planner.models import Message, Occurrence, Unit
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
 from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, query_int,
                                require)
 from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
-from planner.views import paging
+from planner.views import once, paging
 from planner.views.common import db_session
 
 
@@ -162,3 +162,36 @@ def list_attention(plan_id: int):
     return paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence, with_delivery=False),
                                                      "can_make_up": attention.can_make_up(d)} for d in rows],
                                 page, next_cursor, total)
+
+
+@bp.post("/plans/<int:plan_id>/emergency")
+@accepts(api_schemas.EmergencyInput)
+def insert_emergency(plan_id: int):
+    """Insert an approved loudspeaker message as an emergency into the next session(s) of a unit's targets,
+    after pinned items and earlier emergencies; displaced broadcasts are re-placed and listed."""
+    from planner.operations.repairs import insert_emergency_message
+    from planner.operations.schedule import ScheduleBusy, ScheduleError, hold_generation_lock
+
+    require("schedule.edit")
+    plan = load_plan(plan_id)
+    data = body()
+    session = db_session()
+    message, unit = session.get(Message, int(data["message_id"])), session.get(Unit, int(data["unit_id"]))
+    if message is None or message.plan_id != plan.id or unit is None or not sees_unit(api_user(), unit):
+        raise not_found()
+    if message.approved is None or message.approved.channel != "loudspeaker":
+        raise invalid({"message_id": "Chỉ chèn được tin đã duyệt của kênh loa truyền thanh."})
+    claimed = once.api_claim("api.insert_emergency", {**data, "plan_id": plan.id})
+    if claimed.replay:
+        return once.api_replay(claimed.replay)
+    try:
+        hold_generation_lock(session, plan, "loudspeaker", utcnow(), current_app.config)   # not mid-generation
+        outcome = insert_emergency_message(session, message, unit, sessions_ahead=int(data.get("sessions", 1)),
+                                           now=utcnow(), settings=current_app.config, user=api_user())
+    except ScheduleBusy as exc:
+        raise ApiError(409, str(exc), code="schedule_in_progress") from None
+    except ScheduleError as exc:
+        raise ApiError(422, str(exc), code="cannot_insert_emergency") from None
+    result = {"placed": outcome.placed, "moved": outcome.moved, "dropped": outcome.dropped, "issues": outcome.issues}
+    return once.api_created(claimed, resource="plan", resource_id=plan.id, body=result,
+                            location=url_for("api.list_occurrences", plan=plan.id, unit=unit.id))

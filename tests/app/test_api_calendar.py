@@ -97,3 +97,29 @@ def test_calendar_actions_need_scheduling_rights(api, demo):
     for path in ("cancel", "undo", "pin"):
         assert_error(supervisor.post(f"/occurrences/{delivery.occurrence_id}/{path}"), 403)
     assert_error(supervisor.post(f"/deliveries/{delivery.id}/make-up"), 403)
+
+
+def test_an_emergency_is_inserted_through_the_api_once_per_key(api, demo):
+    from sqlalchemy import func, select
+
+    from planner.models import Occurrence, OccurrenceSource, Unit
+
+    _planned(demo)
+    plan = f.plan(demo, "ngoc-lac-asxh-2026")
+    village = demo.scalar(select(Unit).where(Unit.code == "thon-07"))
+    urgent = f.message(demo, "ngoc-lac-asxh-2026", "loa-cao-diem")
+    client = api("vanhoa")
+    client.headers = {**client.headers, "Idempotency-Key": "khan-thon-7-0001"}
+    body = {"message_id": urgent.id, "unit_id": village.id, "sessions": 2}
+    resp = client.post(f"/plans/{plan.id}/emergency", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["placed"] == 2 and f"unit={village.id}" in resp.headers["Location"]
+    again = client.post(f"/plans/{plan.id}/emergency", json=body)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    client.headers.pop("Idempotency-Key")
+    demo.expire_all()
+    assert demo.scalar(select(func.count()).select_from(Occurrence)
+                       .where(Occurrence.source == OccurrenceSource.EMERGENCY)) == 2
+    assert_error(client.post(f"/plans/{plan.id}/emergency", json={**body, "sessions": 7}), 400, "sessions")
+    assert_error(client.post(f"/plans/{plan.id}/emergency", json={**body, "unit_id": 999999}), 404)
+    assert_error(api("giamsat").post(f"/plans/{plan.id}/emergency", json=body), 403)
