@@ -11,6 +11,11 @@ def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
                               "next_cursor": {"type": ["string", "null"]},
                               "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
                              ["items", "limit", "offset", "next_cursor"]),
+        "AttentionBulkResult": obj({"action": {"enum": ["make_up", "handled"]},
+                                    "matched": {**INT, "description": "Số lượt khớp (tối đa 500)"},
+                                    "done": INT, "skipped": {**INT, "description": "Phát bù: lượt chưa rõ kết quả"},
+                                    "errors": {"type": "array", "items": STR}},
+                                   ["action", "matched", "done", "skipped", "errors"]),
         "EmergencyResult": obj({"placed": {**INT, "description": "Số lượt tin khẩn đã chèn"},
                                 "moved": {"type": "array", "items": STR, "description": "Lượt bị dời để nhường chỗ"},
                                 "dropped": {"type": "array", "items": STR,
@@ -46,6 +51,9 @@ def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
         "/deliveries/{delivery_id}/handled": {"parameters": [delivery], "post": op(
             "schedule", "Đánh dấu đã xử lý (kèm lý do)", ok=(200, "Delivery"),
             errors=(401, 403, 404, 409))},
+        "/plans/{plan_id}/attention/bulk": {"parameters": [plan], "post": op(
+            "schedule", "Cần xử lý hàng loạt: phát bù hoặc đánh dấu đã xử lý các lượt đã chọn hoặc mọi lượt theo bộ lọc "
+                        "(tối đa 500 một lần)", ok=(200, "AttentionBulkResult"), errors=(400, 401, 403, 404))},
         "/plans/{plan_id}/emergency": {"parameters": [plan], "post": op(
             "schedule", "Chèn tin khẩn (tin loa đã duyệt) vào 1–6 phiên sắp tới của mọi cụm loa thuộc đơn vị, sau các "
                         "lượt đã ghim và tin khẩn trước đó; lượt bị dời được xếp lại và liệt kê. 409 schedule_in_progress "

@@ -9,7 +9,7 @@ from flask import current_app, jsonify, request, url_for
 from planner.access import AccessDenied, get_plan, sees_unit
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
-from planner.models import Message, Occurrence, Unit
+from planner.models import Delivery, Message, Occurrence, Target, Unit
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
@@ -195,3 +195,42 @@ def insert_emergency(plan_id: int):
     result = {"placed": outcome.placed, "moved": outcome.moved, "dropped": outcome.dropped, "issues": outcome.issues}
     return once.api_created(claimed, resource="plan", resource_id=plan.id, body=result,
                             location=url_for("api.list_occurrences", plan=plan.id, unit=unit.id))
+
+
+BULK_MAX = 500
+
+
+@bp.post("/plans/<int:plan_id>/attention/bulk")
+@accepts(api_schemas.AttentionBulkInput)
+def attention_bulk(plan_id: int):
+    """Make up or mark handled the listed open items, or every open item matching the filter (at most 500)."""
+    from sqlalchemy.orm import selectinload
+
+    require("schedule.edit")
+    plan = load_plan(plan_id)
+    data = body()
+    reason = (data.get("reason") or "").strip()
+    if data["action"] == "handled" and not reason:
+        raise invalid({"reason": "Vui lòng ghi lý do đánh dấu đã xử lý."})
+    if not data.get("all") and not data.get("ids"):
+        raise invalid({"ids": "Chọn ít nhất một lượt, hoặc gửi all=true để xử lý mọi lượt theo bộ lọc."})
+    session = db_session()
+    flt = attention.AttentionFilter(data.get("channel", ""), data.get("status", ""),
+                                    int(data["village"]) if data.get("village") else None)
+    stmt = attention.open_items_query(plan, api_user().unit, flt)
+    if not data.get("all"):
+        stmt = stmt.where(Delivery.id.in_(data["ids"]))
+    rows = session.scalars(stmt.options(selectinload(Delivery.occurrence).selectinload(Occurrence.target)
+                                        .selectinload(Target.unit)).order_by(Delivery.id).limit(BULK_MAX)).all()
+    if data["action"] == "make_up":
+        able = [d for d in rows if attention.can_make_up(d)]
+        done, errors = attention.apply_to_many(session, able, attention.make_up_delivery, user=api_user(),
+                                               now=utcnow(), settings=current_app.config)
+        skipped = len(rows) - len(able)
+    else:
+        done, errors = attention.apply_to_many(session, list(rows), attention.mark_handled, reason=reason,
+                                               user=api_user(), now=utcnow())
+        skipped = 0
+    commit()
+    return jsonify({"action": data["action"], "matched": len(rows), "done": done, "skipped": skipped,
+                    "errors": errors})

@@ -123,3 +123,25 @@ def test_an_emergency_is_inserted_through_the_api_once_per_key(api, demo):
     assert_error(client.post(f"/plans/{plan.id}/emergency", json={**body, "sessions": 7}), 400, "sessions")
     assert_error(client.post(f"/plans/{plan.id}/emergency", json={**body, "unit_id": 999999}), 404)
     assert_error(api("giamsat").post(f"/plans/{plan.id}/emergency", json=body), 403)
+
+
+def test_attention_bulk_makes_up_ticked_items_and_marks_the_filtered_rest_handled(api, demo):
+    at = localtime.local_datetime(localtime.today(utcnow()) - dt.timedelta(days=1), dt.time(17, 0))
+    target, msg = f.village_target(demo, "thon-07"), f.message(demo, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    missed = f.occurrence(demo, target=target, msg=msg, at=at, status=DeliveryStatus.MISSED)
+    failed = [f.occurrence(demo, target=target, msg=msg, at=at - dt.timedelta(days=d), status=DeliveryStatus.FAILED)
+              for d in (1, 2)]
+    client = api("vanhoa")
+    plan = missed.occurrence.plan_id
+    made = client.post(f"/plans/{plan}/attention/bulk", json={"action": "make_up", "ids": [missed.id]})
+    assert made.status_code == 200, made.get_json()
+    assert made.get_json() | {"errors": []} == {"action": "make_up", "matched": 1, "done": 1, "skipped": 0,
+                                               "errors": []}
+    assert_error(client.post(f"/plans/{plan}/attention/bulk", json={"action": "handled", "all": True}), 400, "reason")
+    assert_error(client.post(f"/plans/{plan}/attention/bulk", json={"action": "handled", "reason": "x"}), 400, "ids")
+    assert_error(client.post(f"/plans/{plan}/attention/bulk", json={"action": "xoá", "ids": [1]}), 400, "action")
+    done = client.post(f"/plans/{plan}/attention/bulk", json={
+        "action": "handled", "reason": "Loa hỏng, đã sửa", "all": True, "village": target.unit_id, "status": "failed"})
+    assert done.get_json()["done"] == len(failed) == done.get_json()["matched"]
+    assert client.get(f"/plans/{plan}/attention?village={target.unit_id}&count=true").get_json()["total"] == 0
+    assert_error(api("giamsat").post(f"/plans/{plan}/attention/bulk", json={"action": "make_up", "all": True}), 403)

@@ -53,7 +53,7 @@ API_TABLE: dict[str, tuple] = {
     "GET /deliveries/{delivery_id}": (VIEW, UNIT), "POST /deliveries/{delivery_id}/confirm": (EDIT, UNIT),
     "POST /deliveries/{delivery_id}/reconcile": (EDIT, UNIT), "POST /deliveries/{delivery_id}/make-up": (EDIT, UNIT),
     "POST /deliveries/{delivery_id}/handled": (EDIT, UNIT), "GET /plans/{plan_id}/attention": (EDIT, UNIT),
-    "POST /plans/{plan_id}/emergency": (EDIT, UNIT),
+    "POST /plans/{plan_id}/emergency": (EDIT, UNIT), "POST /plans/{plan_id}/attention/bulk": (EDIT, UNIT),
     "POST /occurrences/{occurrence_id}/move": (EDIT, UNIT), "POST /occurrences/{occurrence_id}/pin": (EDIT, UNIT),
     "POST /occurrences/{occurrence_id}/cancel": (EDIT, UNIT), "POST /occurrences/{occurrence_id}/undo": (EDIT, UNIT),
     "POST /plans/{plan_id}/schedule-runs": (EDIT, UNIT), "GET /plans/{plan_id}/schedule-runs/{run_id}": (VIEW, UNIT),
