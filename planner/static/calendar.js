@@ -70,6 +70,20 @@
     if (zone) zone.classList.remove("drop-ok");
   });
 
+  // Week view: a session's fill (its broadcasts' seconds over its capacity), as the server drew it, after a move.
+  function refill(zone) {
+    const session = zone && zone.closest(".session[data-cap]");
+    const label = session && session.querySelector(".fill");
+    if (!label) return;
+    let used = 0;
+    session.querySelectorAll("a.occ[data-s]").forEach((a) => { used += Number(a.dataset.s); });
+    const fill = Math.min(999, Math.round((100 * used) / Number(session.dataset.cap)));
+    session.dataset.fill = String(fill);
+    label.textContent = fill + "%";
+    label.classList.toggle("over", fill > 100);
+    label.classList.toggle("high", fill >= 80 && fill <= 100);
+  }
+
   async function post(url, startsAt) {
     const data = new FormData();
     if (startsAt) data.append("starts_at", startsAt);
@@ -103,6 +117,8 @@
       zone.appendChild(item);
       item.classList.add("moved");
       markPinned(item, answer.pinned);
+      refill(zone);
+      refill(home);
       show(answer.message, true, async () => {
         try {
           const back = await post(answer.undo, null);
@@ -110,6 +126,8 @@
             home.insertBefore(item, next && next.parentNode === home ? next : null);
             item.classList.remove("moved");
             markPinned(item, back.pinned);
+            refill(zone);
+            refill(home);
           }
           show(back.message, back.ok);
         } catch (err) {

@@ -165,6 +165,14 @@ def test_officer_drags_a_broadcast_into_another_session_of_the_week(contexts, de
     look(page, "c8-calendar-dragged")
     demo.rollback()
     assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(d + 1, 5, 30)
+    # Both sessions' fill reads as the server now draws it.
+    drawn = contexts.new_page()
+    login_as(drawn, "vanhoa")
+    drawn.goto(page.url)
+    for start in (_at(d, 5, 30), _at(d + 1, 5, 30)):
+        fill = f".session[data-start='{start.isoformat()}'] .fill"
+        expect(page.locator(fill)).to_have_text(drawn.locator(fill).inner_text())
+    assert page.locator(f".session[data-start='{_at(d + 1, 5, 30).isoformat()}'] .fill").inner_text() != "0%"
 
     # Undo right there: the broadcast goes back to its session, unpinned.
     page.locator("#calendar-message").get_by_role("button", name="Hoàn tác").click()
@@ -172,6 +180,7 @@ def test_officer_drags_a_broadcast_into_another_session_of_the_week(contexts, de
     home = page.locator(f".session[data-start='{_at(d, 5, 30).isoformat()}']")
     expect(home.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
     expect(home.get_by_role("img", name="đã ghim")).to_have_count(0)
+    expect(room.locator(".fill")).to_have_text("0%")
     demo.rollback()
     back = demo.get(Occurrence, planned.occurrence_id)
     assert back.session_starts_at == _at(d, 5, 30) and not back.is_pinned
