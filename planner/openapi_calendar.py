@@ -9,7 +9,12 @@ def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
         "AttentionItem": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence"), "can_make_up": BOOL})]},
         "AttentionPage": obj({"items": {"type": "array", "items": ref("AttentionItem")}, "limit": INT, "offset": INT,
                               "next_cursor": {"type": ["string", "null"]},
-                              "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
+                              "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"},
+                              "deadlines": {"type": "array", "description": (
+                                  "Chỉ ở trang đầu: báo cáo, mốc kế hoạch và hạn chỉ tiêu đến hạn trong 30 ngày"),
+                                  "items": obj({"due": {"type": "string", "format": "date"}, "due_local": STR,
+                                                "what": STR, "days_left": INT},
+                                               ["due", "due_local", "what", "days_left"])}},
                              ["items", "limit", "offset", "next_cursor"]),
         "AttentionBulkResult": obj({"action": {"enum": ["make_up", "handled"]},
                                     "matched": {**INT, "description": "Số lượt khớp (tối đa 500)"},

@@ -159,9 +159,25 @@ def list_attention(plan_id: int):
     page = paging.page_request((dt.datetime, int), default=attention.PAGE_SIZE, high=500)
     rows, next_cursor, total = paging.fetch_page(db_session(), attention.open_items_loading(plan, api_user().unit, flt),
                                                  list(attention.SORT_KEY), page, descending=True)
-    return paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence, with_delivery=False),
-                                                     "can_make_up": attention.can_make_up(d)} for d in rows],
-                                page, next_cursor, total)
+    response = paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence,
+                                                                                         with_delivery=False),
+                                                         "can_make_up": attention.can_make_up(d)} for d in rows],
+                                    page, next_cursor, total)
+    if page.after is None and not page.offset:     # the first page also says what falls due soon
+        response = jsonify(response.get_json() | {"deadlines": _deadlines(plan)})
+    return response
+
+
+def _deadlines(plan) -> list[dict]:
+    """Reports, milestones and indicator deadlines of the user's units due within 30 days (as on the page)."""
+    from planner import localtime
+    from planner.operations.due_items import due_items_for
+
+    today = localtime.today(utcnow())
+    due = due_items_for(db_session(), plan, api_user().unit, today=today, ahead=30)
+    commit()    # due items are created from the plan's reporting duties when first needed
+    return [{"due": d.due.isoformat(), "due_local": localtime.fmt_date(d.due), "what": d.what, "days_left": d.days_left}
+            for d in attention.upcoming_deadlines(plan, today, due=due)]
 
 
 @bp.post("/plans/<int:plan_id>/emergency")

@@ -81,6 +81,10 @@ def test_make_up_and_handled_on_deliveries(api, demo):
     plan = missed.occurrence.plan_id
     listed = client.get(f"/plans/{plan}/attention?village={target.unit_id}&count=true").get_json()
     assert listed["total"] == 2 and all(i["can_make_up"] for i in listed["items"])
+    # The first page also lists what falls due within 30 days: the monthly report is due on the 5th.
+    assert any(d["what"].startswith("Báo cáo kết quả tháng") and 0 <= d["days_left"] <= 30
+               for d in listed["deadlines"])
+    assert "deadlines" not in client.get(f"/plans/{plan}/attention?limit=1&offset=1").get_json()
     made = client.post(f"/deliveries/{missed.id}/make-up")
     assert made.status_code == 201 and made.get_json()["target"]["id"] == target.id
     assert_error(client.post(f"/deliveries/{missed.id}/make-up"), 409)
