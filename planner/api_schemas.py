@@ -187,6 +187,30 @@ class EmptyInput(Body):
     """Không cần nội dung (nội dung gửi kèm bị bỏ qua)."""
 
 
+class EmergencyInput(Body):
+    """Chèn một tin đã duyệt (kênh loa) làm tin khẩn vào các phiên sắp tới của mọi điểm phát thuộc một đơn vị."""
+
+    message_id: Annotated[Id, Field(description="Tin bài của kế hoạch, có bản đã duyệt cho kênh loa")]
+    unit_id: Annotated[Id, Field(description="Đơn vị (thôn, xã…): mọi cụm loa thuộc đơn vị đó và cấp dưới")]
+    sessions: Annotated[count(1, 6), Field(description="Số phiên liên tiếp sắp tới (1–6)")] = 1
+
+
+class AttentionBulkInput(Body):
+    """Phát bù hoặc đánh dấu đã xử lý nhiều lượt "Cần xử lý": các lượt trong ids, hoặc mọi lượt theo bộ lọc
+    (all=true; kênh, tình trạng, thôn), tối đa 500 lượt một lần."""
+
+    action: Annotated[one_of(["make_up", "handled"]), Field(description=(
+        "make_up: phát bù (loa) / đăng lại; lượt chưa rõ kết quả được bỏ qua (cần đối soát trước). "
+        "handled: đánh dấu đã xử lý (cần reason)"))]
+    reason: Annotated[str | None, Field(max_length=500, description="Lý do (bắt buộc với handled)")] = None
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Field(
+        max_length=500, description="Mã các lượt (delivery) đã chọn")] = None
+    all: Annotated[bool, Field(description="true: mọi lượt theo bộ lọc (bỏ qua ids)")] = False
+    channel: one_of(CHANNELS) | None = None
+    status: one_of(["unknown", "expired", "failed", "missed"]) | None = None
+    village: Annotated[Id | None, Field(description="Thôn (mã đơn vị)")] = None
+
+
 class RosterBatchInput(Body):
     unit_id: Annotated[Id, Field(description="Mã xã (đơn vị cấp xã); in cho mọi thôn có loa đang hoạt động")]
     first: Annotated[str, Field(min_length=1, description=f"Ngày đầu: {DATES}")]

@@ -167,20 +167,27 @@ class Deadline:
     days_left: int
 
 
-def upcoming_deadlines(plan: Plan, today: dt.date, *, ahead_days: int = 30) -> list[Deadline]:
-    """The plan's milestones, indicator deadlines and one-off reports due from today to `ahead_days` ahead."""
+def upcoming_deadlines(plan: Plan, today: dt.date, *, ahead_days: int = 30, due=None) -> list[Deadline]:
+    """The plan's milestones, indicator deadlines and reports due from today to `ahead_days` ahead.
+
+    `due` is the plan's open due items (`due_items.due_items_for`): when given, reports (monthly, six-monthly,
+    annual and one-off) and milestones come from them, so a report already marked sent drops off; otherwise
+    milestones and one-off reports are read from the plan's details."""
     details = plan.details or {}
-    found = [(item.get("due"), item.get("what", ""), item.get("yearly", False))
-             for item in details.get("deadlines") or []]
-    found += [(item.get("deadline"), f"Hạn chỉ tiêu: {item.get('name', '')}", False)
-              for item in details.get("indicators") or []]
-    found += [(item.get("due"), f"Báo cáo gửi {item.get('to', '')}", False)
-              for item in details.get("reporting") or [] if item.get("frequency") == "once"]
+    found = [(item.get("deadline"), f"Hạn chỉ tiêu: {item.get('name', '')}", False)
+             for item in details.get("indicators") or []]
+    if due is None:
+        found += [(item.get("due"), item.get("what", ""), item.get("yearly", False))
+                  for item in details.get("deadlines") or []]
+        found += [(item.get("due"), f"Báo cáo gửi {item.get('to', '')}", False)
+                  for item in details.get("reporting") or [] if item.get("frequency") == "once"]
+    else:
+        found += [(state.item.due_on, state.item.title, False) for state in due]
     out = []
     for raw, what, yearly in found:
-        due = _due_date(raw, today, yearly)
-        if due is not None and 0 <= (due - today).days <= ahead_days:
-            out.append(Deadline(due, what, (due - today).days))
+        when = raw if isinstance(raw, dt.date) else _due_date(raw, today, yearly)
+        if when is not None and 0 <= (when - today).days <= ahead_days:
+            out.append(Deadline(when, what, (when - today).days))
     return sorted(out, key=lambda d: d.due)
 
 

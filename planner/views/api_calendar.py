@@ -4,19 +4,19 @@ from __future__ import annotations
 from planner import api_schemas
 import datetime as dt
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 
 from planner.access import AccessDenied, get_plan, sees_unit
 from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
-from planner.models import Occurrence
+from planner.models import Delivery, Message, Occurrence, Target, Unit
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
 from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, query_int,
                                require)
 from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
-from planner.views import paging
+from planner.views import once, paging
 from planner.views.common import db_session
 
 
@@ -159,6 +159,94 @@ def list_attention(plan_id: int):
     page = paging.page_request((dt.datetime, int), default=attention.PAGE_SIZE, high=500)
     rows, next_cursor, total = paging.fetch_page(db_session(), attention.open_items_loading(plan, api_user().unit, flt),
                                                  list(attention.SORT_KEY), page, descending=True)
-    return paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence, with_delivery=False),
-                                                     "can_make_up": attention.can_make_up(d)} for d in rows],
-                                page, next_cursor, total)
+    response = paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence,
+                                                                                         with_delivery=False),
+                                                         "can_make_up": attention.can_make_up(d)} for d in rows],
+                                    page, next_cursor, total)
+    if page.after is None and not page.offset:     # the first page also says what falls due soon
+        response = jsonify(response.get_json() | {"deadlines": _deadlines(plan)})
+    return response
+
+
+def _deadlines(plan) -> list[dict]:
+    """Reports, milestones and indicator deadlines of the user's units due within 30 days (as on the page)."""
+    from planner import localtime
+    from planner.operations.due_items import due_items_for
+
+    today = localtime.today(utcnow())
+    due = due_items_for(db_session(), plan, api_user().unit, today=today, ahead=30)
+    commit()    # due items are created from the plan's reporting duties when first needed
+    return [{"due": d.due.isoformat(), "due_local": localtime.fmt_date(d.due), "what": d.what, "days_left": d.days_left}
+            for d in attention.upcoming_deadlines(plan, today, due=due)]
+
+
+@bp.post("/plans/<int:plan_id>/emergency")
+@accepts(api_schemas.EmergencyInput)
+def insert_emergency(plan_id: int):
+    """Insert an approved loudspeaker message as an emergency into the next session(s) of a unit's targets,
+    after pinned items and earlier emergencies; displaced broadcasts are re-placed and listed."""
+    from planner.operations.repairs import insert_emergency_message
+    from planner.operations.schedule import ScheduleBusy, ScheduleError, hold_generation_lock
+
+    require("schedule.edit")
+    plan = load_plan(plan_id)
+    data = body()
+    session = db_session()
+    message, unit = session.get(Message, int(data["message_id"])), session.get(Unit, int(data["unit_id"]))
+    if message is None or message.plan_id != plan.id or unit is None or not sees_unit(api_user(), unit):
+        raise not_found()
+    if message.approved is None or message.approved.channel != "loudspeaker":
+        raise invalid({"message_id": "Chỉ chèn được tin đã duyệt của kênh loa truyền thanh."})
+    claimed = once.api_claim("api.insert_emergency", {**data, "plan_id": plan.id})
+    if claimed.replay:
+        return once.api_replay(claimed.replay)
+    try:
+        hold_generation_lock(session, plan, "loudspeaker", utcnow(), current_app.config)   # not mid-generation
+        outcome = insert_emergency_message(session, message, unit, sessions_ahead=int(data.get("sessions", 1)),
+                                           now=utcnow(), settings=current_app.config, user=api_user())
+    except ScheduleBusy as exc:
+        raise ApiError(409, str(exc), code="schedule_in_progress") from None
+    except ScheduleError as exc:
+        raise ApiError(422, str(exc), code="cannot_insert_emergency") from None
+    result = {"placed": outcome.placed, "moved": outcome.moved, "dropped": outcome.dropped, "issues": outcome.issues}
+    return once.api_created(claimed, resource="plan", resource_id=plan.id, body=result,
+                            location=url_for("api.list_occurrences", plan=plan.id, unit=unit.id))
+
+
+BULK_MAX = 500
+
+
+@bp.post("/plans/<int:plan_id>/attention/bulk")
+@accepts(api_schemas.AttentionBulkInput)
+def attention_bulk(plan_id: int):
+    """Make up or mark handled the listed open items, or every open item matching the filter (at most 500)."""
+    from sqlalchemy.orm import selectinload
+
+    require("schedule.edit")
+    plan = load_plan(plan_id)
+    data = body()
+    reason = (data.get("reason") or "").strip()
+    if data["action"] == "handled" and not reason:
+        raise invalid({"reason": "Vui lòng ghi lý do đánh dấu đã xử lý."})
+    if not data.get("all") and not data.get("ids"):
+        raise invalid({"ids": "Chọn ít nhất một lượt, hoặc gửi all=true để xử lý mọi lượt theo bộ lọc."})
+    session = db_session()
+    flt = attention.AttentionFilter(data.get("channel", ""), data.get("status", ""),
+                                    int(data["village"]) if data.get("village") else None)
+    stmt = attention.open_items_query(plan, api_user().unit, flt)
+    if not data.get("all"):
+        stmt = stmt.where(Delivery.id.in_(data["ids"]))
+    rows = session.scalars(stmt.options(selectinload(Delivery.occurrence).selectinload(Occurrence.target)
+                                        .selectinload(Target.unit)).order_by(Delivery.id).limit(BULK_MAX)).all()
+    if data["action"] == "make_up":
+        able = [d for d in rows if attention.can_make_up(d)]
+        done, errors = attention.apply_to_many(session, able, attention.make_up_delivery, user=api_user(),
+                                               now=utcnow(), settings=current_app.config)
+        skipped = len(rows) - len(able)
+    else:
+        done, errors = attention.apply_to_many(session, list(rows), attention.mark_handled, reason=reason,
+                                               user=api_user(), now=utcnow())
+        skipped = 0
+    commit()
+    return jsonify({"action": data["action"], "matched": len(rows), "done": done, "skipped": skipped,
+                    "errors": errors})

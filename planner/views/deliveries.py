@@ -14,6 +14,7 @@ from planner.models import Delivery, Occurrence, Target
 from planner.models.delivery import DELIVERY_LABELS
 from planner.operations import attention
 from planner.operations import delivery as ops
+from planner.operations.due_items import due_items_for
 from planner.views.common import db_session, require_permission, run_action, small_int
 from planner.views.plans import load_plan
 
@@ -44,12 +45,17 @@ def attention_list(plan_id: int):
     rows, total = attention.open_items(session, plan, current_user.unit, flt,
                                       offset=(page - 1) * attention.PAGE_SIZE)
     villages = attention.village_options(session, plan, current_user.unit)
-    return render_template("pages/schedule/attention.html", plan=plan, rows=rows, total=total, page=page,
+    today = localtime.today(utcnow())
+    # Report due dates and milestones of the user's units; due items are created from the plan when first needed.
+    due = due_items_for(session, plan, current_user.unit, today=today, ahead=30)
+    html = render_template("pages/schedule/attention.html", plan=plan, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // attention.PAGE_SIZE)), flt=flt, args=_filter_args(flt),
                            villages=villages, channels=sorted(CHANNEL_LABELS),
                            statuses=[(s.value, DELIVERY_LABELS[s]) for s in ops.ATTENTION],
                            can_make_up=attention.can_make_up,
-                           deadlines=attention.upcoming_deadlines(plan, localtime.today(utcnow())))
+                           deadlines=attention.upcoming_deadlines(plan, today, due=due))
+    session.commit()    # after drawing the page, so the rows are not loaded a second time
+    return html
 
 
 def load_delivery(delivery_id: int) -> Delivery:

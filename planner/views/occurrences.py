@@ -110,8 +110,27 @@ def move_json(occurrence_id: int):
         session.rollback()
         return jsonify(ok=False, message=str(exc))     # a refusal is an answer, shown next to the calendar
     session.commit()
-    return jsonify(ok=True, message=f"Đã dời sang {localtime.fmt_datetime(occ.starts_at)} và ghim. "
-                                    "Mở lượt đó để hoàn tác nếu cần.")
+    return jsonify(ok=True, message=f"Đã dời sang {localtime.fmt_datetime(occ.starts_at)} và ghim.",
+                   starts_at=occ.session_starts_at.isoformat(), pinned=occ.is_pinned,
+                   undo=url_for("occurrences.undo_json", occurrence_id=occ.id))
+
+
+@bp.post("/occurrences/<int:occurrence_id>/undo")
+@login_required
+def undo_json(occurrence_id: int):
+    """The calendar's "Hoàn tác" after a drag: undo the occurrence's last move or cancel; JSON with the outcome."""
+    occ = load_occurrence(occurrence_id)
+    if not can(current_user, "schedule.edit"):
+        abort(403)
+    session = db_session()
+    try:
+        moves.undo_last_change(session, occ, user=current_user, now=utcnow())
+    except placement.PlacementError as exc:
+        session.rollback()
+        return jsonify(ok=False, message=str(exc))
+    session.commit()
+    return jsonify(ok=True, message=f"Đã hoàn tác: lượt về lại {localtime.fmt_datetime(occ.starts_at)}.",
+                   starts_at=occ.session_starts_at.isoformat(), pinned=occ.is_pinned)
 
 
 @bp.post("/occurrences/<int:occurrence_id>/confirm")

@@ -81,6 +81,10 @@ def test_make_up_and_handled_on_deliveries(api, demo):
     plan = missed.occurrence.plan_id
     listed = client.get(f"/plans/{plan}/attention?village={target.unit_id}&count=true").get_json()
     assert listed["total"] == 2 and all(i["can_make_up"] for i in listed["items"])
+    # The first page also lists what falls due within 30 days: the monthly report is due on the 5th.
+    assert any(d["what"].startswith("Báo cáo kết quả tháng") and 0 <= d["days_left"] <= 30
+               for d in listed["deadlines"])
+    assert "deadlines" not in client.get(f"/plans/{plan}/attention?limit=1&offset=1").get_json()
     made = client.post(f"/deliveries/{missed.id}/make-up")
     assert made.status_code == 201 and made.get_json()["target"]["id"] == target.id
     assert_error(client.post(f"/deliveries/{missed.id}/make-up"), 409)
@@ -97,3 +101,51 @@ def test_calendar_actions_need_scheduling_rights(api, demo):
     for path in ("cancel", "undo", "pin"):
         assert_error(supervisor.post(f"/occurrences/{delivery.occurrence_id}/{path}"), 403)
     assert_error(supervisor.post(f"/deliveries/{delivery.id}/make-up"), 403)
+
+
+def test_an_emergency_is_inserted_through_the_api_once_per_key(api, demo):
+    from sqlalchemy import func, select
+
+    from planner.models import Occurrence, OccurrenceSource, Unit
+
+    _planned(demo)
+    plan = f.plan(demo, "ngoc-lac-asxh-2026")
+    village = demo.scalar(select(Unit).where(Unit.code == "thon-07"))
+    urgent = f.message(demo, "ngoc-lac-asxh-2026", "loa-cao-diem")
+    client = api("vanhoa")
+    client.headers = {**client.headers, "Idempotency-Key": "khan-thon-7-0001"}
+    body = {"message_id": urgent.id, "unit_id": village.id, "sessions": 2}
+    resp = client.post(f"/plans/{plan.id}/emergency", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["placed"] == 2 and f"unit={village.id}" in resp.headers["Location"]
+    again = client.post(f"/plans/{plan.id}/emergency", json=body)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    client.headers.pop("Idempotency-Key")
+    demo.expire_all()
+    assert demo.scalar(select(func.count()).select_from(Occurrence)
+                       .where(Occurrence.source == OccurrenceSource.EMERGENCY)) == 2
+    assert_error(client.post(f"/plans/{plan.id}/emergency", json={**body, "sessions": 7}), 400, "sessions")
+    assert_error(client.post(f"/plans/{plan.id}/emergency", json={**body, "unit_id": 999999}), 404)
+    assert_error(api("giamsat").post(f"/plans/{plan.id}/emergency", json=body), 403)
+
+
+def test_attention_bulk_makes_up_ticked_items_and_marks_the_filtered_rest_handled(api, demo):
+    at = localtime.local_datetime(localtime.today(utcnow()) - dt.timedelta(days=1), dt.time(17, 0))
+    target, msg = f.village_target(demo, "thon-07"), f.message(demo, "ngoc-lac-asxh-2026", "loa-loi-ich")
+    missed = f.occurrence(demo, target=target, msg=msg, at=at, status=DeliveryStatus.MISSED)
+    failed = [f.occurrence(demo, target=target, msg=msg, at=at - dt.timedelta(days=d), status=DeliveryStatus.FAILED)
+              for d in (1, 2)]
+    client = api("vanhoa")
+    plan = missed.occurrence.plan_id
+    made = client.post(f"/plans/{plan}/attention/bulk", json={"action": "make_up", "ids": [missed.id]})
+    assert made.status_code == 200, made.get_json()
+    assert made.get_json() | {"errors": []} == {"action": "make_up", "matched": 1, "done": 1, "skipped": 0,
+                                               "errors": []}
+    assert_error(client.post(f"/plans/{plan}/attention/bulk", json={"action": "handled", "all": True}), 400, "reason")
+    assert_error(client.post(f"/plans/{plan}/attention/bulk", json={"action": "handled", "reason": "x"}), 400, "ids")
+    assert_error(client.post(f"/plans/{plan}/attention/bulk", json={"action": "xoá", "ids": [1]}), 400, "action")
+    done = client.post(f"/plans/{plan}/attention/bulk", json={
+        "action": "handled", "reason": "Loa hỏng, đã sửa", "all": True, "village": target.unit_id, "status": "failed"})
+    assert done.get_json()["done"] == len(failed) == done.get_json()["matched"]
+    assert client.get(f"/plans/{plan}/attention?village={target.unit_id}&count=true").get_json()["total"] == 0
+    assert_error(api("giamsat").post(f"/plans/{plan}/attention/bulk", json={"action": "make_up", "all": True}), 403)

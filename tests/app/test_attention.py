@@ -149,3 +149,21 @@ def test_the_village_filter_offers_only_villages_of_the_plan_within_the_users_un
         html = login(user).get(f"/plans/{plan.id}/attention").get_data(as_text=True)
         options = html.split('id="f-village"')[1].split("</select>")[0]
         assert "Thôn 7" in options and "Thôn Xa Khác" not in options, user
+
+
+def test_the_monthly_report_due_date_appears_before_it_falls_due_and_leaves_once_sent(login, db):
+    from planner.models import DueItem
+
+    today = localtime.today(utcnow())
+    due = today.replace(day=5) if today.day <= 5 else (today.replace(day=1) + dt.timedelta(days=32)).replace(day=5)
+    reported = due.replace(day=1) - dt.timedelta(days=1)        # the month the report covers
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    client = login("vanhoa")
+    html = client.get(f"/plans/{plan.id}/attention").get_data(as_text=True)
+    line = f"Báo cáo kết quả tháng {reported.month}/{reported.year}"
+    assert "Sắp đến hạn" in html and line in html and localtime.fmt_date(due) in html
+    item = db.scalar(select(DueItem).where(DueItem.plan_id == plan.id, DueItem.due_on == due,
+                                           DueItem.title.startswith(line)))
+    item.done_at = utcnow()
+    db.commit()
+    assert line not in client.get(f"/plans/{plan.id}/attention").get_data(as_text=True)

@@ -141,6 +141,13 @@ def test_drag_and_drop_answers_json_with_the_reason(setup, login):
     assert done.status_code == 200 and done.get_json()["ok"]
     db.expire_all()
     assert occ.session_starts_at == _at(3, 5, 30) and occ.is_pinned
+    assert done.get_json()["pinned"] is True and done.get_json()["undo"] == f"/occurrences/{occ.id}/undo"
+    back = client.post(done.get_json()["undo"], headers={"X-CSRFToken": token}).get_json()
+    assert back["ok"] and "Đã hoàn tác" in back["message"] and back["pinned"] is False
+    db.expire_all()
+    assert occ.session_starts_at == _at(2, 5, 30) and not occ.is_pinned
+    again = client.post(f"/occurrences/{occ.id}/undo", headers={"X-CSRFToken": token}).get_json()
+    assert again["ok"] is False and "Không có thao tác" in again["message"]
 
 
 def test_the_occurrence_page_offers_only_sessions_with_room(setup, login):

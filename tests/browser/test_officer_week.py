@@ -159,10 +159,31 @@ def test_officer_drags_a_broadcast_into_another_session_of_the_week(contexts, de
     room = page.locator(f".session[data-start='{_at(d + 1, 5, 30).isoformat()}']")
     item.drag_to(room)
     expect(page.get_by_role("status")).to_contain_text("Đã dời sang")
-    expect(room.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    moved = room.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")
+    expect(moved).to_have_count(1)
+    expect(moved.get_by_role("img", name="đã ghim")).to_have_count(1)     # a move pins, and shows it at once
     look(page, "c8-calendar-dragged")
     demo.rollback()
     assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(d + 1, 5, 30)
+    # Both sessions' fill reads as the server now draws it.
+    drawn = contexts.new_page()
+    login_as(drawn, "vanhoa")
+    drawn.goto(page.url)
+    for start in (_at(d, 5, 30), _at(d + 1, 5, 30)):
+        fill = f".session[data-start='{start.isoformat()}'] .fill"
+        expect(page.locator(fill)).to_have_text(drawn.locator(fill).inner_text())
+    assert page.locator(f".session[data-start='{_at(d + 1, 5, 30).isoformat()}'] .fill").inner_text() != "0%"
+
+    # Undo right there: the broadcast goes back to its session, unpinned.
+    page.locator("#calendar-message").get_by_role("button", name="Hoàn tác").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã hoàn tác")
+    home = page.locator(f".session[data-start='{_at(d, 5, 30).isoformat()}']")
+    expect(home.locator(f"a.occ[data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    expect(home.get_by_role("img", name="đã ghim")).to_have_count(0)
+    expect(room.locator(".fill")).to_have_text("0%")
+    demo.rollback()
+    back = demo.get(Occurrence, planned.occurrence_id)
+    assert back.session_starts_at == _at(d, 5, 30) and not back.is_pinned
 
 
 def test_officer_drags_a_broadcast_to_another_day_of_a_villages_month(contexts, demo):
@@ -190,3 +211,23 @@ def test_officer_drags_a_broadcast_to_another_day_of_a_villages_month(contexts, 
     look(page, "c9-month-dragged")
     demo.rollback()
     assert demo.get(Occurrence, planned.occurrence_id).session_starts_at == _at(b + 2, 5, 30)
+
+
+def test_the_month_of_a_whole_commune_says_how_to_move_and_leads_to_the_week_to_drag(contexts, demo):
+    target = f.village_target(demo, "thon-07")
+    planned = f.occurrence(demo, target=target, msg=f.message(demo, PLAN, "loa-loi-ich"), at=_at(2, 5, 30))
+    plan = f.plan(demo, PLAN)
+    page = contexts.new_page()
+    login_as(page, "vanhoa")
+    commune = target.unit.parent_id
+    page.goto(f"/plans/{plan.id}/calendar?unit={commune}&view=month&date={localtime.fmt_date(_at(2, 5))}")
+    hint = page.locator("#month-move-hint")
+    expect(hint).to_contain_text("Để dời hoặc ghim một lượt")
+    look(page, "c10-commune-month-hint")
+    hint.get_by_role("link", name="xem theo tuần").click()
+    expect(page.locator("#drag-hint")).to_be_visible()
+    expect(page.locator(f"a.occ[draggable=true][data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
+    # The day view (a month cell's link) says the same and leads to the week too.
+    page.goto(f"/plans/{plan.id}/calendar?unit={commune}&view=day&date={localtime.fmt_date(_at(2, 5))}")
+    page.locator("#day-move-hint").get_by_role("link", name="xem theo tuần").click()
+    expect(page.locator(f"a.occ[draggable=true][data-move$='/occurrences/{planned.occurrence_id}/move']")).to_have_count(1)
