@@ -1,175 +1,26 @@
-"""The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict."""
+"""The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict: operations from the area modules
+(planner/openapi_*.py), request bodies from planner.api_schemas and response bodies from planner.api_responses."""
 from __future__ import annotations
 
 import copy
 import functools
 import re
 
-from planner import api_schemas
+from planner import api_responses, api_schemas
 from planner.channels import CHANNEL_LABELS
-from planner.openapi_calendar import calendar_paths, calendar_schemas
+from planner.openapi_calendar import calendar_paths
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # a query parameter naming an object
-NULL_STR = {"type": ["string", "null"]}
-NULL_INT = {"type": ["integer", "null"]}
 CHANNELS = sorted(CHANNEL_LABELS)
-LOCAL_NOTE = "Giờ Việt Nam (Asia/Ho_Chi_Minh)"
 # Every error body's `code`: one per HTTP status, plus the specific ones the endpoints name.
-ERROR_CODES = ["bad_request", "validation_failed", "malformed_json", "invalid_input", "invalid_credentials",
-               "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "payload_too_large",
-               "unsupported_media_type", "unprocessable", "too_many_requests", "internal_error",
-               "service_unavailable", "invalid_transition", "read_only", "plan_conflict", "plan_has_history"]
+ERROR_CODES = list(api_responses.ERROR_CODES)
 
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
-
-def nullable(name: str) -> dict:
-    return {"oneOf": [ref(name), {"type": "null"}]}
-
-
-def stamp(name: str, *, date_only: bool = False) -> dict:
-    """A time field as ISO 8601 (UTC for datetimes) plus its `_local` display form."""
-    return {name: {"type": ["string", "null"], "format": "date" if date_only else "date-time"},
-            f"{name}_local": {"type": ["string", "null"],
-                              "description": ("dd/mm/yyyy" if date_only else "dd/mm/yyyy HH:MM") + f", {LOCAL_NOTE}"}}
-
-
-def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
-    out = {"type": "object", "properties": properties, **extra}
-    if required:
-        out["required"] = required
-    return out
-
-
-def page(item: str) -> dict:
-    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT, "limit": INT, "offset": INT},
-               ["items", "total", "limit", "offset"])
-
-
-def cursor_page(item: str) -> dict:
-    """A list paged by key: follow `next_cursor` (null on the last page); `total` only with count=true."""
-    return obj({"items": {"type": "array", "items": ref(item)}, "limit": INT, "offset": INT,
-                "next_cursor": {"type": ["string", "null"],
-                                "description": "Giá trị cho tham số cursor để lấy trang sau; null ở trang cuối"},
-                "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
-               ["items", "limit", "offset", "next_cursor"])
-
-
-def listing(item: str) -> dict:
-    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT}, ["items", "total"])
-
-
-SCHEMAS: dict[str, dict] = {
-    "Error": obj({"error": obj({
-        "code": {**STR, "description": "Mã máy đọc được, ổn định: " + ", ".join(ERROR_CODES)},
-        "message": {**STR, "description": "Thông báo tiếng Việt"},
-        "fields": {"type": "object", "additionalProperties": STR, "description": "Lỗi theo từng trường"},
-    }, ["code", "message"])}, ["error"]),
-    "UnitRef": obj({"id": INT, "code": STR, "name": STR, "kind": STR}),
-    "UserRef": obj({"id": INT, "username": STR, "full_name": STR}),
-    "User": obj({"id": INT, "username": STR, "full_name": STR, "role": {"enum": [
-        "admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
-        "unit": ref("UnitRef")}),
-    "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "id": INT, **stamp("expires_at"),
-                  "user": ref("User"), "failed_attempts_since_last_login": INT},
-                 ["token", "expires_at", "user"]),
-    "TokenInfo": obj({"id": INT, **stamp("created_at"), **stamp("expires_at"),
-                      "current": {**BOOL, "description": "Mã đang dùng cho yêu cầu này"}}),
-    "IcalLink": obj({"unit_id": INT, "ical_url": {**STR, "format": "uri"},
-                     "valid_days": {**INT, "description": "Số ngày liên kết còn hiệu lực"}}),
-    "TokenList": obj({"items": {"type": "array", "items": ref("TokenInfo")}}, ["items"]),
-    "Plan": obj({"id": INT, "code": STR, "number": STR, "title": STR, "issuer": STR, "place": STR,
-                 "unit": ref("UnitRef"), "period_rule": {"enum": ["decree_09", "calendar"]},
-                 **stamp("issued_on", date_only=True), **stamp("starts_on", date_only=True),
-                 **stamp("ends_on", date_only=True)}),
-    "Audience": obj({"id": INT, "code": STR, "name": STR}),
-    "Window": obj({"id": INT, "code": STR, "name": STR, "kind": {"enum": ["peak", "blackout"]},
-                   **stamp("starts_on", date_only=True), **stamp("ends_on", date_only=True), "is_yearly": BOOL,
-                   "channels": {"type": "array", "items": STR},
-                   "plan_id": {"type": ["integer", "null"], "description": "Đợt riêng của kế hoạch"},
-                   "unit_id": {"type": ["integer", "null"], "description": "Đợt của đơn vị (thừa hưởng xuống)"}}),
-    "PlanDetail": {"allOf": [ref("Plan"), obj({
-        "summary": STR, "is_replanning_missed": BOOL, "details": {"type": "object"},
-        "audiences": {"type": "array", "items": ref("Audience")},
-        "windows": {"type": "array", "items": ref("Window")},
-        "report_header": obj({k: STR for k in ("governing_body", "issuing_body", "issuer_abbreviation",
-                                               "signer_authority", "signer_title", "signer_name")},
-                             description="Tiêu đề và người ký báo cáo theo Nghị định 30/2020 (sửa bằng PATCH /plans/{id})"),
-        **stamp("created_at")})]},
-    "Version": obj({"id": INT, "number": INT, "title": {**STR, "description": "Tiêu đề nội bộ của biên tập viên"},
-                    "headline": {**STR, "description": "Tiêu đề công khai (áp phích, bìa tờ rơi, dòng đầu bài đăng)"},
-                    "link": {**STR, "description": "Liên kết https (mã QR trên ấn phẩm, cuối bài đăng)"},
-                    "channel": {"enum": CHANNELS, "description": "Kênh mà phiên bản này được viết/duyệt cho"},
-                    "audience_ids": {"type": "array", "items": INT},
-                    **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True),
-                    "weekdays": {**STR, "description": "Ngày được phát/đăng, ví dụ T2-T7 (T2-CN: mọi ngày)"},
-                    "post_at": {"type": "array", "items": STR, "description": "Giờ đăng, dd/mm/yyyy HH:MM giờ VN"},
-                    "post_at_utc": {"type": "array", "items": {**STR, "format": "date-time"}},
-                    "changes_since_approved": {"type": "array", "items": STR,
-                                               "description": "Những gì phiên bản này đổi so với bản đã duyệt"},
-                    "status": {"enum": ["draft", "submitted", "approved", "changes_requested"]},
-                    "images": {"type": "array", "items": ref("MessageImage"),
-                               "description": "Ảnh đăng kèm (một phần nội dung đã duyệt)"},
-                    "status_label": STR, "audio_seconds": NULL_INT, "created_by": nullable("UserRef"),
-                    **stamp("created_at"), **stamp("submitted_at"), "reviewed_by": nullable("UserRef"),
-                    **stamp("reviewed_at"), "review_note": STR,
-                    "body_md": {**STR, "description": "Chỉ có trong chi tiết tin bài"},
-                    "body_html": {**STR, "description": "HTML đã lọc an toàn"}}),
-    "Message": obj({"id": INT, "plan_id": INT, "code": STR,
-                    "audience": ref("Audience"),
-                    "audiences": {"type": "array", "items": ref("Audience")},
-                    "channel": {"enum": CHANNELS}, "channel_label": STR, "theme": STR,
-                    "priority": {"enum": ["normal", "priority", "emergency"]}, "priority_label": STR,
-                    **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True),
-                    "min_per_week": INT, "peak_per_day": INT, "min_gap_hours": INT, **stamp("created_at"),
-                    "latest_version": ref("Version"), "approved_version_id": NULL_INT}),
-    "MessageDetail": {"allOf": [ref("Message"), obj({"versions": {"type": "array", "items": ref("Version")},
-                                                     "change_request": {"oneOf": [ref("ChangeRequest"),
-                                                                                  {"type": "null"}]},
-                                                     "saved_version_id": {**INT, "description": "Sau PUT/PATCH"}})]},
-    "Delivery": obj({"id": INT, "occurrence_id": INT, "channel": STR, "status": {"enum": [
-        "planned", "dispatched", "delivered", "missed", "failed", "unknown", "expired", "cancelled"]},
-        "status_label": STR, **stamp("due_at"), **stamp("finished_at"), "confirmed_via": NULL_STR,
-        "confirmed_by": nullable("UserRef"), "confirmed_by_name": STR, "reason": STR, "external_id": STR,
-        "error": STR, **stamp("updated_at"), "changed": {**BOOL, "description": "Chỉ sau xác nhận: false nếu "
-                                                                                "đã ghi nhận trước đó"}}),
-    "Occurrence": obj({"id": INT, "plan_id": INT, "target": obj({
-        "id": INT, "name": STR, "channel": STR, "unit": ref("UnitRef")}), "message_id": INT,
-        "message_version_id": INT, "title": STR, **stamp("starts_at"), **stamp("session_starts_at"),
-        "duration_seconds": INT, "is_pinned": BOOL, "source": {"enum": ["auto", "manual", "emergency"]},
-        "is_ad_hoc": {**BOOL, "description": "Phiên đột xuất ngoài khung giờ"},
-        "delivery": nullable("Delivery")}),
-    "DeliveryDetail": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence")})]},
-    "PrintOrder": obj({"id": INT, "number": STR, "plan_id": INT, "message_id": INT, "version_id": INT,
-                       "title": STR, "channel": STR, "product": STR, "width_mm": INT, "height_mm": INT,
-                       "quantity": INT, "print_shop": ref("UnitRef"), "unit": ref("UnitRef"),
-                       "created_by": nullable("UserRef"), "status": {"enum": [
-                           "submitted", "accepted", "printed", "delivered", "cancelled"]}, "status_label": STR,
-                       "next_statuses": {"type": "array", "items": STR}, "note": STR, **stamp("created_at"),
-                       **stamp("updated_at"), "pdf_url": STR, "proof": ref("PrintProof")}),
-    "PrintProof": obj({
-        "status": {"enum": ["queued", "ready", "failed", "approved"], "description":
-                   "queued: worker đang dựng; ready: chờ đơn vị đặt duyệt; failed: không dựng được (đơn bị hủy); "
-                   "approved: cơ sở in tải đúng tệp này"},
-        "status_label": STR, "error": NULL_STR, "checks": {"type": "array", "items": STR,
-                                                           "description": "Kết quả kiểm tra trước in"},
-        "sha256": NULL_STR, "bytes": NULL_INT, "pages": NULL_INT, **stamp("rendered_at"), **stamp("approved_at"),
-        "approved_by": nullable("UserRef"), "page_image_urls": {"type": "array", "items": STR}}),
-    "Report": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "kind": {"enum": [
-        "monthly", "first_half", "second_half", "annual"]}, "kind_label": STR, "year": INT, "month": NULL_INT,
-        **stamp("period_start", date_only=True), **stamp("period_end", date_only=True), "period_label": STR,
-        "number": STR, "signer_name": STR, "signer_title": STR, "status": {"enum": ["queued", "ready", "failed"]},
-        "status_label": STR, "error": STR, "requested_by": nullable("UserRef"), **stamp("created_at"),
-        **stamp("finished_at"), "pdf_url": NULL_STR}),
-    "PlanPage": page("Plan"), "OccurrencePage": cursor_page("Occurrence"),
-    "PrintOrderPage": cursor_page("PrintOrder"), "MessageList": cursor_page("Message"), "ReportList": listing("Report"),
-}
-SCHEMAS.update(calendar_schemas(obj, ref, STR, INT, BOOL))
 
 ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thiếu trường, sai kiểu; xem error.fields)"),
           401: ("Unauthorized", "Thiếu hoặc sai mã truy cập"),
@@ -522,6 +373,15 @@ def _merge_paths(*groups: dict) -> dict:
     return merged
 
 
+@functools.cache
+def _generated_responses() -> dict:
+    return api_responses.json_schemas()
+
+
+def _response_schemas() -> dict:
+    return copy.deepcopy(_generated_responses())
+
+
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
@@ -533,17 +393,13 @@ def build_openapi() -> dict:
     paths.update(openapi_schedule.paths(_path_param, _query, [{"$ref": "#/components/parameters/limit"},
                                                               {"$ref": "#/components/parameters/offset"}]))
     openapi_schedule.annotate(paths)
-    schemas = {**SCHEMAS, **openapi_schedule.SCHEMAS, "TargetPage": page("Target")}
     from planner import openapi_plans
 
-    schemas["Plan"], schemas["Message"] = copy.deepcopy(schemas["Plan"]), copy.deepcopy(schemas["Message"])
-    openapi_plans.add_to(paths, schemas)
-    schemas["PrintOrder"] = copy.deepcopy(SCHEMAS["PrintOrder"])  # annotated below; the module-level original stays
-    openapi_printing.annotate(schemas, paths, op=op, path_param=_path_param, obj=obj, ref=ref, stamp=stamp)
+    openapi_plans.add_to(paths)
+    openapi_printing.annotate(paths, op=op, path_param=_path_param)
     paths = _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths(),
                          openapi_images.paths(), openapi_rosters.paths())
-    schemas = (schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
-               | openapi_images.SCHEMAS | openapi_rosters.SCHEMAS)
+    schemas = _response_schemas()   # every response body: generated from planner.api_responses
     add_request_bodies(paths, schemas)
     add_links(paths)
     return {

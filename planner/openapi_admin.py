@@ -1,53 +1,7 @@
 """The OpenAPI description of the people and places endpoints (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import BOOL, INT, STR, _path_param, _query, listing, obj, op, ref, stamp
-
-ROLES = ["admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]
-
-SCHEMAS: dict[str, dict] = {
-    "AdminUser": {"allOf": [ref("User"), obj({"is_active": BOOL, **stamp("created_at")})]},
-    "AdminUserList": listing("AdminUser"),
-    "AdminUnit": obj({"id": INT, "code": STR, "name": STR, "kind": STR, "kind_label": STR,
-                      "parent_id": {"type": ["integer", "null"]},
-                      "loudspeakers": {"type": "array", "items": obj({"id": INT, "code": STR, "name": STR,
-                                                                      "is_active": BOOL})}}),
-    "AdminUnitList": listing("AdminUnit"),
-    "VillageImport": obj({
-        "ok": BOOL, "dry_run": BOOL, "counts": {"type": "object", "additionalProperties": INT},
-        "rows": {"type": "array", "items": obj({"line": INT, "code": STR, "name": STR, "parent_code": STR,
-                                                 "action": {"enum": ["created", "updated", "unchanged", "moved"]},
-                                                 "changes": {"type": "array", "items": STR}})},
-        "problems": {"type": "array", "items": obj({"file": STR, "line": {"type": ["integer", "null"]},
-                                                     "column": STR, "reason": STR})}}),
-    "ChannelAccount": obj({"id": INT, "unit_id": INT, "channel": {"enum": ["fanpage", "zalo"]}, "name": STR,
-                           "external_id": STR, "is_active": BOOL, "has_token": BOOL,
-                           "token_hint": {"type": ["string", "null"], "description": "4 ký tự cuối của mã"}},
-                          description="Mã truy cập không bao giờ được trả về."),
-    "ChannelAccountList": listing("ChannelAccount"),
-    "Grid": obj({"id": INT, "code": STR, "unit_id": INT, "channel": STR, "name": STR,
-                 "weekdays": {**STR, "description": "T2–CN, T2–T7, T2, T4, T6"}, "start": STR, "end": STR,
-                 "capacity": {**INT, "description": "phút (loa) hoặc số bài (trực tuyến)"},
-                 **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True)}),
-    "GridList": listing("Grid"),
-    "UnitGrids": obj({"channel": STR, "own": {"type": "array", "items": ref("Grid")},
-                      "inherited_from": {"oneOf": [ref("UnitRef"), {"type": "null"}]},
-                      "inherited": {"type": "array", "items": ref("Grid")},
-                      "preview": {"type": "array", "items": STR,
-                                  "description": "Ví dụ 'Thôn 7: sáng 06:00–06:20, chiều 17:30–17:50, T2–T7'"}}),
-    "PlanWindow": {"allOf": [ref("Window"), obj({"exempt": {**BOOL, "description": "Chỉ ở ngày lễ tự động"}})]},
-    "PlanWindows": obj({"windows": {"type": "array", "items": ref("Window")},
-                        "unit_windows": {"type": "array", "items": ref("Window"),
-                                         "description": "Đợt của đơn vị của kế hoạch và các đơn vị cấp trên"},
-                        "holidays": {"type": "array", "items": ref("PlanWindow")}}),
-    "UnitWindows": obj({"channel": STR, "own": {"type": "array", "items": ref("Window")},
-                        "inherited": {"type": "array", "items": ref("Window"),
-                                      "description": "Đợt của các đơn vị cấp trên (cũng áp dụng ở đây)"},
-                        "shared": {"type": "array", "items": ref("Window"),
-                                   "description": "Đợt dùng chung cho mọi kế hoạch (không kể ngày lễ tự động)"},
-                        "preview": {"type": "array", "items": STR,
-                                    "description": "Ví dụ 'Thôn 7: tạm dừng 15/03/2026 – 15/03/2026 (Bầu cử)'"}}),
-}
+from planner.openapi import STR, _path_param, _query, op
 
 
 def paths() -> dict:

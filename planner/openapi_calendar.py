@@ -2,18 +2,6 @@
 from __future__ import annotations
 
 
-def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
-    """Request and response bodies of the calendar endpoints."""
-    return {
-        "UndoResult": {"allOf": [ref("Occurrence"), obj({"undone": {"enum": ["move", "cancel"]}})]},
-        "AttentionItem": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence"), "can_make_up": BOOL})]},
-        "AttentionPage": obj({"items": {"type": "array", "items": ref("AttentionItem")}, "limit": INT, "offset": INT,
-                              "next_cursor": {"type": ["string", "null"]},
-                              "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
-                             ["items", "limit", "offset", "next_cursor"]),
-    }
-
-
 def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
     """Move/pin/cancel/undo of an occurrence, make-up and handled of a delivery, the attention list."""
     from planner.openapi import limit_param

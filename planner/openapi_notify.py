@@ -1,24 +1,8 @@
 """The OpenAPI description of the notification endpoints (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.models.notifications import NOTIFICATION_KINDS
-from planner.openapi import BOOL, INT, STR, _path_param, _query, limit_param, obj, op, page, ref, stamp
+from planner.openapi import _path_param, _query, limit_param, op
 from planner.operations.notifications import PAGE_SIZE
-
-SCHEMAS: dict[str, dict] = {
-    "Notification": obj({"id": INT, "kind": {"enum": sorted(NOTIFICATION_KINDS)}, "text": STR,
-                         "link": {**STR, "description": "Đường dẫn trang liên quan (tương đối), có thể rỗng"},
-                         "is_read": BOOL, **stamp("created_at"), **stamp("read_at")}),
-    "NotificationPage": page("Notification"),
-    "ReadAll": obj({"marked": {**INT, "description": "Số thông báo vừa được đánh dấu đã đọc"}, "unread": INT}),
-    "NotificationSettings": obj({
-        "email": {**STR, "description": "Địa chỉ nhận thư (rỗng: không nhận thư)"},
-        "kinds": {"type": "array", "items": {"enum": sorted(NOTIFICATION_KINDS)},
-                  "description": "Loại thông báo được gửi kèm thư điện tử"},
-        "available": {"type": "object", "additionalProperties": STR, "description": "Mọi loại và tên tiếng Việt"}}),
-    "ChangeRequest": obj({"version_id": INT, "note": STR, "reviewed_by": ref("UserRef"), **stamp("reviewed_at")},
-                         description="Yêu cầu sửa của người duyệt, còn hiển thị cho tới lần duyệt tiếp theo"),
-}
 
 
 def paths() -> dict:

@@ -1,22 +1,7 @@
 """The OpenAPI description of roster batches (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import INT, STR, _path_param, _query, obj, op, ref, stamp
-
-_FILE = obj({"sha256": STR, "bytes": INT, "url": STR})
-SCHEMAS: dict[str, dict] = {
-    "RosterBatch": obj({
-        "id": INT, "plan_id": INT, "unit": ref("UnitRef"),
-        "target_id": {"type": ["integer", "null"], "description": "Điểm phát của một thôn khi đây là lịch phát một thôn"},
-        "first": {**STR, "format": "date"},
-        "last": {**STR, "format": "date"}, "status": {"enum": ["queued", "running", "done", "failed"]},
-        "status_label": STR,
-        "progress": obj({"done": {**INT, "description": "Số thôn đã in"}, "total": INT}),
-        "error": {"type": ["string", "null"]},
-        "pages": {"type": ["integer", "null"], "description": "Số trang của PDF cả xã (mỗi thôn mỗi tuần một trang)"},
-        "pdf": {"oneOf": [_FILE, {"type": "null"}]}, "zip": {"oneOf": [_FILE, {"type": "null"}]},
-        **stamp("created_at"), **stamp("finished_at")}),
-}
+from planner.openapi import STR, _path_param, _query, op, ref
 
 
 def paths() -> dict:

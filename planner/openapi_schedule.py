@@ -4,7 +4,7 @@ Kept beside planner/openapi.py (which merges them) so the two areas change indep
 """
 from __future__ import annotations
 
-from planner.openapi import BOOL, CHANNELS, INT, STR, obj, op, ref, stamp
+from planner.openapi import CHANNELS, STR, op
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
@@ -12,22 +12,6 @@ IDEMPOTENCY_KEY = {
     "description": "Mã gửi một lần (8–200 ký tự ASCII): gửi lại cùng mã trong 24 giờ nhận lại đúng phản hồi lần đầu "
                    "(cùng mã trạng thái, kèm tiêu đề Idempotent-Replayed: true) thay vì tạo thêm; cùng mã với "
                    "nội dung khác → 422 idempotency_key_reused."}
-
-SCHEMAS = {
-    "Target": obj({"id": INT, "code": STR, "name": STR, "channel": {"enum": CHANNELS}, "channel_label": STR,
-                   "is_online": BOOL, "unit": ref("UnitRef"),
-                   "daily_quota": {"type": "array", "description": "Chỉ Zalo OA: 7 ngày tới, số tin đã đặt/tối đa mỗi ngày",
-                                   "items": obj({"date": {"type": ["string", "null"], "format": "date"},
-                                                 "date_local": STR, "used": INT, "limit": INT})}}),
-    "ScheduleRun": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "channel": STR,
-                        **stamp("first_day", date_only=True), **stamp("last_day", date_only=True),
-                        "status": {"enum": ["queued", "running", "done", "failed"]}, "status_label": STR,
-                        "targets": INT, "placed": INT, "removed": INT, "kept": INT,
-                        "issues": {"type": "array", "items": obj({
-                            "kind": STR, "detail": STR, "target_id": {"type": ["integer", "null"]},
-                            "message_id": {"type": ["integer", "null"]}, "day": {"type": ["string", "null"]}})},
-                        "error": STR, **stamp("created_at"), **stamp("finished_at")}),
-    }
 
 
 def paths(path_param, query, paging) -> dict:
