@@ -6,14 +6,11 @@ import copy
 import functools
 import re
 
-from planner import api_responses, api_schemas
-from planner.channels import CHANNEL_LABELS
+from planner import api_queries, api_responses, api_schemas
 from planner.openapi_calendar import calendar_paths
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # a query parameter naming an object
-CHANNELS = sorted(CHANNEL_LABELS)
 # Every error body's `code`: one per HTTP status, plus the specific ones the endpoints name.
 ERROR_CODES = list(api_responses.ERROR_CODES)
 
@@ -35,16 +32,7 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần (tiêu đề Retry-After: số giây chờ)"),
           503: ("ServiceUnavailable", "Cơ sở dữ liệu đang bận; thử lại sau số giây trong Retry-After")}
 
-PARAMS = {
-    "limit": {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": 1000, "default": 100}},
-    "offset": {"name": "offset", "in": "query", "schema": {**INT, "minimum": 0, "default": 0},
-               "description": "Phân trang kiểu cũ (chậm với danh sách lớn); dùng cursor thay thế"},
-    "cursor": {"name": "cursor", "in": "query", "schema": STR,
-               "description": "next_cursor của trang trước: trang sau theo khoá sắp xếp (không dùng cùng offset); "
-                              "cursor hỏng → 400 invalid_cursor"},
-    "count": {"name": "count", "in": "query", "schema": {"type": "boolean", "default": False},
-              "description": "true: trả thêm total (đếm toàn bộ, tốn thời gian với danh sách lớn)"},
-}
+PARAMS = api_queries.components()   # limit, offset, cursor, count: shared by the list endpoints
 
 
 def _path_param(name: str) -> dict:
@@ -53,11 +41,6 @@ def _path_param(name: str) -> dict:
 
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
-
-
-def limit_param(high: int, default: int) -> dict:
-    """`limit` of a list whose pages are at most `high` long (the shared `limit` parameter: 1000)."""
-    return {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": high, "default": default}}
 
 
 def op(tag: str, summary: str, *, ok: tuple[int, str | None], errors=(401, 403, 404),
@@ -85,16 +68,7 @@ def _png(operation: dict) -> dict:
 
 
 def _paths() -> dict:
-    paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
-    keyed = [*paging, {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}]
-    dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
-    occurrence_filters = [
-        _query("plan", ID, "Mã kế hoạch"), _query("unit", ID, "Đơn vị (gồm các đơn vị cấp dưới)"),
-        _query("target", ID, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
-        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"),
-        _query("message", ID, "Tin bài (mọi phiên bản)"), _query("audience", ID, "Nhóm đối tượng của phiên bản"),
-        _query("status", {"enum": ["planned", "delivered", "problem"]},
-               "Tình trạng như bộ lọc của lịch (problem: thất bại, bị lỡ, chưa rõ, quá hạn)"), *keyed]
+    # The list endpoints' query parameters are declared on their views (planner.api_queries, add_query_parameters).
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {
@@ -112,14 +86,14 @@ def _paths() -> dict:
             "parameters": [_path_param("unit_id")],
             "post": op("schedule", "Đổi liên kết iCal (liên kết cũ hết hiệu lực)", ok=(200, "IcalLink"))},
         "/openapi.json": {"get": op("auth", "Tài liệu OpenAPI 3.1 này", ok=(200, None), errors=(), public=True)},
-        "/plans": {"get": op("plans", "Danh sách kế hoạch trong phạm vi", ok=(200, "PlanPage"), params=paging,
+        "/plans": {"get": op("plans", "Danh sách kế hoạch trong phạm vi", ok=(200, "PlanPage"),
                              errors=(400, 401, 403))},
         "/plans/{plan_id}": {"parameters": [plan],
                              "get": op("plans", "Kế hoạch: đối tượng, đợt cao điểm, nội dung", ok=(200, "PlanDetail"))},
         "/plans/{plan_id}/messages": {
             "parameters": [plan],
             "get": op("messages", "Tin bài của kế hoạch", ok=(200, "MessageList"),
-                      params=[_query("channel", {"enum": CHANNELS}, "Kênh"), *keyed], errors=(400, 401, 403, 404)),
+                      errors=(400, 401, 403, 404)),
             "post": op("messages", "Viết tin bài (phiên bản nháp 1); kế hoạch đã đóng/lưu trữ: 409 read_only",
                        ok=(201, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/messages/{message_id}": {
@@ -134,7 +108,7 @@ def _paths() -> dict:
             "parameters": [message, version],
             "post": op("messages", "Duyệt hoặc yêu cầu sửa (người viết không tự duyệt)", ok=(200, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/occurrences": {"get": op("schedule", "Lịch phát/đăng (lọc, phân trang)", ok=(200, "OccurrencePage"),
-                                   params=occurrence_filters, errors=(400, 401, 403, 404))},
+                                   errors=(400, 401, 403, 404))},
         "/deliveries/{delivery_id}": {"parameters": [delivery],
                                       "get": op("schedule", "Kết quả một lượt phát/đăng", ok=(200, "DeliveryDetail"))},
         "/deliveries/{delivery_id}/confirm": {
@@ -148,7 +122,7 @@ def _paths() -> dict:
                        ok=(200, "Delivery"), errors=(400, 401, 403, 404, 409))},
         "/print-orders": {
             "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),
-                      params=[_query("status", STR, "Trạng thái"), *keyed], errors=(400, 401, 403)),
+                      errors=(400, 401, 403)),
             "post": op("printing", "Đặt in nội dung đã duyệt", ok=(201, "PrintOrder"),
                        errors=(401, 403, 404))},
         "/print-orders/{order_id}": {"parameters": [order],
@@ -176,7 +150,7 @@ def _paths() -> dict:
         "/reports/{report_id}/pdf": {
             "parameters": [report],
             "get": op("reports", "Tệp PDF báo cáo (404 cho đến khi sẵn sàng)", ok=(200, None), pdf=True)},
-        **calendar_paths(op, _path_param, _query, STR, INT, CHANNELS),
+        **calendar_paths(op, _path_param),
     }
 
 
@@ -302,6 +276,18 @@ def add_request_bodies(paths: dict, schemas: dict) -> None:
         operation["responses"] = dict(sorted(operation["responses"].items()))
 
 
+def add_query_parameters(paths: dict) -> None:
+    """An operation whose view declares its query parameters (planner.views.api.reads) lists exactly those, in
+    their order, then its other (header) parameters."""
+    for path, method, view in api_routes():
+        operation = paths.get(path, {}).get(method)
+        declared = getattr(view, "query_params", None)
+        if operation is None or declared is None:
+            continue
+        others = [p for p in operation.get("parameters", []) if "$ref" not in p and p.get("in") != "query"]
+        operation["parameters"] = [p.document() for p in declared.values()] + others
+
+
 def add_links(paths: dict) -> None:
     for (source, status), links in LINKS.items():
         method, path = source.split(" ", 1)
@@ -390,8 +376,7 @@ def build_openapi() -> dict:
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
-    paths.update(openapi_schedule.paths(_path_param, _query, [{"$ref": "#/components/parameters/limit"},
-                                                              {"$ref": "#/components/parameters/offset"}]))
+    paths.update(openapi_schedule.paths(_path_param))
     openapi_schedule.annotate(paths)
     from planner import openapi_plans
 
@@ -401,6 +386,7 @@ def build_openapi() -> dict:
                          openapi_images.paths(), openapi_rosters.paths())
     schemas = _response_schemas()   # every response body: generated from planner.api_responses
     add_request_bodies(paths, schemas)
+    add_query_parameters(paths)
     add_links(paths)
     return {
         "openapi": "3.1.0",

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 
-def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
+def calendar_paths(op, path_param) -> dict:
     """Move/pin/cancel/undo of an occurrence, make-up and handled of a delivery, the attention list."""
-    from planner.openapi import limit_param
-    from planner.operations.attention import PAGE_SIZE
-
     occurrence, delivery, plan = path_param("occurrence_id"), path_param("delivery_id"), path_param("plan_id")
 
     refused = (401, 403, 404, 409, 422)
@@ -29,10 +26,5 @@ def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
             errors=(401, 403, 404, 409))},
         "/plans/{plan_id}/attention": {"parameters": [plan], "get": op(
             "schedule", "Cần xử lý: lượt chưa rõ kết quả, quá hạn, thất bại, bị lỡ (chưa xử lý)",
-            ok=(200, "AttentionPage"), errors=(400, 401, 403, 404), params=[
-                query("channel", {"enum": CHANNELS}, "Kênh"),
-                query("status", {"enum": ["unknown", "expired", "failed", "missed"]}, "Tình trạng"),
-                query("village", {**INT, "minimum": 1}, "Thôn (mã đơn vị)"),
-                limit_param(500, PAGE_SIZE), {"$ref": "#/components/parameters/offset"},
-                {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}])},
+            ok=(200, "AttentionPage"), errors=(400, 401, 403, 404))},
     }

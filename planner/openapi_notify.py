@@ -1,19 +1,15 @@
 """The OpenAPI description of the notification endpoints (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import _path_param, _query, limit_param, op
-from planner.operations.notifications import PAGE_SIZE
+from planner.openapi import _path_param, op
 
 
 def paths() -> dict:
-    paging = [limit_param(200, PAGE_SIZE), {"$ref": "#/components/parameters/offset"}]
     own = "của chính người gọi (không ai xem được thông báo của người khác)"
     return {
         "/notifications": {
             "get": op("notifications", f"Thông báo {own}, mới nhất trước; header X-Unread-Count là số chưa đọc",
-                      ok=(200, "NotificationPage"), errors=(400, 401),
-                      params=[_query("unread", {"enum": ["1", "true", "0", "false"]}, "Chỉ thông báo chưa đọc"),
-                              *paging])},
+                      ok=(200, "NotificationPage"), errors=(400, 401))},
         "/notifications/{notification_id}/read": {
             "parameters": [_path_param("notification_id")],
             "post": op("notifications", "Đánh dấu một thông báo đã đọc (404 nếu không phải của mình)",

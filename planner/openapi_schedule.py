@@ -4,7 +4,7 @@ Kept beside planner/openapi.py (which merges them) so the two areas change indep
 """
 from __future__ import annotations
 
-from planner.openapi import CHANNELS, STR, op
+from planner.openapi import STR, op
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
@@ -14,14 +14,13 @@ IDEMPOTENCY_KEY = {
                    "nội dung khác → 422 idempotency_key_reused."}
 
 
-def paths(path_param, query, paging) -> dict:
+def paths(path_param) -> dict:
     """Paths of this area, built with openapi.py's helpers."""
     plan, message, run = path_param("plan_id"), path_param("message_id"), path_param("run_id")
     key = [IDEMPOTENCY_KEY]
     return {
         "/targets": {"get": op("schedule", "Điểm phát / trang người dùng được dùng (đơn vị mình và cấp dưới)",
-                               ok=(200, "TargetPage"), errors=(400, 401, 403),
-                               params=[query("channel", {"enum": CHANNELS}, "Kênh"), *paging])},
+                               ok=(200, "TargetPage"), errors=(400, 401, 403))},
         "/messages/{message_id}/posts": {
             "parameters": [message],
             "post": op("schedule", "Lên lịch đăng bản đã duyệt lên một trang (ghim; đúng khung thời gian của nền "

@@ -13,8 +13,7 @@ def paths() -> dict:
                _query("channel", STR, "Kênh"), _query("audience", INT, "Nhóm đối tượng"), _query("message", INT, "Tin bài")]
     return {
         "/units": {"get": op("supervision", "Đơn vị trong phạm vi (thứ tự tiếng Việt)", ok=(200, "UnitList"),
-                             params=[_query("kind", STR, "country, province, commune, village, …"),
-                                     _query("parent", INT, "Đơn vị cấp trên")], errors=(400, 401, 403))},
+                             errors=(400, 401, 403))},
         "/plans/{plan_id}/indicators": {"parameters": [plan], "get": op(
             "supervision", "Chỉ tiêu của kế hoạch", ok=(200, "IndicatorList"))},
         "/indicators/{indicator_id}/results": {

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 
-from planner import api_responses, api_schemas
+from planner import api_queries, api_responses, api_schemas
 from planner.openapi import LINKS, api_routes, build_openapi
 
 API = "/api/v1"
@@ -221,3 +221,58 @@ def test_a_body_built_through_its_model_leaves_out_what_was_not_given():
     assert body == {"unit_id": 3, "ical_url": "https://x/ical/a.ics", "valid_days": 90}
     proof = api_responses.dump(api_responses.PrintProof(status="ready", bytes=10, pages=None))
     assert proof == {"status": "ready", "bytes": 10, "pages": None}
+
+
+# --------------------------------------------------------------------------- query parameters (planner.api_queries)
+
+DECLARED_LISTS = {("get", "/occurrences"), ("get", "/plans/{plan_id}/attention"), ("get", "/print-orders"),
+                  ("get", "/notifications"), ("get", "/units"), ("get", "/plans"),
+                  ("get", "/plans/{plan_id}/messages"), ("get", "/targets")}
+
+
+def test_list_endpoints_declare_their_query_parameters_and_the_document_lists_exactly_those(app, doc):
+    with app.app_context():
+        declared = {(method, path): view.query_params for path, method, view in api_routes()
+                    if getattr(view, "query_params", None) is not None}
+    assert DECLARED_LISTS <= set(declared)
+    for (method, path), params in declared.items():
+        documented = [p for p in doc["paths"][path][method].get("parameters", [])
+                      if "$ref" in p or p["in"] == "query"]
+        assert documented == [p.document() for p in params.values()], (method, path)
+    assert doc["components"]["parameters"] == api_queries.components()
+
+
+def test_a_declaration_documents_what_it_parses():
+    village = api_queries.object_id("village", "Thôn")
+    assert village.schema() == {"type": "integer", "minimum": 1, "maximum": api_queries.MAX_ID}
+    assert api_queries.limit(500, 50).document()["schema"] == {"type": "integer", "minimum": 1, "maximum": 500,
+                                                               "default": 50}
+    assert api_queries.LIMIT.document() == {"$ref": "#/components/parameters/limit"}
+    assert api_queries.channel().schema() == {"enum": list(api_schemas.CHANNELS)}
+
+
+@pytest.mark.parametrize(("url", "field", "message"), [
+    ("/occurrences?channel=radio", "channel", "Kênh không hợp lệ."),
+    ("/occurrences?status=late", "status", "Tình trạng phải là planned, delivered hoặc problem."),
+    ("/occurrences?plan=0", "plan", "Phải là số nguyên từ 1 trở lên."),
+    ("/notifications?unread=maybe", "unread", "Phải là 1/true hoặc 0/false."),
+    ("/notifications?limit=201", "limit", "Phải là số nguyên từ 1 đến 200."),
+    ("/plans?limit=1001", "limit", "Phải là số nguyên từ 1 đến 1000."),
+    ("/targets?channel=radio", "channel", "Kênh không hợp lệ."),
+    ("/plans/{plan}/messages?channel=radio", "channel", "Kênh không hợp lệ."),
+    ("/plans/{plan}/attention?limit=501", "limit", "Phải là số nguyên từ 1 đến 500."),
+])
+def test_declared_parameters_are_parsed_by_their_declaration(app, demo, url, field, message):
+    from sqlalchemy import select
+
+    from planner.auth import issue_token
+    from planner.db import utcnow
+    from planner.models import Plan, User
+
+    admin = demo.scalar(select(User).where(User.username == "admin"))
+    token, _ = issue_token(demo, admin, now=utcnow(), hours=1)
+    demo.commit()
+    plan = demo.scalar(select(Plan.id).order_by(Plan.id))
+    response = app.test_client().get(API + url.format(plan=plan), headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["fields"][field] == message
