@@ -32,6 +32,7 @@ class Param:
     invalid: str = "Giá trị không hợp lệ."    # the Vietnamese message for a value outside `choices`
     component: str | None = None
     documented_bounds: bool = True      # False: an integer documented without minimum/maximum (kept as it was)
+    required: bool = False
 
     def schema(self) -> dict:
         if self.kind == "integer":
@@ -45,10 +46,15 @@ class Param:
             return out
         if self.kind == "boolean":
             return {"type": "boolean", "default": bool(self.default)}
-        return {"enum": list(self.choices)} if self.choices else {"type": "string"}
+        out = {"enum": list(self.choices)} if self.choices else {"type": "string"}
+        if self.default is not None:
+            out["default"] = self.default
+        return out
 
     def inline(self) -> dict:
         out = {"name": self.name, "in": "query", "schema": self.schema()}
+        if self.required:
+            out["required"] = True
         if self.description:
             out["description"] = self.description
         return out
@@ -116,6 +122,16 @@ PLANS = PAGED
 TARGETS = (channel(), *PAGED)
 UNITS = (Param("kind", description="country, province, commune, village, …"),
          Param("parent", "integer", "Đơn vị cấp trên", documented_bounds=False))
+
+
+GRID_CHANNELS = ("loudspeaker", "fanpage", "zalo", "portal")     # planner.operations.grids checks it is the same
+UNIT_GRIDS = (Param("channel", description="loudspeaker (mặc định), fanpage, zalo hoặc portal", choices=GRID_CHANNELS,
+                    default="loudspeaker", invalid="Kênh không hợp lệ."),)
+UNIT_WINDOWS = (Param("channel", description="Mã kênh (mặc định loudspeaker)", choices=CHANNELS, default="loudspeaker",
+                      invalid="Kênh không hợp lệ."),)
+RESULTS = (Param("unit", "integer", "Đơn vị", documented_bounds=False),)
+ROSTER = (Param("first", description="Ngày đầu: dd/mm/yyyy hoặc yyyy-mm-dd", required=True),
+          Param("last", description="Ngày cuối (tối đa 92 ngày kể cả ngày đầu)", required=True))
 
 
 def notifications(page_size: int) -> tuple[Param, ...]:

@@ -1,7 +1,7 @@
 """The OpenAPI description of the people and places endpoints (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import STR, _path_param, _query, op
+from planner.openapi import _path_param, op
 
 
 def paths() -> dict:
@@ -43,7 +43,6 @@ def paths() -> dict:
         "/units/{unit_id}/grids": {
             "parameters": [unit],
             "get": op("places", "Khung giờ riêng, thừa hưởng và kết quả áp dụng", ok=(200, "UnitGrids"),
-                      params=[_query("channel", STR, "loudspeaker (mặc định), fanpage, zalo hoặc portal")],
                       errors=(400, 401, 403, 404)),
             "post": op("places", "Thêm buổi phát vào khung giờ của đơn vị", ok=(201, "Grid"))},
         "/units/{unit_id}/grids/copy": {
@@ -58,8 +57,7 @@ def paths() -> dict:
             "parameters": [unit],
             "get": op("places", "Đợt cao điểm/tạm dừng của đơn vị (thừa hưởng xuống cấp dưới) và kết quả áp dụng "
                       "(cán bộ phụ trách kế hoạch hoặc quản trị đơn vị, đơn vị mình và cấp dưới)",
-                      ok=(200, "UnitWindows"), errors=(400, 401, 404),
-                      params=[_query("channel", STR, "Mã kênh (mặc định loudspeaker)")]),
+                      ok=(200, "UnitWindows"), errors=(400, 401, 404)),
             "post": op("places", "Thêm đợt cho đơn vị", ok=(201, "Window"))},
         "/units/{unit_id}/windows/{window_id}": {
             "parameters": [unit, _path_param("window_id")],

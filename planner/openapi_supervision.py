@@ -19,7 +19,7 @@ def paths() -> dict:
         "/indicators/{indicator_id}/results": {
             "parameters": [indicator],
             "get": op("supervision", "Số liệu của một đơn vị, gồm các lần sửa", ok=(200, "ResultList"),
-                      params=[_query("unit", INT, "Đơn vị")], errors=(400, 401, 403, 404)),
+                      errors=(400, 401, 403, 404)),
             "post": op("supervision", "Ghi số liệu (cùng ngày, cùng đơn vị: là bản sửa, bản cũ được giữ)",
                        ok=(201, "IndicatorResult"))},
         "/reports/{report_id}": {

@@ -227,7 +227,7 @@ def query(name: str, fields: dict[str, str] | None = None):
             raise invalid({name: param.invalid})
         fields[name] = param.invalid
         return None
-    return raw
+    return param.default if raw is None else raw
 
 
 # --------------------------------------------------------------------------- output helpers

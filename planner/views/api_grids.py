@@ -1,8 +1,8 @@
 """JSON API: slot grids per unit with their preview (windows: api_windows.py; same checks as pages)."""
 from __future__ import annotations
 
-from planner import api_schemas
-from flask import jsonify, request
+from planner import api_queries, api_schemas
+from flask import jsonify
 
 
 from planner.access import AccessDenied
@@ -10,7 +10,8 @@ from planner.models import SlotGrid
 from planner.operations import grids as ops
 from planner.operations import windows as wops
 from planner.operations.units import get_managed_unit
-from planner.views.api import ApiError, accepts, api_user, body, bp, commit, invalid, not_found, require, stamp
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, not_found, query, reads, require,
+                               stamp)
 from planner.views.common import db_session
 
 
@@ -48,11 +49,10 @@ def _call(action):
 
 
 @bp.get("/units/<int:unit_id>/grids")
+@reads(*api_queries.UNIT_GRIDS)
 def list_grids(unit_id: int):
     unit = _unit(unit_id)
-    channel = request.args.get("channel", "loudspeaker")
-    if channel not in ops.GRID_CHANNELS:
-        raise invalid({"channel": "Kênh không hợp lệ."})
+    channel = query("channel")
     session = db_session()
     source, inherited = ops.inherited_grids(session, unit, channel)
     return jsonify(channel=channel, own=[grid_json(g) for g in ops.own_grids(session, unit) if g.channel == channel],

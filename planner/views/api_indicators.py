@@ -13,8 +13,8 @@ from planner.db import utcnow
 from planner.models import Indicator, IndicatorResult, ResultSource, Unit, UnitKind
 from planner.operations.indicators import ResultError, plan_indicators, record_result, result_history
 from planner.supervision import Figure, Row, drilldown
-from planner.views.api import (accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found, query,
-                               query_int, reads, require, stamp, unit_ref, user_ref)
+from planner.views.api import (accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found, query, reads,
+                               require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.vnsort import vietnamese_key
 
@@ -100,11 +100,12 @@ def create_result(indicator_id: int):
 
 
 @bp.get("/indicators/<int:indicator_id>/results")
+@reads(*api_queries.RESULTS)
 def list_results(indicator_id: int):
     """Every figure for one unit (?unit=), corrections included, newest first."""
     require("plan.view", "report.view")
     ind = load_indicator(indicator_id)
-    unit = _scoped_unit(query_int("unit", default=api_user().unit_id))
+    unit = _scoped_unit(query("unit") or api_user().unit_id)
     items = result_history(db_session(), ind.id, unit.id)
     return jsonify(items=[result_json(r) for r in items], total=len(items))
 

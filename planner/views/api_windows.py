@@ -2,12 +2,12 @@
 holiday exemptions (same checks as the pages)."""
 from __future__ import annotations
 
-from planner import api_schemas
-from flask import jsonify, request
+from planner import api_queries, api_schemas
+from flask import jsonify
 
 from planner.models import Plan, Unit, Window
 from planner.operations import windows as wops
-from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, stamp
+from planner.views.api import accepts, api_user, body, bp, commit, not_found, query, reads, stamp
 from planner.views.api_grids import _call
 from planner.views.common import db_session
 
@@ -38,11 +38,10 @@ def _input() -> dict:
 
 
 @bp.get("/units/<int:unit_id>/windows")
+@reads(*api_queries.UNIT_WINDOWS)
 def list_unit_windows(unit_id: int):
     unit = _unit(unit_id)
-    channel = request.args.get("channel", "loudspeaker")
-    if channel not in wops.CHANNEL_LABELS:
-        raise invalid({"channel": "Kênh không hợp lệ."})
+    channel = query("channel")
     session = db_session()
     return jsonify(channel=channel, own=[window_json(w) for w in wops.own_windows(session, unit)],
                    inherited=[window_json(w) for w in wops.inherited_windows(session, unit)],

@@ -227,7 +227,9 @@ def test_a_body_built_through_its_model_leaves_out_what_was_not_given():
 
 DECLARED_LISTS = {("get", "/occurrences"), ("get", "/plans/{plan_id}/attention"), ("get", "/print-orders"),
                   ("get", "/notifications"), ("get", "/units"), ("get", "/plans"),
-                  ("get", "/plans/{plan_id}/messages"), ("get", "/targets")}
+                  ("get", "/plans/{plan_id}/messages"), ("get", "/targets"), ("get", "/units/{unit_id}/grids"),
+                  ("get", "/units/{unit_id}/windows"), ("get", "/indicators/{indicator_id}/results"),
+                  ("get", "/plans/{plan_id}/targets/{target_id}/roster.pdf")}
 
 
 def test_list_endpoints_declare_their_query_parameters_and_the_document_lists_exactly_those(app, doc):
@@ -249,6 +251,10 @@ def test_a_declaration_documents_what_it_parses():
                                                                "default": 50}
     assert api_queries.LIMIT.document() == {"$ref": "#/components/parameters/limit"}
     assert api_queries.channel().schema() == {"enum": list(api_schemas.CHANNELS)}
+    from planner.operations.grids import GRID_CHANNELS
+
+    assert api_queries.GRID_CHANNELS == GRID_CHANNELS
+    assert all(p.document()["required"] for p in api_queries.ROSTER)
 
 
 @pytest.mark.parametrize(("url", "field", "message"), [
@@ -261,6 +267,8 @@ def test_a_declaration_documents_what_it_parses():
     ("/targets?channel=radio", "channel", "Kênh không hợp lệ."),
     ("/plans/{plan}/messages?channel=radio", "channel", "Kênh không hợp lệ."),
     ("/plans/{plan}/attention?limit=501", "limit", "Phải là số nguyên từ 1 đến 500."),
+    ("/units/{unit}/grids?channel=radio", "channel", "Kênh không hợp lệ."),
+    ("/units/{unit}/windows?channel=radio", "channel", "Kênh không hợp lệ."),
 ])
 def test_declared_parameters_are_parsed_by_their_declaration(app, demo, url, field, message):
     from sqlalchemy import select
@@ -272,7 +280,8 @@ def test_declared_parameters_are_parsed_by_their_declaration(app, demo, url, fie
     admin = demo.scalar(select(User).where(User.username == "admin"))
     token, _ = issue_token(demo, admin, now=utcnow(), hours=1)
     demo.commit()
-    plan = demo.scalar(select(Plan.id).order_by(Plan.id))
-    response = app.test_client().get(API + url.format(plan=plan), headers={"Authorization": f"Bearer {token}"})
+    plan = demo.scalar(select(Plan).order_by(Plan.id))
+    response = app.test_client().get(API + url.format(plan=plan.id, unit=plan.unit_id),
+                                     headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["error"]["fields"][field] == message
