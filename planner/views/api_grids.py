@@ -1,7 +1,8 @@
 """JSON API: slot grids per unit with their preview (windows: api_windows.py; same checks as pages)."""
 from __future__ import annotations
 
-from planner import api_queries, api_schemas
+from planner import api_queries, api_responses, api_schemas
+from planner.api_responses import dump
 from flask import jsonify
 
 
@@ -17,10 +18,11 @@ from planner.views.common import db_session
 
 def grid_json(grid: SlotGrid) -> dict:
     per = 60 if grid.channel == "loudspeaker" else ops.ONLINE_POST_SECONDS
-    return {"id": grid.id, "code": grid.code, "unit_id": grid.unit_id, "channel": grid.channel, "name": grid.name,
-            "weekdays": ops.fmt_weekdays(grid.weekdays), "start": grid.start_time.strftime("%H:%M"),
-            "end": grid.end_time.strftime("%H:%M"), "capacity": grid.capacity_seconds // per,
-            **stamp("valid_from", grid.valid_from), **stamp("valid_to", grid.valid_to)}
+    return dump(api_responses.Grid(
+        id=grid.id, code=grid.code, unit_id=grid.unit_id, channel=grid.channel, name=grid.name,
+        weekdays=ops.fmt_weekdays(grid.weekdays), start=grid.start_time.strftime("%H:%M"),
+        end=grid.end_time.strftime("%H:%M"), capacity=grid.capacity_seconds // per,
+        **stamp("valid_from", grid.valid_from), **stamp("valid_to", grid.valid_to)))
 
 
 def _unit(unit_id: int):

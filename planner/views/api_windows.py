@@ -2,7 +2,8 @@
 holiday exemptions (same checks as the pages)."""
 from __future__ import annotations
 
-from planner import api_queries, api_schemas
+from planner import api_queries, api_responses, api_schemas
+from planner.api_responses import dump
 from flask import jsonify
 
 from planner.models import Plan, Unit, Window
@@ -13,10 +14,13 @@ from planner.views.common import db_session
 
 
 def window_json(window: Window, exempt: bool | None = None) -> dict:
-    out = {"id": window.id, "code": window.code, "name": window.name, "kind": window.kind.value,
-           **stamp("starts_on", window.starts_on), **stamp("ends_on", window.ends_on), "is_yearly": window.is_yearly,
-           "channels": list(window.channels or []), "plan_id": window.plan_id, "unit_id": window.unit_id}
-    return out if exempt is None else {**out, "exempt": exempt}
+    fields = {"id": window.id, "code": window.code, "name": window.name, "kind": window.kind.value,
+              **stamp("starts_on", window.starts_on), **stamp("ends_on", window.ends_on),
+              "is_yearly": window.is_yearly, "channels": list(window.channels or []), "plan_id": window.plan_id,
+              "unit_id": window.unit_id}
+    if exempt is None:
+        return dump(api_responses.Window(**fields))
+    return dump(api_responses.PlanWindow(**fields, exempt=exempt))
 
 
 def _plan(plan_id: int) -> Plan:
