@@ -1,175 +1,23 @@
-"""The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict."""
+"""The OpenAPI 3.1 document of the JSON API (/api/v1), built as a plain dict: operations from the area modules
+(planner/openapi_*.py), request bodies from planner.api_schemas and response bodies from planner.api_responses."""
 from __future__ import annotations
 
 import copy
 import functools
 import re
 
-from planner import api_schemas
-from planner.channels import CHANNEL_LABELS
-from planner.openapi_calendar import calendar_paths, calendar_schemas
+from planner import api_queries, api_responses, api_schemas
+from planner.openapi_calendar import calendar_paths
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
-ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # a query parameter naming an object
-NULL_STR = {"type": ["string", "null"]}
-NULL_INT = {"type": ["integer", "null"]}
-CHANNELS = sorted(CHANNEL_LABELS)
-LOCAL_NOTE = "Giờ Việt Nam (Asia/Ho_Chi_Minh)"
 # Every error body's `code`: one per HTTP status, plus the specific ones the endpoints name.
-ERROR_CODES = ["bad_request", "validation_failed", "malformed_json", "invalid_input", "invalid_credentials",
-               "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "payload_too_large",
-               "unsupported_media_type", "unprocessable", "too_many_requests", "internal_error",
-               "service_unavailable", "invalid_transition", "read_only", "plan_conflict", "plan_has_history"]
+ERROR_CODES = list(api_responses.ERROR_CODES)
 
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
-
-def nullable(name: str) -> dict:
-    return {"oneOf": [ref(name), {"type": "null"}]}
-
-
-def stamp(name: str, *, date_only: bool = False) -> dict:
-    """A time field as ISO 8601 (UTC for datetimes) plus its `_local` display form."""
-    return {name: {"type": ["string", "null"], "format": "date" if date_only else "date-time"},
-            f"{name}_local": {"type": ["string", "null"],
-                              "description": ("dd/mm/yyyy" if date_only else "dd/mm/yyyy HH:MM") + f", {LOCAL_NOTE}"}}
-
-
-def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
-    out = {"type": "object", "properties": properties, **extra}
-    if required:
-        out["required"] = required
-    return out
-
-
-def page(item: str) -> dict:
-    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT, "limit": INT, "offset": INT},
-               ["items", "total", "limit", "offset"])
-
-
-def cursor_page(item: str) -> dict:
-    """A list paged by key: follow `next_cursor` (null on the last page); `total` only with count=true."""
-    return obj({"items": {"type": "array", "items": ref(item)}, "limit": INT, "offset": INT,
-                "next_cursor": {"type": ["string", "null"],
-                                "description": "Giá trị cho tham số cursor để lấy trang sau; null ở trang cuối"},
-                "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"}},
-               ["items", "limit", "offset", "next_cursor"])
-
-
-def listing(item: str) -> dict:
-    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT}, ["items", "total"])
-
-
-SCHEMAS: dict[str, dict] = {
-    "Error": obj({"error": obj({
-        "code": {**STR, "description": "Mã máy đọc được, ổn định: " + ", ".join(ERROR_CODES)},
-        "message": {**STR, "description": "Thông báo tiếng Việt"},
-        "fields": {"type": "object", "additionalProperties": STR, "description": "Lỗi theo từng trường"},
-    }, ["code", "message"])}, ["error"]),
-    "UnitRef": obj({"id": INT, "code": STR, "name": STR, "kind": STR}),
-    "UserRef": obj({"id": INT, "username": STR, "full_name": STR}),
-    "User": obj({"id": INT, "username": STR, "full_name": STR, "role": {"enum": [
-        "admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]}, "role_label": STR,
-        "unit": ref("UnitRef")}),
-    "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "id": INT, **stamp("expires_at"),
-                  "user": ref("User"), "failed_attempts_since_last_login": INT},
-                 ["token", "expires_at", "user"]),
-    "TokenInfo": obj({"id": INT, **stamp("created_at"), **stamp("expires_at"),
-                      "current": {**BOOL, "description": "Mã đang dùng cho yêu cầu này"}}),
-    "IcalLink": obj({"unit_id": INT, "ical_url": {**STR, "format": "uri"},
-                     "valid_days": {**INT, "description": "Số ngày liên kết còn hiệu lực"}}),
-    "TokenList": obj({"items": {"type": "array", "items": ref("TokenInfo")}}, ["items"]),
-    "Plan": obj({"id": INT, "code": STR, "number": STR, "title": STR, "issuer": STR, "place": STR,
-                 "unit": ref("UnitRef"), "period_rule": {"enum": ["decree_09", "calendar"]},
-                 **stamp("issued_on", date_only=True), **stamp("starts_on", date_only=True),
-                 **stamp("ends_on", date_only=True)}),
-    "Audience": obj({"id": INT, "code": STR, "name": STR}),
-    "Window": obj({"id": INT, "code": STR, "name": STR, "kind": {"enum": ["peak", "blackout"]},
-                   **stamp("starts_on", date_only=True), **stamp("ends_on", date_only=True), "is_yearly": BOOL,
-                   "channels": {"type": "array", "items": STR},
-                   "plan_id": {"type": ["integer", "null"], "description": "Đợt riêng của kế hoạch"},
-                   "unit_id": {"type": ["integer", "null"], "description": "Đợt của đơn vị (thừa hưởng xuống)"}}),
-    "PlanDetail": {"allOf": [ref("Plan"), obj({
-        "summary": STR, "is_replanning_missed": BOOL, "details": {"type": "object"},
-        "audiences": {"type": "array", "items": ref("Audience")},
-        "windows": {"type": "array", "items": ref("Window")},
-        "report_header": obj({k: STR for k in ("governing_body", "issuing_body", "issuer_abbreviation",
-                                               "signer_authority", "signer_title", "signer_name")},
-                             description="Tiêu đề và người ký báo cáo theo Nghị định 30/2020 (sửa bằng PATCH /plans/{id})"),
-        **stamp("created_at")})]},
-    "Version": obj({"id": INT, "number": INT, "title": {**STR, "description": "Tiêu đề nội bộ của biên tập viên"},
-                    "headline": {**STR, "description": "Tiêu đề công khai (áp phích, bìa tờ rơi, dòng đầu bài đăng)"},
-                    "link": {**STR, "description": "Liên kết https (mã QR trên ấn phẩm, cuối bài đăng)"},
-                    "channel": {"enum": CHANNELS, "description": "Kênh mà phiên bản này được viết/duyệt cho"},
-                    "audience_ids": {"type": "array", "items": INT},
-                    **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True),
-                    "weekdays": {**STR, "description": "Ngày được phát/đăng, ví dụ T2-T7 (T2-CN: mọi ngày)"},
-                    "post_at": {"type": "array", "items": STR, "description": "Giờ đăng, dd/mm/yyyy HH:MM giờ VN"},
-                    "post_at_utc": {"type": "array", "items": {**STR, "format": "date-time"}},
-                    "changes_since_approved": {"type": "array", "items": STR,
-                                               "description": "Những gì phiên bản này đổi so với bản đã duyệt"},
-                    "status": {"enum": ["draft", "submitted", "approved", "changes_requested"]},
-                    "images": {"type": "array", "items": ref("MessageImage"),
-                               "description": "Ảnh đăng kèm (một phần nội dung đã duyệt)"},
-                    "status_label": STR, "audio_seconds": NULL_INT, "created_by": nullable("UserRef"),
-                    **stamp("created_at"), **stamp("submitted_at"), "reviewed_by": nullable("UserRef"),
-                    **stamp("reviewed_at"), "review_note": STR,
-                    "body_md": {**STR, "description": "Chỉ có trong chi tiết tin bài"},
-                    "body_html": {**STR, "description": "HTML đã lọc an toàn"}}),
-    "Message": obj({"id": INT, "plan_id": INT, "code": STR,
-                    "audience": ref("Audience"),
-                    "audiences": {"type": "array", "items": ref("Audience")},
-                    "channel": {"enum": CHANNELS}, "channel_label": STR, "theme": STR,
-                    "priority": {"enum": ["normal", "priority", "emergency"]}, "priority_label": STR,
-                    **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True),
-                    "min_per_week": INT, "peak_per_day": INT, "min_gap_hours": INT, **stamp("created_at"),
-                    "latest_version": ref("Version"), "approved_version_id": NULL_INT}),
-    "MessageDetail": {"allOf": [ref("Message"), obj({"versions": {"type": "array", "items": ref("Version")},
-                                                     "change_request": {"oneOf": [ref("ChangeRequest"),
-                                                                                  {"type": "null"}]},
-                                                     "saved_version_id": {**INT, "description": "Sau PUT/PATCH"}})]},
-    "Delivery": obj({"id": INT, "occurrence_id": INT, "channel": STR, "status": {"enum": [
-        "planned", "dispatched", "delivered", "missed", "failed", "unknown", "expired", "cancelled"]},
-        "status_label": STR, **stamp("due_at"), **stamp("finished_at"), "confirmed_via": NULL_STR,
-        "confirmed_by": nullable("UserRef"), "confirmed_by_name": STR, "reason": STR, "external_id": STR,
-        "error": STR, **stamp("updated_at"), "changed": {**BOOL, "description": "Chỉ sau xác nhận: false nếu "
-                                                                                "đã ghi nhận trước đó"}}),
-    "Occurrence": obj({"id": INT, "plan_id": INT, "target": obj({
-        "id": INT, "name": STR, "channel": STR, "unit": ref("UnitRef")}), "message_id": INT,
-        "message_version_id": INT, "title": STR, **stamp("starts_at"), **stamp("session_starts_at"),
-        "duration_seconds": INT, "is_pinned": BOOL, "source": {"enum": ["auto", "manual", "emergency"]},
-        "is_ad_hoc": {**BOOL, "description": "Phiên đột xuất ngoài khung giờ"},
-        "delivery": nullable("Delivery")}),
-    "DeliveryDetail": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence")})]},
-    "PrintOrder": obj({"id": INT, "number": STR, "plan_id": INT, "message_id": INT, "version_id": INT,
-                       "title": STR, "channel": STR, "product": STR, "width_mm": INT, "height_mm": INT,
-                       "quantity": INT, "print_shop": ref("UnitRef"), "unit": ref("UnitRef"),
-                       "created_by": nullable("UserRef"), "status": {"enum": [
-                           "submitted", "accepted", "printed", "delivered", "cancelled"]}, "status_label": STR,
-                       "next_statuses": {"type": "array", "items": STR}, "note": STR, **stamp("created_at"),
-                       **stamp("updated_at"), "pdf_url": STR, "proof": ref("PrintProof")}),
-    "PrintProof": obj({
-        "status": {"enum": ["queued", "ready", "failed", "approved"], "description":
-                   "queued: worker đang dựng; ready: chờ đơn vị đặt duyệt; failed: không dựng được (đơn bị hủy); "
-                   "approved: cơ sở in tải đúng tệp này"},
-        "status_label": STR, "error": NULL_STR, "checks": {"type": "array", "items": STR,
-                                                           "description": "Kết quả kiểm tra trước in"},
-        "sha256": NULL_STR, "bytes": NULL_INT, "pages": NULL_INT, **stamp("rendered_at"), **stamp("approved_at"),
-        "approved_by": nullable("UserRef"), "page_image_urls": {"type": "array", "items": STR}}),
-    "Report": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "kind": {"enum": [
-        "monthly", "first_half", "second_half", "annual"]}, "kind_label": STR, "year": INT, "month": NULL_INT,
-        **stamp("period_start", date_only=True), **stamp("period_end", date_only=True), "period_label": STR,
-        "number": STR, "signer_name": STR, "signer_title": STR, "status": {"enum": ["queued", "ready", "failed"]},
-        "status_label": STR, "error": STR, "requested_by": nullable("UserRef"), **stamp("created_at"),
-        **stamp("finished_at"), "pdf_url": NULL_STR}),
-    "PlanPage": page("Plan"), "OccurrencePage": cursor_page("Occurrence"),
-    "PrintOrderPage": cursor_page("PrintOrder"), "MessageList": cursor_page("Message"), "ReportList": listing("Report"),
-}
-SCHEMAS.update(calendar_schemas(obj, ref, STR, INT, BOOL))
 
 ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thiếu trường, sai kiểu; xem error.fields)"),
           401: ("Unauthorized", "Thiếu hoặc sai mã truy cập"),
@@ -184,16 +32,7 @@ ERRORS = {400: ("BadRequest", "Dữ liệu không hợp lệ (JSON hỏng, thi�
           429: ("TooManyRequests", "Đăng nhập sai quá nhiều lần (tiêu đề Retry-After: số giây chờ)"),
           503: ("ServiceUnavailable", "Cơ sở dữ liệu đang bận; thử lại sau số giây trong Retry-After")}
 
-PARAMS = {
-    "limit": {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": 1000, "default": 100}},
-    "offset": {"name": "offset", "in": "query", "schema": {**INT, "minimum": 0, "default": 0},
-               "description": "Phân trang kiểu cũ (chậm với danh sách lớn); dùng cursor thay thế"},
-    "cursor": {"name": "cursor", "in": "query", "schema": STR,
-               "description": "next_cursor của trang trước: trang sau theo khoá sắp xếp (không dùng cùng offset); "
-                              "cursor hỏng → 400 invalid_cursor"},
-    "count": {"name": "count", "in": "query", "schema": {"type": "boolean", "default": False},
-              "description": "true: trả thêm total (đếm toàn bộ, tốn thời gian với danh sách lớn)"},
-}
+PARAMS = api_queries.components()   # limit, offset, cursor, count: shared by the list endpoints
 
 
 def _path_param(name: str) -> dict:
@@ -202,11 +41,6 @@ def _path_param(name: str) -> dict:
 
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
-
-
-def limit_param(high: int, default: int) -> dict:
-    """`limit` of a list whose pages are at most `high` long (the shared `limit` parameter: 1000)."""
-    return {"name": "limit", "in": "query", "schema": {**INT, "minimum": 1, "maximum": high, "default": default}}
 
 
 def op(tag: str, summary: str, *, ok: tuple[int, str | None], errors=(401, 403, 404),
@@ -234,16 +68,7 @@ def _png(operation: dict) -> dict:
 
 
 def _paths() -> dict:
-    paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
-    keyed = [*paging, {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}]
-    dates = "dd/mm/yyyy hoặc yyyy-mm-dd (ngày theo giờ Việt Nam)"
-    occurrence_filters = [
-        _query("plan", ID, "Mã kế hoạch"), _query("unit", ID, "Đơn vị (gồm các đơn vị cấp dưới)"),
-        _query("target", ID, "Điểm phát / trang"), _query("from", STR, f"Từ ngày, {dates}"),
-        _query("to", STR, f"Đến ngày, {dates}"), _query("channel", {"enum": CHANNELS}, "Kênh"),
-        _query("message", ID, "Tin bài (mọi phiên bản)"), _query("audience", ID, "Nhóm đối tượng của phiên bản"),
-        _query("status", {"enum": ["planned", "delivered", "problem"]},
-               "Tình trạng như bộ lọc của lịch (problem: thất bại, bị lỡ, chưa rõ, quá hạn)"), *keyed]
+    # The list endpoints' query parameters are declared on their views (planner.api_queries, add_query_parameters).
     plan, message, version = _path_param("plan_id"), _path_param("message_id"), _path_param("version_id")
     order, report, delivery = _path_param("order_id"), _path_param("report_id"), _path_param("delivery_id")
     return {
@@ -261,14 +86,14 @@ def _paths() -> dict:
             "parameters": [_path_param("unit_id")],
             "post": op("schedule", "Đổi liên kết iCal (liên kết cũ hết hiệu lực)", ok=(200, "IcalLink"))},
         "/openapi.json": {"get": op("auth", "Tài liệu OpenAPI 3.1 này", ok=(200, None), errors=(), public=True)},
-        "/plans": {"get": op("plans", "Danh sách kế hoạch trong phạm vi", ok=(200, "PlanPage"), params=paging,
+        "/plans": {"get": op("plans", "Danh sách kế hoạch trong phạm vi", ok=(200, "PlanPage"),
                              errors=(400, 401, 403))},
         "/plans/{plan_id}": {"parameters": [plan],
                              "get": op("plans", "Kế hoạch: đối tượng, đợt cao điểm, nội dung", ok=(200, "PlanDetail"))},
         "/plans/{plan_id}/messages": {
             "parameters": [plan],
             "get": op("messages", "Tin bài của kế hoạch", ok=(200, "MessageList"),
-                      params=[_query("channel", {"enum": CHANNELS}, "Kênh"), *keyed], errors=(400, 401, 403, 404)),
+                      errors=(400, 401, 403, 404)),
             "post": op("messages", "Viết tin bài (phiên bản nháp 1); kế hoạch đã đóng/lưu trữ: 409 read_only",
                        ok=(201, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/messages/{message_id}": {
@@ -283,7 +108,7 @@ def _paths() -> dict:
             "parameters": [message, version],
             "post": op("messages", "Duyệt hoặc yêu cầu sửa (người viết không tự duyệt)", ok=(200, "MessageDetail"), errors=(401, 403, 404, 409))},
         "/occurrences": {"get": op("schedule", "Lịch phát/đăng (lọc, phân trang)", ok=(200, "OccurrencePage"),
-                                   params=occurrence_filters, errors=(400, 401, 403, 404))},
+                                   errors=(400, 401, 403, 404))},
         "/deliveries/{delivery_id}": {"parameters": [delivery],
                                       "get": op("schedule", "Kết quả một lượt phát/đăng", ok=(200, "DeliveryDetail"))},
         "/deliveries/{delivery_id}/confirm": {
@@ -297,7 +122,7 @@ def _paths() -> dict:
                        ok=(200, "Delivery"), errors=(400, 401, 403, 404, 409))},
         "/print-orders": {
             "get": op("printing", "Đơn in trong phạm vi (cơ sở in: đơn của mình)", ok=(200, "PrintOrderPage"),
-                      params=[_query("status", STR, "Trạng thái"), *keyed], errors=(400, 401, 403)),
+                      errors=(400, 401, 403)),
             "post": op("printing", "Đặt in nội dung đã duyệt", ok=(201, "PrintOrder"),
                        errors=(401, 403, 404))},
         "/print-orders/{order_id}": {"parameters": [order],
@@ -325,7 +150,7 @@ def _paths() -> dict:
         "/reports/{report_id}/pdf": {
             "parameters": [report],
             "get": op("reports", "Tệp PDF báo cáo (404 cho đến khi sẵn sàng)", ok=(200, None), pdf=True)},
-        **calendar_paths(op, _path_param, _query, STR, INT, CHANNELS),
+        **calendar_paths(op, _path_param),
     }
 
 
@@ -451,6 +276,18 @@ def add_request_bodies(paths: dict, schemas: dict) -> None:
         operation["responses"] = dict(sorted(operation["responses"].items()))
 
 
+def add_query_parameters(paths: dict) -> None:
+    """An operation whose view declares its query parameters (planner.views.api.reads) lists exactly those, in
+    their order, then its other (header) parameters."""
+    for path, method, view in api_routes():
+        operation = paths.get(path, {}).get(method)
+        declared = getattr(view, "query_params", None)
+        if operation is None or declared is None:
+            continue
+        others = [p for p in operation.get("parameters", []) if "$ref" not in p and p.get("in") != "query"]
+        operation["parameters"] = [p.document() for p in declared.values()] + others
+
+
 def add_links(paths: dict) -> None:
     for (source, status), links in LINKS.items():
         method, path = source.split(" ", 1)
@@ -522,6 +359,15 @@ def _merge_paths(*groups: dict) -> dict:
     return merged
 
 
+@functools.cache
+def _generated_responses() -> dict:
+    return api_responses.json_schemas()
+
+
+def _response_schemas() -> dict:
+    return copy.deepcopy(_generated_responses())
+
+
 def build_openapi() -> dict:
     """The whole document: every endpoint, the bearer scheme, request bodies, the error schema."""
     from planner import openapi_schedule
@@ -530,21 +376,17 @@ def build_openapi() -> dict:
 
     error_body = {"application/json": {"schema": ref("Error")}}
     paths = _paths()
-    paths.update(openapi_schedule.paths(_path_param, _query, [{"$ref": "#/components/parameters/limit"},
-                                                              {"$ref": "#/components/parameters/offset"}]))
+    paths.update(openapi_schedule.paths(_path_param))
     openapi_schedule.annotate(paths)
-    schemas = {**SCHEMAS, **openapi_schedule.SCHEMAS, "TargetPage": page("Target")}
     from planner import openapi_plans
 
-    schemas["Plan"], schemas["Message"] = copy.deepcopy(schemas["Plan"]), copy.deepcopy(schemas["Message"])
-    openapi_plans.add_to(paths, schemas)
-    schemas["PrintOrder"] = copy.deepcopy(SCHEMAS["PrintOrder"])  # annotated below; the module-level original stays
-    openapi_printing.annotate(schemas, paths, op=op, path_param=_path_param, obj=obj, ref=ref, stamp=stamp)
+    openapi_plans.add_to(paths)
+    openapi_printing.annotate(paths, op=op, path_param=_path_param)
     paths = _merge_paths(paths, supervision.paths(), openapi_admin.paths(), openapi_notify.paths(),
                          openapi_images.paths(), openapi_rosters.paths())
-    schemas = (schemas | supervision.SCHEMAS | openapi_admin.SCHEMAS | openapi_notify.SCHEMAS
-               | openapi_images.SCHEMAS | openapi_rosters.SCHEMAS)
+    schemas = _response_schemas()   # every response body: generated from planner.api_responses
     add_request_bodies(paths, schemas)
+    add_query_parameters(paths)
     add_links(paths)
     return {
         "openapi": "3.1.0",

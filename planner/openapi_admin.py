@@ -1,53 +1,7 @@
 """The OpenAPI description of the people and places endpoints (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import BOOL, INT, STR, _path_param, _query, listing, obj, op, ref, stamp
-
-ROLES = ["admin", "unit_admin", "planner", "editor", "approver", "print_shop", "supervisor"]
-
-SCHEMAS: dict[str, dict] = {
-    "AdminUser": {"allOf": [ref("User"), obj({"is_active": BOOL, **stamp("created_at")})]},
-    "AdminUserList": listing("AdminUser"),
-    "AdminUnit": obj({"id": INT, "code": STR, "name": STR, "kind": STR, "kind_label": STR,
-                      "parent_id": {"type": ["integer", "null"]},
-                      "loudspeakers": {"type": "array", "items": obj({"id": INT, "code": STR, "name": STR,
-                                                                      "is_active": BOOL})}}),
-    "AdminUnitList": listing("AdminUnit"),
-    "VillageImport": obj({
-        "ok": BOOL, "dry_run": BOOL, "counts": {"type": "object", "additionalProperties": INT},
-        "rows": {"type": "array", "items": obj({"line": INT, "code": STR, "name": STR, "parent_code": STR,
-                                                 "action": {"enum": ["created", "updated", "unchanged", "moved"]},
-                                                 "changes": {"type": "array", "items": STR}})},
-        "problems": {"type": "array", "items": obj({"file": STR, "line": {"type": ["integer", "null"]},
-                                                     "column": STR, "reason": STR})}}),
-    "ChannelAccount": obj({"id": INT, "unit_id": INT, "channel": {"enum": ["fanpage", "zalo"]}, "name": STR,
-                           "external_id": STR, "is_active": BOOL, "has_token": BOOL,
-                           "token_hint": {"type": ["string", "null"], "description": "4 ký tự cuối của mã"}},
-                          description="Mã truy cập không bao giờ được trả về."),
-    "ChannelAccountList": listing("ChannelAccount"),
-    "Grid": obj({"id": INT, "code": STR, "unit_id": INT, "channel": STR, "name": STR,
-                 "weekdays": {**STR, "description": "T2–CN, T2–T7, T2, T4, T6"}, "start": STR, "end": STR,
-                 "capacity": {**INT, "description": "phút (loa) hoặc số bài (trực tuyến)"},
-                 **stamp("valid_from", date_only=True), **stamp("valid_to", date_only=True)}),
-    "GridList": listing("Grid"),
-    "UnitGrids": obj({"channel": STR, "own": {"type": "array", "items": ref("Grid")},
-                      "inherited_from": {"oneOf": [ref("UnitRef"), {"type": "null"}]},
-                      "inherited": {"type": "array", "items": ref("Grid")},
-                      "preview": {"type": "array", "items": STR,
-                                  "description": "Ví dụ 'Thôn 7: sáng 06:00–06:20, chiều 17:30–17:50, T2–T7'"}}),
-    "PlanWindow": {"allOf": [ref("Window"), obj({"exempt": {**BOOL, "description": "Chỉ ở ngày lễ tự động"}})]},
-    "PlanWindows": obj({"windows": {"type": "array", "items": ref("Window")},
-                        "unit_windows": {"type": "array", "items": ref("Window"),
-                                         "description": "Đợt của đơn vị của kế hoạch và các đơn vị cấp trên"},
-                        "holidays": {"type": "array", "items": ref("PlanWindow")}}),
-    "UnitWindows": obj({"channel": STR, "own": {"type": "array", "items": ref("Window")},
-                        "inherited": {"type": "array", "items": ref("Window"),
-                                      "description": "Đợt của các đơn vị cấp trên (cũng áp dụng ở đây)"},
-                        "shared": {"type": "array", "items": ref("Window"),
-                                   "description": "Đợt dùng chung cho mọi kế hoạch (không kể ngày lễ tự động)"},
-                        "preview": {"type": "array", "items": STR,
-                                    "description": "Ví dụ 'Thôn 7: tạm dừng 15/03/2026 – 15/03/2026 (Bầu cử)'"}}),
-}
+from planner.openapi import _path_param, op
 
 
 def paths() -> dict:
@@ -89,7 +43,6 @@ def paths() -> dict:
         "/units/{unit_id}/grids": {
             "parameters": [unit],
             "get": op("places", "Khung giờ riêng, thừa hưởng và kết quả áp dụng", ok=(200, "UnitGrids"),
-                      params=[_query("channel", STR, "loudspeaker (mặc định), fanpage, zalo hoặc portal")],
                       errors=(400, 401, 403, 404)),
             "post": op("places", "Thêm buổi phát vào khung giờ của đơn vị", ok=(201, "Grid"))},
         "/units/{unit_id}/grids/copy": {
@@ -104,8 +57,7 @@ def paths() -> dict:
             "parameters": [unit],
             "get": op("places", "Đợt cao điểm/tạm dừng của đơn vị (thừa hưởng xuống cấp dưới) và kết quả áp dụng "
                       "(cán bộ phụ trách kế hoạch hoặc quản trị đơn vị, đơn vị mình và cấp dưới)",
-                      ok=(200, "UnitWindows"), errors=(400, 401, 404),
-                      params=[_query("channel", STR, "Mã kênh (mặc định loudspeaker)")]),
+                      ok=(200, "UnitWindows"), errors=(400, 401, 404)),
             "post": op("places", "Thêm đợt cho đơn vị", ok=(201, "Window"))},
         "/units/{unit_id}/windows/{window_id}": {
             "parameters": [unit, _path_param("window_id")],

@@ -2,39 +2,9 @@
 from __future__ import annotations
 
 
-def calendar_schemas(obj, ref, STR, INT, BOOL) -> dict:
-    """Request and response bodies of the calendar endpoints."""
-    return {
-        "UndoResult": {"allOf": [ref("Occurrence"), obj({"undone": {"enum": ["move", "cancel"]}})]},
-        "AttentionItem": {"allOf": [ref("Delivery"), obj({"occurrence": ref("Occurrence"), "can_make_up": BOOL})]},
-        "AttentionPage": obj({"items": {"type": "array", "items": ref("AttentionItem")}, "limit": INT, "offset": INT,
-                              "next_cursor": {"type": ["string", "null"]},
-                              "total": {**INT, "description": "Chỉ có khi count=true (hoặc khi dùng offset)"},
-                              "deadlines": {"type": "array", "description": (
-                                  "Chỉ ở trang đầu: báo cáo, mốc kế hoạch và hạn chỉ tiêu đến hạn trong 30 ngày"),
-                                  "items": obj({"due": {"type": "string", "format": "date"}, "due_local": STR,
-                                                "what": STR, "days_left": INT},
-                                               ["due", "due_local", "what", "days_left"])}},
-                             ["items", "limit", "offset", "next_cursor"]),
-        "AttentionBulkResult": obj({"action": {"enum": ["make_up", "handled"]},
-                                    "matched": {**INT, "description": "Số lượt khớp (tối đa 500)"},
-                                    "done": INT, "skipped": {**INT, "description": "Phát bù: lượt chưa rõ kết quả"},
-                                    "errors": {"type": "array", "items": STR}},
-                                   ["action", "matched", "done", "skipped", "errors"]),
-        "EmergencyResult": obj({"placed": {**INT, "description": "Số lượt tin khẩn đã chèn"},
-                                "moved": {"type": "array", "items": STR, "description": "Lượt bị dời để nhường chỗ"},
-                                "dropped": {"type": "array", "items": STR,
-                                            "description": "Lượt bị dời không xếp lại được"},
-                                "issues": {"type": "array", "items": STR}},
-                               ["placed", "moved", "dropped", "issues"]),
-    }
-
-
-def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
+def calendar_paths(op, path_param) -> dict:
     """Move/pin/cancel/undo of an occurrence, make-up and handled of a delivery, the attention list."""
-    from planner.openapi import limit_param
     from planner.openapi_schedule import IDEMPOTENCY_KEY
-    from planner.operations.attention import PAGE_SIZE
 
     occurrence, delivery, plan = path_param("occurrence_id"), path_param("delivery_id"), path_param("plan_id")
 
@@ -66,10 +36,5 @@ def calendar_paths(op, path_param, query, STR, INT, CHANNELS) -> dict:
             ok=(201, "EmergencyResult"), params=[IDEMPOTENCY_KEY], errors=(400, 401, 403, 404, 409, 422))},
         "/plans/{plan_id}/attention": {"parameters": [plan], "get": op(
             "schedule", "Cần xử lý: lượt chưa rõ kết quả, quá hạn, thất bại, bị lỡ (chưa xử lý)",
-            ok=(200, "AttentionPage"), errors=(400, 401, 403, 404), params=[
-                query("channel", {"enum": CHANNELS}, "Kênh"),
-                query("status", {"enum": ["unknown", "expired", "failed", "missed"]}, "Tình trạng"),
-                query("village", {**INT, "minimum": 1}, "Thôn (mã đơn vị)"),
-                limit_param(500, PAGE_SIZE), {"$ref": "#/components/parameters/offset"},
-                {"$ref": "#/components/parameters/cursor"}, {"$ref": "#/components/parameters/count"}])},
+            ok=(200, "AttentionPage"), errors=(400, 401, 403, 404))},
     }

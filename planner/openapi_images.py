@@ -1,22 +1,7 @@
 """The OpenAPI description of message pictures (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import INT, STR, _path_param, obj, op, ref
-
-SCHEMAS: dict[str, dict] = {
-    "MessageImage": obj({
-        "id": INT, "version_id": INT, "position": {**INT, "description": "Thứ tự trong bài đăng (1, 2, …)"},
-        "sha256": {**STR, "description": "SHA-256 của tệp đã xử lý lại (không còn siêu dữ liệu)"},
-        "mime": {"enum": ["image/jpeg", "image/png", "image/webp"]}, "width": INT, "height": INT,
-        "size_bytes": INT, "alt_text": {**STR, "description": "Mô tả ảnh bằng tiếng Việt (bắt buộc)"},
-        "url": {**STR, "description": "Đường dẫn API tải tệp ảnh"}}),
-    "MessageImageInput": obj({
-        "image": {"type": "string", "format": "binary",
-                  "description": "JPEG, PNG hoặc WebP (kiểm tra theo nội dung tệp), tối đa 4 MB; tối đa 4 ảnh mỗi tin"},
-        "alt_text": {**STR, "description": "Mô tả ảnh cho người khiếm thị, tối đa 300 ký tự"}},
-        ["image", "alt_text"]),
-    "MessageImageCreated": {"allOf": [ref("MessageImage"), obj({"message": ref("MessageDetail")})]},
-}
+from planner.openapi import _path_param, op
 
 
 def paths() -> dict:

@@ -1,34 +1,7 @@
 """OpenAPI entries for changing plans: create from a plan document, edit, copy, life cycle, delete, export, retire."""
 from __future__ import annotations
 
-from planner.openapi import BOOL, CHANNELS, STR, _path_param, obj, op, stamp
-
-STATUSES = ["draft", "active", "closed", "archived"]
-CODE_NAME = {"type": "array", "items": obj({"code": STR, "name": STR}, ["code", "name"])}
-DATE = {**STR, "description": "dd/mm/yyyy"}
-
-SCHEMAS = {
-    "PlanDocument": obj({
-        "code": {**STR, "description": "Mã kế hoạch (chữ thường không dấu); không đổi khi sửa"},
-        "number": STR, "issuer": STR, "unit": {**STR, "description": "Mã đơn vị chủ trì (trong phạm vi người dùng)"},
-        "place": STR, "issued_on": DATE, "title": STR, "summary": STR, "starts_on": DATE, "ends_on": DATE,
-        "period_rule": {"enum": ["decree_09", "calendar"]}, "replan_missed": BOOL,
-        "audiences": CODE_NAME, "themes": CODE_NAME, "channels": {"type": "array", "items": {"enum": CHANNELS}},
-        "notes": {"type": "array", "items": STR},
-        "governing_body": {**STR, "maxLength": 200, "description": "Báo cáo (NĐ 30/2020): cơ quan chủ quản, dòng trên"},
-        "issuing_body": {**STR, "maxLength": 200,
-                         "description": "Báo cáo: cơ quan ban hành, dòng dưới (trống: tên đơn vị chủ trì)"},
-        "issuer_abbreviation": {**STR, "maxLength": 20, "description": "Chữ viết tắt sau 'BC-' trong số, ví dụ UBND"},
-        "signer_authority": {**STR, "maxLength": 100,
-                             "description": "Dòng thẩm quyền ký báo cáo: bắt đầu bằng KT., TM., Q., TL. hoặc TUQ."},
-        "signer_title": {**STR, "maxLength": 200, "description": "Chức vụ người ký báo cáo, ví dụ CHỦ TỊCH"},
-        "signer_name": {**STR, "maxLength": 200, "description": "Họ tên người ký báo cáo"},
-        "details": {"type": "object", "description": "purposes, requirements, funding, indicators, duties, deadlines, "
-                                                     "reporting, signer {on_behalf, title, position, name} … "
-                                                     "như docs/formats.md"}},
-        description="Kế hoạch đúng như tệp plan.yaml (docs/formats.md), kiểm tra bằng cùng quy tắc với lệnh import; "
-                    "lỗi: 400 với error.fields theo đường dẫn trường (ví dụ details.indicators[1].target)"),
-}
+from planner.openapi import _path_param, op
 
 
 def paths() -> dict:
@@ -70,11 +43,8 @@ def _zip(operation: dict) -> dict:
     return operation
 
 
-def add_to(paths_: dict, schemas: dict) -> None:
-    """Merge these entries into the document's paths and schemas; plans gain `status`."""
+def add_to(paths_: dict) -> None:
+    """Merge these entries into the document's paths (their bodies: planner.api_responses)."""
     paths_.update(paths())
     for path, operations in plan_operations().items():
         paths_.setdefault(path, {}).update(operations)
-    schemas.update(SCHEMAS)
-    schemas["Plan"]["properties"] |= {"status": {"enum": STATUSES}, "status_label": STR}
-    schemas["Message"]["properties"] |= stamp("retired_at")

@@ -2,25 +2,9 @@
 from __future__ import annotations
 
 
-def annotate(schemas: dict, paths: dict, *, op, path_param, obj, ref, stamp) -> None:
-    """Add the ticket fields to PrintOrder and the ticket PDF and delivery paths (the input: api_schemas)."""
-    str_, int_ = {"type": "string"}, {"type": "integer"}
-    schemas["PrintTicket"] = obj({
-        "product_label": str_, "finished_size_mm": {"type": "array", "items": int_}, "quantity": int_,
-        "paper": str_, "paper_label": str_, "paper_gsm": int_, "colours": str_, "colours_label": str_,
-        "sides": int_, "finishing": {"type": "array", "items": str_},
-        "finishing_labels": {"type": "array", "items": str_,
-                             "description": "'Xén', 'Gấp 3 (cuộn)', 'May viền 3 cm', 'Khoen mỗi 50 cm'"},
-        "hem_cm": int_, "grommet_every_cm": int_,
-        "print_size_mm": {"type": "array", "items": int_, "description": "khổ in: thành phẩm cộng viền may"},
-        "delivery_date": {"type": ["string", "null"], "format": "date"}, "delivery_address": str_, "contact": str_})
-    schemas["PrintDistribution"] = obj({
-        "by_households": {"type": "boolean", "description": "false: chia đều vì thiếu số hộ của một số thôn"},
-        "villages": {"type": "array", "items": obj({
-            "unit": ref("UnitRef"), "quantity": int_, "households": {"type": ["integer", "null"]},
-            "delivered": {"type": "boolean"}, **stamp("delivered_at")})}})
-    schemas["PrintOrder"]["properties"].update({"ticket": ref("PrintTicket"),
-                                                "distribution": ref("PrintDistribution"), "ticket_pdf_url": str_})
+def annotate(paths: dict, *, op, path_param) -> None:
+    """The ticket PDF and delivery paths (the ticket fields of PrintOrder: planner.api_responses; the input:
+    api_schemas)."""
     paths["/print-orders"]["post"]["responses"]["422"] = {"$ref": "#/components/responses/Unprocessable"}
     order = path_param("order_id")
     paths["/print-orders/{order_id}/ticket.pdf"] = {

@@ -1,22 +1,7 @@
 """The OpenAPI description of roster batches (merged into planner.openapi)."""
 from __future__ import annotations
 
-from planner.openapi import INT, STR, _path_param, _query, obj, op, ref, stamp
-
-_FILE = obj({"sha256": STR, "bytes": INT, "url": STR})
-SCHEMAS: dict[str, dict] = {
-    "RosterBatch": obj({
-        "id": INT, "plan_id": INT, "unit": ref("UnitRef"),
-        "target_id": {"type": ["integer", "null"], "description": "Điểm phát của một thôn khi đây là lịch phát một thôn"},
-        "first": {**STR, "format": "date"},
-        "last": {**STR, "format": "date"}, "status": {"enum": ["queued", "running", "done", "failed"]},
-        "status_label": STR,
-        "progress": obj({"done": {**INT, "description": "Số thôn đã in"}, "total": INT}),
-        "error": {"type": ["string", "null"]},
-        "pages": {"type": ["integer", "null"], "description": "Số trang của PDF cả xã (mỗi thôn mỗi tuần một trang)"},
-        "pdf": {"oneOf": [_FILE, {"type": "null"}]}, "zip": {"oneOf": [_FILE, {"type": "null"}]},
-        **stamp("created_at"), **stamp("finished_at")}),
-}
+from planner.openapi import STR, _path_param, op, ref
 
 
 def paths() -> dict:
@@ -31,11 +16,7 @@ def paths() -> dict:
     zip_["responses"]["200"]["content"] = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
     single = op("schedule", "PDF lịch phát của một thôn: 200 kèm tệp khi nội dung này đã được tạo (ETag = khoá nội "
                 "dung; 304 khi còn đúng); nếu chưa, 202 kèm lần in một thôn mà máy in nền sẽ làm (Location: địa chỉ "
-                "theo dõi; khi xong, tải từ pdf.url)", ok=(200, None), pdf=True, errors=(401, 403, 404, 422),
-                params=[_query("first", STR, "Ngày đầu: dd/mm/yyyy hoặc yyyy-mm-dd"),
-                        _query("last", STR, "Ngày cuối (tối đa 92 ngày kể cả ngày đầu)")])
-    for p in single["parameters"]:
-        p["required"] = True
+                "theo dõi; khi xong, tải từ pdf.url)", ok=(200, None), pdf=True, errors=(401, 403, 404, 422))
     single["responses"]["202"] = {"description": "Đang chờ máy in nền; theo dõi ở Location",
                                   "headers": {"Location": {"schema": STR}},
                                   "content": {"application/json": {"schema": ref("RosterBatch")}}}

@@ -4,7 +4,7 @@ Kept beside planner/openapi.py (which merges them) so the two areas change indep
 """
 from __future__ import annotations
 
-from planner.openapi import BOOL, CHANNELS, INT, STR, obj, op, ref, stamp
+from planner.openapi import STR, op
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
@@ -13,31 +13,14 @@ IDEMPOTENCY_KEY = {
                    "(cùng mã trạng thái, kèm tiêu đề Idempotent-Replayed: true) thay vì tạo thêm; cùng mã với "
                    "nội dung khác → 422 idempotency_key_reused."}
 
-SCHEMAS = {
-    "Target": obj({"id": INT, "code": STR, "name": STR, "channel": {"enum": CHANNELS}, "channel_label": STR,
-                   "is_online": BOOL, "unit": ref("UnitRef"),
-                   "daily_quota": {"type": "array", "description": "Chỉ Zalo OA: 7 ngày tới, số tin đã đặt/tối đa mỗi ngày",
-                                   "items": obj({"date": {"type": ["string", "null"], "format": "date"},
-                                                 "date_local": STR, "used": INT, "limit": INT})}}),
-    "ScheduleRun": obj({"id": INT, "plan_id": INT, "unit": ref("UnitRef"), "channel": STR,
-                        **stamp("first_day", date_only=True), **stamp("last_day", date_only=True),
-                        "status": {"enum": ["queued", "running", "done", "failed"]}, "status_label": STR,
-                        "targets": INT, "placed": INT, "removed": INT, "kept": INT,
-                        "issues": {"type": "array", "items": obj({
-                            "kind": STR, "detail": STR, "target_id": {"type": ["integer", "null"]},
-                            "message_id": {"type": ["integer", "null"]}, "day": {"type": ["string", "null"]}})},
-                        "error": STR, **stamp("created_at"), **stamp("finished_at")}),
-    }
 
-
-def paths(path_param, query, paging) -> dict:
+def paths(path_param) -> dict:
     """Paths of this area, built with openapi.py's helpers."""
     plan, message, run = path_param("plan_id"), path_param("message_id"), path_param("run_id")
     key = [IDEMPOTENCY_KEY]
     return {
         "/targets": {"get": op("schedule", "Điểm phát / trang người dùng được dùng (đơn vị mình và cấp dưới)",
-                               ok=(200, "TargetPage"), errors=(400, 401, 403),
-                               params=[query("channel", {"enum": CHANNELS}, "Kênh"), *paging])},
+                               ok=(200, "TargetPage"), errors=(400, 401, 403))},
         "/messages/{message_id}/posts": {
             "parameters": [message],
             "post": op("schedule", "Lên lịch đăng bản đã duyệt lên một trang (ghim; đúng khung thời gian của nền "

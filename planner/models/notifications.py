@@ -8,16 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.db import Base, UTCDateTime, utcnow
 from planner.models.org import User
-
-# What each kind of notification is about (also the e-mail preference keys).
-NOTIFICATION_KINDS = {
-    "message.submitted": "Tin bài chờ duyệt",
-    "message.reviewed": "Tin bài đã duyệt / yêu cầu sửa",
-    "print_order": "Đơn in",
-    "delivery.problem": "Lượt phát/đăng lỗi, chưa rõ, bị lỡ",
-    "report.due": "Báo cáo sắp đến hạn",
-    "emergency": "Tin khẩn được chèn",
-}
+from planner.notification_kinds import NOTIFICATION_KINDS  # noqa: F401  (re-exported)
 
 
 class Notification(Base):

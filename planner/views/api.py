@@ -6,7 +6,8 @@ import datetime as dt
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from planner import api_schemas, localtime
+from planner import api_queries, api_responses, api_schemas, localtime
+from planner.api_responses import dump
 from planner.access import AccessDenied, can, get_plan
 from planner.auth import (LoginThrottled, PasswordRejected, authenticate, change_password, issue_token, list_tokens,
                           revoke_token, token_row)
@@ -196,6 +197,39 @@ def query_int(name: str, *, default: int | None = None, low: int = 0, high: int 
     return int(raw)
 
 
+def reads(*params: api_queries.Param):
+    """Register the query parameters a view reads (planner.api_queries): `query(name)` parses each with its
+    declaration and the OpenAPI document lists exactly these, so the two cannot drift."""
+
+    def mark(view):
+        view.query_params = {p.name: p for p in params}
+        return view
+
+    return mark
+
+
+def declared(name: str) -> api_queries.Param | None:
+    """The current view's declaration of query parameter `name` (None without `@reads`)."""
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "query_params", {}).get(name)
+
+
+def query(name: str, fields: dict[str, str] | None = None):
+    """A declared query parameter, parsed by its declaration: an integer within its bounds (400 otherwise), a
+    string among its choices (the declaration's message goes into `fields` when given, else a 400), or None."""
+    param = current_app.view_functions[request.endpoint].query_params[name]   # KeyError: declare it in @reads
+    if param.kind == "integer":
+        return query_int(name, default=param.default, low=param.low,
+                         high=None if param.high == api_queries.MAX_ID else param.high)
+    raw = request.args.get(name) or None
+    if raw is not None and param.choices and raw not in param.choices:
+        if fields is None:
+            raise invalid({name: param.invalid})
+        fields[name] = param.invalid
+        return None
+    return param.default if raw is None else raw
+
+
 # --------------------------------------------------------------------------- output helpers
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -222,7 +256,8 @@ def user_ref(user: User | None) -> dict | None:
 
 
 def user_json(user: User) -> dict:
-    return {**user_ref(user), "role": user.role.value, "role_label": user.role_label, "unit": unit_ref(user.unit)}
+    return dump(api_responses.User(**user_ref(user), role=user.role.value, role_label=user.role_label,
+                                   unit=unit_ref(user.unit)))
 
 
 def paged(items: list, total: int, limit: int, offset: int):

@@ -1,19 +1,18 @@
 """JSON API of the calendar and 'Cần xử lý': move/pin/cancel/undo an occurrence, make up or mark handled."""
 from __future__ import annotations
 
-from planner import api_schemas
+from planner import api_queries, api_schemas
 import datetime as dt
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 
 from planner.access import AccessDenied, get_plan, sees_unit
-from planner.channels import CHANNEL_LABELS
 from planner.db import utcnow
 from planner.models import Delivery, Message, Occurrence, Target, Unit
 from planner.operations import attention, moves
 from planner.operations import delivery as ops
 from planner.operations.placement import PlacementError
-from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, query_int,
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, query, reads,
                                require)
 from planner.views.api_schedule import delivery_json, load_delivery, occurrence_json
 from planner.views import once, paging
@@ -143,20 +142,17 @@ def mark_delivery_handled(delivery_id: int):
 
 
 @bp.get("/plans/<int:plan_id>/attention")
+@reads(*api_queries.attention(attention.PAGE_SIZE))
 def list_attention(plan_id: int):
     """Open items of 'Cần xử lý' (not handled, not made up), newest first; filters channel, status, village."""
     require("schedule.edit")
     plan = load_plan(plan_id)
-    channel, status = request.args.get("channel", ""), request.args.get("status", "")
-    fields = {}
-    if channel and channel not in CHANNEL_LABELS:
-        fields["channel"] = "Kênh không hợp lệ."
-    if status and status not in {s.value for s in ops.ATTENTION}:
-        fields["status"] = "Chỉ lọc được: unknown, expired, failed, missed."
+    fields: dict[str, str] = {}
+    channel, status = query("channel", fields) or "", query("status", fields) or ""
     if fields:
         raise invalid(fields, "Bộ lọc không hợp lệ.")
-    flt = attention.AttentionFilter(channel, status, query_int("village", low=1))
-    page = paging.page_request((dt.datetime, int), default=attention.PAGE_SIZE, high=500)
+    flt = attention.AttentionFilter(channel, status, query("village"))
+    page = paging.page_request((dt.datetime, int))
     rows, next_cursor, total = paging.fetch_page(db_session(), attention.open_items_loading(plan, api_user().unit, flt),
                                                  list(attention.SORT_KEY), page, descending=True)
     response = paging.page_response([delivery_json(d) | {"occurrence": occurrence_json(d.occurrence,

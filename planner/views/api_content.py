@@ -1,7 +1,7 @@
 """JSON API: plans, their messages, message versions, submit and review."""
 from __future__ import annotations
 
-from planner import api_schemas
+from planner import api_queries, api_schemas
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -16,7 +16,7 @@ from planner.models import Message, MessageVersion, Plan
 from planner.models.content import PRIORITY_LABELS
 from planner.operations import content
 from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
-                               paged, query_int, require, stamp, unit_ref, user_ref)
+                               paged, query, reads, require, stamp, unit_ref, user_ref)
 from planner.views import paging
 from planner.views.common import db_session
 
@@ -117,9 +117,10 @@ def content_error(exc: content.ContentError) -> ApiError:
 
 
 @bp.get("/plans")
+@reads(*api_queries.PLANS)
 def list_plans():
     require("plan.view")
-    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    limit, offset = query("limit"), query("offset")
     stmt = visible_plans(api_user())
     total = db_session().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     plans = db_session().scalars(stmt.order_by(Plan.id.desc()).limit(limit).offset(offset)).all()
@@ -133,14 +134,13 @@ def get_plan(plan_id: int):
 
 
 @bp.get("/plans/<int:plan_id>/messages")
+@reads(*api_queries.MESSAGES)
 def list_messages(plan_id: int):
     require("plan.view")
     plan = load_plan(plan_id)
     stmt = select(Message).where(Message.plan_id == plan.id)
-    channel = request.args.get("channel")
+    channel = query("channel")
     if channel:
-        if channel not in CHANNEL_LABELS:
-            raise invalid({"channel": "Kênh không hợp lệ."})
         stmt = stmt.where(Message.channel == channel)
     stmt = stmt.options(selectinload(Message.versions).selectinload(MessageVersion.audiences),
                         selectinload(Message.versions).selectinload(MessageVersion.images),

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
 
+from planner import api_responses
 from planner.access import sees_unit
+from planner.api_responses import dump
 from planner.db import utcnow
 from planner.models import Unit
 from planner.operations import feeds
@@ -22,8 +24,8 @@ def _link(unit: Unit) -> dict:
     cfg = current_app.config
     token = feeds.current_feed_token(db_session(), cfg["SECRET_KEY"], "u", unit.id)
     base = cfg["BASE_URL"].rstrip("/") or request.host_url.rstrip("/")
-    return {"unit_id": unit.id, "ical_url": base + url_for("feeds.ical", token=token),
-            "valid_days": cfg["ICAL_LINK_DAYS"]}
+    return dump(api_responses.IcalLink(unit_id=unit.id, ical_url=base + url_for("feeds.ical", token=token),
+                                       valid_days=cfg["ICAL_LINK_DAYS"]))
 
 
 @bp.get("/units/<int:unit_id>/ical")

@@ -1,8 +1,9 @@
 """JSON API: slot grids per unit with their preview (windows: api_windows.py; same checks as pages)."""
 from __future__ import annotations
 
-from planner import api_schemas
-from flask import jsonify, request
+from planner import api_queries, api_responses, api_schemas
+from planner.api_responses import dump
+from flask import jsonify
 
 
 from planner.access import AccessDenied
@@ -10,16 +11,18 @@ from planner.models import SlotGrid
 from planner.operations import grids as ops
 from planner.operations import windows as wops
 from planner.operations.units import get_managed_unit
-from planner.views.api import ApiError, accepts, api_user, body, bp, commit, invalid, not_found, require, stamp
+from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, not_found, query, reads, require,
+                               stamp)
 from planner.views.common import db_session
 
 
 def grid_json(grid: SlotGrid) -> dict:
     per = 60 if grid.channel == "loudspeaker" else ops.ONLINE_POST_SECONDS
-    return {"id": grid.id, "code": grid.code, "unit_id": grid.unit_id, "channel": grid.channel, "name": grid.name,
-            "weekdays": ops.fmt_weekdays(grid.weekdays), "start": grid.start_time.strftime("%H:%M"),
-            "end": grid.end_time.strftime("%H:%M"), "capacity": grid.capacity_seconds // per,
-            **stamp("valid_from", grid.valid_from), **stamp("valid_to", grid.valid_to)}
+    return dump(api_responses.Grid(
+        id=grid.id, code=grid.code, unit_id=grid.unit_id, channel=grid.channel, name=grid.name,
+        weekdays=ops.fmt_weekdays(grid.weekdays), start=grid.start_time.strftime("%H:%M"),
+        end=grid.end_time.strftime("%H:%M"), capacity=grid.capacity_seconds // per,
+        **stamp("valid_from", grid.valid_from), **stamp("valid_to", grid.valid_to)))
 
 
 def _unit(unit_id: int):
@@ -48,11 +51,10 @@ def _call(action):
 
 
 @bp.get("/units/<int:unit_id>/grids")
+@reads(*api_queries.UNIT_GRIDS)
 def list_grids(unit_id: int):
     unit = _unit(unit_id)
-    channel = request.args.get("channel", "loudspeaker")
-    if channel not in ops.GRID_CHANNELS:
-        raise invalid({"channel": "Kênh không hợp lệ."})
+    channel = query("channel")
     session = db_session()
     source, inherited = ops.inherited_grids(session, unit, channel)
     return jsonify(channel=channel, own=[grid_json(g) for g in ops.own_grids(session, unit) if g.channel == channel],

@@ -1,7 +1,7 @@
 """JSON API: units in scope, a plan's indicators, recording results, the drill-down dashboard."""
 from __future__ import annotations
 
-from planner import api_schemas
+from planner import api_queries, api_schemas
 import datetime as dt
 
 from flask import jsonify, request, url_for
@@ -13,24 +13,25 @@ from planner.db import utcnow
 from planner.models import Indicator, IndicatorResult, ResultSource, Unit, UnitKind
 from planner.operations.indicators import ResultError, plan_indicators, record_result, result_history
 from planner.supervision import Figure, Row, drilldown
-from planner.views.api import (accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found, query_int,
+from planner.views.api import (accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found, query, reads,
                                require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.vnsort import vietnamese_key
 
 
 @bp.get("/units")
+@reads(*api_queries.UNITS)
 def list_units():
     """Units the user sees, in Vietnamese order; ?kind=village&parent=<id>."""
     require("plan.view", "report.view")
     stmt = select(Unit).where(unit_scope(api_user()))
-    kind = request.args.get("kind")
+    kind = query("kind")
     if kind:
         try:
             stmt = stmt.where(Unit.kind == UnitKind(kind))
         except ValueError:
             raise invalid({"kind": "Loại đơn vị không hợp lệ (" + ", ".join(k.value for k in UnitKind) + ")."}) from None
-    parent = query_int("parent")
+    parent = query("parent")
     if parent is not None:
         stmt = stmt.where(Unit.parent_id == parent)
     units = sorted(db_session().scalars(stmt), key=lambda u: vietnamese_key(u.name))
@@ -99,11 +100,12 @@ def create_result(indicator_id: int):
 
 
 @bp.get("/indicators/<int:indicator_id>/results")
+@reads(*api_queries.RESULTS)
 def list_results(indicator_id: int):
     """Every figure for one unit (?unit=), corrections included, newest first."""
     require("plan.view", "report.view")
     ind = load_indicator(indicator_id)
-    unit = _scoped_unit(query_int("unit", default=api_user().unit_id))
+    unit = _scoped_unit(query("unit") or api_user().unit_id)
     items = result_history(db_session(), ind.id, unit.id)
     return jsonify(items=[result_json(r) for r in items], total=len(items))
 

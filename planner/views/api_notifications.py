@@ -1,12 +1,12 @@
 """JSON API: the caller's own notifications (paged, `unread` filter), marking them read, e-mail preferences."""
 from __future__ import annotations
 
-from planner import api_schemas
-from flask import jsonify, request
+from planner import api_queries, api_schemas
+from flask import jsonify
 
 from planner.db import utcnow
 from planner.operations import notifications as ops
-from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, paged, query_int, stamp
+from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, paged, query, reads, stamp
 from planner.views.common import db_session
 
 
@@ -16,11 +16,10 @@ def notification_json(item) -> dict:
 
 
 @bp.get("/notifications")
+@reads(*api_queries.notifications(ops.PAGE_SIZE))
 def list_notifications():
-    limit, offset = query_int("limit", default=ops.PAGE_SIZE, low=1, high=200), query_int("offset", default=0)
-    unread = request.args.get("unread", "")
-    if unread not in ("", "0", "1", "true", "false"):
-        raise invalid({"unread": "Phải là 1/true hoặc 0/false."})
+    limit, offset = query("limit"), query("offset")
+    unread = query("unread") or ""
     rows, total = ops.inbox(db_session(), api_user(), limit=limit, offset=offset,
                             unread_only=unread in ("1", "true"))
     response = paged([notification_json(n) for n in rows], total, limit, offset)

@@ -1,8 +1,8 @@
 """JSON API: print orders (ordered from approved print messages, fulfilled by a print shop) and their PDFs."""
 from __future__ import annotations
 
-from planner import api_schemas
-from flask import current_app, jsonify, request, url_for
+from planner import api_queries, api_schemas
+from flask import current_app, jsonify, url_for
 from sqlalchemy import func, select
 
 from planner.db import utcnow
@@ -11,7 +11,7 @@ from planner.models.printing import PRINT_TRANSITIONS
 from planner.operations import print_orders as ops
 from planner.operations import print_proofs
 from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, created, invalid, load_plan, not_found,
-                               paged, query_int, require, stamp, unit_ref, user_ref)
+                               paged, query, reads, require, stamp, unit_ref, user_ref)
 from planner.views import once, paging
 from planner.views.common import db_session
 from planner.views.printing import stored_proof
@@ -91,10 +91,11 @@ def _order_error(exc: ops.PrintOrderError) -> ApiError:
 
 
 @bp.get("/print-orders")
+@reads(*api_queries.PRINT_ORDERS)
 def list_print_orders():
     require(*PRINT_ROLES)
     stmt = ops.visible_orders(api_user())
-    status = request.args.get("status")
+    status = query("status")
     if status:
         if status not in {s.value for s in PrintStatus}:
             raise invalid({"status": "Trạng thái không hợp lệ."})

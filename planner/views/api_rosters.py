@@ -3,9 +3,9 @@ stored PDF and ZIP are downloaded with their SHA-256 as ETag (never rendered in 
 roster PDF is served from the content cache, or queued for the worker (202 and the batch to follow)."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, send_file, url_for
+from flask import current_app, jsonify, send_file, url_for
 
-from planner import api_schemas
+from planner import api_queries, api_schemas
 
 from planner.access import sees_unit
 from planner.db import utcnow
@@ -16,7 +16,8 @@ from planner.operations import roster_singles as singles
 from planner.operations.delivery import BROADCAST_CHANNELS
 from planner.operations.roster import roster_rows
 from planner.views import once
-from planner.views.api import ApiError, accepts, api_user, body, bp, load_plan, not_found, require, stamp, unit_ref
+from planner.views.api import (ApiError, accepts, api_user, body, bp, load_plan, not_found, query, reads, require, stamp,
+                               unit_ref)
 from planner.views.common import db_session
 from planner.views.roster_batches import PERMISSION, parse_period, roster_directory, send_stored, site_url
 
@@ -101,6 +102,7 @@ def roster_batch_zip(batch_id: int):
 
 
 @bp.get("/plans/<int:plan_id>/targets/<int:target_id>/roster.pdf")
+@reads(*api_queries.ROSTER)
 def target_roster_pdf(plan_id: int, target_id: int):
     """One village's roster PDF for first..last: 200 with the file when this content was made before (ETag = its
     content key, 304 on revalidation); otherwise 202 with the queued roster (the worker renders it) and its URL."""
@@ -110,7 +112,7 @@ def target_roster_pdf(plan_id: int, target_id: int):
     target = session.get(Target, target_id)
     if target is None or target.channel not in BROADCAST_CHANNELS or not sees_unit(api_user(), target.unit):
         raise not_found()
-    first, last, errors = parse_period(request.args.get("first", ""), request.args.get("last", ""))
+    first, last, errors = parse_period(query("first") or "", query("last") or "")
     if errors:
         raise ApiError(422, " ".join(errors.values()), code="invalid_period", fields=errors)
     link = singles.confirm_url(current_app.config["SECRET_KEY"], site_url(), target, first, last)

@@ -2,7 +2,7 @@
 targets and scheduled online posts."""
 from __future__ import annotations
 
-from planner import api_schemas
+from planner import api_queries, api_schemas
 import datetime as dt
 from dataclasses import replace
 
@@ -23,7 +23,7 @@ from planner.operations.counts import occurrence_total
 from planner.operations.schedule import ScheduleBusy, ScheduleError, start_schedule
 from planner.views import once, paging
 from planner.views.api import (ApiError, accepts, api_user, body, bp, commit, invalid, load_plan, not_found, paged,
-                               query_int, require, stamp, unit_ref, user_ref)
+                               query, reads, require, stamp, unit_ref, user_ref)
 from planner.views.common import db_session
 from planner.views import versions  # noqa: F401,E402 — registers ETag / If-Match on the API blueprint
 
@@ -73,6 +73,7 @@ def _in_scope(session, model, object_id: int, unit_of):
 
 
 @bp.get("/occurrences")
+@reads(*api_queries.OCCURRENCES)
 def list_occurrences():
     """Occurrences of visible plans at targets within the user's units; filters plan, unit, target, dates, channel.
 
@@ -83,13 +84,9 @@ def list_occurrences():
     first, last = _date_arg("from", fields), _date_arg("to", fields)
     if first and last and last < first:
         fields["to"] = "Ngày kết thúc phải sau ngày bắt đầu."
-    channel = request.args.get("channel") or None
-    if channel and channel not in CHANNEL_LABELS:
-        fields["channel"] = "Kênh không hợp lệ."
-    ids = {name: query_int(name, low=1) for name in ("plan", "unit", "target", "message", "audience")}
-    status = request.args.get("status") or ""
-    if status and status not in STATUS_FILTERS:
-        fields["status"] = "Tình trạng phải là planned, delivered hoặc problem."
+    channel = query("channel", fields)
+    ids = {name: query(name) for name in ("plan", "unit", "target", "message", "audience")}
+    status = query("status", fields) or ""
     page = paging.page_request((dt.datetime, int))
     if fields:
         raise invalid(fields, "Bộ lọc không hợp lệ.")
@@ -187,13 +184,15 @@ def target_json(target: Target) -> dict:
 
 
 @bp.get("/targets")
+@reads(*api_queries.TARGETS)
 def list_targets():
     """Active targets (pages, loudspeaker clusters) at the user's unit and below; filter `channel`."""
     require("plan.view")
-    channel = request.args.get("channel") or None
-    if channel and channel not in CHANNEL_LABELS:
-        raise invalid({"channel": "Kênh không hợp lệ."}, "Bộ lọc không hợp lệ.")
-    limit, offset = query_int("limit", default=100, low=1, high=1000), query_int("offset", default=0)
+    fields: dict[str, str] = {}
+    channel = query("channel", fields)
+    if fields:
+        raise invalid(fields, "Bộ lọc không hợp lệ.")
+    limit, offset = query("limit"), query("offset")
     stmt = (select(Target).join(Unit, Unit.id == Target.unit_id).where(unit_scope(api_user()), Target.is_active))
     if channel:
         stmt = stmt.where(Target.channel == channel)

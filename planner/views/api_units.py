@@ -1,7 +1,9 @@
 """JSON API: the units tree of my unit (add, rename, move, loudspeaker clusters) and the village CSV import."""
 from __future__ import annotations
 
+from planner import api_responses as out
 from planner import api_schemas
+from planner.api_responses import dump
 from flask import current_app, jsonify, url_for
 
 from planner.access import AccessDenied
@@ -13,10 +15,10 @@ from planner.views.common import db_session
 
 
 def unit_json(unit) -> dict:
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind.value, "kind_label": unit.kind_label,
-            "parent_id": unit.parent_id,
-            "loudspeakers": [{"id": t.id, "code": t.code, "name": t.name, "is_active": t.is_active}
-                             for t in ops.loudspeakers(db_session(), unit)]}
+    speakers = [out.AdminUnitLoudspeaker(id=t.id, code=t.code, name=t.name, is_active=t.is_active)
+                for t in ops.loudspeakers(db_session(), unit)]
+    return dump(out.AdminUnit(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind.value,
+                              kind_label=unit.kind_label, parent_id=unit.parent_id, loudspeakers=speakers))
 
 
 def _load(unit_id: int):
@@ -92,12 +94,13 @@ def import_villages(unit_id: int):
 
 
 def preview_json(preview, *, dry_run: bool) -> dict:
-    return {"ok": preview.ok, "dry_run": dry_run,
-            "counts": {a: preview.count(a) for a in ("created", "updated", "unchanged", "moved")},
-            "rows": [{"line": r.line, "code": r.code, "name": r.name, "parent_code": r.parent.code,
-                      "action": r.action, "changes": r.changes} for r in preview.rows],
-            "problems": [{"file": p.file, "line": p.line, "column": p.field, "reason": p.reason}
-                         for p in preview.problems]}
+    return dump(out.VillageImport(
+        ok=preview.ok, dry_run=dry_run,
+        counts={a: preview.count(a) for a in ("created", "updated", "unchanged", "moved")},
+        rows=[out.VillageImportRow(line=r.line, code=r.code, name=r.name, parent_code=r.parent.code,
+                                   action=r.action, changes=r.changes) for r in preview.rows],
+        problems=[out.VillageImportProblem(file=p.file, line=p.line, column=p.field, reason=p.reason)
+                  for p in preview.problems]))
 
 
 def _where(problem) -> str:
@@ -108,9 +111,9 @@ def _where(problem) -> str:
 
 def account_json(target) -> dict:
     """A fanpage / Zalo OA; the token itself is never sent back, only whether one is stored and its last 4."""
-    return {"id": target.id, "unit_id": target.unit_id, "channel": target.channel, "name": target.name,
-            "external_id": target.external_id, "is_active": target.is_active,
-            "has_token": bool(target.token_encrypted), "token_hint": target.token_hint or None}
+    return dump(out.ChannelAccount(id=target.id, unit_id=target.unit_id, channel=target.channel, name=target.name,
+                                   external_id=target.external_id, is_active=target.is_active,
+                                   has_token=bool(target.token_encrypted), token_hint=target.token_hint or None))
 
 
 def _account_call(action):

@@ -1,7 +1,8 @@
 """JSON API: the users of my unit and below (same operations and checks as the people pages)."""
 from __future__ import annotations
 
-from planner import api_schemas
+from planner import api_responses, api_schemas
+from planner.api_responses import dump
 from flask import jsonify, url_for
 
 from planner.access import AccessDenied
@@ -13,7 +14,8 @@ from planner.views.common import db_session
 
 
 def admin_user_json(user) -> dict:
-    return {**user_json(user), "is_active": user.is_active, **stamp("created_at", user.created_at)}
+    return dump(api_responses.AdminUser(**user_json(user), is_active=user.is_active,
+                                        **stamp("created_at", user.created_at)))
 
 
 def _load(user_id: int):

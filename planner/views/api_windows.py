@@ -2,21 +2,25 @@
 holiday exemptions (same checks as the pages)."""
 from __future__ import annotations
 
-from planner import api_schemas
-from flask import jsonify, request
+from planner import api_queries, api_responses, api_schemas
+from planner.api_responses import dump
+from flask import jsonify
 
 from planner.models import Plan, Unit, Window
 from planner.operations import windows as wops
-from planner.views.api import accepts, api_user, body, bp, commit, invalid, not_found, stamp
+from planner.views.api import accepts, api_user, body, bp, commit, not_found, query, reads, stamp
 from planner.views.api_grids import _call
 from planner.views.common import db_session
 
 
 def window_json(window: Window, exempt: bool | None = None) -> dict:
-    out = {"id": window.id, "code": window.code, "name": window.name, "kind": window.kind.value,
-           **stamp("starts_on", window.starts_on), **stamp("ends_on", window.ends_on), "is_yearly": window.is_yearly,
-           "channels": list(window.channels or []), "plan_id": window.plan_id, "unit_id": window.unit_id}
-    return out if exempt is None else {**out, "exempt": exempt}
+    fields = {"id": window.id, "code": window.code, "name": window.name, "kind": window.kind.value,
+              **stamp("starts_on", window.starts_on), **stamp("ends_on", window.ends_on),
+              "is_yearly": window.is_yearly, "channels": list(window.channels or []), "plan_id": window.plan_id,
+              "unit_id": window.unit_id}
+    if exempt is None:
+        return dump(api_responses.Window(**fields))
+    return dump(api_responses.PlanWindow(**fields, exempt=exempt))
 
 
 def _plan(plan_id: int) -> Plan:
@@ -38,11 +42,10 @@ def _input() -> dict:
 
 
 @bp.get("/units/<int:unit_id>/windows")
+@reads(*api_queries.UNIT_WINDOWS)
 def list_unit_windows(unit_id: int):
     unit = _unit(unit_id)
-    channel = request.args.get("channel", "loudspeaker")
-    if channel not in wops.CHANNEL_LABELS:
-        raise invalid({"channel": "Kênh không hợp lệ."})
+    channel = query("channel")
     session = db_session()
     return jsonify(channel=channel, own=[window_json(w) for w in wops.own_windows(session, unit)],
                    inherited=[window_json(w) for w in wops.inherited_windows(session, unit)],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import jsonify, request
 from sqlalchemy import and_, func, or_, select
 
-from planner.views.api import ApiError, query_int
+from planner.views.api import ApiError, declared, query_int
 
 BAD_CURSOR = "Con trỏ phân trang (cursor) không hợp lệ; hãy bắt đầu lại từ trang đầu."
 
@@ -63,7 +63,11 @@ def _typed(value, kind: type):
 
 
 def page_request(kinds: tuple[type, ...], *, default: int = 100, high: int = 1000) -> PageRequest:
-    """Parse `limit`, `offset`, `cursor` and `count`; a cursor and an offset together are refused."""
+    """Parse `limit`, `offset`, `cursor` and `count`; a cursor and an offset together are refused. A view that
+    declares its `limit` (planner.api_queries, `@reads`) pages by that declaration's default and bound."""
+    limit_param = declared("limit")
+    if limit_param is not None:
+        default, high = limit_param.default, limit_param.high
     limit, offset = query_int("limit", default=default, low=1, high=high), query_int("offset", default=0)
     cursor = request.args.get("cursor") or None
     if cursor and offset:
