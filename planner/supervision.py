@@ -91,6 +91,7 @@ class Drilldown:
     filters: Filters
     breadcrumbs: list[Unit]
     activity: dict | None = None  # the counts read (`operations.counts.activity`), None when read from deliveries
+    child_names: dict[str, str] = field(default_factory=dict)  # every child unit's name by its path segment
 
 
 def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, scope_top: Unit) -> Drilldown:
@@ -117,7 +118,7 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     while node is not None and node.path.startswith(scope_top.path):
         crumbs.insert(0, node)
         node = node.parent
-    return Drilldown(total, shown, indicators, filters, crumbs, found)
+    return Drilldown(total, shown, indicators, filters, crumbs, found, {f"{u.id:08d}": u.name for u in children})
 
 
 def _child_path(root_path: str, path: str) -> str | None:
@@ -367,12 +368,34 @@ def progress_series(session: Session, indicator: Indicator, root: Unit, first: d
     return points
 
 
+def progress_series_many(session: Session, indicators: list[Indicator], root: Unit, first: dt.date,
+                         last: dt.date) -> list[list[tuple[dt.date, float | None]]]:
+    """`progress_series` of each of `indicators`, in order; at a commune and above from ONE read of
+    `indicator_rollups` (grouped by indicator and day), not one per indicator."""
+    if root.kind is UnitKind.VILLAGE or len(indicators) < 2:
+        return [progress_series(session, ind, root, first, last) for ind in indicators]
+    r = IndicatorRollup
+    rows: dict[int, list] = defaultdict(list)
+    for ind, *row in session.execute(
+            select(r.indicator_id, r.day, func.sum(r.value), func.sum(r.denominator), func.sum(r.units))
+            .join(Unit, Unit.id == r.unit_id)
+            .where(*_in_rollup([i.id for i in indicators], root), r.day <= last)
+            .group_by(r.indicator_id, r.day).order_by(r.indicator_id, r.day)):
+        rows[ind].append(row)
+    return [_sweep(ind, rows.get(ind.id, []), first, last) for ind in indicators]
+
+
 def _rolled_up_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
                       last: dt.date) -> list[tuple[dt.date, float | None]]:
     r = IndicatorRollup
     rows = session.execute(
         select(r.day, func.sum(r.value), func.sum(r.denominator), func.sum(r.units)).join(Unit, Unit.id == r.unit_id)
         .where(*_in_rollup([indicator.id], root), r.day <= last).group_by(r.day).order_by(r.day)).all()
+    return _sweep(indicator, rows, first, last)
+
+
+def _sweep(indicator: Indicator, rows, first: dt.date, last: dt.date) -> list[tuple[dt.date, float | None]]:
+    """The measure at the end of each week from the rollup changes (day, value, denominator, units) in day order."""
     value = den = 0.0
     units = 0
     points, day, i = [], first + dt.timedelta(days=6 - first.weekday()), 0
