@@ -44,13 +44,19 @@ class Figure:
     denominator: float | None = None
     previous: float | None = None  # the measure TREND_DAYS earlier, for the trend
     is_applicable: bool = True  # False where results are not recorded at this level (e.g. a commune count per village)
+    # The indicator's kind and target, read once (an ORM attribute read costs more than the sums it feeds).
+    is_percentage: bool = field(init=False, repr=False, compare=False)
+    target: float | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.is_percentage, self.target = self.indicator.is_percentage, self.indicator.target
 
     @property
     def measure(self) -> float | None:
         """The percentage for a ratio indicator, the value for a count."""
         if self.value is None:
             return None
-        if self.indicator.is_percentage:
+        if self.is_percentage:
             return round(100 * self.value / self.denominator, 1) if self.denominator else None
         return self.value
 
@@ -58,7 +64,7 @@ class Figure:
     def progress(self) -> float:
         """Share of the target reached (0 with no result yet)."""
         m = self.measure
-        return min(m / self.indicator.target, 9.99) if m is not None and self.indicator.target else 0.0
+        return min(m / self.target, 9.99) if m is not None and self.target else 0.0
 
     @property
     def trend(self) -> float | None:
