@@ -102,7 +102,11 @@ class Drilldown:
 
 def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, scope_top: Unit) -> Drilldown:
     """The dashboard at `root`: one row per child unit (areas, or any unit with data), furthest behind first."""
-    children = list(session.scalars(select(Unit).where(Unit.parent_id == root.id)))
+    below = aliased(Unit, name="below")
+    has_children = select(below.id).where(below.parent_id == Unit.id).exists()
+    found_children = session.execute(select(Unit, has_children).where(Unit.parent_id == root.id)).all()
+    children = [u for u, _ in found_children]
+    parents = {u.id for u, kids in found_children if kids}
     rows = {u.path: Row(u) for u in children}
     total = Row(root)
     by_path = lambda path: rows.get(_child_path(root.path, path))  # noqa: E731
@@ -110,7 +114,6 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     _add_prints(session, plan, root, filters, total, by_path)
     indicators = plan_indicators(session, plan.id)
     _add_figures(session, indicators, root, filters.last, total, rows, by_path)
-    parents = set(session.scalars(select(Unit.parent_id).where(Unit.parent_id.in_([u.id for u in children]))))
     shown = []
     for row in rows.values():
         row.has_children = row.unit.id in parents
@@ -123,6 +126,8 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     crumbs, node = [], root
     while node is not None and node.path.startswith(scope_top.path):
         crumbs.insert(0, node)
+        if node.id == scope_top.id:  # its parent is out of scope: not loaded just to be left out
+            break
         node = node.parent
     return Drilldown(total, shown, indicators, filters, crumbs, found, {f"{u.id:08d}": u.name for u in children})
 
