@@ -109,7 +109,12 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     parents = {u.id for u, kids in found_children if kids}
     rows = {u.path: Row(u) for u in children}
     total = Row(root)
-    by_path = lambda path: rows.get(_child_path(root.path, path))  # noqa: E731
+    row_of: dict[str, Row | None] = {}  # the same paths come back for every channel, status and indicator
+
+    def by_path(path: str) -> Row | None:
+        if path not in row_of:
+            row_of[path] = rows.get(_child_path(root.path, path))
+        return row_of[path]
     found = _add_activity(session, plan, root, filters, total, by_path)
     _add_prints(session, plan, root, filters, total, by_path)
     indicators = plan_indicators(session, plan.id)
