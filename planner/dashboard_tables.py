@@ -1,6 +1,8 @@
 """The dashboard's tables and charts, built once for the page, the downloads, the API and the report."""
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from planner import charts, localtime
 from planner.channels import CHANNEL_LABELS
 from planner.reports import sorted_groups
@@ -12,10 +14,11 @@ def figure_text(fig: Figure) -> str:
     """'62,5% (125/200)', '30 tổ', or '—' without a result."""
     if not fig.is_applicable:
         return ""
-    if fig.measure is None:
+    measure = fig.measure
+    if measure is None:
         return "—"
-    if fig.indicator.is_percentage:
-        return f"{_n(fig.measure)}% ({_n(fig.value)}/{_n(fig.denominator)})"
+    if fig.is_percentage:
+        return f"{_n(measure)}% ({_n(fig.value)}/{_n(fig.denominator)})"
     return f"{_n(fig.value)} {fig.indicator.unit_label}".strip()
 
 
@@ -25,10 +28,11 @@ def target_text(fig: Figure) -> str:
 
 
 def trend_text(fig: Figure) -> str:
-    if fig.trend is None:
+    trend = fig.trend
+    if trend is None:
         return ""
-    sign = "+" if fig.trend > 0 else ""
-    return f"{sign}{_n(fig.trend)}{' điểm %' if fig.indicator.is_percentage else ''}"
+    sign = "+" if trend > 0 else ""
+    return f"{sign}{_n(trend)}{' điểm %' if fig.is_percentage else ''}"
 
 
 def _n(value) -> str:
@@ -72,6 +76,11 @@ def row_cells(row: Row, shown: list[int] | None = None) -> list:
             continue
         cells += [figure_text(fig), progress_text(fig) if fig.is_applicable else "", trend_text(fig)]
     return cells
+
+
+def cells_html(cells) -> Markup:
+    """`<td>…</td>` for each cell, escaped as the template would: one string per row, not a loop per cell."""
+    return Markup("".join(f"<td>{escape(c)}</td>" for c in cells))
 
 
 def unit_columns(data: Drilldown) -> list[str]:

@@ -5,7 +5,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from planner import localtime
@@ -78,30 +78,16 @@ class Dashboard:
 
 def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date | None = None,
                    last: dt.date | None = None, root: Unit | None = None, details: bool = True,
-                   found: dict | None = None) -> Dashboard:
+                   found: dict | None = None, names: dict[str, str] | None = None) -> Dashboard:
     """Planned vs delivered vs missed by channel, by unit (rolled up to the root's children) and audience.
 
-    `found`: the `activity` of the same plan, root and period when the caller already has it. `details=False`
+    `found`: the `activity` of the same plan, root and period when the caller already has it; `names`: the root's
+    children's names by path segment (`Drilldown.child_names`), when the caller has read them. `details=False`
     leaves out the table by audience and the reasons of lost broadcasts, which are read from the deliveries
     themselves (the counts have no audience): the province page leaves them to a commune's page or the CSV."""
     root = root or user.unit
-    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
-    # `Delivery.made_up` is `made_up_elsewhere()` kept by the count triggers: a column test, not a subquery per row.
-    scope = (Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
-             Delivery.made_up.is_(False))
-    # A delivery counts once in the totals and once under EACH audience its version was for.
-    by_audience = (select(Delivery.status, AudienceGroup.name, is_makeup, func.count())
-                   .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
-                   .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-                   .join(version_audiences, version_audiences.c.version_id == Occurrence.message_version_id)
-                   .join(AudienceGroup, AudienceGroup.id == version_audiences.c.audience_id)
-                   .where(*scope)
-                   .group_by(Delivery.status, AudienceGroup.name, is_makeup))
-    if first and last:
-        lo, hi = localtime.local_range_bounds(first, last)
-        by_audience = by_audience.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
     data = Dashboard()
-    names = _child_names(session, root)
+    names = _child_names(session, root) if names is None else names
     found = activity(session, plan, root, first, last) if found is None else found
     for (path, channel, status, makeup), n in found.items():
         for tally in (data.total, data.by_channel[CHANNEL_LABELS.get(channel, channel)],
@@ -110,10 +96,47 @@ def plan_dashboard(session: Session, plan: Plan, user: User, *, first: dt.date |
     if not details:
         data.has_details = False
         return data
-    for status, audience, makeup, n in session.execute(by_audience):
-        data.by_audience[audience].add(status, n, is_makeup=bool(makeup))
-    data.reasons = _reasons(session, plan, root, stmt_range=(first, last))
+    data.by_audience, data.reasons = _audiences_and_reasons(session, plan, root, first, last)
     return data
+
+
+def _audiences_and_reasons(session: Session, plan: Plan, root: Unit, first: dt.date | None,
+                           last: dt.date | None) -> tuple[dict, Counter]:
+    """The tallies by audience and the reasons of lost broadcasts, from ONE read of the deliveries in scope.
+
+    The deliveries are grouped by status, version, make-up and (lost ones only) reason — a few hundred groups —
+    then spread in Python: a delivery counts once in the reasons and once under EACH audience its version was for
+    (as a join on `version_audiences` would count it). `Delivery.made_up` is `made_up_elsewhere()` kept by the
+    count triggers: a column test, not a subquery per row."""
+    is_makeup = Occurrence.replaces_delivery_id.is_not(None)
+    reason = case((Delivery.status.in_(LOST), Delivery.reason), else_=None)
+    stmt = (select(Delivery.status, Occurrence.message_version_id, is_makeup, reason, func.count())
+            .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
+            .where(Occurrence.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                   Delivery.made_up.is_(False))
+            .group_by(Delivery.status, Occurrence.message_version_id, is_makeup, reason))
+    if first and last:
+        lo, hi = localtime.local_range_bounds(first, last)
+        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
+    groups = session.execute(stmt).all()
+    audiences: dict[int, list[str]] = defaultdict(list)
+    versions = sorted({version for _, version, _, _, _ in groups})
+    if versions:
+        for version, name in session.execute(
+                select(version_audiences.c.version_id, AudienceGroup.name)
+                .join(AudienceGroup, AudienceGroup.id == version_audiences.c.audience_id)
+                .where(version_audiences.c.version_id.in_(versions))):
+            audiences[version].append(name)
+    by_audience: dict = defaultdict(Tally)
+    reasons: dict[str, int] = defaultdict(int)
+    for status, version, makeup, why, n in groups:
+        status = DeliveryStatus(status)
+        for name in audiences.get(version, ()):
+            by_audience[name].add(status, n, is_makeup=bool(makeup))
+        if status in LOST:
+            reasons[why or "Không rõ"] += n
+    return by_audience, Counter(dict(sorted(reasons.items())))
 
 
 def made_up_elsewhere():
@@ -144,18 +167,6 @@ def _child_segment(root_path: str, path: str) -> str:
 
 def _child_names(session: Session, root: Unit) -> dict[str, str]:
     return {f"{u.id:08d}": u.name for u in session.scalars(select(Unit).where(Unit.parent_id == root.id))}
-
-
-def _reasons(session: Session, plan: Plan, root: Unit, stmt_range) -> Counter:
-    stmt = (select(Delivery.reason, func.count()).join(Occurrence, Occurrence.id == Delivery.occurrence_id)
-            .join(Target, Target.id == Occurrence.target_id).join(Unit, Unit.id == Target.unit_id)
-            .where(Occurrence.plan_id == plan.id, Delivery.status.in_(LOST), Delivery.made_up.is_(False),
-                   Unit.path.startswith(root.path, autoescape=True)).group_by(Delivery.reason))
-    first, last = stmt_range
-    if first and last:
-        lo, hi = localtime.local_range_bounds(first, last)
-        stmt = stmt.where(Occurrence.starts_at >= lo, Occurrence.starts_at < hi)
-    return Counter({reason or "Không rõ": n for reason, n in session.execute(stmt)})
 
 
 def print_summary(session: Session, plan: Plan, root: Unit, first: dt.date, last: dt.date) -> list[list[str]]:

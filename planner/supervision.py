@@ -44,13 +44,19 @@ class Figure:
     denominator: float | None = None
     previous: float | None = None  # the measure TREND_DAYS earlier, for the trend
     is_applicable: bool = True  # False where results are not recorded at this level (e.g. a commune count per village)
+    # The indicator's kind and target, read once (an ORM attribute read costs more than the sums it feeds).
+    is_percentage: bool = field(init=False, repr=False, compare=False)
+    target: float | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.is_percentage, self.target = self.indicator.is_percentage, self.indicator.target
 
     @property
     def measure(self) -> float | None:
         """The percentage for a ratio indicator, the value for a count."""
         if self.value is None:
             return None
-        if self.indicator.is_percentage:
+        if self.is_percentage:
             return round(100 * self.value / self.denominator, 1) if self.denominator else None
         return self.value
 
@@ -58,7 +64,7 @@ class Figure:
     def progress(self) -> float:
         """Share of the target reached (0 with no result yet)."""
         m = self.measure
-        return min(m / self.indicator.target, 9.99) if m is not None and self.indicator.target else 0.0
+        return min(m / self.target, 9.99) if m is not None and self.target else 0.0
 
     @property
     def trend(self) -> float | None:
@@ -91,19 +97,28 @@ class Drilldown:
     filters: Filters
     breadcrumbs: list[Unit]
     activity: dict | None = None  # the counts read (`operations.counts.activity`), None when read from deliveries
+    child_names: dict[str, str] = field(default_factory=dict)  # every child unit's name by its path segment
 
 
 def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, scope_top: Unit) -> Drilldown:
     """The dashboard at `root`: one row per child unit (areas, or any unit with data), furthest behind first."""
-    children = list(session.scalars(select(Unit).where(Unit.parent_id == root.id)))
+    below = aliased(Unit, name="below")
+    has_children = select(below.id).where(below.parent_id == Unit.id).exists()
+    found_children = session.execute(select(Unit, has_children).where(Unit.parent_id == root.id)).all()
+    children = [u for u, _ in found_children]
+    parents = {u.id for u, kids in found_children if kids}
     rows = {u.path: Row(u) for u in children}
     total = Row(root)
-    by_path = lambda path: rows.get(_child_path(root.path, path))  # noqa: E731
+    row_of: dict[str, Row | None] = {}  # the same paths come back for every channel, status and indicator
+
+    def by_path(path: str) -> Row | None:
+        if path not in row_of:
+            row_of[path] = rows.get(_child_path(root.path, path))
+        return row_of[path]
     found = _add_activity(session, plan, root, filters, total, by_path)
     _add_prints(session, plan, root, filters, total, by_path)
     indicators = plan_indicators(session, plan.id)
     _add_figures(session, indicators, root, filters.last, total, rows, by_path)
-    parents = set(session.scalars(select(Unit.parent_id).where(Unit.parent_id.in_([u.id for u in children]))))
     shown = []
     for row in rows.values():
         row.has_children = row.unit.id in parents
@@ -116,8 +131,10 @@ def drilldown(session: Session, plan: Plan, root: Unit, filters: Filters, *, sco
     crumbs, node = [], root
     while node is not None and node.path.startswith(scope_top.path):
         crumbs.insert(0, node)
+        if node.id == scope_top.id:  # its parent is out of scope: not loaded just to be left out
+            break
         node = node.parent
-    return Drilldown(total, shown, indicators, filters, crumbs, found)
+    return Drilldown(total, shown, indicators, filters, crumbs, found, {f"{u.id:08d}": u.name for u in children})
 
 
 def _child_path(root_path: str, path: str) -> str | None:
@@ -367,12 +384,34 @@ def progress_series(session: Session, indicator: Indicator, root: Unit, first: d
     return points
 
 
+def progress_series_many(session: Session, indicators: list[Indicator], root: Unit, first: dt.date,
+                         last: dt.date) -> list[list[tuple[dt.date, float | None]]]:
+    """`progress_series` of each of `indicators`, in order; at a commune and above from ONE read of
+    `indicator_rollups` (grouped by indicator and day), not one per indicator."""
+    if root.kind is UnitKind.VILLAGE or len(indicators) < 2:
+        return [progress_series(session, ind, root, first, last) for ind in indicators]
+    r = IndicatorRollup
+    rows: dict[int, list] = defaultdict(list)
+    for ind, *row in session.execute(
+            select(r.indicator_id, r.day, func.sum(r.value), func.sum(r.denominator), func.sum(r.units))
+            .join(Unit, Unit.id == r.unit_id)
+            .where(*_in_rollup([i.id for i in indicators], root), r.day <= last)
+            .group_by(r.indicator_id, r.day).order_by(r.indicator_id, r.day)):
+        rows[ind].append(row)
+    return [_sweep(ind, rows.get(ind.id, []), first, last) for ind in indicators]
+
+
 def _rolled_up_series(session: Session, indicator: Indicator, root: Unit, first: dt.date,
                       last: dt.date) -> list[tuple[dt.date, float | None]]:
     r = IndicatorRollup
     rows = session.execute(
         select(r.day, func.sum(r.value), func.sum(r.denominator), func.sum(r.units)).join(Unit, Unit.id == r.unit_id)
         .where(*_in_rollup([indicator.id], root), r.day <= last).group_by(r.day).order_by(r.day)).all()
+    return _sweep(indicator, rows, first, last)
+
+
+def _sweep(indicator: Indicator, rows, first: dt.date, last: dt.date) -> list[tuple[dt.date, float | None]]:
+    """The measure at the end of each week from the rollup changes (day, value, denominator, units) in day order."""
     value = den = 0.0
     units = 0
     points, day, i = [], first + dt.timedelta(days=6 - first.weekday()), 0

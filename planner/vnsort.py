@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining marks that make a separate letter of the alphabet (ă, â, ê, ô, ơ, ư), in alphabet order.
 _LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}
@@ -31,6 +32,7 @@ def _word_key(text: str) -> tuple:
     return tuple(letters), tuple(tones)
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text; pages sort the same unit names again and again
 def vietnamese_key(name: str) -> tuple:
     """Sort key: letters in Vietnamese alphabet order, numbers by value, tones only to break ties."""
     primary, secondary = [], []

@@ -160,8 +160,12 @@ def activity(session: Session, plan: Plan, root: Unit, first: dt.date | None, la
 
 def delivered_by_day(session: Session, plan: Plan, root: Unit, first: dt.date, last: dt.date,
                      channel: str = "") -> dict[tuple[dt.date, str], int]:
-    """{(day, channel): deliveries delivered} at `root` and below (make-ups included, as the weekly chart counts)."""
-    t = _table_for(root)
+    """{(day, channel): deliveries delivered} at `root` and below (make-ups included, as the weekly chart counts).
+
+    No unit breakdown is asked for, so the rollups serve at a commune too (every village below a commune is folded
+    into a unit below it or into the commune itself): ~183 rows a channel, not one per village and day. Only a
+    village's own rows are folded into a unit outside it; at a village, `activity_counts`."""
+    t = ActivityCount if root.kind is UnitKind.VILLAGE else ActivityRollup
     stmt = (select(t.day, t.channel, func.sum(t.n))
             .join(Unit, Unit.id == t.unit_id)
             .where(t.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),

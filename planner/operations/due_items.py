@@ -111,11 +111,13 @@ def sync_due_items(session: Session, plan: Plan, *, today: dt.date) -> int:
 
 def due_items_for(session: Session, plan: Plan, root: Unit, *, today: dt.date, ahead: int = 31) -> list[DueState]:
     """Open items of units at or below `root` due within `ahead` days (soonest first), then the overdue ones."""
-    try:
-        with session.begin_nested():  # two first viewers at once: the second one's inserts just lose
-            sync_due_items(session, plan, today=today)
-    except IntegrityError:
-        pass
+    have = set(session.scalars(select(DueItem.code).where(DueItem.plan_id == plan.id)))
+    if any(item["code"] not in have for item in planned_items(plan, today=today)):  # else no savepoint to pay for
+        try:
+            with session.begin_nested():  # two first viewers at once: the second one's inserts just lose
+                sync_due_items(session, plan, today=today)
+        except IntegrityError:
+            pass
     rows = session.scalars(
         select(DueItem).join(Unit, Unit.id == DueItem.unit_id)
         .where(DueItem.plan_id == plan.id, DueItem.done_at.is_(None), Unit.path.startswith(root.path, autoescape=True),

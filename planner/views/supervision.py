@@ -14,7 +14,7 @@ from planner.db import utcnow
 from planner.models import Message, Plan, Unit, UnitKind, User
 from planner.operations.due_items import due_items_for
 from planner.reports import plan_dashboard, sorted_groups
-from planner.supervision import Filters, drilldown, progress_series, weekly_activity
+from planner.supervision import Filters, drilldown, progress_series_many, weekly_activity
 from planner.tables import Table, to_csv, to_xlsx
 from planner.views.common import db_session, require_permission, small_int
 from planner.views.plans import load_plan
@@ -83,12 +83,13 @@ def dashboard_page(plan_id: int):
     plain = not (filters.channel or filters.audience_id or filters.message_id)
     summary = plan_dashboard(session, plan, current_user, first=filters.first, last=filters.last, root=unit,
                              details=unit.kind not in (UnitKind.COUNTRY, UnitKind.PROVINCE),
-                             found=data.activity if plain else None)
+                             found=data.activity if plain else None, names=data.child_names)
     weeks = weekly_activity(session, plan, unit, filters)
     charted = [ind for ind, fig in zip(data.indicators, data.root.figures) if fig.is_applicable][:3]  # 3 charts
-    progress = [tables.progress_chart(ind, progress_series(session, ind, unit, filters.first, filters.last))
-                for ind in charted]
-    messages = session.scalars(select(Message).where(Message.plan_id == plan.id).order_by(Message.code)).all()
+    progress = [tables.progress_chart(ind, points) for ind, points in
+                zip(charted, progress_series_many(session, charted, unit, filters.first, filters.last))]
+    messages = session.execute(select(Message.id, Message.code).where(Message.plan_id == plan.id)
+                               .order_by(Message.code)).all()
     due = due_items_for(session, plan, unit, today=localtime.today(utcnow()))
     session.commit()  # due items are created from the plan's reporting duties the first time they are needed
     return render_template(

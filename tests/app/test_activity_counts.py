@@ -265,3 +265,51 @@ def test_a_target_moved_to_another_village_takes_its_counts_along(demo, db):
     _same(db)
     db.rollback()
     assert not db.info.get("planner.counts.moved_targets")
+
+
+def test_the_weekly_chart_of_a_commune_reads_the_rollups_and_equals_its_villages_counts(app, demo, db):
+    """delivered_by_day needs no unit breakdown: at a commune it reads `activity_rollups` (the villages folded
+    into the commune), and gives what summing the villages' own `activity_counts` gives; at a village its own rows."""
+    from planner.operations.counts import delivered_by_day
+
+    now = utcnow()
+    plan, commune = f.plan(db, "ngoc-lac-asxh-2026"), _unit(db, "xa-ngoc-lac")
+    add_demo_history(db, now=now, settings=app.config, weeks=2)
+    db.commit()
+    today = localtime.today(now)
+    first, last = today - dt.timedelta(days=20), today
+    statements = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    def by_villages(root):
+        out: dict = {}
+        for (path, channel, status, _makeup, _made_up, day), n in _day_counts(db, plan, root, first, last).items():
+            if status == DeliveryStatus.DELIVERED.value:
+                out[(day, channel)] = out.get((day, channel), 0) + n
+        return {k: n for k, n in out.items() if n}
+
+    from sqlalchemy import event
+    event.listen(db.get_bind(), "before_cursor_execute", seen)
+    try:
+        found = delivered_by_day(db, plan, commune, first, last)
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", seen)
+    assert found and found == by_villages(commune)
+    assert any("activity_rollups" in s for s in statements) and not any("activity_counts" in s for s in statements)
+    village = _unit(db, "thon-07")
+    assert delivered_by_day(db, plan, village, first, last) == by_villages(village)
+
+
+def _day_counts(db, plan, root, first, last) -> dict:
+    """The villages' own rows (`activity_counts`) at `root` and below, by every key, for the comparison above."""
+    from sqlalchemy import func
+
+    t = ActivityCount
+    rows = db.execute(select(Unit.path, t.channel, t.status, t.is_makeup, t.made_up, t.day, func.sum(t.n))
+                      .join(Unit, Unit.id == t.unit_id)
+                      .where(t.plan_id == plan.id, Unit.path.startswith(root.path, autoescape=True),
+                             t.day >= first, t.day <= last)
+                      .group_by(Unit.path, t.channel, t.status, t.is_makeup, t.made_up, t.day))
+    return {tuple(r[:6]): r[6] for r in rows}
