@@ -190,6 +190,17 @@ def _grid_valid(g, day: dt.date) -> bool:
     return (g.valid_from is None or g.valid_from <= day) and (g.valid_to is None or day <= g.valid_to)
 
 
+def _filtered(stmt, statuses, message_id, audience_id):
+    """The calendar's status, message and audience filters on a query of occurrences ⋈ deliveries ⋈ versions."""
+    if statuses:
+        stmt = stmt.where(Delivery.status.in_(statuses))
+    if message_id:
+        stmt = stmt.where(MessageVersion.message_id == message_id)
+    if audience_id:
+        stmt = stmt.where(for_audience(audience_id))
+    return stmt
+
+
 def for_audience(audience_id: int):
     """A SQL condition: the occurrence's version is for that audience group (one of its several)."""
     return exists().where(version_audiences.c.version_id == Occurrence.message_version_id,
@@ -208,12 +219,7 @@ def _fill(session, plan, targets, lo, hi, result, index, statuses=None, message_
         .where(Occurrence.target_id.in_([t.id for t in targets]), in_sessions(lo, hi),
                Delivery.status != DeliveryStatus.CANCELLED)
         .order_by(Occurrence.starts_at))
-    if statuses:
-        stmt = stmt.where(Delivery.status.in_(statuses))
-    if message_id:
-        stmt = stmt.where(MessageVersion.message_id == message_id)
-    if audience_id:
-        stmt = stmt.where(for_audience(audience_id))
+    stmt = _filtered(stmt, statuses, message_id, audience_id)
     rows = session.execute(stmt).all()
     for (occ_id, target_id, plan_id, session_start, starts_at, duration, pinned, ad_hoc, source, delivery_id, status,
          title) in rows:
@@ -295,12 +301,7 @@ def unit_month(session: Session, plan: Plan, unit: Unit, channels: list[str], da
             .where(Occurrence.target_id.in_(list(position)), in_sessions(lo, hi),
                    Delivery.status != DeliveryStatus.CANCELLED)
             .order_by(Occurrence.starts_at))
-    if statuses:
-        stmt = stmt.where(Delivery.status.in_(statuses))
-    if message_id:
-        stmt = stmt.where(MessageVersion.message_id == message_id)
-    if audience_id:
-        stmt = stmt.where(for_audience(audience_id))
+    stmt = _filtered(stmt, statuses, message_id, audience_id)
     seen: dict[dt.date, list[tuple]] = defaultdict(list)
     extra: dict[tuple[int, dt.datetime], int] = {}      # ad hoc sessions in the order first met
     for n, (target_id, session_start, duration, ad_hoc, source, title) in enumerate(session.execute(stmt)):
