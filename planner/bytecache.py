@@ -84,7 +84,7 @@ class FileCache:
         if len(value) > self.max_bytes // 4:
             return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)    # feeds name people's broadcasts
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "wb") as out:
                 out.write(value)

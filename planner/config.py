@@ -38,6 +38,10 @@ DEFAULTS: dict[str, object] = {
     # folder (`ical-cache/`, shared by the processes): a polled unchanged feed then costs the one aggregate query
     # of its ETag, not writing its ≈ 14 k events again (0 turns the cache off).
     "ICAL_CACHE_BYTES": 32 * 1024 * 1024,
+    # Validate every JSON answer of the API against the OpenAPI document generated from planner/api_responses.py,
+    # and require every query parameter a view reads to be documented: a mismatch raises. On in the tests
+    # (tests/conftest.py); off in production, where it would only cost time.
+    "API_CHECK_RESPONSES": False,
     # Seconds a web request waits for a database lock (SQLite busy timeout, PostgreSQL lock_timeout)
     # before it answers 503; reads are retried. The worker waits longer (30 s).
     "DATABASE_BUSY_TIMEOUT_SECONDS": 5.0,

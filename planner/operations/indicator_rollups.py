@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import delete, event, inspect, select, tuple_
+from sqlalchemy import delete, event, inspect, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from planner.models import Indicator, IndicatorResult, IndicatorRollup, Unit, UnitKind
@@ -179,7 +179,15 @@ def _values(state, name: str, relation: str) -> set:
 def _before_flush(session: Session, _context, _instances) -> None:
     pairs = _touched_pairs(session)
     if pairs:
-        session.info.setdefault(_OLD, []).append((pairs, steps(session.connection(), pairs)))
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            # Two transactions writing results of the same indicator and unit would each compute their "before"
+            # without the other's row and leave the rollup one step off: they take turns per pair (held to the
+            # transaction's end, taken in one order so they cannot deadlock). SQLite has one writer anyway.
+            for indicator_id, unit_id in sorted(pairs):
+                conn.execute(text("SELECT pg_advisory_xact_lock(CAST(:i AS integer), CAST(:u AS integer))"),
+                             {"i": indicator_id, "u": unit_id})
+        session.info.setdefault(_OLD, []).append((pairs, steps(conn, pairs)))
 
 
 @event.listens_for(Session, "after_flush")

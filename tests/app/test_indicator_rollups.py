@@ -103,3 +103,44 @@ def test_rollups_equal_the_probes_through_corrections_moves_and_rebuilds(app, de
     db.expire_all()
     assert runner.invoke(args=["counts", "check"]).exit_code == 0
     _assert_same(db, indicators, province, days)
+
+
+def test_two_writers_of_the_same_figure_at_once_leave_the_rollups_right(app, demo, db):
+    """On PostgreSQL two transactions correcting the same indicator, unit and date at the same moment each
+    compute their step from the other's absence; the per-pair advisory lock makes them take turns."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    if db.get_bind().dialect.name != "postgresql":
+        import pytest
+
+        pytest.skip("PostgreSQL only: SQLite has one writer at a time")
+    plan = f.plan(db, "ngoc-lac-asxh-2026")
+    ind = next(i for i in db.scalars(select(Indicator).where(Indicator.plan_id == plan.id).order_by(Indicator.id))
+               if i.is_percentage)
+    village = db.scalar(select(Unit).where(Unit.kind == UnitKind.VILLAGE, Unit.code == "thon-03"))
+    day = dt.date.today() - dt.timedelta(days=3)
+    engine = db.get_bind()
+    db.commit()
+    barrier, errors = threading.Barrier(2), []
+
+    def write(value: int) -> None:
+        try:
+            with Session(engine) as session:
+                indicator, unit = session.get(Indicator, ind.id), session.get(Unit, village.id)
+                barrier.wait(timeout=10)
+                record_result(session, indicator, unit, day, value, 100, user=None, source=ResultSource.FORM,
+                              now=utcnow())
+                session.commit()
+        except Exception as exc:      # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(v,)) for v in (10, 20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    db.expire_all()
+    assert mismatches(db.connection()) == []
