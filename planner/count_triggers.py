@@ -121,7 +121,10 @@ SQLITE = {
         + " END"),
     # `deliveries.made_up`: set when a make-up (not cancelled) comes to replace a delivery, cleared when it goes.
     # The flag's own update moves the delivery's count (trg_counts_delivery_update above).
-    "trg_made_up_delivery_insert": "AFTER INSERT ON deliveries WHEN NEW.status <> 'cancelled' BEGIN "
+    # Not while `count_pauses` holds a row: only bulk.py's generated placements are inserted then, and they never
+    # replace a delivery (one query and update per row saved on a province generation).
+    "trg_made_up_delivery_insert": "AFTER INSERT ON deliveries WHEN NEW.status <> 'cancelled' "
+        "AND NOT EXISTS (SELECT 1 FROM count_pauses) BEGIN "
         + _refresh("SELECT replaces_delivery_id FROM occurrences WHERE id = NEW.occurrence_id") + " END",
     "trg_made_up_delivery_update": (
         "AFTER UPDATE OF status, occurrence_id ON deliveries WHEN (OLD.status = 'cancelled') IS NOT "
@@ -203,16 +206,20 @@ PG_FUNCTIONS = {
 }
 
 
-def count_inserted_sqlite(cursor, first_occurrence_id: int, last_occurrence_id: int) -> None:
-    """Count, in one statement per table, the deliveries of the occurrences with ids in the range (inserted while
-    `count_pauses` held a row), exactly as the insert trigger would have one by one."""
+def count_generated_sqlite(cursor, first_occurrence_id: int, last_occurrence_id: int, *, channel: str,
+                           status: str) -> None:
+    """Count, in one statement per table, the deliveries bulk.py inserted for the occurrences with ids in the range
+    (while `count_pauses` held a row), exactly as the insert trigger would have one by one. Every one of them has
+    the given channel and status, is not made up, and its occurrence replaces no delivery, so the buckets come
+    from the occurrences alone (grouped per target and day, then per unit) without reading the deliveries back."""
     for table, unit, join in TABLES:
         cursor.execute(
-            f"INSERT INTO {table} ({COLUMNS}) SELECT o.plan_id, {unit}, {SQLITE_DAY.format('o.starts_at')}, "
-            f"d.channel, d.status, o.replaces_delivery_id IS NOT NULL, d.made_up, count(*) FROM occurrences o "
-            f"JOIN deliveries d ON d.occurrence_id = o.id JOIN targets t ON t.id = o.target_id{join} "
-            f"WHERE o.id BETWEEN ? AND ? GROUP BY {GROUP_KEY} "
-            f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n", (first_occurrence_id, last_occurrence_id))
+            f"INSERT INTO {table} ({COLUMNS}) SELECT g.plan_id, {unit}, g.day, ?, ?, 0, 0, sum(g.k) FROM "
+            f"(SELECT plan_id, target_id, {SQLITE_DAY.format('starts_at')} AS day, count(*) AS k FROM occurrences "
+            f"WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3) g "
+            f"JOIN targets t ON t.id = g.target_id{join} WHERE 1 GROUP BY 1, 2, 3 "
+            f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n",
+            (channel, status, first_occurrence_id, last_occurrence_id))
 
 
 def install_triggers(connection) -> None:

@@ -92,6 +92,11 @@ class Occurrence(Base):
                       # A plan's make-ups (few): where the dashboard's made-up correction starts.
                       Index("ix_occurrences_plan_makeups", "plan_id", "replaces_delivery_id",
                             postgresql_where=text("replaces_delivery_id IS NOT NULL"),
+                            sqlite_where=text("replaces_delivery_id IS NOT NULL")),
+                      # The make-up of a delivery. Partial: generated placements (all but a few) never replace one,
+                      # so a province generation writes no entry here (both engines use it for `= id` lookups).
+                      Index("ix_occurrences_replaces_delivery_id", "replaces_delivery_id",
+                            postgresql_where=text("replaces_delivery_id IS NOT NULL"),
                             sqlite_where=text("replaces_delivery_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +117,7 @@ class Occurrence(Base):
     reason_id: Mapped[int | None] = mapped_column(ForeignKey("placement_reasons.id"))
     # The missed delivery this occurrence makes up for (its own confirmation, if late, cancels this one).
     # A plain indexed id, not a foreign key: deliveries already point at occurrences (no FK cycle).
-    replaces_delivery_id: Mapped[int | None] = mapped_column(index=True)
+    replaces_delivery_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic concurrency: counts saved changes; forms and ETags carry it (planner/operations/concurrency.py).
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from planner.count_triggers import count_inserted_sqlite
+from planner.count_triggers import count_generated_sqlite
 from planner.models import Delivery, DeliveryStatus, Occurrence, OccurrenceSource, PlacementReason
 
 # `reason` stays '' for generated rows: their explanation is the shared text behind `reason_id`.
@@ -28,6 +28,7 @@ DELIVERY_COLUMNS = ("occurrence_id", "channel", "due_at", "status", "claimed_by"
 UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 PG_BATCH = 100_000
 CORE_BATCH = 5_000
+BULK_CACHE_KIB = 64 * 1024    # SQLite page cache while bulk.py writes (the default is 2 MiB)
 UTC = dt.timezone.utc
 
 
@@ -128,31 +129,38 @@ def _pg_format(epoch) -> str:
 
 
 def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
-    """executemany on the session's own sqlite3 connection.
+    """executemany of the occurrences on the session's own sqlite3 connection, then their planned deliveries and
+    counts derived from them inside SQLite (one INSERT … SELECT each: no row crosses the driver twice).
 
     The first row is inserted without an id: that takes SQLite's write lock (held until the caller
     commits) and gives the next rowid; the following rows get the ids after it, which nobody else can
-    take while the lock is held, so deliveries refer to them directly.
+    take while the lock is held, so the range first_id … last_id is exactly this batch.
+    A larger page cache while writing keeps the hot pages of the (target, start) index in memory.
     """
     fmt = _sqlite_format(dialect)
     now_s, source, status = fmt(now), OccurrenceSource.AUTO.value, DeliveryStatus.PLANNED.value
     occurrence_sql = (f"INSERT INTO occurrences ({', '.join(OCCURRENCE_COLUMNS)}) "
                       f"VALUES ({', '.join('?' * len(OCCURRENCE_COLUMNS))})")
-    delivery_sql = (f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})")
+    # Blank text for the NOT NULL columns without a server default (as DELIVERY_COLUMNS lists them).
+    delivery_sql = (f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) SELECT id, ?, starts_at, ?, "
+                    f"'', '', '', '', '', ? FROM occurrences WHERE id BETWEEN ? AND ? ORDER BY id")
     order = rows.order
     cursor = raw.cursor()
+    cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    cursor.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
     try:
         cursor.execute(occurrence_sql, next(rows.occurrences(order[:1], [None], plan_id, now_s, 0, source)))
         first_id = cursor.lastrowid
+        last_id = first_id + len(order) - 1
         cursor.executemany(occurrence_sql, rows.occurrences(order[1:], count(first_id + 1), plan_id, now_s, 0,
                                                             source))
         # The activity counts: one aggregated statement instead of a trigger per row (count_triggers.py).
         cursor.execute("INSERT INTO count_pauses (id) VALUES (1)")
-        cursor.executemany(delivery_sql, rows.deliveries(order, count(first_id), channel, now_s, status))
-        count_inserted_sqlite(cursor, first_id, first_id + len(order) - 1)
+        cursor.execute(delivery_sql, (channel, status, now_s, first_id, last_id))
+        count_generated_sqlite(cursor, first_id, last_id, channel=channel, status=status)
         cursor.execute("DELETE FROM count_pauses")
     finally:
+        cursor.execute(f"PRAGMA cache_size={int(cache)}")
         cursor.close()
 
 

@@ -160,3 +160,47 @@ def test_fast_path_writes_belong_to_the_callers_transaction(db, world):
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Occurrence)) == 0
     assert db.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_fast_path_counts_equal_a_recount_and_later_makeups_still_flag(db, world):
+    """The counts bulk.py writes in one statement per table (SQLite) or the statement trigger (PostgreSQL) are
+    what counting every delivery afresh gives, per village and rolled up to the commune, also when a second batch
+    adds to existing buckets; the make-up trigger skipped during the bulk write still works afterwards."""
+    from planner.models import ActivityRollup
+    from planner.operations.counts import recount, rolled_up, stored_counts
+
+    plan, versions, targets = world
+    commune = db.get(Target, targets[0]).unit
+    villages = []
+    for n, tid in enumerate(targets, 1):
+        village = Unit(code=f"thon-bulk-{n}", name=f"Thôn {n}", kind=UnitKind.VILLAGE, parent_id=commune.id,
+                       path=commune.path)
+        db.add(village)
+        db.flush()
+        village.path = f"{commune.path}{village.id}/"
+        db.get(Target, tid).unit_id = village.id
+        villages.append(village.id)
+    db.commit()
+    columns = _columns(versions, targets)
+    for _ in range(2):
+        insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=columns, reasons=REASONS, now=NOW)
+        db.commit()
+    expected = recount(db, plan.id)
+    assert sum(expected.values()) == 8
+    assert {key[1] for key in expected} == set(villages)
+    assert {key[2] for key in expected} == {dt.date(2026, 3, 3), dt.date(2026, 3, 4)}
+    assert stored_counts(db, plan.id) == expected
+    assert stored_counts(db, plan.id, ActivityRollup) == rolled_up(db, expected) != {}
+
+    missed = db.scalars(select(Delivery).join(Occurrence).where(Occurrence.plan_id == plan.id)
+                        .order_by(Delivery.id)).first()
+    missed.status = DeliveryStatus.MISSED
+    makeup = Occurrence(plan_id=plan.id, message_version_id=versions[0], target_id=targets[0],
+                        session_starts_at=NOW, starts_at=NOW, duration_seconds=95, replaces_delivery_id=missed.id)
+    db.add(makeup)
+    db.flush()
+    db.add(Delivery(occurrence_id=makeup.id, channel="loudspeaker", due_at=NOW))
+    db.commit()
+    db.refresh(missed)
+    assert missed.made_up is True
+    assert stored_counts(db, plan.id) == recount(db, plan.id)
