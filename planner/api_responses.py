@@ -480,6 +480,8 @@ class ScheduleRun(Out):
     kept: int = None
     issues: list[ScheduleRunIssue] = None
     error: str = None
+    note: str = Field(None, description="Vì sao lần lập lịch còn chờ (SQLite: chờ khoảng trống giữa các bài đăng đến "
+                                        "hạn trước khi ghi một lịch lớn); rỗng khi không chờ")
     created_at: dt.datetime | None = None
     created_at_local: str | None = Field(None, description=AT_LOCAL)
     finished_at: dt.datetime | None = None

@@ -66,6 +66,12 @@ DEFAULTS: dict[str, object] = {
     "CALENDAR_PICKER_MAX_UNITS": 300,
     # How long a generation waits for another one of the same plan and channel before saying it is busy, seconds.
     "SCHEDULE_LOCK_WAIT_SECONDS": 5,
+    # SQLite has one writer: a queued generation whose write would take at least SCHEDULE_SQLITE_GAP_MIN_SECONDS
+    # (estimated at SCHEDULE_SQLITE_SECONDS_PER_ROW per placement: bench/schedule.py measures ≈ 16 µs, doubled)
+    # waits for a gap with no online post due meanwhile, at most SCHEDULE_SQLITE_MAX_DEFER_SECONDS after queueing.
+    "SCHEDULE_SQLITE_SECONDS_PER_ROW": 0.00003,
+    "SCHEDULE_SQLITE_GAP_MIN_SECONDS": 5,
+    "SCHEDULE_SQLITE_MAX_DEFER_SECONDS": 900,
     # One-time keys of create requests (forms, Idempotency-Key header) are remembered this many hours.
     "IDEMPOTENCY_KEY_HOURS": 24,
     # Dispatched deliveries with no recorded outcome after this many seconds become `unknown`.

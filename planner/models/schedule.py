@@ -166,6 +166,8 @@ class ScheduleRun(Base):
     # [{kind, detail, target_id, message_id, day}] — the exception report.
     issues: Mapped[list] = mapped_column(JSON, default=list)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Why a queued run still waits (SQLite: for a gap between due posts), shown on its page; cleared when it starts.
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

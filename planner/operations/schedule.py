@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from planner.operations.plan_state import not_active_reason
@@ -385,18 +386,64 @@ def _precompute(session: Session, run_id: int, *, now: dt.datetime, settings: di
         session.rollback()
 
 
+def _posts_in_the_way(session: Session, done: _Computed, run_id: int, *, now: dt.datetime, settings: dict,
+                      computed_in: float) -> dt.datetime | None:
+    """SQLite: when writing this run would hold the one write lock over an online post's dispatch, the due time of
+    the first such post (None: write now).
+
+    The write is estimated from its rows (SCHEDULE_SQLITE_SECONDS_PER_ROW, measured by bench/schedule.py with a
+    margin). Below SCHEDULE_SQLITE_GAP_MIN_SECONDS it always goes ahead (a commune's generation writes in well
+    under a second). Otherwise it waits for a gap with no online post due (from the tick until the estimated end
+    of the write, plus one worker interval) and none claimed and still being sent, whose outcome the dispatcher
+    must write; after SCHEDULE_SQLITE_MAX_DEFER_SECONDS in the queue it is written anyway."""
+    from planner.channels import REGISTRY
+
+    rows = len(done.removable) + sum(len(result.columns()["target_id"]) + len(posts) for result, posts in done.results)
+    seconds = rows * settings["SCHEDULE_SQLITE_SECONDS_PER_ROW"]
+    if seconds < settings["SCHEDULE_SQLITE_GAP_MIN_SECONDS"]:
+        return None
+    run = session.get(ScheduleRun, run_id)
+    if run is None or now - run.created_at > dt.timedelta(seconds=settings["SCHEDULE_SQLITE_MAX_DEFER_SECONDS"]):
+        return None
+    until = now + dt.timedelta(seconds=computed_in + seconds + settings["WORKER_INTERVAL_SECONDS"])
+    online = [code for code, channel in REGISTRY.items() if channel.is_online]
+    due = select(func.min(Delivery.due_at)).where(
+        Delivery.status == DeliveryStatus.PLANNED, Delivery.channel.in_(online), Delivery.due_at <= until,
+        Delivery.due_at > now - dt.timedelta(seconds=settings["DISPATCH_LATENESS_SECONDS"]))
+    claimed = select(func.min(Delivery.due_at)).where(   # being sent: the dispatcher has their outcomes to write
+        Delivery.status == DeliveryStatus.DISPATCHED,
+        Delivery.claimed_at > now - dt.timedelta(seconds=settings["DISPATCH_STALE_SECONDS"]))
+    first = min(filter(None, (session.scalar(due), session.scalar(claimed))), default=None)
+    if first is not None:
+        placements = f"{rows:,}".replace(",", ".")     # 2.226.681: Vietnamese thousands separator
+        note = (f"Chờ ghi lịch sau khi đăng các bài đến hạn (bài đầu tiên lúc {localtime.fmt_datetime(first)}): "
+                f"ghi {placements} lượt mất khoảng {round(seconds)} giây, trong lúc đó cơ sở dữ liệu SQLite "
+                f"không nhận thay đổi nào khác.")
+        session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
+                        .values(note=note))
+        session.commit()
+        log.info("schedule run %s waits: %s rows (≈ %.0f s) would hold SQLite's write lock over a due post",
+                 run_id, rows, seconds)
+    return first
+
+
 def _run_queued(session: Session, run_id: int, plan_id: int, channel: str, *, now: dt.datetime,
                 settings: dict) -> int:
     precomputed = None
     if session.get_bind().dialect.name == "sqlite":
+        began = time.monotonic()
         precomputed = _precompute(session, run_id, now=now, settings=settings)
+        if precomputed is not None and _posts_in_the_way(session, precomputed, run_id, now=now, settings=settings,
+                                                         computed_in=time.monotonic() - began):
+            session.rollback()
+            return 0    # stays queued: the next tick looks for a gap again
     if not lock_generation(session, plan_id, channel, now=now, run_id=run_id,
                            wait_seconds=settings.get("SCHEDULE_LOCK_WAIT_SECONDS", 5)):
         session.rollback()
         return 0
     claimed = session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id,
                                                         ScheduleRun.status == RunStatus.QUEUED)
-                              .values(status=RunStatus.RUNNING)).rowcount
+                              .values(status=RunStatus.RUNNING, note="")).rowcount
     if not claimed:     # another worker ran it while we waited for the lock
         session.rollback()
         return 0

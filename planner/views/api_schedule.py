@@ -251,7 +251,8 @@ def run_json(run: ScheduleRun) -> dict:
     return {"id": run.id, "plan_id": run.plan_id, "unit": unit_ref(run.unit), "channel": run.channel,
             **stamp("first_day", run.first_day), **stamp("last_day", run.last_day), "status": run.status.value,
             "status_label": run.status_label, "targets": run.targets, "placed": run.placed, "removed": run.removed,
-            "kept": run.kept, "issues": run.issues or [], "error": run.error, **stamp("created_at", run.created_at),
+            "kept": run.kept, "issues": run.issues or [], "error": run.error, "note": run.note or "",
+            **stamp("created_at", run.created_at),
             **stamp("finished_at", run.finished_at)}
 
 

@@ -152,6 +152,64 @@ def test_a_queued_run_computed_before_the_lock_is_redone_when_the_plan_changed_m
     assert demo.scalar(select(func.count()).select_from(Occurrence)) == run.placed
 
 
+def _post_due_at(db, at) -> int:
+    target = db.scalar(select(f.Target).where(f.Target.code == "fanpage-bhxh-vn"))
+    msg = f.message(db, "bhxh-2728-2023", "fb-1-3-loi-ich-nguoi-dan")
+    return f.occurrence(db, target=target, msg=msg, at=at).id
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL writes a generation beside dispatch (no single write lock)")
+def test_a_large_queued_write_waits_for_a_gap_between_due_posts_on_sqlite(app, demo, posted, login):
+    """SQLite: a generation whose write would hold the one write lock over a due post waits (stays queued, with
+    the reason on its page and in the API) and is written at the first tick with no post due meanwhile."""
+    app.config["SCHEDULE_SQLITE_SECONDS_PER_ROW"] = 1.0      # this small run counts as a large one
+    run_id = _queue_generation(app, demo)
+    post_id = _post_due_at(demo, utcnow() - dt.timedelta(seconds=20))     # due: the next dispatch tick sends it
+    demo.commit()
+
+    assert _long_work(app)["schedule_runs"] == 0
+    demo.expire_all()
+    run = demo.get(ScheduleRun, run_id)
+    assert run.status is RunStatus.QUEUED
+    assert run.note.startswith("Chờ ghi lịch sau khi đăng các bài đến hạn (bài đầu tiên lúc ")
+    assert demo.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.plan_id == run.plan_id)) == 0
+    client = login("vanhoa")
+    page = client.get(f"/plans/{run.plan_id}/schedule/runs/{run_id}")
+    assert page.status_code == 200 and "Chờ ghi lịch sau khi đăng" in page.get_data(as_text=True)
+    from planner.auth import issue_token
+
+    token, _ = issue_token(demo, f.user(demo, "vanhoa"), now=utcnow(), hours=1)
+    demo.commit()
+    api = client.get(f"/api/v1/plans/{run.plan_id}/schedule-runs/{run_id}",
+                     headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert api["status"] == "queued" and api["note"] == run.note
+
+    # The post is sent; the next tick finds the gap and writes.
+    assert _dispatch(app)["delivered"] == 1 and posted == [post_id]
+    assert _long_work(app)["schedule_runs"] == 1
+    demo.expire_all()
+    run = demo.get(ScheduleRun, run_id)
+    assert run.status is RunStatus.DONE and run.placed > 0 and run.note == ""
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL writes a generation beside dispatch (no single write lock)")
+def test_a_waiting_write_goes_ahead_after_the_longest_wait_or_when_small(app, demo):
+    """It never waits for ever (SCHEDULE_SQLITE_MAX_DEFER_SECONDS), and a small write (a commune's) never waits."""
+    run_id = _queue_generation(app, demo)
+    _post_due_at(demo, utcnow() + dt.timedelta(minutes=2))
+    demo.commit()
+    app.config.update(SCHEDULE_SQLITE_SECONDS_PER_ROW=1.0, SCHEDULE_SQLITE_MAX_DEFER_SECONDS=0)
+    assert _long_work(app)["schedule_runs"] == 1
+    demo.expire_all()
+    assert demo.get(ScheduleRun, run_id).status is RunStatus.DONE
+
+    app.config.update(SCHEDULE_SQLITE_SECONDS_PER_ROW=0.00003, SCHEDULE_SQLITE_MAX_DEFER_SECONDS=900)
+    run_id = _queue_generation(app, demo)
+    assert _long_work(app)["schedule_runs"] == 1
+    demo.expire_all()
+    assert demo.get(ScheduleRun, run_id).status is RunStatus.DONE
+
+
 def test_slow_report_rendering_does_not_delay_a_due_post(app, demo, posted, monkeypatch):
     """Long work that holds no write lock (rendering) never delays dispatch, on either engine."""
     from planner.operations import reporting
