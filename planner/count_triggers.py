@@ -165,8 +165,10 @@ _CHANGED = ("(o2.status IS DISTINCT FROM n2.status OR o2.channel IS DISTINCT FRO
 _MOVED = (f"({PG_DAY.format('o2.starts_at')} IS DISTINCT FROM {PG_DAY.format('n2.starts_at')} "
           "OR o2.target_id IS DISTINCT FROM n2.target_id OR o2.plan_id IS DISTINCT FROM n2.plan_id "
           "OR (o2.replaces_delivery_id IS NULL) IS DISTINCT FROM (n2.replaces_delivery_id IS NULL))")
+# PostgreSQL: set (transaction-local) by bulk.py while it COPYs generated deliveries, which it counts itself.
+PG_PAUSE = "planner.pause_counts"
 PG_FUNCTIONS = {
-    "counts_delivery_insert": _pg_apply(
+    "counts_delivery_insert": f"IF current_setting('{PG_PAUSE}', true) = 'on' THEN RETURN NULL; END IF; " + _pg_apply(
         _pg_bucket("d", "o", "") + " FROM new_rows d JOIN occurrences o ON o.id = d.occurrence_id "
         "JOIN targets t ON t.id = o.target_id") + _pg_refresh(
         "SELECT o.replaces_delivery_id FROM new_rows d JOIN occurrences o ON o.id = d.occurrence_id "
@@ -204,6 +206,19 @@ PG_FUNCTIONS = {
                             + _move_village("", "COALESCE(NEW.parent_id, NEW.id)") + " END IF;"),
     "made_up_occurrence_delete": _pg_refresh("SELECT OLD.replaces_delivery_id"),
 }
+
+
+def count_generated_postgresql(cursor, plan_id: int, channel: str, status: str, groups: dict) -> None:
+    """What the insert trigger would have added for deliveries bulk.py COPYed while PG_PAUSE was on: `groups` maps
+    (target id, local day as days since 1970-01-01) to how many, all of the plan, channel and status given, none a
+    make-up nor made up. One statement upserts both tables in key order, as the trigger does."""
+    if not groups:
+        return
+    targets, days, counts = (list(column) for column in zip(*((t, d, n) for (t, d), n in groups.items())))
+    deltas = (f"SELECT %s::int AS plan_id, t.unit_id, DATE '1970-01-01' + g.day AS day, %s::text AS channel, "
+              f"%s::text AS status, false AS is_makeup, false AS made_up, g.n "
+              f"FROM unnest(%s::int[], %s::int[], %s::int[]) AS g(target_id, day, n) JOIN targets t ON t.id = g.target_id")
+    cursor.execute(_pg_apply(deltas), (plan_id, channel, status, targets, days, counts))
 
 
 def count_generated_sqlite(cursor, first_occurrence_id: int, last_occurrence_id: int, *, channel: str,

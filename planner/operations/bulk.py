@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from itertools import count, repeat
-from operator import add
+from operator import add, floordiv
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from planner.count_triggers import count_generated_sqlite
+from planner.count_triggers import PG_PAUSE, count_generated_postgresql, count_generated_sqlite
 from planner.models import Delivery, DeliveryStatus, Occurrence, OccurrenceSource, PlacementReason
 
 # `reason` stays '' for generated rows: their explanation is the shared text behind `reason_id`.
@@ -30,6 +31,7 @@ PG_BATCH = 100_000
 CORE_BATCH = 5_000
 BULK_CACHE_KIB = 64 * 1024    # SQLite page cache while bulk.py writes (the default is 2 MiB)
 UTC = dt.timezone.utc
+LOCAL_OFFSET_S = 7 * 3600
 
 
 def insert_placements(session: Session, *, plan_id: int, channel: str, columns: dict, reasons: list[str],
@@ -165,7 +167,7 @@ def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
 
 
 def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
-    """COPY in batches on the session's psycopg connection (same transaction).
+    """COPY in batches on the session's psycopg connection (same transaction), then the counts in one statement.
 
     Occurrence ids are reserved from the table's own sequence with nextval, so inserts by others
     never collide; deliveries take their ids from their column default.
@@ -174,6 +176,8 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
     with raw.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence('occurrences', 'id')")
         sequence = cursor.fetchone()[0]
+        # The count trigger is paused for this transaction's COPYs: the buckets are summed here from the columns.
+        cursor.execute("SELECT set_config(%s, 'on', true)", (PG_PAUSE,))
         for lo in range(0, len(rows.order), PG_BATCH):
             part = rows.order[lo:lo + PG_BATCH]
             cursor.execute("SELECT array_agg(nextval(%s)) FROM generate_series(1, %s)", (sequence, len(part)))
@@ -186,6 +190,15 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
                 write = copy.write_row
                 for row in rows.deliveries(part, ids, channel, now_s, status):
                     write(row)
+        cursor.execute("SELECT set_config(%s, 'off', true)", (PG_PAUSE,))
+        count_generated_postgresql(cursor, plan_id, channel, status, local_day_groups(rows.columns))
+
+
+def local_day_groups(columns: dict) -> Counter:
+    """(target id, local day as days since 1970-01-01) → placements, from the core's columns (Asia/Ho_Chi_Minh is
+    UTC+7 all year, as the count triggers also assume)."""
+    starts = map(add, columns["session_start"], columns["offset_s"])
+    return Counter(zip(columns["target_id"], map(floordiv, map(add, starts, repeat(LOCAL_OFFSET_S)), repeat(86400))))
 
 
 def _insert_core(session: Session, plan_id, channel, columns, reasons, now) -> None:

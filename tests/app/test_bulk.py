@@ -204,3 +204,22 @@ def test_fast_path_counts_equal_a_recount_and_later_makeups_still_flag(db, world
     db.refresh(missed)
     assert missed.made_up is True
     assert stored_counts(db, plan.id) == recount(db, plan.id)
+
+
+def test_counting_resumes_for_rows_written_after_the_fast_path_in_the_same_transaction(db, world):
+    """The pause of the count trigger covers only bulk.py's own rows: a delivery the ORM adds later in the same
+    transaction (as a generation's exact posts are) is counted by the trigger."""
+    from planner.operations.counts import recount, stored_counts
+
+    plan, versions, targets = world
+    insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=_columns(versions, targets),
+                      reasons=REASONS, now=NOW)
+    occ = Occurrence(plan_id=plan.id, message_version_id=versions[0], target_id=targets[1],
+                     session_starts_at=NOW, starts_at=NOW, duration_seconds=60)
+    db.add(occ)
+    db.flush()
+    db.add(Delivery(occurrence_id=occ.id, channel="loudspeaker", due_at=NOW))
+    db.commit()
+    expected = recount(db, plan.id)
+    assert sum(expected.values()) == 5
+    assert stored_counts(db, plan.id) == expected
