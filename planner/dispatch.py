@@ -66,15 +66,20 @@ def _of_active_plan():
         Occurrence.id == Delivery.occurrence_id, Plan.status == PlanStatus.ACTIVE).exists()
 
 
+def claimable(session: Session, *, now: dt.datetime, until: dt.datetime | None = None) -> list:
+    """The conditions under which claim_due takes a delivery, due by `until` (default: now). A large SQLite
+    generation waits while one would fall due during its write (operations/schedule.py `_posts_in_the_way`)."""
+    conditions = [Delivery.status == DeliveryStatus.PLANNED, Delivery.channel.in_(online_channels()),
+                  Delivery.due_at <= (until or now), _of_active_plan()]
+    if session.scalar(select(Target.id).where(Target.backoff_until > now).limit(1)) is not None:
+        conditions.append(~select(Occurrence.id).join(Target, Occurrence.target_id == Target.id)   # pages waiting
+                          .where(Occurrence.id == Delivery.occurrence_id, Target.backoff_until > now).exists())
+    return conditions
+
+
 def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
     """Atomically claim up to `limit` due online deliveries for this worker; commits the claim."""
-    due = (select(Delivery.id).where(Delivery.status == DeliveryStatus.PLANNED,
-                                     Delivery.channel.in_(online_channels()), Delivery.due_at <= now,
-                                     _of_active_plan())
-           .order_by(Delivery.due_at, Delivery.id).limit(limit))
-    if session.scalar(select(Target.id).where(Target.backoff_until > now).limit(1)) is not None:
-        due = due.where(~select(Occurrence.id).join(Target, Occurrence.target_id == Target.id)   # pages waiting
-                        .where(Occurrence.id == Delivery.occurrence_id, Target.backoff_until > now).exists())
+    due = select(Delivery.id).where(*claimable(session, now=now)).order_by(Delivery.due_at, Delivery.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     due = due.cte("due")

@@ -24,8 +24,10 @@ class ActivityCount(_Counts, Base):
     """How many deliveries of a plan at a unit's targets on a local day have this channel, status and kind.
 
     Maintained by database triggers on `deliveries` and `occurrences` (planner/count_triggers.py), so no write
-    path — ORM, Core bulk update, sqlite3 executemany, PostgreSQL COPY — can leave it behind. A broadcast that a
-    make-up replaces is counted apart (`made_up`): honest reads leave those rows out, a plain sum.
+    path — ORM, Core bulk update or delete, raw SQL — can leave it behind; the one exception is bulk.py's write of
+    generated placements, which pauses the insert trigger for its own statements and counts those rows itself in
+    the same transaction. A broadcast that a make-up replaces is counted apart (`made_up`): honest reads leave
+    those rows out, a plain sum.
     """
 
     __tablename__ = "activity_counts"

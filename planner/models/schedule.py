@@ -168,6 +168,8 @@ class ScheduleRun(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     # Why a queued run still waits (SQLite: for a gap between due posts), shown on its page; cleared when it starts.
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A waiting run is not looked at again before this (the worker takes the runs queued after it meanwhile).
+    not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

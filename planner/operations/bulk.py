@@ -148,7 +148,7 @@ def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
                     f"'', '', '', '', '', ? FROM occurrences WHERE id BETWEEN ? AND ? ORDER BY id")
     order = rows.order
     cursor = raw.cursor()
-    cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    cache, paused = cursor.execute("PRAGMA cache_size").fetchone()[0], False
     cursor.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
     try:
         cursor.execute(occurrence_sql, next(rows.occurrences(order[:1], [None], plan_id, now_s, 0, source)))
@@ -158,10 +158,12 @@ def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
                                                             source))
         # The activity counts: one aggregated statement instead of a trigger per row (count_triggers.py).
         cursor.execute("INSERT INTO count_pauses (id) VALUES (1)")
+        paused = True
         cursor.execute(delivery_sql, (channel, status, now_s, first_id, last_id))
         count_generated_sqlite(cursor, first_id, last_id, channel=channel, status=status)
-        cursor.execute("DELETE FROM count_pauses")
     finally:
+        if paused:      # never left behind, even if the caller went on with the transaction after an error
+            cursor.execute("DELETE FROM count_pauses")
         cursor.execute(f"PRAGMA cache_size={int(cache)}")
         cursor.close()
 

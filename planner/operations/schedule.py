@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from planner.operations.plan_state import not_active_reason
@@ -348,12 +348,14 @@ def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, 
 
     Each run is claimed under its plan × channel lock, in the transaction that generates it: two workers
     never run the same run, a killed worker leaves it queued for the next tick, and a run whose lock is
-    busy waits for a later tick.
+    busy waits for a later tick. A run waiting for a gap between due posts (SQLite, `not_before`) is passed
+    over until then, so the runs queued after it go ahead.
     """
     done = 0
     queued = session.execute(select(ScheduleRun.id, ScheduleRun.plan_id, ScheduleRun.channel)
-                             .where(ScheduleRun.status == RunStatus.QUEUED).order_by(ScheduleRun.id)
-                             .limit(limit)).all()
+                             .where(ScheduleRun.status == RunStatus.QUEUED,
+                                    or_(ScheduleRun.not_before.is_(None), ScheduleRun.not_before <= now))
+                             .order_by(ScheduleRun.id).limit(limit)).all()
     session.commit()    # end the read: each run is locked and claimed in a transaction of its own
     for run_id, plan_id, channel in queued:
         try:
@@ -364,7 +366,8 @@ def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, 
                 log.exception("schedule run %s failed", run_id)
             error = str(exc) if isinstance(exc, ScheduleError) else "Lỗi hệ thống khi lập lịch; đã ghi nhật ký."
             session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
-                            .values(status=RunStatus.FAILED, error=error, finished_at=now))
+                            .values(status=RunStatus.FAILED, error=error, finished_at=now, note="",
+                                    not_before=None))
             done += 1
         session.commit()
     return done
@@ -386,41 +389,47 @@ def _precompute(session: Session, run_id: int, *, now: dt.datetime, settings: di
         session.rollback()
 
 
+REMOVED_ROW_WEIGHT = 3    # a removed placement costs SQLite more than an inserted one (its delete triggers)
+
+
 def _posts_in_the_way(session: Session, done: _Computed, run_id: int, *, now: dt.datetime, settings: dict,
                       computed_in: float) -> dt.datetime | None:
     """SQLite: when writing this run would hold the one write lock over an online post's dispatch, the due time of
-    the first such post (None: write now).
+    the first such post (None: write now); the run then records why it waits and when to look again.
 
-    The write is estimated from its rows (SCHEDULE_SQLITE_SECONDS_PER_ROW, measured by bench/schedule.py with a
-    margin). Below SCHEDULE_SQLITE_GAP_MIN_SECONDS it always goes ahead (a commune's generation writes in well
-    under a second). Otherwise it waits for a gap with no online post due (from the tick until the estimated end
-    of the write, plus one worker interval) and none claimed and still being sent, whose outcome the dispatcher
-    must write; after SCHEDULE_SQLITE_MAX_DEFER_SECONDS in the queue it is written anyway."""
-    from planner.channels import REGISTRY
+    The write is estimated from its rows (SCHEDULE_SQLITE_SECONDS_PER_ROW, twice what bench/schedule.py measures;
+    a removed placement counts REMOVED_ROW_WEIGHT times). Below SCHEDULE_SQLITE_GAP_MIN_SECONDS it always goes
+    ahead (a commune's generation writes in well under a second). Otherwise it waits while a post the dispatcher
+    would claim (dispatch.claimable: active plan, page not backing off) is due before the estimated end of the
+    write plus one worker interval — those already due and not yet expired included — or one is still being sent
+    (the dispatcher has its outcome to write). After SCHEDULE_SQLITE_MAX_DEFER_SECONDS in the queue it is written
+    anyway."""
+    from planner.dispatch import claimable
 
-    rows = len(done.removable) + sum(len(result.columns()["target_id"]) + len(posts) for result, posts in done.results)
+    placed = sum(len(result) + len(posts) for result, posts in done.results)
+    rows = placed + REMOVED_ROW_WEIGHT * len(done.removable)
     seconds = rows * settings["SCHEDULE_SQLITE_SECONDS_PER_ROW"]
     if seconds < settings["SCHEDULE_SQLITE_GAP_MIN_SECONDS"]:
         return None
     run = session.get(ScheduleRun, run_id)
     if run is None or now - run.created_at > dt.timedelta(seconds=settings["SCHEDULE_SQLITE_MAX_DEFER_SECONDS"]):
         return None
-    until = now + dt.timedelta(seconds=computed_in + seconds + settings["WORKER_INTERVAL_SECONDS"])
-    online = [code for code, channel in REGISTRY.items() if channel.is_online]
+    interval = dt.timedelta(seconds=settings["WORKER_INTERVAL_SECONDS"])
+    until = now + dt.timedelta(seconds=computed_in + seconds) + interval
     due = select(func.min(Delivery.due_at)).where(
-        Delivery.status == DeliveryStatus.PLANNED, Delivery.channel.in_(online), Delivery.due_at <= until,
+        *claimable(session, now=now, until=until),
         Delivery.due_at > now - dt.timedelta(seconds=settings["DISPATCH_LATENESS_SECONDS"]))
-    claimed = select(func.min(Delivery.due_at)).where(   # being sent: the dispatcher has their outcomes to write
+    sending = select(func.min(Delivery.due_at)).where(
         Delivery.status == DeliveryStatus.DISPATCHED,
         Delivery.claimed_at > now - dt.timedelta(seconds=settings["DISPATCH_STALE_SECONDS"]))
-    first = min(filter(None, (session.scalar(due), session.scalar(claimed))), default=None)
+    first = min(filter(None, (session.scalar(due), session.scalar(sending))), default=None)
     if first is not None:
-        placements = f"{rows:,}".replace(",", ".")     # 2.226.681: Vietnamese thousands separator
+        count = f"{placed + len(done.removable):,}".replace(",", ".")     # 2.226.681: Vietnamese separator
         note = (f"Chờ ghi lịch sau khi đăng các bài đến hạn (bài đầu tiên lúc {localtime.fmt_datetime(first)}): "
-                f"ghi {placements} lượt mất khoảng {round(seconds)} giây, trong lúc đó cơ sở dữ liệu SQLite "
+                f"ghi {count} lượt mất khoảng {round(seconds)} giây, trong lúc đó cơ sở dữ liệu SQLite "
                 f"không nhận thay đổi nào khác.")
         session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
-                        .values(note=note))
+                        .values(note=note, not_before=max(first, now) + interval))
         session.commit()
         log.info("schedule run %s waits: %s rows (≈ %.0f s) would hold SQLite's write lock over a due post",
                  run_id, rows, seconds)
@@ -436,14 +445,14 @@ def _run_queued(session: Session, run_id: int, plan_id: int, channel: str, *, no
         if precomputed is not None and _posts_in_the_way(session, precomputed, run_id, now=now, settings=settings,
                                                          computed_in=time.monotonic() - began):
             session.rollback()
-            return 0    # stays queued: the next tick looks for a gap again
+            return 0    # stays queued: looked at again from its not_before
     if not lock_generation(session, plan_id, channel, now=now, run_id=run_id,
                            wait_seconds=settings.get("SCHEDULE_LOCK_WAIT_SECONDS", 5)):
         session.rollback()
         return 0
     claimed = session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id,
                                                         ScheduleRun.status == RunStatus.QUEUED)
-                              .values(status=RunStatus.RUNNING, note="")).rowcount
+                              .values(status=RunStatus.RUNNING, note="", not_before=None)).rowcount
     if not claimed:     # another worker ran it while we waited for the lock
         session.rollback()
         return 0

@@ -163,8 +163,8 @@ def test_fast_path_writes_belong_to_the_callers_transaction(db, world):
 
 
 def test_fast_path_counts_equal_a_recount_and_later_makeups_still_flag(db, world):
-    """The counts bulk.py writes in one statement per table (SQLite) or the statement trigger (PostgreSQL) are
-    what counting every delivery afresh gives, per village and rolled up to the commune, also when a second batch
+    """The counts bulk.py writes itself while the insert triggers are paused (SQLite: from the occurrences;
+    PostgreSQL: summed from the columns) are what counting every delivery afresh gives, per village and rolled up to the commune, also when a second batch
     adds to existing buckets; the make-up trigger skipped during the bulk write still works afterwards."""
     from planner.models import ActivityRollup
     from planner.operations.counts import recount, rolled_up, stored_counts

@@ -92,8 +92,8 @@ def _dispatch(app):
     return dispatch_tick(app.extensions["planner_db"], app.config, worker_id="dispatcher")
 
 
-def _long_work(app):
-    return long_work_tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path)
+def _long_work(app, now=None):
+    return long_work_tick(app.extensions["planner_db"], app.config, instance_path=app.instance_path, now=now)
 
 
 def test_due_post_is_dispatched_within_one_interval_while_a_queued_generation_runs(app, demo, posted,
@@ -161,18 +161,25 @@ def _post_due_at(db, at) -> int:
 @pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL writes a generation beside dispatch (no single write lock)")
 def test_a_large_queued_write_waits_for_a_gap_between_due_posts_on_sqlite(app, demo, posted, login):
     """SQLite: a generation whose write would hold the one write lock over a due post waits (stays queued, with
-    the reason on its page and in the API) and is written at the first tick with no post due meanwhile."""
-    app.config["SCHEDULE_SQLITE_SECONDS_PER_ROW"] = 1.0      # this small run counts as a large one
+    the reason on its page and in the API) while a small run queued after it goes ahead; it is written at the
+    first tick after the post is sent."""
+    app.config.update(SCHEDULE_SQLITE_SECONDS_PER_ROW=1.0, SCHEDULE_SQLITE_GAP_MIN_SECONDS=300)  # 7 days: "large"
     run_id = _queue_generation(app, demo)
+    first = demo.get(ScheduleRun, run_id)
+    small = ScheduleRun(plan_id=first.plan_id, unit_id=first.unit_id, channel="loudspeaker",
+                        first_day=first.first_day, last_day=first.first_day, status=RunStatus.QUEUED,
+                        created_at=utcnow())     # one day: under the threshold
+    demo.add(small)
     post_id = _post_due_at(demo, utcnow() - dt.timedelta(seconds=20))     # due: the next dispatch tick sends it
     demo.commit()
 
-    assert _long_work(app)["schedule_runs"] == 0
+    tick = utcnow()
+    assert _long_work(app, now=tick)["schedule_runs"] == 1
     demo.expire_all()
     run = demo.get(ScheduleRun, run_id)
-    assert run.status is RunStatus.QUEUED
+    assert run.status is RunStatus.QUEUED and run.not_before > tick
     assert run.note.startswith("Chờ ghi lịch sau khi đăng các bài đến hạn (bài đầu tiên lúc ")
-    assert demo.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.plan_id == run.plan_id)) == 0
+    assert demo.get(ScheduleRun, small.id).status is RunStatus.DONE      # not held up behind it
     client = login("vanhoa")
     page = client.get(f"/plans/{run.plan_id}/schedule/runs/{run_id}")
     assert page.status_code == 200 and "Chờ ghi lịch sau khi đăng" in page.get_data(as_text=True)
@@ -184,12 +191,13 @@ def test_a_large_queued_write_waits_for_a_gap_between_due_posts_on_sqlite(app, d
                      headers={"Authorization": f"Bearer {token}"}).get_json()
     assert api["status"] == "queued" and api["note"] == run.note
 
-    # The post is sent; the next tick finds the gap and writes.
+    assert _long_work(app, now=tick)["schedule_runs"] == 0              # not looked at again before not_before
+    # The post is sent; the first tick after not_before finds the gap and writes.
     assert _dispatch(app)["delivered"] == 1 and posted == [post_id]
-    assert _long_work(app)["schedule_runs"] == 1
+    assert _long_work(app, now=run.not_before + dt.timedelta(seconds=1))["schedule_runs"] == 1
     demo.expire_all()
     run = demo.get(ScheduleRun, run_id)
-    assert run.status is RunStatus.DONE and run.placed > 0 and run.note == ""
+    assert run.status is RunStatus.DONE and run.placed > 0 and run.note == "" and run.not_before is None
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL writes a generation beside dispatch (no single write lock)")
@@ -198,7 +206,7 @@ def test_a_waiting_write_goes_ahead_after_the_longest_wait_or_when_small(app, de
     run_id = _queue_generation(app, demo)
     _post_due_at(demo, utcnow() + dt.timedelta(minutes=2))
     demo.commit()
-    app.config.update(SCHEDULE_SQLITE_SECONDS_PER_ROW=1.0, SCHEDULE_SQLITE_MAX_DEFER_SECONDS=0)
+    app.config.update(SCHEDULE_SQLITE_SECONDS_PER_ROW=1.0, SCHEDULE_SQLITE_MAX_DEFER_SECONDS=0)   # waited enough
     assert _long_work(app)["schedule_runs"] == 1
     demo.expire_all()
     assert demo.get(ScheduleRun, run_id).status is RunStatus.DONE
