@@ -21,10 +21,15 @@ that batch-alters `deliveries`, `occurrences` or `targets` must call `install_tr
 """
 from __future__ import annotations
 
+from collections import Counter
+from itertools import repeat
+from operator import add, floordiv
+
 COLUMNS = "plan_id, unit_id, day, channel, status, is_makeup, made_up, n"
 KEY = "plan_id, unit_id, day, channel, status, is_makeup, made_up"
 GROUP_KEY = "1, 2, 3, 4, 5, 6, 7"
 SQLITE_DAY = "date({}, '+7 hours')"  # Asia/Ho_Chi_Minh has no daylight saving time
+LOCAL_OFFSET_S = 7 * 3600            # the same, for epoch seconds (count_generated_postgresql)
 PG_DAY = "(({}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 
 SQLITE_NAMES = ["trg_counts_delivery_insert", "trg_counts_delivery_update", "trg_counts_delivery_delete",
@@ -212,10 +217,13 @@ PG_FUNCTIONS = {
 }
 
 
-def count_generated_postgresql(cursor, plan_id: int, channel: str, status: str, groups: dict) -> None:
-    """What the insert trigger would have added for deliveries bulk.py COPYed while PG_PAUSE was on: `groups` maps
-    (target id, local day as days since 1970-01-01) to how many, all of the plan, channel and status given, none a
-    make-up nor made up. One statement upserts both tables in key order, as the trigger does."""
+def count_generated_postgresql(cursor, plan_id: int, channel: str, status: str, columns: dict) -> None:
+    """What the insert trigger would have added for the deliveries bulk.py COPYed while PG_PAUSE was on, from the
+    core's columns: summed per (target, local day), all of the plan, channel and status given, none a make-up nor
+    made up. One statement upserts both tables in key order, as the trigger does."""
+    starts = map(add, columns["session_start"], columns["offset_s"])
+    days = map(floordiv, map(add, starts, repeat(LOCAL_OFFSET_S)), repeat(86400))      # days since 1970-01-01
+    groups = Counter(zip(columns["target_id"], days))
     if not groups:
         return
     targets, days, counts = (list(column) for column in zip(*((t, d, n) for (t, d), n in groups.items())))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
 from itertools import count, repeat
-from operator import add, floordiv
+from operator import add
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +30,6 @@ PG_BATCH = 100_000
 CORE_BATCH = 5_000
 BULK_CACHE_KIB = 64 * 1024    # SQLite page cache while bulk.py writes (the default is 2 MiB)
 UTC = dt.timezone.utc
-LOCAL_OFFSET_S = 7 * 3600
 
 
 def insert_placements(session: Session, *, plan_id: int, channel: str, columns: dict, reasons: list[str],
@@ -193,14 +191,7 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
                 for row in rows.deliveries(part, ids, channel, now_s, status):
                     write(row)
         cursor.execute("SELECT set_config(%s, 'off', true)", (PG_PAUSE,))
-        count_generated_postgresql(cursor, plan_id, channel, status, local_day_groups(rows.columns))
-
-
-def local_day_groups(columns: dict) -> Counter:
-    """(target id, local day as days since 1970-01-01) → placements, from the core's columns (Asia/Ho_Chi_Minh is
-    UTC+7 all year, as the count triggers also assume)."""
-    starts = map(add, columns["session_start"], columns["offset_s"])
-    return Counter(zip(columns["target_id"], map(floordiv, map(add, starts, repeat(LOCAL_OFFSET_S)), repeat(86400))))
+        count_generated_postgresql(cursor, plan_id, channel, status, rows.columns)
 
 
 def _insert_core(session: Session, plan_id, channel, columns, reasons, now) -> None:

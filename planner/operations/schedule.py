@@ -405,6 +405,7 @@ def _posts_in_the_way(session: Session, done: _Computed, run_id: int, *, now: dt
     (the dispatcher has its outcome to write). After SCHEDULE_SQLITE_MAX_DEFER_SECONDS in the queue it is written
     anyway."""
     from planner.dispatch import claimable
+    from planner.print_documents import format_count
 
     placed = sum(len(result) + len(posts) for result, posts in done.results)
     rows = placed + REMOVED_ROW_WEIGHT * len(done.removable)
@@ -424,10 +425,9 @@ def _posts_in_the_way(session: Session, done: _Computed, run_id: int, *, now: dt
         Delivery.claimed_at > now - dt.timedelta(seconds=settings["DISPATCH_STALE_SECONDS"]))
     first = min(filter(None, (session.scalar(due), session.scalar(sending))), default=None)
     if first is not None:
-        count = f"{placed + len(done.removable):,}".replace(",", ".")     # 2.226.681: Vietnamese separator
         note = (f"Chờ ghi lịch sau khi đăng các bài đến hạn (bài đầu tiên lúc {localtime.fmt_datetime(first)}): "
-                f"ghi {count} lượt mất khoảng {round(seconds)} giây, trong lúc đó cơ sở dữ liệu SQLite "
-                f"không nhận thay đổi nào khác.")
+                f"ghi {format_count(placed + len(done.removable))} lượt mất khoảng {round(seconds)} giây, trong lúc đó "
+                f"cơ sở dữ liệu SQLite không nhận thay đổi nào khác.")
         session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
                         .values(note=note, not_before=max(first, now) + interval))
         session.commit()

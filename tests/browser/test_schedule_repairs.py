@@ -261,3 +261,28 @@ def test_editor_reconciles_an_unknown_post(app, contexts, demo):
     expect(phone.locator("dl.facts .badge")).to_have_text("Bị lỡ")
     expect(phone.locator("#confirm-form")).to_have_count(0)
     look(phone, "48-phone-occurrence-online")
+
+
+def test_a_run_waiting_for_a_gap_between_posts_says_why(app, contexts, demo):
+    """SQLite: a large generation waiting for due posts to go out first says so on its page (desktop and phone)."""
+    from planner.models import RunStatus, ScheduleRun
+
+    plan = f.plan(demo, PLAN)
+    first = localtime.today(utcnow()) + dt.timedelta(days=1)
+    note = ("Chờ ghi lịch sau khi đăng các bài đến hạn (bài đầu tiên lúc 02/12/2026 07:30): ghi 933.702 lượt mất "
+            "khoảng 28 giây, trong lúc đó cơ sở dữ liệu SQLite không nhận thay đổi nào khác.")
+    run = ScheduleRun(plan_id=plan.id, unit_id=demo.scalar(select(Unit.id).where(Unit.code == "xa-ngoc-lac")),
+                      channel="loudspeaker", first_day=first, last_day=first + dt.timedelta(days=182),
+                      status=RunStatus.QUEUED, note=note, not_before=utcnow() + dt.timedelta(minutes=5), targets=42,
+                      created_at=utcnow())
+    demo.add(run)
+    demo.commit()
+    for phone in (False, True):
+        page = contexts.new_page(phone=phone)
+        login_as(page, "vanhoa")
+        page.goto(f"/plans/{plan.id}/schedule/runs/{run.id}")
+        expect(page.locator("#run-note")).to_have_text(note)
+        expect(page.get_by_role("progressbar", name="Tiến độ lập lịch")).to_be_visible()
+        if phone:
+            assert horizontal_overflow(page) <= 0
+        look(page, f"97-run-waiting{'-phone' if phone else ''}")
