@@ -223,3 +223,90 @@ def test_counting_resumes_for_rows_written_after_the_fast_path_in_the_same_trans
     expected = recount(db, plan.id)
     assert sum(expected.values()) == 5
     assert stored_counts(db, plan.id) == expected
+
+
+def _postgresql_only(db):
+    if db.bind.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's foreign-key checks (PLANNER_TEST_DATABASE_URL)")
+
+
+@pytest.fixture(params=["checked once", "checked per row"])
+def parent_checks(request, db, monkeypatch):
+    """PostgreSQL both ways: parents checked once each by bulk.py (this role may set session_replication_role), and
+    PostgreSQL's own per-row checks (a role that may not)."""
+    _postgresql_only(db)
+    if request.param == "checked per row":
+        monkeypatch.setattr(bulk, "_may_check_once", lambda cursor: False)
+    return request.param
+
+
+def test_the_superuser_tests_run_as_check_parents_once(db, world, monkeypatch):
+    """The tests' role may set session_replication_role, so bulk.py takes the once-per-parent path there."""
+    _postgresql_only(db)
+    plan, versions, targets = world
+    seen = []
+    original = bulk._lock_parents
+    monkeypatch.setattr(bulk, "_lock_parents", lambda cursor, keys: seen.append(keys) or original(cursor, keys))
+    insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=_columns(versions, targets),
+                      reasons=REASONS, now=NOW)
+    assert seen and seen[0]["target_id"] == set(targets) and seen[0]["message_version_id"] == set(versions)
+
+
+def test_a_role_without_the_grant_leaves_the_checks_to_postgresql(db, world):
+    _postgresql_only(db)
+    db.execute(text("DO $$ BEGIN CREATE ROLE planner_test_plain NOLOGIN; "
+                    "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
+    db.commit()
+    cursor = db.connection().connection.driver_connection.cursor()
+    assert bulk._may_check_once(cursor) is True
+    cursor.execute("SET LOCAL ROLE planner_test_plain")
+    assert bulk._may_check_once(cursor) is False
+    db.rollback()
+
+
+@pytest.mark.parametrize("missing", ["target_id", "message_id"])
+def test_a_placement_naming_a_missing_parent_is_refused_and_writes_nothing(db, world, parent_checks, missing):
+    import psycopg
+
+    plan, versions, targets = world
+    columns = _columns(versions, targets)
+    columns[missing][2] = 987_654
+    with pytest.raises((bulk.MissingParent, psycopg.errors.ForeignKeyViolation)) as refused:
+        insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=columns, reasons=REASONS, now=NOW)
+    expected = bulk.MissingParent if parent_checks == "checked once" else psycopg.errors.ForeignKeyViolation
+    assert refused.type is expected and "987654" in str(refused.value)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Occurrence)) == 0
+    assert db.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_parents_stay_locked_until_commit_as_row_checks_lock_them(app, db, world, parent_checks):
+    """Nobody can delete a target (or change its key) that uncommitted placements name; other edits of it go on."""
+    from sqlalchemy.exc import OperationalError
+
+    plan, versions, targets = world
+    insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=_columns(versions, targets),
+                      reasons=REASONS, now=NOW)
+    with app.extensions["planner_db"].engine.connect() as other:
+        other.execute(text("SET lock_timeout = '300ms'"))
+        other.execute(text("UPDATE targets SET backoff_level = 1 WHERE id = :id"), {"id": targets[1]})
+        other.rollback()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            other.execute(text("DELETE FROM targets WHERE id = :id"), {"id": targets[1]})
+        other.rollback()
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.target_id == targets[1])) == 2
+
+
+def test_row_checks_are_back_on_after_the_fast_path_in_the_same_transaction(db, world, parent_checks):
+    from sqlalchemy.exc import IntegrityError
+
+    plan, versions, targets = world
+    insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=_columns(versions, targets),
+                      reasons=REASONS, now=NOW)
+    assert db.scalar(text("SELECT current_setting('session_replication_role')")) == "origin"
+    db.add(Occurrence(plan_id=plan.id, message_version_id=versions[0], target_id=987_654, session_starts_at=NOW,
+                      starts_at=NOW, duration_seconds=10))
+    with pytest.raises(IntegrityError):
+        db.flush()
+    db.rollback()
