@@ -310,3 +310,18 @@ def test_row_checks_are_back_on_after_the_fast_path_in_the_same_transaction(db, 
     with pytest.raises(IntegrityError):
         db.flush()
     db.rollback()
+
+
+def test_a_large_write_without_the_grant_says_once_how_to_speed_it_up(db, world, monkeypatch, caplog):
+    _postgresql_only(db)
+    plan, versions, targets = world
+    monkeypatch.setattr(bulk, "_may_check_once", lambda cursor: False)
+    monkeypatch.setattr(bulk, "_noted_slow_checks", False)
+    monkeypatch.setattr(bulk, "SLOW_CHECKS_NOTED_ROWS", 4)
+    with caplog.at_level("INFO", logger="planner.operations.bulk"):
+        for _ in range(2):
+            insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=_columns(versions, targets),
+                              reasons=REASONS, now=NOW)
+    notes = [r.getMessage() for r in caplog.records if "session_replication_role" in r.getMessage()]
+    assert len(notes) == 1 and "GRANT SET ON PARAMETER" in notes[0]
+    db.rollback()
