@@ -178,23 +178,28 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
     Occurrence ids are reserved from the table's own sequence with nextval, so inserts by others
     never collide; deliveries take their ids from their column default.
     Foreign keys: PostgreSQL checks each new row with one query per key (five per placement, about 60 % of the
-    write). Where this role may set session_replication_role (`_may_check_once`), the parents are instead checked
-    and locked once each, exactly as those per-row checks would (`_lock_parents`), and the COPYs run with the
-    per-row checks off; otherwise PostgreSQL checks every row as usual.
+    write). Where this role may set session_replication_role and lock the parents (`_may_check_once`), the parents
+    are instead checked and locked once each, exactly as those per-row checks would (`_lock_parents`), and the
+    COPYs run with the per-row checks off; otherwise PostgreSQL checks every row as usual.
     """
     now_s, source, status = _pg_format(now), OccurrenceSource.AUTO.value, DeliveryStatus.PLANNED.value
     with raw.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence('occurrences', 'id')")
         sequence = cursor.fetchone()[0]
-        # The count trigger is paused for this transaction's COPYs: the buckets are summed here from the columns.
-        cursor.execute("SELECT set_config(%s, 'on', true)", (PG_PAUSE,))
         role = None
+        # Checked before either setting changes: a missing parent raises in Python, which does not abort the
+        # transaction, so nothing may be left switched off behind it.
         if _may_check_once(cursor):
             _lock_parents(cursor, _parent_keys(plan_id, rows))
-            cursor.execute("SELECT current_setting(%s), set_config(%s, 'replica', true)", (REPLICA_ROLE, REPLICA_ROLE))
+            cursor.execute("SELECT current_setting(%s)", (REPLICA_ROLE,))
             role = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config(%s, 'replica', true)", (REPLICA_ROLE,))
         elif len(rows.order) >= SLOW_CHECKS_NOTED_ROWS:
             _note_slow_checks(len(rows.order))
+        # The count trigger is paused for this transaction's COPYs: the buckets are summed here from the columns.
+        cursor.execute("SELECT set_config(%s, 'on', true)", (PG_PAUSE,))
+        # From here on only the server can fail (a COPY error aborts the transaction): both settings are
+        # transaction-local, so the rollback that must follow restores them.
         for lo in range(0, len(rows.order), PG_BATCH):
             part = rows.order[lo:lo + PG_BATCH]
             cursor.execute("SELECT array_agg(nextval(%s)) FROM generate_series(1, %s)", (sequence, len(part)))
@@ -208,7 +213,6 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
                 write = copy.write_row
                 for row in rows.deliveries(part, ids, channel, now_s, status):
                     write(row)
-        # Both settings are transaction-local: an error above leaves them to the rollback.
         if role is not None:
             cursor.execute("SELECT set_config(%s, %s, true)", (REPLICA_ROLE, role))
         cursor.execute("SELECT set_config(%s, 'off', true)", (PG_PAUSE,))
@@ -221,7 +225,8 @@ def _note_slow_checks(rows: int) -> None:
     if not _noted_slow_checks:
         _noted_slow_checks = True
         log.info("Storing %d placements with PostgreSQL checking foreign keys row by row: this database role may not "
-                 "set session_replication_role (GRANT SET ON PARAMETER session_replication_role TO <role>).", rows)
+                 "set session_replication_role (PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role TO "
+                 "<role>; before 15 only a superuser may) or may not lock the rows placements refer to.", rows)
 
 
 class MissingParent(ValueError):
@@ -229,14 +234,41 @@ class MissingParent(ValueError):
     foreign-key check would have refused)."""
 
 
+def _checked_keys() -> list[tuple[str, str, str, str]]:
+    """(child table, column, parent table, parent column) of every foreign key the COPYs must honour, from the
+    tables' own definitions. Anything these checks could not stand in for exactly raises instead: a key of several
+    columns, or a column with a default the COPYs leave to the database."""
+    out = []
+    for table, written in ((Occurrence.__table__, OCCURRENCE_COLUMNS), (Delivery.__table__, DELIVERY_COLUMNS)):
+        for constraint in sorted(table.foreign_key_constraints, key=lambda c: c.column_keys):
+            if len(constraint.elements) != 1:
+                raise RuntimeError(f"bulk.py cannot check the foreign key {constraint.name} of several columns")
+            fk = constraint.elements[0]
+            column = fk.parent
+            if table is Delivery.__table__ and column.name == "occurrence_id":
+                continue        # the occurrences this same COPY writes
+            if column.name not in written:
+                if column.default is not None or column.server_default is not None:
+                    raise RuntimeError(f"bulk.py leaves {table.name}.{column.name} to its default, unchecked")
+                continue        # NULL in every row
+            out.append((table.name, column.name, fk.column.table.name, fk.column.name))
+    return out
+
+
 def _may_check_once(cursor) -> bool:
-    """Whether this role may set session_replication_role: a superuser, or on PostgreSQL 15 and later a role given
-    `GRANT SET ON PARAMETER session_replication_role` (README, deploying on PostgreSQL)."""
+    """Whether this role may set session_replication_role (a superuser; on PostgreSQL 15 and later, a role given
+    `GRANT SET ON PARAMETER session_replication_role`) and lock every parent table's rows FOR KEY SHARE (SELECT and
+    UPDATE on it), none of which hides rows by row-level security (PostgreSQL's own check does not see it)."""
     cursor.execute("SELECT current_setting('server_version_num')::int >= 150000")
     if cursor.fetchone()[0]:
         cursor.execute("SELECT has_parameter_privilege(%s, 'SET')", (REPLICA_ROLE,))
     else:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if not cursor.fetchone()[0]:
+        return False
+    parents = sorted({parent for _child, _column, parent, _key in _checked_keys()})
+    cursor.execute("SELECT bool_and(has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'UPDATE') "
+                   "AND NOT c.relrowsecurity) FROM pg_class c WHERE c.oid = ANY(%s::regclass[])", (parents,))
     return bool(cursor.fetchone()[0])
 
 
@@ -250,22 +282,16 @@ def _parent_keys(plan_id: int, rows: _Rows) -> dict[str, set]:
 def _lock_parents(cursor, keys: dict[str, set]) -> None:
     """For every foreign key of a column the COPYs write: each referenced row must exist, and is locked FOR KEY
     SHARE until the transaction ends — what PostgreSQL's per-row check does, here once per distinct parent and in
-    key order. Taken from the tables' own definitions, so a foreign key added later cannot be skipped unnoticed."""
-    for table, written in ((Occurrence.__table__, OCCURRENCE_COLUMNS), (Delivery.__table__, DELIVERY_COLUMNS)):
-        for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
-            column = fk.parent.name
-            if column not in written or (table is Delivery.__table__ and column == "occurrence_id"):
-                continue        # NULL in every row, or the occurrences this same COPY writes
-            if column not in keys:
-                raise RuntimeError(f"bulk.py writes {table.name}.{column} but does not check its foreign key")
-            parent, key = fk.column.table.name, fk.column.name
-            wanted = sorted(value for value in keys[column] if value is not None)
-            cursor.execute(f"SELECT {key} FROM {parent} WHERE {key} = ANY(%s) ORDER BY {key} FOR KEY SHARE",
-                           (wanted,))
-            missing = set(wanted).difference(row[0] for row in cursor.fetchall())
-            if missing:
-                raise MissingParent(f"{table.name}.{column}: no {parent} row with {key} "
-                                    f"{', '.join(map(str, sorted(missing)[:10]))}")
+    key order."""
+    for child, column, parent, key in _checked_keys():
+        if column not in keys:
+            raise RuntimeError(f"bulk.py writes {child}.{column} but does not check its foreign key")
+        wanted = sorted(value for value in keys[column] if value is not None)
+        cursor.execute(f"SELECT {key} FROM {parent} WHERE {key} = ANY(%s) ORDER BY {key} FOR KEY SHARE", (wanted,))
+        missing = set(wanted).difference(row[0] for row in cursor.fetchall())
+        if missing:
+            raise MissingParent(f"{child}.{column}: no {parent} row with {key} "
+                                f"{', '.join(map(str, sorted(missing)[:10]))}")
 
 
 def _insert_core(session: Session, plan_id, channel, columns, reasons, now) -> None:
