@@ -235,18 +235,23 @@ def count_generated_postgresql(cursor, plan_id: int, channel: str, status: str, 
 
 def count_generated_sqlite(cursor, first_occurrence_id: int, last_occurrence_id: int, *, channel: str,
                            status: str) -> None:
-    """Count, in one statement per table, the deliveries bulk.py inserted for the occurrences with ids in the range
-    (while `count_pauses` held a row), exactly as the insert trigger would have one by one. Every one of them has
-    the given channel and status, is not made up, and its occurrence replaces no delivery, so the buckets come
-    from the occurrences alone (grouped per target and day, then per unit) without reading the deliveries back."""
+    """Count the deliveries bulk.py inserted for the occurrences with ids in the range (while `count_pauses` held a
+    row), exactly as the insert trigger would have one by one. Every one of them has the given channel and status,
+    is not made up, and its occurrence replaces no delivery, so the buckets come from the occurrences alone: one
+    pass groups them per plan, target and local day into a temporary table, and one statement per count table adds
+    those groups per unit (reading the occurrences once, not once per table)."""
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS bulk_day_counts (plan_id INTEGER, target_id INTEGER, day TEXT, "
+                   "k INTEGER)")
+    cursor.execute("DELETE FROM temp.bulk_day_counts")
+    cursor.execute(f"INSERT INTO temp.bulk_day_counts SELECT plan_id, target_id, {SQLITE_DAY.format('starts_at')}, "
+                   f"count(*) FROM occurrences WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3",
+                   (first_occurrence_id, last_occurrence_id))
     for table, unit, join in TABLES:
         cursor.execute(
             f"INSERT INTO {table} ({COLUMNS}) SELECT g.plan_id, {unit}, g.day, ?, ?, 0, 0, sum(g.k) FROM "
-            f"(SELECT plan_id, target_id, {SQLITE_DAY.format('starts_at')} AS day, count(*) AS k FROM occurrences "
-            f"WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3) g "
-            f"JOIN targets t ON t.id = g.target_id{join} WHERE 1 GROUP BY 1, 2, 3 "
-            f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n",
-            (channel, status, first_occurrence_id, last_occurrence_id))
+            f"temp.bulk_day_counts g JOIN targets t ON t.id = g.target_id{join} WHERE 1 GROUP BY 1, 2, 3 "
+            f"ON CONFLICT ({KEY}) DO UPDATE SET n = {table}.n + excluded.n", (channel, status))
+    cursor.execute("DELETE FROM temp.bulk_day_counts")
 
 
 def install_triggers(connection) -> None:
