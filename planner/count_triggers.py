@@ -4,7 +4,7 @@ A delivery counts +1 in the bucket (plan, target's unit, local day of the occurr
 occurrence is a make-up). Every insert, status/channel change, delete of a delivery, and every move of its
 occurrence (day, target, plan, make-up link) moves that +1. PostgreSQL uses statement-level triggers with
 transition tables, so a bulk update is one aggregated upsert; SQLite uses row triggers. One exception: the
-generated placements bulk.py writes are counted by bulk.py itself, in one statement per table, while the delivery
+generated placements bulk.py writes are counted by bulk.py itself, in a few aggregated statements, while the delivery
 insert triggers are paused for its own statements (SQLite: a `count_pauses` row; PostgreSQL: the transaction-local
 setting PG_PAUSE) — `count_generated_sqlite` / `count_generated_postgresql` below, checked against a recount in
 tests/app/test_bulk.py.

@@ -220,7 +220,7 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
 
 
 def _note_slow_checks(rows: int) -> None:
-    """Once per process: the operator can make large generations about 2.5× faster (README, deploying)."""
+    """Once per process: the operator can make large generations store about 2.6× faster (README, deploying)."""
     global _noted_slow_checks
     if not _noted_slow_checks:
         _noted_slow_checks = True

@@ -16,11 +16,16 @@ from planner.markup import plain_text
 from planner.models import (Delivery, DeliveryStatus, Message, MessageVersion, Occurrence, Plan, RunStatus,
                             ScheduleRun, SlotGrid, Target, Unit, User, Window, WindowExemption)
 from planner.operations.audit import record
+from planner.operations.bulk import MissingParent
 from planner.operations.generation_lock import lock_generation
 from planner.operations.post_times import plan_exact_posts, store_exact_posts
 
 ONLINE_POST_SECONDS = 60
 log = logging.getLogger(__name__)
+
+
+PARENT_GONE = ("Một thôn, phiên bản tin hoặc kế hoạch đã bị xoá trong lúc lưu lịch; không có gì được lưu. "
+               "Hãy lập lịch lại.")
 
 
 class ScheduleError(ValueError):
@@ -364,7 +369,8 @@ def run_queued_schedules(session: Session, *, now: dt.datetime, settings: dict, 
             session.rollback()
             if not isinstance(exc, ScheduleError):
                 log.exception("schedule run %s failed", run_id)
-            error = str(exc) if isinstance(exc, ScheduleError) else "Lỗi hệ thống khi lập lịch; đã ghi nhật ký."
+            error = (str(exc) if isinstance(exc, ScheduleError) else PARENT_GONE if isinstance(exc, MissingParent)
+                     else "Lỗi hệ thống khi lập lịch; đã ghi nhật ký.")
             session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
                             .values(status=RunStatus.FAILED, error=error, finished_at=now, note="",
                                     not_before=None))

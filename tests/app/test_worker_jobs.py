@@ -268,3 +268,22 @@ def test_missed_broadcasts_are_replaced_in_one_flush_not_one_per_row(app, demo):
     assert replace_missed_deliveries(demo, now=utcnow(), settings=app.config) == 8
     demo.commit()
     assert len(flushes) <= 2
+
+
+def test_a_run_whose_village_vanished_while_writing_fails_with_a_reason_and_writes_nothing(app, demo, monkeypatch):
+    """bulk.py refuses a write naming a village, version or plan deleted meanwhile (MissingParent): the run says so
+    in Vietnamese, keeps nothing, and the queue goes on."""
+    from planner.operations import bulk
+
+    def vanished(*args, **kwargs):
+        raise bulk.MissingParent("occurrences.target_id: no targets row with id 987654")
+
+    before = demo.scalar(select(func.count()).select_from(Occurrence))
+    run_id = _queue_generation(app, demo)
+    monkeypatch.setattr(bulk, "insert_placements", vanished)
+    assert _long_work(app)["schedule_runs"] == 1
+    demo.expire_all()
+    run = demo.get(ScheduleRun, run_id)
+    assert run.status is RunStatus.FAILED
+    assert run.error.startswith("Một thôn, phiên bản tin hoặc kế hoạch đã bị xoá") and "987654" not in run.error
+    assert demo.scalar(select(func.count()).select_from(Occurrence)) == before
