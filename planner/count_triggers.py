@@ -226,7 +226,9 @@ def count_generated_postgresql(cursor, plan_id: int, channel: str, status: str, 
     groups = Counter(zip(columns["target_id"], days))
     if not groups:
         return
-    targets, days, counts = (list(column) for column in zip(*((t, d, n) for (t, d), n in groups.items())))
+    # Sent as array literals: joining ≈ 0.5 M integers into text is a quarter of what adapting three lists costs.
+    targets, days, counts = ("{" + ",".join(map(str, column)) + "}"
+                             for column in zip(*((t, d, n) for (t, d), n in groups.items())))
     deltas = (f"SELECT %s::int AS plan_id, t.unit_id, DATE '1970-01-01' + g.day AS day, %s::text AS channel, "
               f"%s::text AS status, false AS is_makeup, false AS made_up, g.n "
               f"FROM unnest(%s::int[], %s::int[], %s::int[]) AS g(target_id, day, n) JOIN targets t ON t.id = g.target_id")

@@ -54,7 +54,7 @@ def insert_placements(session: Session, *, plan_id: int, channel: str, columns: 
     if dialect.name == "sqlite":
         _insert_sqlite(raw, dialect, plan_id, channel, _Rows(columns, reasons, _sqlite_format(dialect)), now)
     elif dialect.name == "postgresql" and dialect.driver == "psycopg":
-        _copy_postgresql(raw, plan_id, channel, _Rows(columns, reasons, _pg_format), now)
+        _copy_postgresql(raw, plan_id, channel, _Rows(columns, reasons, _pg_moment), now)
     else:
         _insert_core(session, plan_id, channel, columns, reasons, now)
     return total
@@ -90,14 +90,16 @@ def intern_reasons(session: Session, texts: list[str]) -> list[int]:
 class _Rows:
     """The placements in session-time order, as lazy per-column iterators with times already formatted.
 
-    The core orders rows by target; inserting them by session start instead keeps the inserts into the
-    time indexes (starts_at, deliveries' status+due_at) local, which halves SQLite's write time.
+    The core orders rows by target; inserting them by start instead keeps the inserts into the time indexes
+    (starts_at, deliveries' status+due_at) local, which halves SQLite's write time, and lets PostgreSQL append to
+    the right edge of (plan_id, starts_at, id) (an index half the size of one filled in session order).
     """
 
     def __init__(self, columns: dict, reasons: list[int], fmt):
         self.columns, self.reasons = columns, reasons
         starts = columns["session_start"]
-        self.order = sorted(range(len(reasons)), key=starts.__getitem__)    # stable: target order kept per session
+        # stable: target order (and so ascending ids) kept among equal starts
+        self.order = sorted(range(len(reasons)), key=list(map(add, starts, columns["offset_s"])).__getitem__)
         self.times = {epoch: fmt(epoch) for epoch in set(starts).union(map(add, starts, columns["offset_s"]))}
 
     def pick(self, seq, part):
@@ -128,10 +130,9 @@ def _sqlite_format(dialect):
     return lambda epoch: process(dt.datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else epoch)
 
 
-def _pg_format(epoch) -> str:
-    """Epoch (or an aware datetime) → a timestamptz literal in UTC for COPY's text format."""
-    moment = dt.datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else epoch.astimezone(UTC)
-    return moment.isoformat(sep=" ")
+def _pg_moment(epoch) -> dt.datetime:
+    """Epoch (or an aware datetime) → an aware UTC datetime for COPY's binary format."""
+    return dt.datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else epoch.astimezone(UTC)
 
 
 def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
@@ -175,6 +176,8 @@ def _insert_sqlite(raw, dialect, plan_id, channel, rows: _Rows, now) -> None:
 def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
     """COPY in batches on the session's psycopg connection (same transaction), then the counts in one statement.
 
+    Binary COPY: the server reads each integer and timestamp as it is instead of parsing its text (a sixth of
+    its time in text format), with each column's type read from the table itself (`_column_types`).
     Occurrence ids are reserved from the table's own sequence with nextval, so inserts by others
     never collide; deliveries take their ids from their column default.
     Foreign keys: PostgreSQL checks each new row with one query per key (five per placement, about 60 % of the
@@ -182,10 +185,12 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
     are instead checked and locked once each, exactly as those per-row checks would (`_lock_parents`), and the
     COPYs run with the per-row checks off; otherwise PostgreSQL checks every row as usual.
     """
-    now_s, source, status = _pg_format(now), OccurrenceSource.AUTO.value, DeliveryStatus.PLANNED.value
+    now_s, source, status = _pg_moment(now), OccurrenceSource.AUTO.value, DeliveryStatus.PLANNED.value
     with raw.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence('occurrences', 'id')")
         sequence = cursor.fetchone()[0]
+        types = {table: _column_types(cursor, table, columns)
+                 for table, columns in (("occurrences", OCCURRENCE_COLUMNS), ("deliveries", DELIVERY_COLUMNS))}
         role = None
         # Checked before either setting changes: a missing parent raises in Python, which does not abort the
         # transaction, so nothing may be left switched off behind it.
@@ -204,12 +209,14 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
             part = rows.order[lo:lo + PG_BATCH]
             cursor.execute("SELECT array_agg(nextval(%s)) FROM generate_series(1, %s)", (sequence, len(part)))
             ids = cursor.fetchone()[0]
-            with cursor.copy(f"COPY occurrences ({', '.join(OCCURRENCE_COLUMNS)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY occurrences ({', '.join(OCCURRENCE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types["occurrences"])
                 write = copy.write_row
                 for row in rows.occurrences(part, ids, plan_id, now_s, False, source):
                     write(row)
             # Each delivery's occurrence_id is one of `ids`, written just above in this transaction: it exists.
-            with cursor.copy(f"COPY deliveries ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY deliveries ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types["deliveries"])
                 write = copy.write_row
                 for row in rows.deliveries(part, ids, channel, now_s, status):
                     write(row)
@@ -217,6 +224,15 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
             cursor.execute("SELECT set_config(%s, %s, true)", (REPLICA_ROLE, role))
         cursor.execute("SELECT set_config(%s, 'off', true)", (PG_PAUSE,))
         count_generated_postgresql(cursor, plan_id, channel, status, rows.columns)
+
+
+def _column_types(cursor, table: str, columns: tuple[str, ...]) -> list[int]:
+    """The type oid of each column, as the table (found by the search path, like COPY's) declares it: binary COPY
+    needs each value sent exactly in its column's type."""
+    cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                   "AND NOT attisdropped", (table,))
+    oids = dict(cursor.fetchall())
+    return [oids[column] for column in columns]
 
 
 def _note_slow_checks(rows: int) -> None:
