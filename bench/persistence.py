@@ -3,7 +3,7 @@
 Each measurement writes into fresh tables (SQLite: a new file each; PostgreSQL: TRUNCATE between) seeded
 with the same plan, message versions and targets. Only driver calls and the commit are timed for the raw
 baseline: its rows are prebuilt outside the clock, in batches, in the order insert_placements writes them
-(by session start), so the ratio is the cost of planner's code, not of a different row order.
+(by start), so the ratio is the cost of planner's code, not of a different row order.
 """
 from __future__ import annotations
 
@@ -116,8 +116,9 @@ def _raw_rows(columns, reasons, part, fmt, now_s, first_id):
 
 
 def _batches(columns, reasons, fmt, now_s):
-    """(occurrences, deliveries) batches in session-start order, as insert_placements writes them."""
-    order = sorted(range(len(reasons)), key=columns["session_start"].__getitem__)
+    """(occurrences, deliveries) batches in start order, as insert_placements writes them."""
+    starts = [session_start + offset for session_start, offset in zip(columns["session_start"], columns["offset_s"])]
+    order = sorted(range(len(reasons)), key=starts.__getitem__)
     for lo in range(0, len(order), BATCH):
         yield _raw_rows(columns, reasons, order[lo:lo + BATCH], fmt, now_s, first_id=lo + 1)
 
