@@ -376,7 +376,7 @@ def test_a_copy_that_fails_half_way_leaves_no_check_switched_off(db, world, pare
 
     plan, versions, targets = world
     columns = _columns(versions, targets)
-    # A rule only the server knows (rolled back with the write): it refuses the fourth row inside the COPY.
+    # A rule only the server knows (rolled back with the write): it refuses one of the rows inside the COPY.
     db.execute(text("ALTER TABLE occurrences ADD CONSTRAINT bulk_test_refuses CHECK (duration_seconds < 100000)"))
     columns["duration_s"][3] = 200_000
     with pytest.raises(psycopg.errors.CheckViolation):
@@ -389,6 +389,38 @@ def test_a_copy_that_fails_half_way_leaves_no_check_switched_off(db, world, pare
     with pytest.raises(IntegrityError):
         db.flush()
     db.rollback()
+
+
+def test_a_value_too_large_for_its_column_is_refused_not_stored_wrapped(db, world, parent_checks):
+    """Binary COPY sends integers as they are (2**40 would land as 0): bulk.py refuses them first, as text input
+    was refused by the server, with nothing written and nothing switched off."""
+    plan, versions, targets = world
+    for column, value in (("duration_s", 2**40), ("target_id", -2**31 - 1), ("message_id", 2**31)):
+        columns = _columns(versions, targets)
+        columns[column][1] = value
+        with pytest.raises(ValueError, match="out of range"):
+            insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=columns, reasons=REASONS, now=NOW)
+        assert db.scalar(text("SELECT current_setting('session_replication_role')")) == "origin"
+        assert db.scalar(select(func.count()).select_from(Occurrence)) == 0
+    db.rollback()
+
+
+def test_an_occurrence_id_too_large_for_its_column_fails_the_copy(db, world, parent_checks, monkeypatch):
+    """Ids come from the sequence batch by batch, inside the COPY: one out of range fails it (transaction aborted)."""
+    import psycopg
+
+    plan, versions, targets = world
+    real = bulk._check_int_ranges
+    monkeypatch.setattr(bulk, "_check_int_ranges",
+                        lambda types, values: real(types, {"id": [2**31]} if "id" in values else values))
+    with pytest.raises(ValueError, match="id: 2147483648"):
+        insert_placements(db, plan_id=plan.id, channel="loudspeaker", columns=_columns(versions, targets),
+                          reasons=REASONS, now=NOW)
+    with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+        db.connection().connection.driver_connection.execute("SELECT 1")
+    db.rollback()
+    assert db.scalar(text("SELECT current_setting('session_replication_role')")) == "origin"
+    assert db.scalar(select(func.count()).select_from(Occurrence)) == 0
 
 
 def test_a_large_write_without_the_grant_says_once_how_to_speed_it_up(db, world, monkeypatch, caplog):
