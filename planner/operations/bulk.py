@@ -191,16 +191,15 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
         sequence = cursor.fetchone()[0]
         types = {table: _column_types(cursor, table, columns)
                  for table, columns in (("occurrences", OCCURRENCE_COLUMNS), ("deliveries", DELIVERY_COLUMNS))}
+        keys = _parent_keys(plan_id, rows)
         # Binary COPY sends integers as they are: one too large for its column would be stored wrapped, not refused.
-        _check_int_ranges(dict(zip(OCCURRENCE_COLUMNS, types["occurrences"])), {
-            "plan_id": (plan_id,), "message_version_id": rows.columns["message_id"],
-            "target_id": rows.columns["target_id"], "duration_seconds": rows.columns["duration_s"],
-            "reason_id": rows.reasons})
+        _check_int_ranges(dict(zip(OCCURRENCE_COLUMNS, types["occurrences"])),
+                          {**keys, "duration_seconds": rows.columns["duration_s"]})
         role = None
         # Checked before either setting changes: a missing parent raises in Python, which does not abort the
         # transaction, so nothing may be left switched off behind it.
         if _may_check_once(cursor):
-            _lock_parents(cursor, _parent_keys(plan_id, rows))
+            _lock_parents(cursor, keys)
             cursor.execute("SELECT current_setting(%s)", (REPLICA_ROLE,))
             role = cursor.fetchone()[0]
             cursor.execute("SELECT set_config(%s, 'replica', true)", (REPLICA_ROLE,))
