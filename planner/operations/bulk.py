@@ -98,9 +98,10 @@ class _Rows:
     def __init__(self, columns: dict, reasons: list[int], fmt):
         self.columns, self.reasons = columns, reasons
         starts = columns["session_start"]
+        begins = list(map(add, starts, columns["offset_s"]))
         # stable: target order (and so ascending ids) kept among equal starts
-        self.order = sorted(range(len(reasons)), key=list(map(add, starts, columns["offset_s"])).__getitem__)
-        self.times = {epoch: fmt(epoch) for epoch in set(starts).union(map(add, starts, columns["offset_s"]))}
+        self.order = sorted(range(len(reasons)), key=begins.__getitem__)
+        self.times = {epoch: fmt(epoch) for epoch in set(starts).union(begins)}
 
     def pick(self, seq, part):
         return map(seq.__getitem__, part)
@@ -191,10 +192,10 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
         sequence = cursor.fetchone()[0]
         types = {table: _column_types(cursor, table, columns)
                  for table, columns in (("occurrences", OCCURRENCE_COLUMNS), ("deliveries", DELIVERY_COLUMNS))}
+        occurrence_types = dict(zip(OCCURRENCE_COLUMNS, types["occurrences"]))
         keys = _parent_keys(plan_id, rows)
         # Binary COPY sends integers as they are: one too large for its column would be stored wrapped, not refused.
-        _check_int_ranges(dict(zip(OCCURRENCE_COLUMNS, types["occurrences"])),
-                          {**keys, "duration_seconds": rows.columns["duration_s"]})
+        _check_int_ranges(occurrence_types, {**keys, "duration_seconds": rows.columns["duration_s"]})
         role = None
         # Checked before either setting changes: a missing parent raises in Python, which does not abort the
         # transaction, so nothing may be left switched off behind it.
@@ -216,7 +217,7 @@ def _copy_postgresql(raw, plan_id, channel, rows: _Rows, now) -> None:
             ids = cursor.fetchone()[0]
             with cursor.copy(f"COPY occurrences ({', '.join(OCCURRENCE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(types["occurrences"])
-                _check_int_ranges(dict(zip(OCCURRENCE_COLUMNS, types["occurrences"])), {"id": ids})
+                _check_int_ranges(occurrence_types, {"id": ids})
                 write = copy.write_row
                 for row in rows.occurrences(part, ids, plan_id, now_s, False, source):
                     write(row)
